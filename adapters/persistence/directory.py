@@ -1,0 +1,29 @@
+"""Look-ups that come before a tenant is known: authenticating a key, finding a tenant by name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.persistence import tables
+from domain.identity.access import ApiKey
+from domain.identity.tenant import Tenant
+
+
+class SqlAlchemyDirectory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def find_api_key(self, prefix: str) -> ApiKey | None:
+        async with self._sessions() as session:
+            return (await session.scalars(
+                select(ApiKey).where(tables.api_keys.c.prefix == prefix))).one_or_none()
+
+    async def find_tenant(self, name: str) -> Tenant | None:
+        async with self._sessions() as session:
+            return (await session.scalars(
+                select(Tenant).where(tables.tenants.c.name == name))).one_or_none()
+
+    async def any_tenant(self) -> bool:
+        async with self._sessions() as session:
+            return (await session.scalar(select(tables.tenants.c.id).limit(1))) is not None

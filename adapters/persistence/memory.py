@@ -1,0 +1,235 @@
+"""In-memory fakes of the persistence ports: the same contract, no database.
+
+Each unit of work works on copies and writes them back on commit, so a unit of work that is not
+committed changes nothing, and a concurrent edit of the same object is a Conflict, as with the
+database.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
+
+from application.crm.ports import ContactFilter, OrganizationFilter
+from application.shared.errors import Conflict, NotFound
+from application.shared.idempotency import Claim, ClaimResult, StoredResponse
+from application.shared.pagination import PageRequest
+from domain.crm.contact import Contact
+from domain.crm.organization import ContactId, Organization, OrganizationId
+from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.tenant import Tenant, TenantId
+from domain.shared.events import DomainEvent
+
+E = TypeVar("E", Organization, Contact, ApiKey, Tenant)
+
+
+@dataclass
+class InMemoryDatabase:
+    """Committed state, shared by every unit of work of one fake container."""
+
+    rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
+    versions: dict[UUID, int] = field(default_factory=dict)
+    idempotency: dict[tuple[TenantId, str], tuple[str, StoredResponse | None]] = field(
+        default_factory=dict)
+
+    def table(self, kind: type[Any]) -> dict[UUID, Any]:
+        return self.rows.setdefault(kind, {})
+
+
+def _contains(value: str | None, text: str) -> bool:
+    return value is not None and text.lower() in value.lower()
+
+
+class _Repository(Generic[E]):
+    kind: type[E]
+    noun: str
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _visible(self) -> Iterable[E]:
+        for item in self._uow.db.table(self.kind).values():
+            if getattr(item, "tenant_id", getattr(item, "id", None)) == self._uow.tenant_id:
+                yield item
+
+    async def add(self, item: E) -> None:
+        owner = item.id if isinstance(item, Tenant) else item.tenant_id
+        if owner != self._uow.tenant_id:
+            raise ValueError(f"this unit of work belongs to another tenant than the {self.noun}")
+        self._uow.stage(item, new=True)
+
+    def _load(self, item_id: UUID) -> E:
+        for item in self._visible():
+            if item.id == item_id:
+                return self._uow.stage(copy.deepcopy(item), new=False)
+        raise NotFound(f"{self.noun} {item_id} not found")
+
+    def _page(self, keep: Callable[[E], bool], page: PageRequest) -> list[E]:
+        rows = sorted((i for i in self._visible() if keep(i)), key=lambda i: i.id)
+        if page.after is not None:
+            rows = [i for i in rows if i.id > page.after]
+        return [self._uow.stage(copy.deepcopy(i), new=False) for i in rows[: page.limit + 1]]
+
+
+class InMemoryOrganizationRepository(_Repository[Organization]):
+    kind = Organization
+    noun = "organization"
+
+    async def get(self, organization_id: OrganizationId) -> Organization:
+        return self._load(organization_id)
+
+    async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
+        def keep(o: Organization) -> bool:
+            return all((
+                where.status is None or o.status is where.status,
+                where.type is None or o.type is where.type,
+                where.parent_id is None or o.parent_id == where.parent_id,
+                not where.search or _contains(o.name, where.search)
+                or _contains(o.account_number, where.search),
+                where.created_from is None or o.created_at >= where.created_from,
+                where.created_to is None or o.created_at < where.created_to,
+            ))
+        return self._page(keep, page)
+
+
+class InMemoryContactRepository(_Repository[Contact]):
+    kind = Contact
+    noun = "contact"
+
+    async def get(self, contact_id: ContactId) -> Contact:
+        return self._load(contact_id)
+
+    async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]:
+        def keep(c: Contact) -> bool:
+            return all((
+                where.organization_id is None or c.organization_id == where.organization_id,
+                where.active is None or c.active is where.active,
+                not where.search or any(_contains(v, where.search)
+                                        for v in (c.first_name, c.last_name, c.email)),
+            ))
+        return self._page(keep, page)
+
+
+class InMemoryApiKeyRepository(_Repository[ApiKey]):
+    kind = ApiKey
+    noun = "API key"
+
+    async def get(self, key_id: ApiKeyId) -> ApiKey:
+        return self._load(key_id)
+
+    async def list(self) -> list[ApiKey]:
+        return sorted((copy.deepcopy(k) for k in self._visible()), key=lambda k: k.id)
+
+
+class InMemoryTenantRepository(_Repository[Tenant]):
+    kind = Tenant
+    noun = "tenant"
+
+    async def get(self) -> Tenant:
+        return self._load(self._uow.tenant_id)
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, db: InMemoryDatabase, tenant_id: TenantId) -> None:
+        self.db = db
+        self.tenant_id = tenant_id
+        self._staged: dict[UUID, tuple[Any, int | None]] = {}
+        self._events: list[DomainEvent] = []
+        self.tenants = InMemoryTenantRepository(self)
+        self.api_keys = InMemoryApiKeyRepository(self)
+        self.organizations = InMemoryOrganizationRepository(self)
+        self.contacts = InMemoryContactRepository(self)
+
+    def stage(self, item: E, *, new: bool) -> E:
+        if item.id in self._staged:
+            staged: E = self._staged[item.id][0]
+            return staged
+        self._staged[item.id] = (item, None if new else self.db.versions.get(item.id, 0))
+        return item
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        for item_id, (item, read_version) in self._staged.items():
+            exists = item_id in self.db.table(type(item))
+            if (read_version is None and exists) or (
+                    read_version is not None and self.db.versions.get(item_id, 0) != read_version):
+                self._staged.clear()
+                raise Conflict("someone else changed this record; reload and try again")
+        for item_id, (item, _) in self._staged.items():
+            self.db.table(type(item))[item_id] = copy.deepcopy(item)
+            self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
+            self._events.extend(item.pull_events())
+        self._staged.clear()
+
+    async def rollback(self) -> None:
+        self._staged.clear()
+
+    def collect_events(self) -> list[DomainEvent]:
+        events, self._events = self._events, []
+        return events
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self.db = db
+
+    def __call__(self, tenant_id: TenantId) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.db, tenant_id)
+
+
+class InMemoryDirectory:
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+
+    async def find_api_key(self, prefix: str) -> ApiKey | None:
+        keys = self._db.table(ApiKey).values()
+        return next((copy.deepcopy(k) for k in keys if k.prefix == prefix), None)
+
+    async def find_tenant(self, name: str) -> Tenant | None:
+        tenants = self._db.table(Tenant).values()
+        return next((copy.deepcopy(t) for t in tenants if t.name == name), None)
+
+    async def any_tenant(self) -> bool:
+        return bool(self._db.table(Tenant))
+
+
+class InMemoryIdempotencyStore:
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+
+    async def claim(self, tenant_id: TenantId, key: str, fingerprint: str) -> ClaimResult:
+        found = self._db.idempotency.get((tenant_id, key))
+        if found is None:
+            self._db.idempotency[(tenant_id, key)] = (fingerprint, None)
+            return ClaimResult(Claim.NEW)
+        stored_fingerprint, response = found
+        if stored_fingerprint != fingerprint:
+            return ClaimResult(Claim.MISMATCH)
+        if response is None:
+            return ClaimResult(Claim.IN_PROGRESS)
+        return ClaimResult(Claim.REPLAY, response)
+
+    async def complete(self, tenant_id: TenantId, key: str, response: StoredResponse) -> None:
+        fingerprint, _ = self._db.idempotency[(tenant_id, key)]
+        self._db.idempotency[(tenant_id, key)] = (fingerprint, response)
+
+    async def release(self, tenant_id: TenantId, key: str) -> None:
+        self._db.idempotency.pop((tenant_id, key), None)
+
+
+class InMemoryProbe:
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

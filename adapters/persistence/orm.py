@@ -1,0 +1,63 @@
+"""Imperative mapping: the domain classes stay plain, SQLAlchemy learns their shape here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Composite, composite, registry
+
+from adapters.persistence import tables
+from domain.crm.contact import Contact
+from domain.crm.organization import Address, Organization
+from domain.identity.access import ApiKey
+from domain.identity.tenant import Tenant
+from domain.shared.money import Money
+
+mapper_registry = registry(metadata=tables.metadata)
+
+
+def _optional_money(amount: Any, currency: Any) -> Money | None:
+    return None if amount is None else Money(amount, currency)
+
+
+class _OptionalMoney(Composite[Money | None]):
+    """An optional Money over (minor units, currency) columns: NULLs load as ``None``.
+
+    SQLAlchemy builds a composite from its columns even when all are NULL; this one builds
+    through ``_optional_money`` and reads a Money back as its two fields.
+    """
+
+    def __init__(self, *columns: Any) -> None:
+        super().__init__(_optional_money, *columns)
+
+    def _init_accessor(self) -> None:
+        self._generated_composite_accessor = lambda money: (money.amount, money.currency)
+
+
+def start_mappers() -> None:
+    """Map once per process; later calls are no-ops."""
+    if mapper_registry.mappers:
+        return
+    org = tables.organizations.c
+    mapper_registry.map_imperatively(Tenant, tables.tenants)
+    mapper_registry.map_imperatively(ApiKey, tables.api_keys)
+    mapper_registry.map_imperatively(
+        Organization, tables.organizations,
+        version_id_col=org.version,
+        properties={
+            "billing_address": composite(
+                Address, org.address_line1, org.address_line2, org.city, org.state,
+                org.postal_code, org.country,
+            ),
+            "credit_limit": _OptionalMoney(org.credit_limit_minor, org.credit_limit_currency),
+        },
+    )
+    mapper_registry.map_imperatively(Contact, tables.contacts,
+                                     version_id_col=tables.contacts.c.version)
+    for cls in (Organization, Contact, Tenant, ApiKey):
+        event.listen(cls, "load", _init_events)
+
+
+def _init_events(target: Any, _context: Any) -> None:
+    target.__dict__["_events"] = []

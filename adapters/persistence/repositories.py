@@ -1,0 +1,170 @@
+"""SQLAlchemy repositories. Each is bound to one tenant and filters every query by it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence import tables
+from application.crm.ports import ContactFilter, OrganizationFilter
+from application.shared.errors import NotFound
+from application.shared.pagination import PageRequest
+from domain.crm.contact import Contact
+from domain.crm.organization import ContactId, Organization, OrganizationId
+from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.tenant import Tenant, TenantId
+from domain.shared.events import DomainEvent
+
+
+class Tracked(Protocol):
+    """What the unit of work keeps of each aggregate it saw: its events."""
+
+    def pull_events(self) -> list[DomainEvent]: ...
+
+
+class _Owned(Tracked, Protocol):
+    @property
+    def tenant_id(self) -> TenantId: ...
+
+
+A = TypeVar("A", bound=_Owned)
+Seen = Callable[[Tracked], None]
+
+
+def contains(column: Any, text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match with LIKE's wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern: ColumnElement[bool] = func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
+    return pattern
+
+
+class _TenantRepository(Generic[A]):
+    """Shared mechanics: tenant scoping, tracking what was seen, keyset paging."""
+
+    entity: type[A]
+    table: Any
+    noun: str
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId,
+                 seen: Seen) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._seen = seen
+
+    def _select(self) -> Select[tuple[A]]:
+        return select(self.entity).where(self.table.c.tenant_id == self._tenant_id)
+
+    async def add(self, item: A) -> None:
+        if item.tenant_id != self._tenant_id:
+            raise ValueError(f"this unit of work belongs to another tenant than the {self.noun}")
+        self._session.add(item)
+        self._seen(item)
+
+    async def _get(self, item_id: UUID) -> A:
+        found = (await self._session.scalars(
+            self._select().where(self.table.c.id == item_id))).one_or_none()
+        if found is None:
+            raise NotFound(f"{self.noun} {item_id} not found")
+        self._seen(found)
+        return found
+
+    async def _page(self, conditions: list[ColumnElement[bool]], page: PageRequest) -> list[A]:
+        query = self._select().where(*conditions)
+        if page.after is not None:
+            query = query.where(self.table.c.id > page.after)
+        rows = list((await self._session.scalars(
+            query.order_by(self.table.c.id).limit(page.limit + 1))).all())
+        for row in rows:
+            self._seen(row)
+        return rows
+
+
+class SqlAlchemyOrganizationRepository(_TenantRepository[Organization]):
+    entity = Organization
+    table = tables.organizations
+    noun = "organization"
+
+    async def get(self, organization_id: OrganizationId) -> Organization:
+        return await self._get(organization_id)
+
+    async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = []
+        if where.status is not None:
+            conditions.append(c.status == where.status)
+        if where.type is not None:
+            conditions.append(c.type == where.type)
+        if where.parent_id is not None:
+            conditions.append(c.parent_id == where.parent_id)
+        if where.search:
+            conditions.append(or_(contains(c.name, where.search),
+                                  contains(c.account_number, where.search)))
+        if where.created_from is not None:
+            conditions.append(c.created_at >= where.created_from)
+        if where.created_to is not None:
+            conditions.append(c.created_at < where.created_to)
+        return await self._page(conditions, page)
+
+
+class SqlAlchemyContactRepository(_TenantRepository[Contact]):
+    entity = Contact
+    table = tables.contacts
+    noun = "contact"
+
+    async def get(self, contact_id: ContactId) -> Contact:
+        return await self._get(contact_id)
+
+    async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = []
+        if where.organization_id is not None:
+            conditions.append(c.organization_id == where.organization_id)
+        if where.active is not None:
+            conditions.append(c.active == where.active)
+        if where.search:
+            conditions.append(or_(contains(c.first_name, where.search),
+                                  contains(c.last_name, where.search),
+                                  contains(c.email, where.search)))
+        return await self._page(conditions, page)
+
+
+class SqlAlchemyApiKeyRepository(_TenantRepository[ApiKey]):
+    entity = ApiKey
+    table = tables.api_keys
+    noun = "API key"
+
+    async def get(self, key_id: ApiKeyId) -> ApiKey:
+        return await self._get(key_id)
+
+    async def list(self) -> list[ApiKey]:
+        return list((await self._session.scalars(
+            self._select().order_by(self.table.c.id))).all())
+
+
+class SqlAlchemyTenantRepository:
+    """The unit of work's own tenant row, and nothing else."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId,
+                 seen: Seen) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._seen = seen
+
+    async def add(self, tenant: Tenant) -> None:
+        if tenant.id != self._tenant_id:
+            raise ValueError("this unit of work belongs to another tenant")
+        self._session.add(tenant)
+        # Rows of the new tenant reference it; write it first (no ORM relationship orders it).
+        await self._session.flush()
+        self._seen(tenant)
+
+    async def get(self) -> Tenant:
+        tenant = await self._session.get(Tenant, self._tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {self._tenant_id} not found")
+        self._seen(tenant)
+        return tenant

@@ -1,0 +1,68 @@
+"""Ports of the identity context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.tenant import Tenant, TenantId
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """A freshly made API key: ``plaintext`` is shown once and never stored."""
+
+    plaintext: str
+    prefix: str
+    secret_hash: str
+
+
+class ApiKeySecrets(Protocol):
+    """Makes API key secrets and checks presented ones against stored hashes."""
+
+    def issue(self) -> IssuedSecret: ...
+
+    def prefix_of(self, presented: str) -> str | None:
+        """The lookup prefix of a presented key, or None when it is not shaped like one."""
+        ...
+
+    def matches(self, presented: str, secret_hash: str) -> bool: ...
+
+
+class TenantRepository(Protocol):
+    async def add(self, tenant: Tenant) -> None: ...
+
+    async def get(self) -> Tenant:
+        """The unit of work's own tenant."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def get(self, key_id: ApiKeyId) -> ApiKey: ...
+
+    async def list(self) -> list[ApiKey]: ...
+
+
+class Directory(Protocol):
+    """The only look-ups that precede knowing the tenant: authentication and tenant names.
+
+    Everything else goes through a unit of work scoped to one tenant.
+    """
+
+    async def find_api_key(self, prefix: str) -> ApiKey | None: ...
+
+    async def find_tenant(self, name: str) -> Tenant | None: ...
+
+    async def any_tenant(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a tenant's key and its role."""
+
+    tenant_id: TenantId
+    key_id: ApiKeyId
+    role: str

@@ -1,0 +1,124 @@
+"""Use cases of the identity context: tenants, API keys, authentication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.identity.ports import ApiKeySecrets, Directory, Principal
+from application.shared.errors import Conflict
+from application.shared.ports import Clock, IdGenerator
+from application.shared.unit_of_work import UnitOfWorkFactory
+from domain.identity.access import ApiKey, ApiKeyId, Role
+from domain.identity.tenant import Tenant, TenantId
+from domain.shared.money import Currency
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """An API key as created; ``plaintext`` exists only in this answer."""
+
+    key: ApiKey
+    plaintext: str
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    tenant: Tenant
+    admin_key: IssuedKey
+
+
+class _KeyMaker:
+    def __init__(self, secrets: ApiKeySecrets, clock: Clock, ids: IdGenerator) -> None:
+        self._secrets = secrets
+        self._clock = clock
+        self._ids = ids
+
+    def make(self, tenant_id: TenantId, name: str, role: Role) -> IssuedKey:
+        secret = self._secrets.issue()
+        key = ApiKey(id=ApiKeyId(self._ids()), tenant_id=tenant_id, name=name, role=role,
+                     prefix=secret.prefix, secret_hash=secret.secret_hash,
+                     created_at=self._clock.now())
+        return IssuedKey(key=key, plaintext=secret.plaintext)
+
+
+class CreateTenant(_KeyMaker):
+    """A new MSP with its currency (MON-3) and a first admin key, in one commit."""
+
+    def __init__(self, uow: UnitOfWorkFactory, directory: Directory, secrets: ApiKeySecrets,
+                 clock: Clock, ids: IdGenerator) -> None:
+        super().__init__(secrets, clock, ids)
+        self._uow = uow
+        self._directory = directory
+
+    async def __call__(self, name: str, currency: Currency | None) -> NewTenant:
+        if await self._directory.find_tenant(name.strip()) is not None:
+            raise Conflict(f"a tenant named {name.strip()!r} exists already", field="name")
+        now = self._clock.now()
+        tenant = Tenant(id=TenantId(self._ids()), name=name, created_at=now)
+        if currency is not None:
+            tenant.set_currency(currency, now)
+        issued = self.make(tenant.id, "first admin key", Role.ADMIN)
+        async with self._uow(tenant.id) as uow:
+            await uow.tenants.add(tenant)
+            await uow.api_keys.add(issued.key)
+            await uow.commit()
+        return NewTenant(tenant=tenant, admin_key=issued)
+
+
+class IssueApiKey(_KeyMaker):
+    def __init__(self, uow: UnitOfWorkFactory, secrets: ApiKeySecrets, clock: Clock,
+                 ids: IdGenerator) -> None:
+        super().__init__(secrets, clock, ids)
+        self._uow = uow
+
+    async def __call__(self, tenant_id: TenantId, name: str, role: Role) -> IssuedKey:
+        issued = self.make(tenant_id, name, role)
+        async with self._uow(tenant_id) as uow:
+            await uow.api_keys.add(issued.key)
+            await uow.commit()
+        return issued
+
+
+class RevokeApiKey:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, tenant_id: TenantId, key_id: ApiKeyId) -> ApiKey:
+        async with self._uow(tenant_id) as uow:
+            key = await uow.api_keys.get(key_id)
+            key.revoke(self._clock.now())
+            await uow.commit()
+        return key
+
+
+class SetTenantCurrency:
+    """MON-3: the internal currency is set once; a second set is refused."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, tenant_id: TenantId, currency: Currency) -> Tenant:
+        async with self._uow(tenant_id) as uow:
+            tenant = await uow.tenants.get()
+            tenant.set_currency(currency, self._clock.now())
+            await uow.commit()
+        return tenant
+
+
+class Authenticate:
+    """Resolves a bearer key to its tenant and role; revoked or unknown keys get nothing."""
+
+    def __init__(self, directory: Directory, secrets: ApiKeySecrets) -> None:
+        self._directory = directory
+        self._secrets = secrets
+
+    async def __call__(self, presented: str) -> Principal | None:
+        prefix = self._secrets.prefix_of(presented)
+        if prefix is None:
+            return None
+        key = await self._directory.find_api_key(prefix)
+        if key is None or not key.active or not self._secrets.matches(presented, key.secret_hash):
+            return None
+        return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role.value)

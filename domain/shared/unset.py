@@ -1,0 +1,20 @@
+"""A marker for "not given" in partial updates, distinct from an explicit ``None``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Final, Literal, TypeVar
+
+T = TypeVar("T")
+
+
+class _Unset(Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset.UNSET
+Unset = Literal[_Unset.UNSET]
+Maybe = T | Unset

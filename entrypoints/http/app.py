@@ -1,0 +1,108 @@
+"""The Litestar application factory: routes, auth, errors, docs and metrics, wired from a container."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from application.identity.ports import Principal
+from entrypoints.containers import Container
+from entrypoints.http.auth import ApiKeyAuthMiddleware
+from entrypoints.http.controllers.contacts import ContactController
+from entrypoints.http.controllers.identity import ApiKeyController, TenantController
+from entrypoints.http.controllers.organizations import OrganizationController
+from entrypoints.http.controllers.system import HealthController
+from entrypoints.http.idempotency import IdempotencyMiddleware
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.request_log import RequestContextMiddleware
+
+API_VERSION = "0.1.0"
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    openmetrics_format = False
+
+
+def _principal(request: Request[Principal, Any, Any]) -> Principal:
+    return request.user
+
+
+def _from(provider: Callable[[], object]) -> Provide:
+    def dependency() -> object:
+        return provider()
+
+    return Provide(dependency, sync_to_thread=False)
+
+
+def _dependencies(container: Container) -> dict[str, Provide]:
+    crm, identity = container.crm, container.identity
+    providers: dict[str, Callable[[], object]] = {
+        "create_organization": crm.create_organization,
+        "update_organization": crm.update_organization,
+        "deactivate_organization": crm.deactivate_organization,
+        "create_contact": crm.create_contact,
+        "update_contact": crm.update_contact,
+        "deactivate_contact": crm.deactivate_contact,
+        "crm_queries": crm.queries,
+        "issue_api_key": identity.issue_api_key,
+        "revoke_api_key": identity.revoke_api_key,
+        "set_tenant_currency": identity.set_tenant_currency,
+        "identity_queries": identity.queries,
+        "probe": container.persistence.probe,
+    }
+    return {"principal": Provide(_principal, sync_to_thread=False)} | {
+        name: _from(provider) for name, provider in providers.items()}
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Quote-to-Cash Hub API",
+        version=API_VERSION,
+        description="Quotes to the PSA, invoices through QuickBooks, payments through BNG. "
+                    "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
+                    "problem details.",
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(),
+                        YamlRenderPlugin()],
+        components=Components(security_schemes={
+            "ApiKey": SecurityScheme(type="http", scheme="bearer",
+                                     description="an API key made by `q2c tenant create`")}),
+        security=[{"ApiKey": []}],
+    )
+
+
+def create_app(container: Container) -> Litestar:
+    metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True,
+                               exclude=["^/metrics"])
+    authenticate = container.identity.authenticate()
+
+    async def close() -> None:
+        await container.persistence.probe().close()
+
+    return Litestar(
+        route_handlers=[OrganizationController, ContactController, TenantController,
+                        ApiKeyController, HealthController, MetricsController],
+        dependencies=_dependencies(container),
+        middleware=[
+            RequestContextMiddleware,
+            metrics.middleware,
+            DefineMiddleware(ApiKeyAuthMiddleware, authenticate=authenticate),
+            DefineMiddleware(IdempotencyMiddleware, store=container.persistence.idempotency()),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_openapi(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        on_shutdown=[close],
+        logging_config=None,  # structlog is configured once, by the entrypoint
+        debug=False,
+    )

@@ -1,0 +1,57 @@
+"""Bearer API keys and role guards: every ``/v1`` route needs a key and names the roles it allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
+from litestar.types import ASGIApp, Guard
+
+from application.identity.ports import Principal
+from application.identity.use_cases import Authenticate
+from domain.identity.access import Role
+
+PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema"]
+
+
+class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
+        super().__init__(app, exclude=PUBLIC_PATHS)
+        self._authenticate = authenticate
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any],
+                                   ) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
+        principal = await self._authenticate(token.strip())
+        if principal is None:
+            raise NotAuthorizedException("the API key is unknown or revoked")
+        structlog.contextvars.bind_contextvars(tenant_id=str(principal.tenant_id),
+                                               key_id=str(principal.key_id))
+        return AuthenticationResult(user=principal, auth=principal.key_id)
+
+
+def allow(*roles: Role) -> Guard:
+    """A guard letting through only callers whose key has one of ``roles``."""
+    names = frozenset(role.value for role in roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = connection.user
+        if not isinstance(principal, Principal) or principal.role not in names:
+            raise PermissionDeniedException(
+                f"this needs one of the roles: {', '.join(sorted(names))}")
+
+    return guard
+
+
+ANY_STAFF = allow(Role.ADMIN, Role.MANAGER, Role.SALES)
+MANAGERS = allow(Role.ADMIN, Role.MANAGER)
+ADMINS = allow(Role.ADMIN)

@@ -1,0 +1,66 @@
+"""Shapes every resource shares: money as decimal strings, pages with an opaque cursor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+from domain.shared.errors import DomainError
+from domain.shared.money import Currency, Money
+from domain.shared.unset import UNSET as DOMAIN_UNSET
+from domain.shared.unset import Unset as DomainUnset
+
+T = TypeVar("T")
+
+DecimalString = Annotated[str, msgspec.Meta(
+    pattern=r"^-?\d{1,15}(\.\d+)?$", description="a decimal number as a string, e.g. \"125.50\"",
+    examples=["125.50"])]
+CurrencyCode = Annotated[str, msgspec.Meta(
+    min_length=3, max_length=3, description="ISO 4217 code; one of " +
+    ", ".join(c.value for c in Currency), examples=["USD"])]
+
+
+class Input(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Request bodies: unknown fields are an error, never silently dropped."""
+
+
+class Output(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class MoneyBody(Input):
+    amount: DecimalString
+    currency: CurrencyCode
+
+    def to_money(self, field: str) -> Money:
+        try:
+            return Money.of(self.amount, self.currency)
+        except DomainError as error:
+            inner = "currency" if error.field == "currency" else "amount"
+            error.field = f"{field}.{inner}"
+            raise
+
+
+class MoneyOut(Output):
+    amount: str
+    currency: str
+
+    @classmethod
+    def of(cls, money: Money | None) -> MoneyOut | None:
+        return None if money is None else cls(amount=str(money.amount),
+                                              currency=money.currency.value)
+
+
+class PageOut(Output, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:
+    """msgspec's UNSET (field absent from the JSON) becomes the domain's UNSET."""
+    return DOMAIN_UNSET if value is msgspec.UNSET else value  # type: ignore[return-value]
+
+
+def parse_currency(code: str | None, field: str = "currency") -> Currency | None:
+    return None if code is None else Currency.parse(code, field=field)

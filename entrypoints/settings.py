@@ -1,0 +1,51 @@
+"""Settings from ``Q2C_`` environment variables, read once, in the composition root only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+LogFormat = Literal["auto", "json", "console"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./var/q2c.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: LogFormat = "auto"
+    log_level: str = "info"
+    demo_tenant: bool = True
+    # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
+    secret_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"Q2C_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.log_format not in ("auto", "json", "console"):
+            raise ValueError("Q2C_LOG_FORMAT must be auto, json or console")
+        return settings
+
+    @property
+    def docs_url(self) -> str:
+        return f"http://{self.host}:{self.port}/schema"
+
+
+def _parse(name: str, kind: object, raw: str) -> object:
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"Q2C_{name.upper()} must be a whole number, not {raw!r}") from None
+    if kind in ("bool", bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw
