@@ -44,7 +44,6 @@ from application.identity.use_cases import (
 )
 from entrypoints.settings import Settings
 
-
 # What the rest of the hub asks of a persistence family; each family provides all of them.
 PERSISTENCE_PORTS = ("uow", "directory", "idempotency", "probe")
 
@@ -104,13 +103,16 @@ class CrmContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
 
-    _deps = {"uow": persistence.uow, "clock": core.clock, "ids": core.ids}
-    create_organization = providers.Factory(CreateOrganization, **_deps)
-    update_organization = providers.Factory(UpdateOrganization, **_deps)
-    deactivate_organization = providers.Factory(DeactivateOrganization, **_deps)
-    create_contact = providers.Factory(CreateContact, **_deps)
-    update_contact = providers.Factory(UpdateContact, **_deps)
-    deactivate_contact = providers.Factory(DeactivateContact, **_deps)
+    create_organization = providers.Factory(CreateOrganization, persistence.uow, core.clock,
+                                            core.ids)
+    update_organization = providers.Factory(UpdateOrganization, persistence.uow, core.clock,
+                                            core.ids)
+    deactivate_organization = providers.Factory(DeactivateOrganization, persistence.uow,
+                                                core.clock, core.ids)
+    create_contact = providers.Factory(CreateContact, persistence.uow, core.clock, core.ids)
+    update_contact = providers.Factory(UpdateContact, persistence.uow, core.clock, core.ids)
+    deactivate_contact = providers.Factory(DeactivateContact, persistence.uow, core.clock,
+                                           core.ids)
     queries = providers.Factory(CrmQueries, uow=persistence.uow)
 
 

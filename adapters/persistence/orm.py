@@ -21,6 +21,10 @@ def _optional_money(amount: Any, currency: Any) -> Money | None:
     return None if amount is None else Money(amount, currency)
 
 
+def _money_columns(money: Money | None) -> tuple[Any, Any]:
+    return (None, None) if money is None else (money.amount, money.currency)
+
+
 class _OptionalMoney(Composite[Money | None]):
     """An optional Money over (minor units, currency) columns: NULLs load as ``None``.
 
@@ -32,7 +36,7 @@ class _OptionalMoney(Composite[Money | None]):
         super().__init__(_optional_money, *columns)
 
     def _init_accessor(self) -> None:
-        self._generated_composite_accessor = lambda money: (money.amount, money.currency)
+        self._generated_composite_accessor = _money_columns
 
 
 def start_mappers() -> None:

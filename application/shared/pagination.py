@@ -12,7 +12,6 @@ from uuid import UUID
 from application.shared.errors import ApplicationError
 
 
-
 class HasId(Protocol):
     @property
     def id(self) -> UUID: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypeAlias, TypeVar
 
 T = TypeVar("T")
 
@@ -16,5 +16,5 @@ class _Unset(Enum):
 
 
 UNSET: Final = _Unset.UNSET
-Unset = Literal[_Unset.UNSET]
-Maybe = T | Unset
+Unset: TypeAlias = Literal[_Unset.UNSET]
+Maybe: TypeAlias = T | Unset

@@ -12,6 +12,7 @@ import uvicorn
 
 from adapters.persistence.database import create_engine, is_sqlite
 from adapters.persistence.migrate import upgrade
+from application.identity.use_cases import CreateTenant, IssueApiKey
 from application.shared.errors import ApplicationError
 from domain.identity.access import Role
 from domain.shared.errors import DomainError
@@ -75,8 +76,8 @@ def tenant_create(settings: Settings, name: str, currency: str | None) -> None:
 
     async def work() -> str:
         try:
-            created = await container.identity.create_tenant()(
-                name, Currency.parse(currency) if currency else None)
+            create: CreateTenant = container.identity.create_tenant()
+            created = await create(name, Currency.parse(currency) if currency else None)
             return created.admin_key.plaintext
         finally:
             await container.persistence.probe().close()
@@ -100,7 +101,8 @@ def tenant_key(settings: Settings, name: str, role: str, label: str) -> None:
             found = await container.persistence.directory().find_tenant(name)
             if found is None:
                 raise click.ClickException(f"no tenant named {name!r}")
-            issued = await container.identity.issue_api_key()(found.id, label, Role(role))
+            issue: IssueApiKey = container.identity.issue_api_key()
+            issued = await issue(found.id, label, Role(role))
             return issued.plaintext
         finally:
             await container.persistence.probe().close()

@@ -1,4 +1,4 @@
-"""The Litestar application factory: routes, auth, errors, docs and metrics, wired from a container."""
+"""The Litestar app factory: routes, auth, errors, docs and metrics, wired from a container."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bearer API keys and role guards: every ``/v1`` route needs a key and names the roles it allows."""
+"""Bearer API keys and role guards: every ``/v1`` route needs a key and names its roles."""
 
 from __future__ import annotations
 

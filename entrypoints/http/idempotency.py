@@ -8,10 +8,21 @@ so the client can retry; every other answer is kept and replayed.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPReceiveMessage,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from application.identity.ports import Principal
 from application.shared.idempotency import Claim, IdempotencyStore, StoredResponse
@@ -34,7 +45,7 @@ class IdempotencyMiddleware:
             return
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
             await _send_problem(send, scope, 400, "invalid_idempotency_key",
-                                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable "
+                                detail=f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable "
                                 "characters", field="Idempotency-Key")
             return
         body, replay_receive = await _buffer(receive)
@@ -42,10 +53,10 @@ class IdempotencyMiddleware:
         result = await self._store.claim(principal.tenant_id, key, fingerprint)
         if result.claim is Claim.MISMATCH:
             await _send_problem(send, scope, 409, "idempotency_key_reused",
-                                "this Idempotency-Key was used with a different request")
+                                detail="this Idempotency-Key was used with a different request")
         elif result.claim is Claim.IN_PROGRESS:
             await _send_problem(send, scope, 409, "idempotency_key_in_progress",
-                                "a request with this Idempotency-Key is still being processed",
+                                detail="a request with this Idempotency-Key is still running",
                                 retry_after=True)
         elif result.claim is Claim.REPLAY and result.response is not None:
             await _send_stored(send, result.response)
@@ -79,7 +90,7 @@ class IdempotencyMiddleware:
 
 
 def _key_of(scope: Scope) -> str | None:
-    if scope["type"] != "http" or scope["method"] != "POST":
+    if scope["type"] != ScopeType.HTTP or scope["method"] != "POST":
         return None
     for name, value in scope["headers"]:
         if name == HEADER:
@@ -89,7 +100,8 @@ def _key_of(scope: Scope) -> str | None:
 
 def _fingerprint(scope: Scope, body: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (scope["method"].encode(), scope["path"].encode(), scope["query_string"], body):
+    http: HTTPScope = scope  # type: ignore[assignment]  # only HTTP scopes reach here
+    for part in (http["method"].encode(), http["path"].encode(), http["query_string"], body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
@@ -107,33 +119,39 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     body = b"".join(chunks)
     sent = False
 
-    async def replay() -> Message:
+    async def replay() -> HTTPReceiveMessage:
         nonlocal sent
         if sent:
-            return await receive()
+            return cast(HTTPReceiveMessage, await receive())
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
 
 
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status,
+                                     "headers": headers}
+    await send(start)
+    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body,
+                                    "more_body": False}
+    await send(chunk)
+
+
 async def _send_stored(send: Send, response: StoredResponse) -> None:
-    await send({"type": "http.response.start", "status": response.status_code, "headers": [
+    await _send(send, response.status_code, [
         (b"content-type", response.content_type.encode("latin-1")),
-        (b"content-length", str(len(response.body)).encode()),
         (b"idempotent-replayed", b"true"),
-    ]})
-    await send({"type": "http.response.body", "body": response.body})
+    ], response.body)
 
 
-async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail: str,
-                        field: str | None = None, *, retry_after: bool = False) -> None:
+async def _send_problem(send: Send, scope: Scope, status: int, code: str, *, detail: str,
+                        field: str | None = None, retry_after: bool = False) -> None:
     errors = [{"field": field, "message": detail}] if field else None
-    body = msgspec.json.encode(problem_body(status, code, detail, detail, scope["path"],
-                                            errors=errors))
-    headers = [(b"content-type", PROBLEM_JSON.encode()),
-               (b"content-length", str(len(body)).encode())]
+    body = msgspec.json.encode(
+        problem_body(status, code, detail, detail, instance=scope["path"], errors=errors))
+    headers = [(b"content-type", PROBLEM_JSON.encode())]
     if retry_after:
         headers.append((b"retry-after", b"1"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await _send(send, status, headers, body)

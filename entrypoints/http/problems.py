@@ -22,7 +22,7 @@ PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("q2c.http")
 
 
-def problem_body(status: int, code: str, title: str, detail: str, instance: str | None = None,
+def problem_body(status: int, code: str, title: str, detail: str, *, instance: str | None = None,
                  **extensions: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status,
                             "detail": detail}
@@ -33,8 +33,8 @@ def problem_body(status: int, code: str, title: str, detail: str, instance: str 
 
 
 def problem(request: Request[Any, Any, Any], status: int, code: str, title: str, detail: str,
-            headers: dict[str, str] | None = None, **extensions: Any) -> Response[bytes]:
-    body = problem_body(status, code, title, detail, request.url.path, **extensions)
+            *, headers: dict[str, str] | None = None, **extensions: Any) -> Response[bytes]:
+    body = problem_body(status, code, title, detail, instance=request.url.path, **extensions)
     return Response(content=msgspec.json.encode(body), status_code=status,
                     media_type=PROBLEM_JSON, headers=headers)
 
@@ -94,7 +94,7 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    log.exception("unhandled_error", error_type=type(exc).__name__)
+    log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
     return problem(request, 500, "internal", "Internal error",
                    "the hub failed to answer; the error was logged with this request's id")
 

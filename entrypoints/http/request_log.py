@@ -7,7 +7,8 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 log = structlog.get_logger("q2c.http")
 
@@ -17,9 +18,10 @@ class RequestContextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        http: HTTPScope = scope
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
@@ -41,6 +43,6 @@ class RequestContextMiddleware:
             status = getattr(error, "status_code", 500)
             raise
         finally:
-            log.info("request", method=scope["method"], path=scope["path"], status=status,
+            log.info("request", method=http["method"], path=http["path"], status=status,
                      duration_ms=round((time.perf_counter() - started) * 1000, 2))
             structlog.contextvars.clear_contextvars()

@@ -11,7 +11,7 @@ from entrypoints.http.schemas.common import Output
 log = structlog.get_logger("q2c.health")
 
 
-class Health(Output):
+class Health(Output, frozen=True):
     status: str
     database: str
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
@@ -12,6 +13,7 @@ from domain.shared.unset import UNSET as DOMAIN_UNSET
 from domain.shared.unset import Unset as DomainUnset
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DecimalString = Annotated[str, msgspec.Meta(
     pattern=r"^-?\d{1,15}(\.\d+)?$", description="a decimal number as a string, e.g. \"125.50\"",
@@ -29,7 +31,7 @@ class Output(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
-class MoneyBody(Input):
+class MoneyBody(Input, frozen=True):
     amount: DecimalString
     currency: CurrencyCode
 
@@ -42,7 +44,7 @@ class MoneyBody(Input):
             raise
 
 
-class MoneyOut(Output):
+class MoneyOut(Output, frozen=True):
     amount: str
     currency: str
 
@@ -52,14 +54,22 @@ class MoneyOut(Output):
                                               currency=money.currency.value)
 
 
-class PageOut(Output, Generic[T]):
+class PageOut(Output, Generic[T], frozen=True):
     items: list[T]
     next_cursor: str | None
 
 
 def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:
     """msgspec's UNSET (field absent from the JSON) becomes the domain's UNSET."""
-    return DOMAIN_UNSET if value is msgspec.UNSET else value  # type: ignore[return-value]
+    return DOMAIN_UNSET if isinstance(value, msgspec.UnsetType) else value
+
+
+def convert_given(value: T | None | msgspec.UnsetType,
+                  convert: Callable[[T], R]) -> R | None | DomainUnset:
+    """Convert a field of a partial update when given; absent and null pass through."""
+    if isinstance(value, msgspec.UnsetType):
+        return DOMAIN_UNSET
+    return None if value is None else convert(value)
 
 
 def parse_currency(code: str | None, field: str = "currency") -> Currency | None:

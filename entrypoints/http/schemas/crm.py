@@ -20,12 +20,16 @@ from domain.crm.organization import (
     OrganizationStatus,
     OrganizationType,
 )
+from domain.shared.money import Currency
+from domain.shared.unset import UNSET as DOMAIN_UNSET
+from domain.shared.unset import Unset as DomainUnset
 from entrypoints.http.schemas.common import (
     CurrencyCode,
     Input,
     MoneyBody,
     MoneyOut,
     Output,
+    convert_given,
     parse_currency,
     unset_to_domain,
 )
@@ -35,7 +39,7 @@ Short = Annotated[str, Meta(max_length=30)]
 Line = Annotated[str, Meta(max_length=100)]
 
 
-class AddressBody(Input):
+class AddressBody(Input, frozen=True):
     line1: Line | None = None
     line2: Line | None = None
     city: Line | None = None
@@ -52,7 +56,7 @@ class AddressBody(Input):
                    state=address.state, postal_code=address.postal_code, country=address.country)
 
 
-class OrganizationCreate(Input):
+class OrganizationCreate(Input, frozen=True):
     name: Name
     type: OrganizationType = OrganizationType.CUSTOMER
     account_number: Annotated[str, Meta(max_length=50)] | None = None
@@ -80,13 +84,13 @@ class OrganizationCreate(Input):
         )
 
 
-class OrganizationPatch(Input):
+class OrganizationPatch(Input, frozen=True):
     """Only the fields present change; ``null`` clears an optional field."""
 
     name: Name | UnsetType = UNSET
     type: OrganizationType | UnsetType = UNSET
     account_number: Annotated[str, Meta(max_length=50)] | None | UnsetType = UNSET
-    billing_address: AddressBody | UnsetType = UNSET
+    billing_address: AddressBody | None | UnsetType = UNSET  # null clears it
     phone: Short | None | UnsetType = UNSET
     fax: Short | None | UnsetType = UNSET
     website: Annotated[str, Meta(max_length=255)] | None | UnsetType = UNSET
@@ -97,29 +101,23 @@ class OrganizationPatch(Input):
     credit_limit: MoneyBody | None | UnsetType = UNSET
 
     def to_changes(self) -> OrganizationChanges:
-        def mapped(value: object, convert: object) -> object:
-            if value is UNSET or value is None:
-                return unset_to_domain(value)
-            return convert(value)  # type: ignore[operator]
-
-        return OrganizationChanges(**{  # type: ignore[arg-type]
-            "name": unset_to_domain(self.name),
-            "type": unset_to_domain(self.type),
-            "account_number": unset_to_domain(self.account_number),
-            "billing_address": mapped(self.billing_address, AddressBody.to_domain),
-            "phone": unset_to_domain(self.phone),
-            "fax": unset_to_domain(self.fax),
-            "website": unset_to_domain(self.website),
-            "parent_id": mapped(self.parent_id, OrganizationId),
-            "bill_to_id": mapped(self.bill_to_id, OrganizationId),
-            "default_contact_id": mapped(self.default_contact_id, ContactId),
-            "currency": mapped(self.currency, parse_currency),
-            "credit_limit": mapped(self.credit_limit,
-                                   lambda m: m.to_money("credit_limit")),
-        })
+        return OrganizationChanges(
+            name=unset_to_domain(self.name),
+            type=unset_to_domain(self.type),
+            account_number=unset_to_domain(self.account_number),
+            billing_address=_address_change(self.billing_address),
+            phone=unset_to_domain(self.phone),
+            fax=unset_to_domain(self.fax),
+            website=unset_to_domain(self.website),
+            parent_id=convert_given(self.parent_id, OrganizationId),
+            bill_to_id=convert_given(self.bill_to_id, OrganizationId),
+            default_contact_id=convert_given(self.default_contact_id, ContactId),
+            currency=convert_given(self.currency, Currency.parse),
+            credit_limit=convert_given(self.credit_limit, lambda m: m.to_money("credit_limit")),
+        )
 
 
-class OrganizationOut(Output):
+class OrganizationOut(Output, frozen=True):
     id: UUID
     name: str
     type: OrganizationType
@@ -154,7 +152,7 @@ PersonName = Annotated[str, Meta(min_length=1, max_length=50)]
 Email = Annotated[str, Meta(max_length=254)]
 
 
-class ContactCreate(Input):
+class ContactCreate(Input, frozen=True):
     organization_id: UUID
     first_name: PersonName
     last_name: PersonName
@@ -170,7 +168,7 @@ class ContactCreate(Input):
         return ContactProfile(**fields)
 
 
-class ContactPatch(Input):
+class ContactPatch(Input, frozen=True):
     first_name: PersonName | UnsetType = UNSET
     last_name: PersonName | UnsetType = UNSET
     title: Line | None | UnsetType = UNSET
@@ -180,13 +178,13 @@ class ContactPatch(Input):
     fax: Short | None | UnsetType = UNSET
 
     def to_changes(self) -> ContactChanges:
-        return ContactChanges(**{  # type: ignore[arg-type]
+        return ContactChanges(**{
             name: unset_to_domain(value)
             for name, value in msgspec.structs.asdict(self).items()
         })
 
 
-class ContactOut(Output):
+class ContactOut(Output, frozen=True):
     id: UUID
     organization_id: UUID
     first_name: str
@@ -206,6 +204,12 @@ class ContactOut(Output):
                    last_name=c.last_name, title=c.title, email=c.email, phone=c.phone,
                    mobile=c.mobile, fax=c.fax, active=c.active, created_at=c.created_at,
                    updated_at=c.updated_at)
+
+
+def _address_change(value: AddressBody | None | UnsetType) -> Address | DomainUnset:
+    if isinstance(value, UnsetType):
+        return DOMAIN_UNSET
+    return value.to_domain() if value is not None else Address()
 
 
 def _org(value: UUID | None) -> OrganizationId | None:

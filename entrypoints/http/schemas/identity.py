@@ -14,7 +14,7 @@ from domain.identity.tenant import Tenant
 from entrypoints.http.schemas.common import CurrencyCode, Input, Output
 
 
-class TenantOut(Output):
+class TenantOut(Output, frozen=True):
     id: UUID
     name: str
     currency: str | None
@@ -26,16 +26,16 @@ class TenantOut(Output):
                    currency=tenant.currency.value if tenant.currency else None)
 
 
-class CurrencyBody(Input):
+class CurrencyBody(Input, frozen=True):
     currency: CurrencyCode
 
 
-class ApiKeyCreate(Input):
+class ApiKeyCreate(Input, frozen=True):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     role: Role
 
 
-class ApiKeyOut(Output):
+class ApiKeyOut(Output, frozen=True):
     id: UUID
     name: str
     role: Role
@@ -49,7 +49,7 @@ class ApiKeyOut(Output):
                    created_at=key.created_at, revoked_at=key.revoked_at)
 
 
-class ApiKeyCreated(ApiKeyOut):
+class ApiKeyCreated(ApiKeyOut, frozen=True):
     """The only answer that ever carries the key itself: store it now, it is not kept."""
 
     key: str
