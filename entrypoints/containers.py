@@ -86,16 +86,27 @@ class IdentityContainer(containers.DeclarativeContainer):
     security = providers.DependenciesContainer()
 
     create_tenant = providers.Factory(
-        CreateTenant, uow=persistence.uow, directory=persistence.directory,
-        secrets=security.api_key_secrets, clock=core.clock, ids=core.ids)
+        CreateTenant,
+        uow=persistence.uow,
+        directory=persistence.directory,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+    )
     issue_api_key = providers.Factory(
-        IssueApiKey, uow=persistence.uow, secrets=security.api_key_secrets, clock=core.clock,
-        ids=core.ids)
+        IssueApiKey,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+    )
     revoke_api_key = providers.Factory(RevokeApiKey, uow=persistence.uow, clock=core.clock)
-    set_tenant_currency = providers.Factory(SetTenantCurrency, uow=persistence.uow,
-                                            clock=core.clock)
-    authenticate = providers.Factory(Authenticate, directory=persistence.directory,
-                                     secrets=security.api_key_secrets)
+    set_tenant_currency = providers.Factory(
+        SetTenantCurrency, uow=persistence.uow, clock=core.clock
+    )
+    authenticate = providers.Factory(
+        Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
+    )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
 
 
@@ -103,16 +114,18 @@ class CrmContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
 
-    create_organization = providers.Factory(CreateOrganization, persistence.uow, core.clock,
-                                            core.ids)
-    update_organization = providers.Factory(UpdateOrganization, persistence.uow, core.clock,
-                                            core.ids)
-    deactivate_organization = providers.Factory(DeactivateOrganization, persistence.uow,
-                                                core.clock, core.ids)
+    create_organization = providers.Factory(
+        CreateOrganization, persistence.uow, core.clock, core.ids
+    )
+    update_organization = providers.Factory(
+        UpdateOrganization, persistence.uow, core.clock, core.ids
+    )
+    deactivate_organization = providers.Factory(
+        DeactivateOrganization, persistence.uow, core.clock, core.ids
+    )
     create_contact = providers.Factory(CreateContact, persistence.uow, core.clock, core.ids)
     update_contact = providers.Factory(UpdateContact, persistence.uow, core.clock, core.ids)
-    deactivate_contact = providers.Factory(DeactivateContact, persistence.uow, core.clock,
-                                           core.ids)
+    deactivate_contact = providers.Factory(DeactivateContact, persistence.uow, core.clock, core.ids)
     queries = providers.Factory(CrmQueries, uow=persistence.uow)
 
 
@@ -121,13 +134,15 @@ class Container(containers.DeclarativeContainer):
     core = providers.Container(CoreContainer)
     persistence = providers.Container(SqlPersistenceContainer, settings=settings, core=core)
     security = providers.Container(SecurityContainer)
-    identity = providers.Container(IdentityContainer, core=core, persistence=persistence,
-                                   security=security)
+    identity = providers.Container(
+        IdentityContainer, core=core, persistence=persistence, security=security
+    )
     crm = providers.Container(CrmContainer, core=core, persistence=persistence)
 
 
-def build_container(settings: Settings, *,
-                    persistence: Literal["sql", "memory"] = "sql") -> Container:
+def build_container(
+    settings: Settings, *, persistence: Literal["sql", "memory"] = "sql"
+) -> Container:
     container = Container(settings=settings)
     if persistence == "memory":
         fakes = InMemoryPersistenceContainer(settings=settings, core=container.core)

@@ -14,12 +14,17 @@ from entrypoints.settings import Settings
 
 _SECRET_KEYS = re.compile(
     r"(authorization|api[_-]?key|secret|password|token|private[_-]?key|credential"
-    r"|card[_-]?number|ccnumber|account[_-]?number|checkaccount|cvv)", re.IGNORECASE)
+    r"|card[_-]?number|ccnumber|account[_-]?number|checkaccount|cvv)",
+    re.IGNORECASE,
+)
 _KEY_SHAPE = re.compile(r"q2c_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 
 
-def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any],
-                   ) -> MutableMapping[str, Any]:
+def redact_secrets(
+    _logger: Any,
+    _method: str,
+    event: MutableMapping[str, Any],
+) -> MutableMapping[str, Any]:
     """Mask values under secret-looking keys and anything shaped like an API key."""
     for key, value in list(event.items()):
         if _SECRET_KEYS.search(key):
@@ -31,7 +36,8 @@ def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any],
 
 def configure_logging(settings: Settings) -> None:
     as_json = settings.log_format == "json" or (
-        settings.log_format == "auto" and not sys.stderr.isatty())
+        settings.log_format == "auto" and not sys.stderr.isatty()
+    )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -40,7 +46,8 @@ def configure_logging(settings: Settings) -> None:
         redact_secrets,
     ]
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer())
+        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -49,9 +56,11 @@ def configure_logging(settings: Settings) -> None:
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    *([structlog.processors.format_exc_info] if as_json else []),
-                    renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *([structlog.processors.format_exc_info] if as_json else []),
+            renderer,
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)

@@ -16,13 +16,15 @@ class SqlAlchemyDirectory:
 
     async def find_api_key(self, prefix: str) -> ApiKey | None:
         async with self._sessions() as session:
-            return (await session.scalars(
-                select(ApiKey).where(tables.api_keys.c.prefix == prefix))).one_or_none()
+            return (
+                await session.scalars(select(ApiKey).where(tables.api_keys.c.prefix == prefix))
+            ).one_or_none()
 
     async def find_tenant(self, name: str) -> Tenant | None:
         async with self._sessions() as session:
-            return (await session.scalars(
-                select(Tenant).where(tables.tenants.c.name == name))).one_or_none()
+            return (
+                await session.scalars(select(Tenant).where(tables.tenants.c.name == name))
+            ).one_or_none()
 
     async def any_tenant(self) -> bool:
         async with self._sessions() as session:

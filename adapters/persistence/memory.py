@@ -34,7 +34,8 @@ class InMemoryDatabase:
     rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
     versions: dict[UUID, int] = field(default_factory=dict)
     idempotency: dict[tuple[TenantId, str], tuple[str, StoredResponse | None]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -84,15 +85,19 @@ class InMemoryOrganizationRepository(_Repository[Organization]):
 
     async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
         def keep(o: Organization) -> bool:
-            return all((
-                where.status is None or o.status is where.status,
-                where.type is None or o.type is where.type,
-                where.parent_id is None or o.parent_id == where.parent_id,
-                not where.search or _contains(o.name, where.search)
-                or _contains(o.account_number, where.search),
-                where.created_from is None or o.created_at >= where.created_from,
-                where.created_to is None or o.created_at < where.created_to,
-            ))
+            return all(
+                (
+                    where.status is None or o.status is where.status,
+                    where.type is None or o.type is where.type,
+                    where.parent_id is None or o.parent_id == where.parent_id,
+                    not where.search
+                    or _contains(o.name, where.search)
+                    or _contains(o.account_number, where.search),
+                    where.created_from is None or o.created_at >= where.created_from,
+                    where.created_to is None or o.created_at < where.created_to,
+                )
+            )
+
         return self._page(keep, page)
 
 
@@ -105,12 +110,17 @@ class InMemoryContactRepository(_Repository[Contact]):
 
     async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]:
         def keep(c: Contact) -> bool:
-            return all((
-                where.organization_id is None or c.organization_id == where.organization_id,
-                where.active is None or c.active is where.active,
-                not where.search or any(_contains(v, where.search)
-                                        for v in (c.first_name, c.last_name, c.email)),
-            ))
+            return all(
+                (
+                    where.organization_id is None or c.organization_id == where.organization_id,
+                    where.active is None or c.active is where.active,
+                    not where.search
+                    or any(
+                        _contains(v, where.search) for v in (c.first_name, c.last_name, c.email)
+                    ),
+                )
+            )
+
         return self._page(keep, page)
 
 
@@ -154,15 +164,20 @@ class InMemoryUnitOfWork:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.rollback()
 
     async def commit(self) -> None:
         for item_id, (item, read_version) in self._staged.items():
             exists = item_id in self.db.table(type(item))
             if (read_version is None and exists) or (
-                    read_version is not None and self.db.versions.get(item_id, 0) != read_version):
+                read_version is not None and self.db.versions.get(item_id, 0) != read_version
+            ):
                 self._staged.clear()
                 raise Conflict("someone else changed this record; reload and try again")
         for item_id, (item, _) in self._staged.items():

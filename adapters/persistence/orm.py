@@ -47,18 +47,25 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Tenant, tables.tenants)
     mapper_registry.map_imperatively(ApiKey, tables.api_keys)
     mapper_registry.map_imperatively(
-        Organization, tables.organizations,
+        Organization,
+        tables.organizations,
         version_id_col=org.version,
         properties={
             "billing_address": composite(
-                Address, org.address_line1, org.address_line2, org.city, org.state,
-                org.postal_code, org.country,
+                Address,
+                org.address_line1,
+                org.address_line2,
+                org.city,
+                org.state,
+                org.postal_code,
+                org.country,
             ),
             "credit_limit": _OptionalMoney(org.credit_limit_minor, org.credit_limit_currency),
         },
     )
-    mapper_registry.map_imperatively(Contact, tables.contacts,
-                                     version_id_col=tables.contacts.c.version)
+    mapper_registry.map_imperatively(
+        Contact, tables.contacts, version_id_col=tables.contacts.c.version
+    )
     for cls in (Organization, Contact, Tenant, ApiKey):
         event.listen(cls, "load", _init_events)
 

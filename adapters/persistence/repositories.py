@@ -49,8 +49,7 @@ class _TenantRepository(Generic[A]):
     table: Any
     noun: str
 
-    def __init__(self, session: AsyncSession, tenant_id: TenantId,
-                 seen: Seen) -> None:
+    def __init__(self, session: AsyncSession, tenant_id: TenantId, seen: Seen) -> None:
         self._session = session
         self._tenant_id = tenant_id
         self._seen = seen
@@ -65,8 +64,9 @@ class _TenantRepository(Generic[A]):
         self._seen(item)
 
     async def _get(self, item_id: UUID) -> A:
-        found = (await self._session.scalars(
-            self._select().where(self.table.c.id == item_id))).one_or_none()
+        found = (
+            await self._session.scalars(self._select().where(self.table.c.id == item_id))
+        ).one_or_none()
         if found is None:
             raise NotFound(f"{self.noun} {item_id} not found")
         self._seen(found)
@@ -76,8 +76,11 @@ class _TenantRepository(Generic[A]):
         query = self._select().where(*conditions)
         if page.after is not None:
             query = query.where(self.table.c.id > page.after)
-        rows = list((await self._session.scalars(
-            query.order_by(self.table.c.id).limit(page.limit + 1))).all())
+        rows = list(
+            (
+                await self._session.scalars(query.order_by(self.table.c.id).limit(page.limit + 1))
+            ).all()
+        )
         for row in rows:
             self._seen(row)
         return rows
@@ -101,8 +104,9 @@ class SqlAlchemyOrganizationRepository(_TenantRepository[Organization]):
         if where.parent_id is not None:
             conditions.append(c.parent_id == where.parent_id)
         if where.search:
-            conditions.append(or_(contains(c.name, where.search),
-                                  contains(c.account_number, where.search)))
+            conditions.append(
+                or_(contains(c.name, where.search), contains(c.account_number, where.search))
+            )
         if where.created_from is not None:
             conditions.append(c.created_at >= where.created_from)
         if where.created_to is not None:
@@ -126,9 +130,13 @@ class SqlAlchemyContactRepository(_TenantRepository[Contact]):
         if where.active is not None:
             conditions.append(c.active == where.active)
         if where.search:
-            conditions.append(or_(contains(c.first_name, where.search),
-                                  contains(c.last_name, where.search),
-                                  contains(c.email, where.search)))
+            conditions.append(
+                or_(
+                    contains(c.first_name, where.search),
+                    contains(c.last_name, where.search),
+                    contains(c.email, where.search),
+                )
+            )
         return await self._page(conditions, page)
 
 
@@ -141,15 +149,13 @@ class SqlAlchemyApiKeyRepository(_TenantRepository[ApiKey]):
         return await self._get(key_id)
 
     async def list(self) -> list[ApiKey]:
-        return list((await self._session.scalars(
-            self._select().order_by(self.table.c.id))).all())
+        return list((await self._session.scalars(self._select().order_by(self.table.c.id))).all())
 
 
 class SqlAlchemyTenantRepository:
     """The unit of work's own tenant row, and nothing else."""
 
-    def __init__(self, session: AsyncSession, tenant_id: TenantId,
-                 seen: Seen) -> None:
+    def __init__(self, session: AsyncSession, tenant_id: TenantId, seen: Seen) -> None:
         self._session = session
         self._tenant_id = tenant_id
         self._seen = seen

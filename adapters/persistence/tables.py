@@ -19,13 +19,15 @@ from adapters.persistence.types import CurrencyCode, MinorUnits, StrEnumType, Ut
 from domain.crm.organization import OrganizationStatus, OrganizationType
 from domain.identity.access import Role
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 def _tenant() -> Column[object]:
@@ -33,7 +35,8 @@ def _tenant() -> Column[object]:
 
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("currency", CurrencyCode, nullable=True),
@@ -41,7 +44,8 @@ tenants = Table(
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", Uuid, primary_key=True),
     _tenant(),
     Column("name", String(100), nullable=False),
@@ -54,7 +58,8 @@ api_keys = Table(
 )
 
 organizations = Table(
-    "organizations", metadata,
+    "organizations",
+    metadata,
     Column("id", Uuid, primary_key=True),
     _tenant(),
     Column("name", String(100), nullable=False),
@@ -84,7 +89,8 @@ organizations = Table(
 )
 
 contacts = Table(
-    "contacts", metadata,
+    "contacts",
+    metadata,
     Column("id", Uuid, primary_key=True),
     _tenant(),
     Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
@@ -104,7 +110,8 @@ contacts = Table(
 )
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),

@@ -37,12 +37,15 @@ class SqlAlchemyUnitOfWork:
         self.contacts = SqlAlchemyContactRepository(*args)
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and detaches the loaded aggregates
+        # without expiring them, so results stay readable after the unit of work ends.
+        await self._session.close()
 
     def _track(self, item: Tracked) -> None:
         self._seen[id(item)] = item

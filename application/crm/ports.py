@@ -21,7 +21,7 @@ from domain.crm.organization import (
 class OrganizationFilter:
     status: OrganizationStatus | None = None
     type: OrganizationType | None = None
-    search: str | None = None             # name or account number contains, case-insensitive
+    search: str | None = None  # name or account number contains, case-insensitive
     parent_id: OrganizationId | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -31,7 +31,7 @@ class OrganizationFilter:
 class ContactFilter:
     organization_id: OrganizationId | None = None
     active: bool | None = None
-    search: str | None = None             # name or email contains, case-insensitive
+    search: str | None = None  # name or email contains, case-insensitive
 
 
 class OrganizationRepository(Protocol):

@@ -14,13 +14,17 @@ class CrmQueries:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def organization(self, tenant_id: TenantId, organization_id: OrganizationId,
-                           ) -> Organization:
+    async def organization(
+        self,
+        tenant_id: TenantId,
+        organization_id: OrganizationId,
+    ) -> Organization:
         async with self._uow(tenant_id) as uow:
             return await uow.organizations.get(organization_id)
 
-    async def organizations(self, tenant_id: TenantId, where: OrganizationFilter,
-                            page: PageRequest) -> Page[Organization]:
+    async def organizations(
+        self, tenant_id: TenantId, where: OrganizationFilter, page: PageRequest
+    ) -> Page[Organization]:
         async with self._uow(tenant_id) as uow:
             return page_of(await uow.organizations.list(where, page), page)
 
@@ -28,7 +32,8 @@ class CrmQueries:
         async with self._uow(tenant_id) as uow:
             return await uow.contacts.get(contact_id)
 
-    async def contacts(self, tenant_id: TenantId, where: ContactFilter,
-                       page: PageRequest) -> Page[Contact]:
+    async def contacts(
+        self, tenant_id: TenantId, where: ContactFilter, page: PageRequest
+    ) -> Page[Contact]:
         async with self._uow(tenant_id) as uow:
             return page_of(await uow.contacts.list(where, page), page)

@@ -33,8 +33,9 @@ async def _linked_organization(uow: UnitOfWork, ref: OrganizationId | None, fiel
         raise InvalidValue("no such organization", field=field) from None
 
 
-async def _check_links(uow: UnitOfWork, organization_id: OrganizationId,
-                       profile: OrganizationProfile) -> None:
+async def _check_links(
+    uow: UnitOfWork, organization_id: OrganizationId, profile: OrganizationProfile
+) -> None:
     """Linked organizations and the default contact exist in the same tenant (BSS-1)."""
     for field in ("parent_id", "bill_to_id"):
         ref: OrganizationId | None = getattr(profile, field)
@@ -47,15 +48,17 @@ async def _check_links(uow: UnitOfWork, organization_id: OrganizationId,
     except NotFound:
         raise InvalidValue("no such contact", field="default_contact_id") from None
     if contact.organization_id != organization_id:
-        raise InvalidValue("the default contact must belong to this organization",
-                           field="default_contact_id")
+        raise InvalidValue(
+            "the default contact must belong to this organization", field="default_contact_id"
+        )
 
 
 class CreateOrganization(_CrmUseCase):
     async def __call__(self, tenant_id: TenantId, profile: OrganizationProfile) -> Organization:
         org_id = OrganizationId(self._ids())
-        organization = Organization(id=org_id, tenant_id=tenant_id, profile=profile,
-                                    now=self._clock.now())
+        organization = Organization(
+            id=org_id, tenant_id=tenant_id, profile=profile, now=self._clock.now()
+        )
         async with self._uow(tenant_id) as uow:
             await _check_links(uow, org_id, organization.profile)
             await uow.organizations.add(organization)
@@ -64,8 +67,9 @@ class CreateOrganization(_CrmUseCase):
 
 
 class UpdateOrganization(_CrmUseCase):
-    async def __call__(self, tenant_id: TenantId, organization_id: OrganizationId,
-                       changes: OrganizationChanges) -> Organization:
+    async def __call__(
+        self, tenant_id: TenantId, organization_id: OrganizationId, changes: OrganizationChanges
+    ) -> Organization:
         async with self._uow(tenant_id) as uow:
             organization = await uow.organizations.get(organization_id)
             organization.revise(changes, self._clock.now())
@@ -84,21 +88,27 @@ class DeactivateOrganization(_CrmUseCase):
 
 
 class CreateContact(_CrmUseCase):
-    async def __call__(self, tenant_id: TenantId, organization_id: OrganizationId,
-                       profile: ContactProfile) -> Contact:
+    async def __call__(
+        self, tenant_id: TenantId, organization_id: OrganizationId, profile: ContactProfile
+    ) -> Contact:
         async with self._uow(tenant_id) as uow:
             await _linked_organization(uow, organization_id, "organization_id")
-            contact = Contact(id=ContactId(self._ids()), tenant_id=tenant_id,
-                              organization_id=organization_id, profile=profile,
-                              now=self._clock.now())
+            contact = Contact(
+                id=ContactId(self._ids()),
+                tenant_id=tenant_id,
+                organization_id=organization_id,
+                profile=profile,
+                now=self._clock.now(),
+            )
             await uow.contacts.add(contact)
             await uow.commit()
         return contact
 
 
 class UpdateContact(_CrmUseCase):
-    async def __call__(self, tenant_id: TenantId, contact_id: ContactId,
-                       changes: ContactChanges) -> Contact:
+    async def __call__(
+        self, tenant_id: TenantId, contact_id: ContactId, changes: ContactChanges
+    ) -> Contact:
         async with self._uow(tenant_id) as uow:
             contact = await uow.contacts.get(contact_id)
             contact.revise(changes, self._clock.now())

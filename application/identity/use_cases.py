@@ -35,17 +35,29 @@ class _KeyMaker:
 
     def make(self, tenant_id: TenantId, name: str, role: Role) -> IssuedKey:
         secret = self._secrets.issue()
-        key = ApiKey(id=ApiKeyId(self._ids()), tenant_id=tenant_id, name=name, role=role,
-                     prefix=secret.prefix, secret_hash=secret.secret_hash,
-                     created_at=self._clock.now())
+        key = ApiKey(
+            id=ApiKeyId(self._ids()),
+            tenant_id=tenant_id,
+            name=name,
+            role=role,
+            prefix=secret.prefix,
+            secret_hash=secret.secret_hash,
+            created_at=self._clock.now(),
+        )
         return IssuedKey(key=key, plaintext=secret.plaintext)
 
 
 class CreateTenant(_KeyMaker):
     """A new MSP with its currency (MON-3) and a first admin key, in one commit."""
 
-    def __init__(self, uow: UnitOfWorkFactory, directory: Directory, secrets: ApiKeySecrets,
-                 clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        directory: Directory,
+        secrets: ApiKeySecrets,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
         super().__init__(secrets, clock, ids)
         self._uow = uow
         self._directory = directory
@@ -66,8 +78,9 @@ class CreateTenant(_KeyMaker):
 
 
 class IssueApiKey(_KeyMaker):
-    def __init__(self, uow: UnitOfWorkFactory, secrets: ApiKeySecrets, clock: Clock,
-                 ids: IdGenerator) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, secrets: ApiKeySecrets, clock: Clock, ids: IdGenerator
+    ) -> None:
         super().__init__(secrets, clock, ids)
         self._uow = uow
 

@@ -22,10 +22,10 @@ class StoredResponse:
 
 
 class Claim(Enum):
-    NEW = "new"                    # first use: run the request, then complete or release
-    REPLAY = "replay"              # finished before with the same request
-    MISMATCH = "mismatch"          # used before with another request
-    IN_PROGRESS = "in_progress"    # the first request has not finished
+    NEW = "new"  # first use: run the request, then complete or release
+    REPLAY = "replay"  # finished before with the same request
+    MISMATCH = "mismatch"  # used before with another request
+    IN_PROGRESS = "in_progress"  # the first request has not finished
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,15 @@ class ContactUpdated(DomainEvent):
 class Contact(Aggregate):
     """Belongs to one organization for life; deactivated rather than deleted."""
 
-    def __init__(self, *, id: ContactId, tenant_id: TenantId,  # noqa: A002
-                 organization_id: OrganizationId, profile: ContactProfile, now: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        id: ContactId,
+        tenant_id: TenantId,
+        organization_id: OrganizationId,
+        profile: ContactProfile,
+        now: datetime,
+    ) -> None:
         self.id = id
         self.tenant_id = tenant_id
         self.organization_id = organization_id
@@ -71,8 +78,11 @@ class Contact(Aggregate):
         self.created_at = now
         self.updated_at = now
         self._apply(profile)
-        self.record(ContactCreated(tenant_id=tenant_id, occurred_at=now, contact_id=id,
-                                   organization_id=organization_id))
+        self.record(
+            ContactCreated(
+                tenant_id=tenant_id, occurred_at=now, contact_id=id, organization_id=organization_id
+            )
+        )
 
     @property
     def profile(self) -> ContactProfile:
@@ -88,13 +98,20 @@ class Contact(Aggregate):
             return
         self._apply(replace(self.profile, **given))  # type: ignore[arg-type]
         self.updated_at = now
-        self.record(ContactUpdated(tenant_id=self.tenant_id, occurred_at=now,
-                                   contact_id=self.id, changed=tuple(sorted(given))))
+        self.record(
+            ContactUpdated(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                contact_id=self.id,
+                changed=tuple(sorted(given)),
+            )
+        )
 
     def deactivate(self, now: datetime) -> None:
         if not self.active:
-            raise DomainError("the contact is already inactive", code="already_inactive",
-                              field="active")
+            raise DomainError(
+                "the contact is already inactive", code="already_inactive", field="active"
+            )
         self.active = False
         self.updated_at = now
 

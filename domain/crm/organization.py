@@ -80,12 +80,15 @@ class OrganizationProfile:
         if limit is None:
             return
         if limit.is_negative():
-            raise InvalidValue("credit_limit must not be negative", rule="MON-4",
-                               field="credit_limit")
+            raise InvalidValue(
+                "credit_limit must not be negative", rule="MON-4", field="credit_limit"
+            )
         if self.currency is not None and limit.currency is not self.currency:
             raise InvalidValue(
                 f"credit_limit is in {limit.currency} but the organization bills in "
-                f"{self.currency}", rule="MON-1", field="credit_limit",
+                f"{self.currency}",
+                rule="MON-1",
+                field="credit_limit",
             )
 
 
@@ -129,8 +132,14 @@ class OrganizationDeactivated(DomainEvent):
 class Organization(Aggregate):
     """A company the MSP deals with. Deactivated, never deleted: invoices keep pointing at it."""
 
-    def __init__(self, *, id: OrganizationId, tenant_id: TenantId,  # noqa: A002
-                 profile: OrganizationProfile, now: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        id: OrganizationId,
+        tenant_id: TenantId,
+        profile: OrganizationProfile,
+        now: datetime,
+    ) -> None:
         self.id = id
         self.tenant_id = tenant_id
         self.status = OrganizationStatus.ACTIVE
@@ -141,9 +150,9 @@ class Organization(Aggregate):
 
     @property
     def profile(self) -> OrganizationProfile:
-        return OrganizationProfile(**{
-            f.name: getattr(self, f.name) for f in fields(OrganizationProfile)
-        })
+        return OrganizationProfile(
+            **{f.name: getattr(self, f.name) for f in fields(OrganizationProfile)}
+        )
 
     @property
     def active(self) -> bool:
@@ -156,17 +165,27 @@ class Organization(Aggregate):
             return
         self._apply(replace(self.profile, **given))  # type: ignore[arg-type]
         self.updated_at = now
-        self.record(OrganizationUpdated(tenant_id=self.tenant_id, occurred_at=now,
-                                        organization_id=self.id, changed=tuple(sorted(given))))
+        self.record(
+            OrganizationUpdated(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                organization_id=self.id,
+                changed=tuple(sorted(given)),
+            )
+        )
 
     def deactivate(self, now: datetime) -> None:
         if not self.active:
-            raise DomainError("the organization is already inactive",
-                              code="already_inactive", field="status")
+            raise DomainError(
+                "the organization is already inactive", code="already_inactive", field="status"
+            )
         self.status = OrganizationStatus.INACTIVE
         self.updated_at = now
-        self.record(OrganizationDeactivated(tenant_id=self.tenant_id, occurred_at=now,
-                                            organization_id=self.id))
+        self.record(
+            OrganizationDeactivated(
+                tenant_id=self.tenant_id, occurred_at=now, organization_id=self.id
+            )
+        )
 
     def _apply(self, profile: OrganizationProfile) -> None:
         for ref in ("parent_id", "bill_to_id"):

@@ -18,9 +18,9 @@ ApiKeyId = NewType("ApiKeyId", UUID)
 class Role(StrEnum):
     """Roles inside a tenant (SPEC §0)."""
 
-    ADMIN = "admin"        # connects and configures integrations, manages keys
-    MANAGER = "manager"    # processes payments, refunds, cancels
-    SALES = "sales"        # quotes
+    ADMIN = "admin"  # connects and configures integrations, manages keys
+    MANAGER = "manager"  # processes payments, refunds, cancels
+    SALES = "sales"  # quotes
 
 
 STAFF_ROLES = frozenset(Role)
@@ -29,8 +29,17 @@ STAFF_ROLES = frozenset(Role)
 class ApiKey(Aggregate):
     """A bearer credential. Only a hash of the secret is kept; the secret is shown once."""
 
-    def __init__(self, *, id: ApiKeyId, tenant_id: TenantId, name: str, role: Role,  # noqa: A002
-                 prefix: str, secret_hash: str, created_at: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        id: ApiKeyId,
+        tenant_id: TenantId,
+        name: str,
+        role: Role,
+        prefix: str,
+        secret_hash: str,
+        created_at: datetime,
+    ) -> None:
         self.id = id
         self.tenant_id = tenant_id
         self.name = required_text(name, "name", 100)

@@ -23,8 +23,14 @@ class TenantCurrencySet(DomainEvent):
 class Tenant(Aggregate):
     """An MSP. Its internal currency is set once and never changed (MON-3)."""
 
-    def __init__(self, *, id: TenantId, name: str, created_at: datetime,  # noqa: A002
-                 currency: Currency | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: TenantId,
+        name: str,
+        created_at: datetime,
+        currency: Currency | None = None,
+    ) -> None:
         self.id = id
         self.name = required_text(name, "name", 100)
         self.created_at = created_at
@@ -35,7 +41,8 @@ class Tenant(Aggregate):
         if self.currency is not None:
             raise CurrencyAlreadySet(
                 f"the tenant's currency is already {self.currency} and can never be changed",
-                rule="MON-3", field="currency",
+                rule="MON-3",
+                field="currency",
             )
         self.currency = currency
         self.record(TenantCurrencySet(tenant_id=self.id, occurred_at=now, currency=currency))

@@ -12,8 +12,14 @@ class DomainError(Exception):
 
     code: str = "domain_rule"
 
-    def __init__(self, message: str, *, code: str | None = None, rule: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -43,7 +43,8 @@ class Currency(StrEnum):
             supported = ", ".join(c.value for c in cls)
             raise UnsupportedCurrency(
                 f"currency {code!r} is not supported; use one of {supported}",
-                rule="MON-2", field=field,
+                rule="MON-2",
+                field=field,
             ) from None
 
 
@@ -72,7 +73,8 @@ class Money:
             raise InvalidValue(
                 f"{amount} has more decimals than {self.currency} allows "
                 f"({self.currency.minor_digits})",
-                rule="MON-1", field="amount",
+                rule="MON-1",
+                field="amount",
             )
         object.__setattr__(self, "amount", amount.quantize(self.currency.minor_unit))
 
@@ -134,7 +136,8 @@ class Money:
     def _same(self, other: Money) -> Money:
         if other.currency is not self.currency:
             raise CurrencyMismatch(
-                f"cannot combine {self.currency} with {other.currency}", rule="MON-1",
+                f"cannot combine {self.currency} with {other.currency}",
+                rule="MON-1",
             )
         return other
 

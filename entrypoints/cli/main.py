@@ -66,9 +66,11 @@ def tenant() -> None:
 
 @tenant.command("create")
 @click.argument("name")
-@click.option("--currency", type=click.Choice([c.value for c in Currency],
-                                              case_sensitive=False),
-              help="the internal currency, set once for good (MON-3)")
+@click.option(
+    "--currency",
+    type=click.Choice([c.value for c in Currency], case_sensitive=False),
+    help="the internal currency, set once for good (MON-3)",
+)
 @click.pass_obj
 def tenant_create(settings: Settings, name: str, currency: str | None) -> None:
     """Create a tenant and print its first admin API key (shown once)."""
@@ -88,8 +90,12 @@ def tenant_create(settings: Settings, name: str, currency: str | None) -> None:
 
 @tenant.command("key")
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value,
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
 @click.option("--label", default="issued from the command line", show_default=True)
 @click.pass_obj
 def tenant_key(settings: Settings, name: str, role: str, label: str) -> None:
@@ -116,11 +122,13 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
         click.echo(f"API docs: {settings.docs_url}  (a new key: q2c tenant key {DEMO_TENANT!r})")
         return
     created = await container.identity.create_tenant()(DEMO_TENANT, Currency.USD)
-    click.echo(f"\nDemo tenant {DEMO_TENANT!r} created. Its admin API key (shown once):\n\n"
-               f"    {created.admin_key.plaintext}\n\n"
-               f"API docs: {settings.docs_url}\n"
-               f"Try: curl -H 'Authorization: Bearer <key>' "
-               f"http://{settings.host}:{settings.port}/v1/organizations\n")
+    click.echo(
+        f"\nDemo tenant {DEMO_TENANT!r} created. Its admin API key (shown once):\n\n"
+        f"    {created.admin_key.plaintext}\n\n"
+        f"API docs: {settings.docs_url}\n"
+        f"Try: curl -H 'Authorization: Bearer <key>' "
+        f"http://{settings.host}:{settings.port}/v1/organizations\n"
+    )
 
 
 @cli.command()
@@ -129,8 +137,9 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve the API. On the embedded database it migrates first and seeds a demo tenant."""
-    settings = Settings(**{**settings.__dict__, **{k: v for k, v in
-                                                   (("host", host), ("port", port)) if v}})
+    settings = Settings(
+        **{**settings.__dict__, **{k: v for k, v in (("host", host), ("port", port)) if v}}
+    )
 
     async def work() -> None:
         if is_sqlite(settings.database_url):
@@ -138,9 +147,16 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         container = build_container(settings)
         await _ensure_demo_tenant(container, settings)
         # The worker and the vendor sandboxes join this process with the sync engine.
-        server = uvicorn.Server(uvicorn.Config(
-            create_app(container), host=settings.host, port=settings.port,
-            log_config=None, access_log=False, lifespan="on"))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container),
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+            )
+        )
         await server.serve()
 
     _run(work)

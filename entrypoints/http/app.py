@@ -61,7 +61,8 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "probe": container.persistence.probe,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
-        name: _from(provider) for name, provider in providers.items()}
+        name: _from(provider) for name, provider in providers.items()
+    }
 
 
 def _openapi() -> OpenAPIConfig:
@@ -69,29 +70,39 @@ def _openapi() -> OpenAPIConfig:
         title="Quote-to-Cash Hub API",
         version=API_VERSION,
         description="Quotes to the PSA, invoices through QuickBooks, payments through BNG. "
-                    "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
-                    "problem details.",
+        "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
+        "problem details.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(),
-                        YamlRenderPlugin()],
-        components=Components(security_schemes={
-            "ApiKey": SecurityScheme(type="http", scheme="bearer",
-                                     description="an API key made by `q2c tenant create`")}),
+        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(), YamlRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "ApiKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="an API key made by `q2c tenant create`",
+                )
+            }
+        ),
         security=[{"ApiKey": []}],
     )
 
 
 def create_app(container: Container) -> Litestar:
-    metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True,
-                               exclude=["^/metrics"])
+    metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True, exclude=["^/metrics"])
     authenticate = container.identity.authenticate()
 
     async def close() -> None:
         await container.persistence.probe().close()
 
     return Litestar(
-        route_handlers=[OrganizationController, ContactController, TenantController,
-                        ApiKeyController, HealthController, MetricsController],
+        route_handlers=[
+            OrganizationController,
+            ContactController,
+            TenantController,
+            ApiKeyController,
+            HealthController,
+            MetricsController,
+        ],
         dependencies=_dependencies(container),
         middleware=[
             RequestContextMiddleware,

@@ -26,16 +26,19 @@ class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
         super().__init__(app, exclude=PUBLIC_PATHS)
         self._authenticate = authenticate
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any],
-                                   ) -> AuthenticationResult:
+    async def authenticate_request(
+        self,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
         principal = await self._authenticate(token.strip())
         if principal is None:
             raise NotAuthorizedException("the API key is unknown or revoked")
-        structlog.contextvars.bind_contextvars(tenant_id=str(principal.tenant_id),
-                                               key_id=str(principal.key_id))
+        structlog.contextvars.bind_contextvars(
+            tenant_id=str(principal.tenant_id), key_id=str(principal.key_id)
+        )
         return AuthenticationResult(user=principal, auth=principal.key_id)
 
 
@@ -47,7 +50,8 @@ def allow(*roles: Role) -> Guard:
         principal = connection.user
         if not isinstance(principal, Principal) or principal.role not in names:
             raise PermissionDeniedException(
-                f"this needs one of the roles: {', '.join(sorted(names))}")
+                f"this needs one of the roles: {', '.join(sorted(names))}"
+            )
 
     return guard
 

@@ -44,27 +44,43 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            await _send_problem(send, scope, 400, "invalid_idempotency_key",
-                                detail=f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable "
-                                "characters", field="Idempotency-Key")
+            await _send_problem(
+                send,
+                scope,
+                400,
+                "invalid_idempotency_key",
+                detail=f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+                field="Idempotency-Key",
+            )
             return
         body, replay_receive = await _buffer(receive)
         fingerprint = _fingerprint(scope, body)
         result = await self._store.claim(principal.tenant_id, key, fingerprint)
         if result.claim is Claim.MISMATCH:
-            await _send_problem(send, scope, 409, "idempotency_key_reused",
-                                detail="this Idempotency-Key was used with a different request")
+            await _send_problem(
+                send,
+                scope,
+                409,
+                "idempotency_key_reused",
+                detail="this Idempotency-Key was used with a different request",
+            )
         elif result.claim is Claim.IN_PROGRESS:
-            await _send_problem(send, scope, 409, "idempotency_key_in_progress",
-                                detail="a request with this Idempotency-Key is still running",
-                                retry_after=True)
+            await _send_problem(
+                send,
+                scope,
+                409,
+                "idempotency_key_in_progress",
+                detail="a request with this Idempotency-Key is still running",
+                retry_after=True,
+            )
         elif result.claim is Claim.REPLAY and result.response is not None:
             await _send_stored(send, result.response)
         else:
             await self._run_once(scope, replay_receive, send, principal, key)
 
-    async def _run_once(self, scope: Scope, receive: Receive, send: Send,
-                        principal: Principal, key: str) -> None:
+    async def _run_once(
+        self, scope: Scope, receive: Receive, send: Send, principal: Principal, key: str
+    ) -> None:
         captured: dict[str, Any] = {"status": 500, "type": "application/json", "body": b""}
 
         async def capture(message: Message) -> None:
@@ -84,9 +100,15 @@ class IdempotencyMiddleware:
         if captured["status"] >= 500:
             await self._store.release(principal.tenant_id, key)
         else:
-            await self._store.complete(principal.tenant_id, key, StoredResponse(
-                status_code=captured["status"], content_type=captured["type"],
-                body=captured["body"]))
+            await self._store.complete(
+                principal.tenant_id,
+                key,
+                StoredResponse(
+                    status_code=captured["status"],
+                    content_type=captured["type"],
+                    body=captured["body"],
+                ),
+            )
 
 
 def _key_of(scope: Scope) -> str | None:
@@ -131,26 +153,42 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     headers = [*headers, (b"content-length", str(len(body)).encode())]
-    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status,
-                                     "headers": headers}
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": headers,
+    }
     await send(start)
-    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body,
-                                    "more_body": False}
+    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
     await send(chunk)
 
 
 async def _send_stored(send: Send, response: StoredResponse) -> None:
-    await _send(send, response.status_code, [
-        (b"content-type", response.content_type.encode("latin-1")),
-        (b"idempotent-replayed", b"true"),
-    ], response.body)
+    await _send(
+        send,
+        response.status_code,
+        [
+            (b"content-type", response.content_type.encode("latin-1")),
+            (b"idempotent-replayed", b"true"),
+        ],
+        response.body,
+    )
 
 
-async def _send_problem(send: Send, scope: Scope, status: int, code: str, *, detail: str,
-                        field: str | None = None, retry_after: bool = False) -> None:
+async def _send_problem(
+    send: Send,
+    scope: Scope,
+    status: int,
+    code: str,
+    *,
+    detail: str,
+    field: str | None = None,
+    retry_after: bool = False,
+) -> None:
     errors = [{"field": field, "message": detail}] if field else None
     body = msgspec.json.encode(
-        problem_body(status, code, detail, detail, instance=scope["path"], errors=errors))
+        problem_body(status, code, detail, detail, instance=scope["path"], errors=errors)
+    )
     headers = [(b"content-type", PROBLEM_JSON.encode())]
     if retry_after:
         headers.append((b"retry-after", b"1"))

@@ -22,21 +22,44 @@ PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("q2c.http")
 
 
-def problem_body(status: int, code: str, title: str, detail: str, *, instance: str | None = None,
-                 **extensions: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status,
-                            "detail": detail}
+def problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance is not None:
         body["instance"] = instance
     body.update({k: v for k, v in extensions.items() if v is not None})
     return body
 
 
-def problem(request: Request[Any, Any, Any], status: int, code: str, title: str, detail: str,
-            *, headers: dict[str, str] | None = None, **extensions: Any) -> Response[bytes]:
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[bytes]:
     body = problem_body(status, code, title, detail, instance=request.url.path, **extensions)
-    return Response(content=msgspec.json.encode(body), status_code=status,
-                    media_type=PROBLEM_JSON, headers=headers)
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
 
 
 def _field_errors(field: str | None, message: str) -> list[dict[str, str]] | None:
@@ -45,27 +68,47 @@ def _field_errors(field: str | None, message: str) -> list[dict[str, str]] | Non
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
     """A broken business rule: 422, naming the rule and the field."""
-    return problem(request, 422, exc.code, "A business rule refused the request", exc.message,
-                   rule=exc.rule, errors=_field_errors(exc.field, exc.message))
+    return problem(
+        request,
+        422,
+        exc.code,
+        "A business rule refused the request",
+        exc.message,
+        rule=exc.rule,
+        errors=_field_errors(exc.field, exc.message),
+    )
 
 
-def on_application_error(request: Request[Any, Any, Any],
-                         exc: ApplicationError) -> Response[bytes]:
+def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[bytes]:
     if isinstance(exc, NotFound):
         return problem(request, 404, exc.code, "Not found", exc.message)
     if isinstance(exc, Conflict):
-        return problem(request, 409, exc.code, "Conflict", exc.message,
-                       errors=_field_errors(exc.field, exc.message))
+        return problem(
+            request,
+            409,
+            exc.code,
+            "Conflict",
+            exc.message,
+            errors=_field_errors(exc.field, exc.message),
+        )
     if isinstance(exc, StorageError):
         log.error("storage_error", error=str(exc.__cause__ or exc))
-        return problem(request, 503, exc.code, "Storage unavailable", exc.message,
-                       headers={"Retry-After": "1"})
-    return problem(request, 400, exc.code, "Bad request", exc.message,
-                   errors=_field_errors(exc.field, exc.message))
+        return problem(
+            request, 503, exc.code, "Storage unavailable", exc.message, headers={"Retry-After": "1"}
+        )
+    return problem(
+        request,
+        400,
+        exc.code,
+        "Bad request",
+        exc.message,
+        errors=_field_errors(exc.field, exc.message),
+    )
 
 
-def on_validation_error(request: Request[Any, Any, Any],
-                        exc: ValidationException) -> Response[bytes]:
+def on_validation_error(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[bytes]:
     """Malformed input: 400 with every offending field named."""
     errors = [
         {"field": str(item.get("key") or "body"), "message": str(item.get("message", ""))}
@@ -74,29 +117,51 @@ def on_validation_error(request: Request[Any, Any, Any],
     ]
     fields = ", ".join(e["field"] for e in errors)
     detail = f"invalid {fields}" if fields else str(exc.detail)
-    return problem(request, 400, "validation", "The request is not valid", detail,
-                   errors=errors or None)
+    return problem(
+        request, 400, "validation", "The request is not valid", detail, errors=errors or None
+    )
 
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     if isinstance(exc, NotAuthorizedException):
-        return problem(request, 401, "unauthorized", "Authentication required", exc.detail,
-                       headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            request,
+            401,
+            "unauthorized",
+            "Authentication required",
+            exc.detail,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if isinstance(exc, PermissionDeniedException):
         return problem(request, 403, "forbidden", "Not allowed for this role", exc.detail)
     if exc.status_code == 400:
-        return problem(request, 400, "malformed_request", "The request could not be read",
-                       exc.detail, errors=_field_errors("body", exc.detail))
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
-            415: "unsupported_media_type", 429: "rate_limited"}.get(exc.status_code, "http_error")
-    return problem(request, exc.status_code, code, exc.detail, exc.detail,
-                   headers=exc.headers)
+        return problem(
+            request,
+            400,
+            "malformed_request",
+            "The request could not be read",
+            exc.detail,
+            errors=_field_errors("body", exc.detail),
+        )
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        415: "unsupported_media_type",
+        429: "rate_limited",
+    }.get(exc.status_code, "http_error")
+    return problem(request, exc.status_code, code, exc.detail, exc.detail, headers=exc.headers)
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
-    return problem(request, 500, "internal", "Internal error",
-                   "the hub failed to answer; the error was logged with this request's id")
+    return problem(
+        request,
+        500,
+        "internal",
+        "Internal error",
+        "the hub failed to answer; the error was logged with this request's id",
+    )
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

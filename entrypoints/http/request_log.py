@@ -43,6 +43,11 @@ class RequestContextMiddleware:
             status = getattr(error, "status_code", 500)
             raise
         finally:
-            log.info("request", method=http["method"], path=http["path"], status=status,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 2))
+            log.info(
+                "request",
+                method=http["method"],
+                path=http["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
             structlog.contextvars.clear_contextvars()

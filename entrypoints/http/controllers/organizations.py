@@ -7,7 +7,8 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from application.crm.ports import OrganizationFilter
 from application.crm.queries import CrmQueries
@@ -23,7 +24,7 @@ from entrypoints.http.auth import ANY_STAFF, MANAGERS
 from entrypoints.http.schemas.common import PageOut
 from entrypoints.http.schemas.crm import OrganizationCreate, OrganizationOut, OrganizationPatch
 
-Limit = Annotated[int | None, Parameter(ge=1, le=200, description="rows per page (1-200)")]
+Limit = Annotated[int | None, QueryParameter(ge=1, le=200, description="rows per page (1-200)")]
 
 
 class OrganizationController(Controller):
@@ -32,51 +33,85 @@ class OrganizationController(Controller):
     guards = [ANY_STAFF]  # noqa: RUF012
 
     @post("/", summary="Create an organization")
-    async def create(self, data: OrganizationCreate, principal: Principal,
-                     create_organization: CreateOrganization) -> OrganizationOut:
+    async def create(
+        self,
+        data: JSONBody[OrganizationCreate],
+        principal: NamedDependency[Principal],
+        create_organization: NamedDependency[CreateOrganization],
+    ) -> OrganizationOut:
         organization = await create_organization(principal.tenant_id, data.to_profile())
         return OrganizationOut.of(organization)
 
     @get("/", summary="List organizations, filtered, one page at a time")
     async def list_organizations(
-        self, principal: Principal, crm_queries: CrmQueries,
-        status: OrganizationStatus | None = None,
-        kind: Annotated[OrganizationType | None, Parameter(query="type")] = None,
-        q: Annotated[str | None, Parameter(max_length=100,
-                                           description="name or account number contains")]
-        = None,
-        parent_id: UUID | None = None,
-        created_from: datetime | None = None, created_to: datetime | None = None,
-        limit: Limit = None, cursor: str | None = None,
+        self,
+        principal: NamedDependency[Principal],
+        crm_queries: NamedDependency[CrmQueries],
+        status: FromQuery[OrganizationStatus | None] = None,
+        kind: Annotated[OrganizationType | None, QueryParameter(name="type")] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="name or account number contains"),
+        ] = None,
+        parent_id: FromQuery[UUID | None] = None,
+        created_from: FromQuery[datetime | None] = None,
+        created_to: FromQuery[datetime | None] = None,
+        limit: Limit = None,
+        cursor: FromQuery[str | None] = None,
     ) -> PageOut[OrganizationOut]:
-        where = OrganizationFilter(status=status, type=kind, search=q,
-                                   parent_id=OrganizationId(parent_id) if parent_id else None,
-                                   created_from=created_from, created_to=created_to)
-        page = await crm_queries.organizations(principal.tenant_id, where,
-                                               PageRequest.parse(limit, cursor))
-        return PageOut(items=[OrganizationOut.of(o) for o in page.items],
-                       next_cursor=page.next_cursor)
+        where = OrganizationFilter(
+            status=status,
+            type=kind,
+            search=q,
+            parent_id=OrganizationId(parent_id) if parent_id else None,
+            created_from=created_from,
+            created_to=created_to,
+        )
+        page = await crm_queries.organizations(
+            principal.tenant_id, where, PageRequest.parse(limit, cursor)
+        )
+        return PageOut(
+            items=[OrganizationOut.of(o) for o in page.items], next_cursor=page.next_cursor
+        )
 
     @get("/{organization_id:uuid}", summary="Read an organization")
-    async def read(self, organization_id: UUID, principal: Principal,
-                   crm_queries: CrmQueries) -> OrganizationOut:
-        organization = await crm_queries.organization(principal.tenant_id,
-                                                      OrganizationId(organization_id))
+    async def read(
+        self,
+        organization_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        crm_queries: NamedDependency[CrmQueries],
+    ) -> OrganizationOut:
+        organization = await crm_queries.organization(
+            principal.tenant_id, OrganizationId(organization_id)
+        )
         return OrganizationOut.of(organization)
 
     @patch("/{organization_id:uuid}", summary="Change some fields of an organization")
-    async def update(self, organization_id: UUID, data: OrganizationPatch,
-                     principal: Principal,
-                     update_organization: UpdateOrganization) -> OrganizationOut:
-        organization = await update_organization(principal.tenant_id,
-                                                 OrganizationId(organization_id),
-                                                 data.to_changes())
+    async def update(
+        self,
+        organization_id: FromPath[UUID],
+        data: JSONBody[OrganizationPatch],
+        principal: NamedDependency[Principal],
+        update_organization: NamedDependency[UpdateOrganization],
+    ) -> OrganizationOut:
+        organization = await update_organization(
+            principal.tenant_id, OrganizationId(organization_id), data.to_changes()
+        )
         return OrganizationOut.of(organization)
 
-    @post("/{organization_id:uuid}/deactivate", guards=[MANAGERS], status_code=200,
-          summary="Deactivate an organization (managers and admins)")
-    async def deactivate(self, organization_id: UUID, principal: Principal,
-                         deactivate_organization: DeactivateOrganization) -> OrganizationOut:
-        organization = await deactivate_organization(principal.tenant_id,
-                                                     OrganizationId(organization_id))
+    @post(
+        "/{organization_id:uuid}/deactivate",
+        guards=[MANAGERS],
+        status_code=200,
+        summary="Deactivate an organization (managers and admins)",
+    )
+    async def deactivate(
+        self,
+        organization_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        deactivate_organization: NamedDependency[DeactivateOrganization],
+    ) -> OrganizationOut:
+        organization = await deactivate_organization(
+            principal.tenant_id, OrganizationId(organization_id)
+        )
         return OrganizationOut.of(organization)

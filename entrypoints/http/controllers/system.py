@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from application.shared.ports import DatabaseProbe
 from entrypoints.http.schemas.common import Output
@@ -21,7 +22,7 @@ class HealthController(Controller):
     tags = ["system"]  # noqa: RUF012
 
     @get("/", summary="Liveness and database reachability")
-    async def health(self, probe: DatabaseProbe) -> Response[Health]:
+    async def health(self, probe: NamedDependency[DatabaseProbe]) -> Response[Health]:
         try:
             await probe.ping()
         except Exception as error:  # any failure of the database means "not healthy"

@@ -15,12 +15,23 @@ from domain.shared.unset import Unset as DomainUnset
 T = TypeVar("T")
 R = TypeVar("R")
 
-DecimalString = Annotated[str, msgspec.Meta(
-    pattern=r"^-?\d{1,15}(\.\d+)?$", description="a decimal number as a string, e.g. \"125.50\"",
-    examples=["125.50"])]
-CurrencyCode = Annotated[str, msgspec.Meta(
-    min_length=3, max_length=3, description="ISO 4217 code; one of " +
-    ", ".join(c.value for c in Currency), examples=["USD"])]
+DecimalString = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^-?\d{1,15}(\.\d+)?$",
+        description='a decimal number as a string, e.g. "125.50"',
+        examples=["125.50"],
+    ),
+]
+CurrencyCode = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code; one of " + ", ".join(c.value for c in Currency),
+        examples=["USD"],
+    ),
+]
 
 
 class Input(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -50,8 +61,9 @@ class MoneyOut(Output, frozen=True):
 
     @classmethod
     def of(cls, money: Money | None) -> MoneyOut | None:
-        return None if money is None else cls(amount=str(money.amount),
-                                              currency=money.currency.value)
+        return (
+            None if money is None else cls(amount=str(money.amount), currency=money.currency.value)
+        )
 
 
 class PageOut(Output, Generic[T], frozen=True):
@@ -64,8 +76,9 @@ def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:
     return DOMAIN_UNSET if isinstance(value, msgspec.UnsetType) else value
 
 
-def convert_given(value: T | None | msgspec.UnsetType,
-                  convert: Callable[[T], R]) -> R | None | DomainUnset:
+def convert_given(
+    value: T | None | msgspec.UnsetType, convert: Callable[[T], R]
+) -> R | None | DomainUnset:
     """Convert a field of a partial update when given; absent and null pass through."""
     if isinstance(value, msgspec.UnsetType):
         return DOMAIN_UNSET

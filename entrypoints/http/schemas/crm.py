@@ -52,8 +52,14 @@ class AddressBody(Input, frozen=True):
 
     @classmethod
     def of(cls, address: Address) -> AddressBody:
-        return cls(line1=address.line1, line2=address.line2, city=address.city,
-                   state=address.state, postal_code=address.postal_code, country=address.country)
+        return cls(
+            line1=address.line1,
+            line2=address.line2,
+            city=address.city,
+            state=address.state,
+            postal_code=address.postal_code,
+            country=address.country,
+        )
 
 
 class OrganizationCreate(Input, frozen=True):
@@ -72,15 +78,18 @@ class OrganizationCreate(Input, frozen=True):
 
     def to_profile(self) -> OrganizationProfile:
         return OrganizationProfile(
-            name=self.name, type=self.type, account_number=self.account_number,
-            billing_address=self.billing_address.to_domain() if self.billing_address
-            else Address(),
-            phone=self.phone, fax=self.fax, website=self.website,
-            parent_id=_org(self.parent_id), bill_to_id=_org(self.bill_to_id),
+            name=self.name,
+            type=self.type,
+            account_number=self.account_number,
+            billing_address=self.billing_address.to_domain() if self.billing_address else Address(),
+            phone=self.phone,
+            fax=self.fax,
+            website=self.website,
+            parent_id=_org(self.parent_id),
+            bill_to_id=_org(self.bill_to_id),
             default_contact_id=_contact(self.default_contact_id),
             currency=parse_currency(self.currency),
-            credit_limit=self.credit_limit.to_money("credit_limit") if self.credit_limit
-            else None,
+            credit_limit=self.credit_limit.to_money("credit_limit") if self.credit_limit else None,
         )
 
 
@@ -138,12 +147,21 @@ class OrganizationOut(Output, frozen=True):
     @classmethod
     def of(cls, o: Organization) -> OrganizationOut:
         return cls(
-            id=o.id, name=o.name, type=o.type, status=o.status, account_number=o.account_number,
-            billing_address=AddressBody.of(o.billing_address), phone=o.phone, fax=o.fax,
-            website=o.website, parent_id=o.parent_id, bill_to_id=o.bill_to_id,
+            id=o.id,
+            name=o.name,
+            type=o.type,
+            status=o.status,
+            account_number=o.account_number,
+            billing_address=AddressBody.of(o.billing_address),
+            phone=o.phone,
+            fax=o.fax,
+            website=o.website,
+            parent_id=o.parent_id,
+            bill_to_id=o.bill_to_id,
             default_contact_id=o.default_contact_id,
             currency=o.currency.value if o.currency else None,
-            credit_limit=MoneyOut.of(o.credit_limit), created_at=o.created_at,
+            credit_limit=MoneyOut.of(o.credit_limit),
+            created_at=o.created_at,
             updated_at=o.updated_at,
         )
 
@@ -178,10 +196,9 @@ class ContactPatch(Input, frozen=True):
     fax: Short | None | UnsetType = UNSET
 
     def to_changes(self) -> ContactChanges:
-        return ContactChanges(**{
-            name: unset_to_domain(value)
-            for name, value in msgspec.structs.asdict(self).items()
-        })
+        return ContactChanges(
+            **{name: unset_to_domain(value) for name, value in msgspec.structs.asdict(self).items()}
+        )
 
 
 class ContactOut(Output, frozen=True):
@@ -200,10 +217,20 @@ class ContactOut(Output, frozen=True):
 
     @classmethod
     def of(cls, c: Contact) -> ContactOut:
-        return cls(id=c.id, organization_id=c.organization_id, first_name=c.first_name,
-                   last_name=c.last_name, title=c.title, email=c.email, phone=c.phone,
-                   mobile=c.mobile, fax=c.fax, active=c.active, created_at=c.created_at,
-                   updated_at=c.updated_at)
+        return cls(
+            id=c.id,
+            organization_id=c.organization_id,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            title=c.title,
+            email=c.email,
+            phone=c.phone,
+            mobile=c.mobile,
+            fax=c.fax,
+            active=c.active,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
 
 
 def _address_change(value: AddressBody | None | UnsetType) -> Address | DomainUnset:

@@ -22,8 +22,12 @@ class TenantOut(Output, frozen=True):
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
-        return cls(id=tenant.id, name=tenant.name, created_at=tenant.created_at,
-                   currency=tenant.currency.value if tenant.currency else None)
+        return cls(
+            id=tenant.id,
+            name=tenant.name,
+            created_at=tenant.created_at,
+            currency=tenant.currency.value if tenant.currency else None,
+        )
 
 
 class CurrencyBody(Input, frozen=True):
@@ -45,8 +49,14 @@ class ApiKeyOut(Output, frozen=True):
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyOut:
-        return cls(id=key.id, name=key.name, role=key.role, prefix=key.prefix,
-                   created_at=key.created_at, revoked_at=key.revoked_at)
+        return cls(
+            id=key.id,
+            name=key.name,
+            role=key.role,
+            prefix=key.prefix,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
 
 
 class ApiKeyCreated(ApiKeyOut, frozen=True):
@@ -57,5 +67,12 @@ class ApiKeyCreated(ApiKeyOut, frozen=True):
     @classmethod
     def issued(cls, issued: IssuedKey) -> ApiKeyCreated:
         k = issued.key
-        return cls(id=k.id, name=k.name, role=k.role, prefix=k.prefix,
-                   created_at=k.created_at, revoked_at=k.revoked_at, key=issued.plaintext)
+        return cls(
+            id=k.id,
+            name=k.name,
+            role=k.role,
+            prefix=k.prefix,
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+            key=issued.plaintext,
+        )

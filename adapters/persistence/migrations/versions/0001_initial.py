@@ -19,8 +19,9 @@ UTC_TIME = sa.DateTime(timezone=True)
 
 
 def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"],
-                                   name=f"fk_{table}_tenant_id_tenants")
+    return sa.ForeignKeyConstraint(
+        ["tenant_id"], ["tenants.id"], name=f"fk_{table}_tenant_id_tenants"
+    )
 
 
 def upgrade() -> None:
@@ -90,8 +91,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_organizations"),
     )
     op.create_index("ix_organizations_tenant_id", "organizations", ["tenant_id", "id"])
-    op.create_index("ix_organizations_tenant_status", "organizations",
-                    ["tenant_id", "status", "id"])
+    op.create_index(
+        "ix_organizations_tenant_status", "organizations", ["tenant_id", "status", "id"]
+    )
     op.create_table(
         "contacts",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -109,13 +111,17 @@ def upgrade() -> None:
         sa.Column("updated_at", UTC_TIME, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         _tenant_fk("contacts"),
-        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"],
-                                name="fk_contacts_organization_id_organizations"),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name="fk_contacts_organization_id_organizations",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_contacts"),
     )
     op.create_index("ix_contacts_tenant_id", "contacts", ["tenant_id", "id"])
-    op.create_index("ix_contacts_tenant_organization", "contacts",
-                    ["tenant_id", "organization_id", "id"])
+    op.create_index(
+        "ix_contacts_tenant_organization", "contacts", ["tenant_id", "organization_id", "id"]
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,63 @@
+"""Fixtures shared by every test: databases on both backends, containers, a tenant with keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from entrypoints.containers import Container, build_container
+from entrypoints.settings import Settings
+from tests.support.databases import (
+    fresh_postgres_database,
+    migrate,
+    postgres_required,
+    postgres_server,
+    run_blocking,
+)
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database for the whole run (tests isolate by tenant)."""
+    with postgres_server() as server:
+        if server is None:
+            message = (
+                "no PostgreSQL: set Q2C_TEST_POSTGRES_URL or run a Docker engine "
+                "(./dev test starts a throwaway server when PostgreSQL is installed)"
+            )
+            if postgres_required():
+                pytest.fail(message)
+            pytest.skip(message)
+        with fresh_postgres_database(server) as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "q2c.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    run_blocking(lambda: migrate(url))
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The test runs once on SQLite and once on PostgreSQL."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+async def container(database_url: str) -> AsyncIterator[Container]:
+    container = build_container(Settings(database_url=database_url))
+    yield container
+    await container.persistence.probe().close()
+
+
+@pytest.fixture
+def memory_container() -> Container:
+    return build_container(Settings(), persistence="memory")

@@ -1,0 +1,60 @@
+"""The API as a client sees it: Litestar's test client over the real app and database.
+
+Litestar's test client runs the app on its own event loop (in a portal thread), and an asyncpg
+pool belongs to one loop; so the app gets a container of its own, and the tests' set-up
+(tenants and keys, which have no HTTP route) uses the ``container`` fixture on the test's loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from application.identity.use_cases import IssueApiKey
+from domain.identity.access import Role
+from domain.identity.tenant import TenantId
+from entrypoints.containers import Container, build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from tests.support.factories import new_tenant
+
+Client = AsyncTestClient[Litestar]
+
+
+@dataclass(frozen=True)
+class TenantKeys:
+    tenant_id: TenantId
+    keys: dict[Role, str]
+
+    def headers(self, role: Role = Role.ADMIN) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+async def tenant_with_keys(container: Container) -> TenantKeys:
+    created = await new_tenant(container)
+    issue: IssueApiKey = container.identity.issue_api_key()
+    keys = {Role.ADMIN: created.admin_key.plaintext}
+    for role in (Role.MANAGER, Role.SALES):
+        keys[role] = (await issue(created.tenant.id, f"{role} key", role)).plaintext
+    return TenantKeys(created.tenant.id, keys)
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[Client]:
+    app_container = build_container(Settings(database_url=database_url))
+    async with AsyncTestClient(create_app(app_container)) as client:
+        yield client
+
+
+@pytest.fixture
+async def acme(container: Container) -> TenantKeys:
+    return await tenant_with_keys(container)
+
+
+@pytest.fixture
+async def globex(container: Container) -> TenantKeys:
+    return await tenant_with_keys(container)
