@@ -181,9 +181,9 @@ class InMemoryUnitOfWork:
                 self._staged.clear()
                 raise Conflict("someone else changed this record; reload and try again")
         for item_id, (item, _) in self._staged.items():
+            self._events.extend(item.pull_events())  # before the copy, so it stores none
             self.db.table(type(item))[item_id] = copy.deepcopy(item)
             self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
-            self._events.extend(item.pull_events())
         self._staged.clear()
 
     async def rollback(self) -> None:

@@ -14,11 +14,21 @@ from domain.shared.events import DomainEvent
 class UnitOfWork(Protocol):
     """Rolls back unless committed. Every repository sees only ``tenant_id``'s rows."""
 
-    tenant_id: TenantId
-    tenants: TenantRepository
-    api_keys: ApiKeyRepository
-    organizations: OrganizationRepository
-    contacts: ContactRepository
+    # Read-only members, so each adapter may expose its own repository classes.
+    @property
+    def tenant_id(self) -> TenantId: ...
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+
+    @property
+    def contacts(self) -> ContactRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

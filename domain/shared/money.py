@@ -69,14 +69,20 @@ class Money:
 
     def __post_init__(self) -> None:
         amount = _as_decimal(self.amount, "amount")
-        if amount != amount.quantize(self.currency.minor_unit, rounding=ROUND_HALF_UP):
+        try:
+            exact = amount.quantize(self.currency.minor_unit, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            raise InvalidValue(
+                f"{amount} is too large an amount", rule="MON-1", field="amount"
+            ) from None
+        if amount != exact:
             raise InvalidValue(
                 f"{amount} has more decimals than {self.currency} allows "
                 f"({self.currency.minor_digits})",
                 rule="MON-1",
                 field="amount",
             )
-        object.__setattr__(self, "amount", amount.quantize(self.currency.minor_unit))
+        object.__setattr__(self, "amount", exact)
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Self:
@@ -87,7 +93,12 @@ class Money:
         """The one rounding rule: half-up to the currency's minor unit (MON-1)."""
         cur = _currency(currency)
         exact = _as_decimal(amount, "amount")
-        return cls(exact.quantize(cur.minor_unit, rounding=ROUND_HALF_UP), cur)
+        try:
+            return cls(exact.quantize(cur.minor_unit, rounding=ROUND_HALF_UP), cur)
+        except InvalidOperation:
+            raise InvalidValue(
+                f"{amount} is too large an amount", rule="MON-1", field="amount"
+            ) from None
 
     @classmethod
     def zero(cls, currency: Currency | str) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -19,6 +20,8 @@ from application.shared.errors import ApplicationError, Conflict, NotFound, Stor
 from domain.shared.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_AT_PATH = re.compile(r"at `\$\.([^`]+)`")
 log = structlog.get_logger("q2c.http")
 
 
@@ -106,12 +109,25 @@ def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError)
     )
 
 
+def _field_of(key: str, message: str) -> str:
+    """The field a msgspec message names (an unknown field, or the path after "at"), or the key."""
+    unknown = _UNKNOWN_FIELD.search(message)
+    at = _AT_PATH.search(message)
+    inner = at.group(1) if at else ""
+    if unknown:
+        return ".".join(part for part in (inner, unknown.group(1)) if part)
+    return inner or key
+
+
 def on_validation_error(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[bytes]:
     """Malformed input: 400 with every offending field named."""
     errors = [
-        {"field": str(item.get("key") or "body"), "message": str(item.get("message", ""))}
+        {
+            "field": _field_of(str(item.get("key") or "body"), str(item.get("message", ""))),
+            "message": str(item.get("message", "")),
+        }
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]

@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 import pytest
 
@@ -58,14 +57,17 @@ class Identity:
 @pytest.fixture
 def identity() -> Identity:
     db = InMemoryDatabase()
-    # The fake is structurally right but its repository attributes are typed as concrete
-    # classes, which the Protocol's (invariant) attributes reject; cast once, here.
-    uow = cast("UnitOfWorkFactory", InMemoryUnitOfWorkFactory(db))
+    uow: UnitOfWorkFactory = InMemoryUnitOfWorkFactory(db)  # checked against the port
     directory, secrets, clock = InMemoryDirectory(db), Sha256ApiKeySecrets(), FixedClock(NOW)
     return Identity(
-        db, CreateTenant(uow, directory, secrets, clock, uuid.uuid4),
-        IssueApiKey(uow, secrets, clock, uuid.uuid4), RevokeApiKey(uow, clock),
-        SetTenantCurrency(uow, clock), Authenticate(directory, secrets), IdentityQueries(uow))
+        db,
+        CreateTenant(uow, directory, secrets, clock, uuid.uuid4),
+        IssueApiKey(uow, secrets, clock, uuid.uuid4),
+        RevokeApiKey(uow, clock),
+        SetTenantCurrency(uow, clock),
+        Authenticate(directory, secrets),
+        IdentityQueries(uow),
+    )
 
 
 @pytest.fixture
@@ -79,21 +81,22 @@ def stored_keys(identity: Identity) -> list[ApiKey]:
 
 # --- tenants ------------------------------------------------------------------------------------
 
+
 async def test_create_tenant_stores_it_with_its_currency(identity: Identity) -> None:  # MON-3
     made = await identity.create_tenant("Globex MSP", Currency.EUR)
     read = await identity.queries.tenant(made.tenant.id)
     assert (read.name, read.currency, read.created_at) == ("Globex MSP", Currency.EUR, NOW)
 
 
-async def test_create_tenant_issues_a_first_admin_key(acme: NewTenant,
-                                                      identity: Identity) -> None:
+async def test_create_tenant_issues_a_first_admin_key(acme: NewTenant, identity: Identity) -> None:
     keys = await identity.queries.api_keys(acme.tenant.id)
     assert [(k.id, k.role, k.active) for k in keys] == [(acme.admin_key.key.id, Role.ADMIN, True)]
 
 
 @pytest.mark.parametrize("name", ["Acme IT", "  Acme IT  "])
-async def test_duplicate_tenant_name_is_a_conflict(acme: NewTenant, identity: Identity,
-                                                   name: str) -> None:
+async def test_duplicate_tenant_name_is_a_conflict(
+    acme: NewTenant, identity: Identity, name: str
+) -> None:
     with pytest.raises(Conflict) as caught:
         await identity.create_tenant(name, Currency.USD)
     assert caught.value.field == "name"
@@ -110,14 +113,16 @@ async def test_blank_tenant_name_is_refused_and_nothing_stored(identity: Identit
 
 # --- currency (MON-3) ---------------------------------------------------------------------------
 
+
 async def test_set_currency_once_is_stored(acme: NewTenant, identity: Identity) -> None:  # MON-3
     await identity.set_currency(acme.tenant.id, Currency.GBP)
     assert (await identity.queries.tenant(acme.tenant.id)).currency is Currency.GBP
 
 
 @pytest.mark.parametrize("second", [Currency.USD, Currency.CAD])
-async def test_second_currency_set_is_refused(acme: NewTenant, identity: Identity,
-                                              second: Currency) -> None:  # MON-3
+async def test_second_currency_set_is_refused(
+    acme: NewTenant, identity: Identity, second: Currency
+) -> None:  # MON-3
     await identity.set_currency(acme.tenant.id, Currency.USD)
     with pytest.raises(CurrencyAlreadySet) as caught:
         await identity.set_currency(acme.tenant.id, second)
@@ -125,8 +130,7 @@ async def test_second_currency_set_is_refused(acme: NewTenant, identity: Identit
     assert (await identity.queries.tenant(acme.tenant.id)).currency is Currency.USD
 
 
-async def test_currency_given_at_creation_cannot_be_set_again(
-        identity: Identity) -> None:  # MON-3
+async def test_currency_given_at_creation_cannot_be_set_again(identity: Identity) -> None:  # MON-3
     made = await identity.create_tenant("Initech", Currency.AUD)
     with pytest.raises(CurrencyAlreadySet):
         await identity.set_currency(made.tenant.id, Currency.NZD)
@@ -135,16 +139,18 @@ async def test_currency_given_at_creation_cannot_be_set_again(
 
 # --- authentication -----------------------------------------------------------------------------
 
-async def test_issued_admin_key_authenticates_as_its_tenant(acme: NewTenant,
-                                                            identity: Identity) -> None:
+
+async def test_issued_admin_key_authenticates_as_its_tenant(
+    acme: NewTenant, identity: Identity
+) -> None:
     principal = await identity.authenticate(acme.admin_key.plaintext)
-    assert principal == Principal(tenant_id=acme.tenant.id, key_id=acme.admin_key.key.id,
-                                  role="admin")
+    assert principal == Principal(
+        tenant_id=acme.tenant.id, key_id=acme.admin_key.key.id, role="admin"
+    )
 
 
 @pytest.mark.parametrize("role", list(Role))
-async def test_issued_key_carries_its_role(acme: NewTenant, identity: Identity,
-                                           role: Role) -> None:
+async def test_issued_key_carries_its_role(acme: NewTenant, identity: Identity, role: Role) -> None:
     issued = await identity.issue_key(acme.tenant.id, "bot", role)
     principal = await identity.authenticate(issued.plaintext)
     assert principal is not None
@@ -166,34 +172,47 @@ async def test_revoking_twice_is_refused(acme: NewTenant, identity: Identity) ->
     assert caught.value.code == "key_revoked"
 
 
-async def test_unknown_well_shaped_key_does_not_authenticate(acme: NewTenant,
-                                                             identity: Identity) -> None:
+async def test_unknown_well_shaped_key_does_not_authenticate(
+    acme: NewTenant, identity: Identity
+) -> None:
     never_stored = Sha256ApiKeySecrets().issue().plaintext
     assert await identity.authenticate(never_stored) is None
 
 
 async def test_known_prefix_with_a_wrong_secret_does_not_authenticate(
-        acme: NewTenant, identity: Identity) -> None:
+    acme: NewTenant, identity: Identity
+) -> None:
     plaintext = acme.admin_key.plaintext
     forged = plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B")
     assert await identity.authenticate(forged) is None
 
 
-@pytest.mark.parametrize("presented", [
-    "", "Bearer", "not-a-key", "q2c_short_secret", "q2c_abcdefabcdef_tooshort",
-    "Q2C_abcdefabcdef_" + "a" * 43, "q2c_abcdefabcdef_" + "a" * 44,
-])
-async def test_malformed_key_does_not_authenticate(acme: NewTenant, identity: Identity,
-                                                   presented: str) -> None:
+@pytest.mark.parametrize(
+    "presented",
+    [
+        "",
+        "Bearer",
+        "not-a-key",
+        "q2c_short_secret",
+        "q2c_abcdefabcdef_tooshort",
+        "Q2C_abcdefabcdef_" + "a" * 43,
+        "q2c_abcdefabcdef_" + "a" * 44,
+    ],
+)
+async def test_malformed_key_does_not_authenticate(
+    acme: NewTenant, identity: Identity, presented: str
+) -> None:
     assert await identity.authenticate(presented) is None
 
 
 async def test_key_with_trailing_garbage_does_not_authenticate(
-        acme: NewTenant, identity: Identity) -> None:
+    acme: NewTenant, identity: Identity
+) -> None:
     assert await identity.authenticate(acme.admin_key.plaintext + "x") is None
 
 
 # --- secrets are never stored -------------------------------------------------------------------
+
 
 async def test_only_the_hash_of_the_key_is_stored(acme: NewTenant, identity: Identity) -> None:
     plaintext = acme.admin_key.plaintext
@@ -202,8 +221,9 @@ async def test_only_the_hash_of_the_key_is_stored(acme: NewTenant, identity: Ide
     assert stored.secret_hash == hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-async def test_the_plaintext_appears_in_no_stored_attribute(acme: NewTenant,
-                                                            identity: Identity) -> None:
+async def test_the_plaintext_appears_in_no_stored_attribute(
+    acme: NewTenant, identity: Identity
+) -> None:
     second = await identity.issue_key(acme.tenant.id, "second", Role.MANAGER)
     plaintexts = [acme.admin_key.plaintext, second.plaintext]
     for row in [*stored_keys(identity), *identity.db.table(Tenant).values()]:
@@ -211,8 +231,9 @@ async def test_the_plaintext_appears_in_no_stored_attribute(acme: NewTenant,
             assert all(p not in repr(value) for p in plaintexts)
 
 
-async def test_issued_key_plaintext_is_not_on_the_key_object(acme: NewTenant,
-                                                             identity: Identity) -> None:
+async def test_issued_key_plaintext_is_not_on_the_key_object(
+    acme: NewTenant, identity: Identity
+) -> None:
     issued = await identity.issue_key(acme.tenant.id, "ci", Role.SALES)
     assert all(issued.plaintext not in repr(v) for v in vars(issued.key).values())
     [listed] = [k for k in await identity.queries.api_keys(acme.tenant.id) if k.id == issued.key.id]
@@ -221,8 +242,10 @@ async def test_issued_key_plaintext_is_not_on_the_key_object(acme: NewTenant,
 
 # --- tenant isolation (SPEC §0) -----------------------------------------------------------------
 
-async def test_api_key_listing_is_scoped_to_the_tenant(acme: NewTenant,
-                                                       identity: Identity) -> None:  # SPEC §0
+
+async def test_api_key_listing_is_scoped_to_the_tenant(
+    acme: NewTenant, identity: Identity
+) -> None:  # SPEC §0
     other = await identity.create_tenant("Umbrella IT", None)
     keys = await identity.queries.api_keys(other.tenant.id)
     assert [k.id for k in keys] == [other.admin_key.key.id]

@@ -26,8 +26,14 @@ CONTACT_ID = ContactId(UUID(int=300))
 NOW = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
 LATER = datetime(2025, 2, 3, 4, 5, tzinfo=UTC)
 
-LIMITS = [("first_name", 50), ("last_name", 50), ("title", 100),
-          ("phone", 30), ("mobile", 30), ("fax", 30)]
+LIMITS = [
+    ("first_name", 50),
+    ("last_name", 50),
+    ("title", 100),
+    ("phone", 30),
+    ("mobile", 30),
+    ("fax", 30),
+]
 
 
 def profile(**fields: Any) -> ContactProfile:
@@ -35,16 +41,26 @@ def profile(**fields: Any) -> ContactProfile:
 
 
 def new_contact(**fields: Any) -> Contact:
-    return Contact(id=CONTACT_ID, tenant_id=TENANT_ID, organization_id=ORG_ID,
-                   profile=profile(**fields), now=NOW)
+    return Contact(
+        id=CONTACT_ID,
+        tenant_id=TENANT_ID,
+        organization_id=ORG_ID,
+        profile=profile(**fields),
+        now=NOW,
+    )
 
 
 # --- creation -----------------------------------------------------------------------------------
 
+
 def test_creation_trims_and_blank_optionals_become_none() -> None:  # BSS-2
     made = profile(first_name="  Ada ", title="  ", email=" ada@example.com ", mobile="")
     assert (made.first_name, made.title, made.email, made.mobile) == (
-        "Ada", None, "ada@example.com", None)
+        "Ada",
+        None,
+        "ada@example.com",
+        None,
+    )
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])
@@ -83,11 +99,15 @@ def test_creation_records_an_event_and_starts_active() -> None:  # BSS-2
     contact = new_contact()
     assert contact.active
     assert contact.full_name == "Ada Lovelace"
-    assert contact.pull_events() == [ContactCreated(
-        tenant_id=TENANT_ID, occurred_at=NOW, contact_id=CONTACT_ID, organization_id=ORG_ID)]
+    assert contact.pull_events() == [
+        ContactCreated(
+            tenant_id=TENANT_ID, occurred_at=NOW, contact_id=CONTACT_ID, organization_id=ORG_ID
+        )
+    ]
 
 
 # --- partial updates ----------------------------------------------------------------------------
+
 
 def test_revise_changes_only_the_given_fields() -> None:  # BSS-2
     contact = new_contact(email="ada@example.com", phone="111", title="CTO")
@@ -100,9 +120,14 @@ def test_revise_records_an_event_listing_the_changed_fields() -> None:  # BSS-2
     contact = new_contact()
     contact.pull_events()
     contact.revise(ContactChanges(mobile="07700 900123", email="ada@example.org"), LATER)
-    assert contact.pull_events() == [ContactUpdated(
-        tenant_id=TENANT_ID, occurred_at=LATER, contact_id=CONTACT_ID,
-        changed=("email", "mobile"))]
+    assert contact.pull_events() == [
+        ContactUpdated(
+            tenant_id=TENANT_ID,
+            occurred_at=LATER,
+            contact_id=CONTACT_ID,
+            changed=("email", "mobile"),
+        )
+    ]
     assert (contact.created_at, contact.updated_at) == (NOW, LATER)
 
 
@@ -114,11 +139,15 @@ def test_revise_with_nothing_given_records_nothing() -> None:  # BSS-2
     assert contact.pull_events() == []
 
 
-@pytest.mark.parametrize("bad", [
-    ContactChanges(first_name="Grace", email="not-an-email"),
-    ContactChanges(first_name="", phone="999"),
-    ContactChanges(last_name="Hopper", fax="x" * 31),
-], ids=["bad email", "blank first name", "long fax"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ContactChanges(first_name="Grace", email="not-an-email"),
+        ContactChanges(first_name="", phone="999"),
+        ContactChanges(last_name="Hopper", fax="x" * 31),
+    ],
+    ids=["bad email", "blank first name", "long fax"],
+)
 def test_rejected_revise_changes_nothing_at_all(bad: ContactChanges) -> None:  # BSS-2
     contact = new_contact(email="ada@example.com", phone="111")
     before = contact.profile
@@ -131,6 +160,7 @@ def test_rejected_revise_changes_nothing_at_all(bad: ContactChanges) -> None:  #
 
 
 # --- deactivation -------------------------------------------------------------------------------
+
 
 def test_deactivate_makes_the_contact_inactive() -> None:  # BSS-2
     contact = new_contact()

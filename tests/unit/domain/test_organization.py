@@ -48,6 +48,7 @@ def usd(amount: str) -> Money:
 
 # --- creation -----------------------------------------------------------------------------------
 
+
 def test_creation_trims_text_and_blanks_become_none() -> None:  # BSS-1
     made = profile(name="  Contoso  ", phone=" 555-0100 ", website="   ", fax="")
     assert (made.name, made.phone, made.website, made.fax) == ("Contoso", "555-0100", None, None)
@@ -88,17 +89,23 @@ def test_creation_records_an_event_and_starts_active() -> None:  # BSS-1
     assert org.status is OrganizationStatus.ACTIVE
     assert (org.created_at, org.updated_at) == (NOW, NOW)
     assert org.pull_events() == [
-        OrganizationCreated(tenant_id=TENANT_ID, occurred_at=NOW, organization_id=ORG_ID)]
+        OrganizationCreated(tenant_id=TENANT_ID, occurred_at=NOW, organization_id=ORG_ID)
+    ]
 
 
 def test_profile_reads_back_what_was_given() -> None:  # BSS-1
-    given = profile(type=OrganizationType.VENDOR, account_number="A-1",
-                    billing_address=Address(city="Leeds"), currency=Currency.GBP)
+    given = profile(
+        type=OrganizationType.VENDOR,
+        account_number="A-1",
+        billing_address=Address(city="Leeds"),
+        currency=Currency.GBP,
+    )
     org = Organization(id=ORG_ID, tenant_id=TENANT_ID, profile=given, now=NOW)
     assert org.profile == given
 
 
 # --- links to itself ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", ["parent_id", "bill_to_id"])
 def test_organization_cannot_be_created_as_its_own_link(field: str) -> None:  # BSS-1
@@ -123,6 +130,7 @@ def test_another_organization_may_be_parent_and_bill_to() -> None:  # BSS-1
 
 
 # --- credit limit (MON-1, MON-4) ----------------------------------------------------------------
+
 
 def test_negative_credit_limit_is_refused() -> None:  # MON-4
     with pytest.raises(InvalidValue) as caught:
@@ -156,6 +164,7 @@ def test_currency_and_credit_limit_change_together() -> None:  # MON-1
 
 # --- partial updates ----------------------------------------------------------------------------
 
+
 def test_revise_changes_only_the_given_fields() -> None:  # BSS-1
     org = new_org(phone="111", fax="222", account_number="A-1")
     before = org.profile
@@ -173,9 +182,14 @@ def test_revise_records_an_event_listing_the_changed_fields() -> None:  # BSS-1
     org = new_org()
     org.pull_events()
     org.revise(OrganizationChanges(website="example.com", name="Contoso Ltd"), LATER)
-    assert org.pull_events() == [OrganizationUpdated(
-        tenant_id=TENANT_ID, occurred_at=LATER, organization_id=ORG_ID,
-        changed=("name", "website"))]
+    assert org.pull_events() == [
+        OrganizationUpdated(
+            tenant_id=TENANT_ID,
+            occurred_at=LATER,
+            organization_id=ORG_ID,
+            changed=("name", "website"),
+        )
+    ]
     assert (org.created_at, org.updated_at) == (NOW, LATER)
 
 
@@ -187,16 +201,27 @@ def test_revise_with_nothing_given_changes_and_records_nothing() -> None:  # BSS
     assert org.pull_events() == []
 
 
-@pytest.mark.parametrize("bad", [
-    OrganizationChanges(name="New name", phone="x" * 31),
-    OrganizationChanges(name="   ", phone="999"),
-    OrganizationChanges(phone="999", parent_id=ORG_ID),
-    OrganizationChanges(phone="999", bill_to_id=ORG_ID),
-    OrganizationChanges(name="New name", credit_limit=Money.of("-1", Currency.USD)),
-    OrganizationChanges(name="New name", credit_limit=Money.of("1", Currency.EUR)),
-    OrganizationChanges(name="New name", currency=Currency.EUR),
-], ids=["long phone", "blank name", "own parent", "own bill-to", "negative limit",
-        "limit currency", "currency off limit"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        OrganizationChanges(name="New name", phone="x" * 31),
+        OrganizationChanges(name="   ", phone="999"),
+        OrganizationChanges(phone="999", parent_id=ORG_ID),
+        OrganizationChanges(phone="999", bill_to_id=ORG_ID),
+        OrganizationChanges(name="New name", credit_limit=Money.of("-1", Currency.USD)),
+        OrganizationChanges(name="New name", credit_limit=Money.of("1", Currency.EUR)),
+        OrganizationChanges(name="New name", currency=Currency.EUR),
+    ],
+    ids=[
+        "long phone",
+        "blank name",
+        "own parent",
+        "own bill-to",
+        "negative limit",
+        "limit currency",
+        "currency off limit",
+    ],
+)
 def test_rejected_revise_changes_nothing_at_all(bad: OrganizationChanges) -> None:  # MON-4
     org = new_org(phone="111", currency=Currency.USD, credit_limit=usd("100"))
     before = org.profile
@@ -210,13 +235,15 @@ def test_rejected_revise_changes_nothing_at_all(bad: OrganizationChanges) -> Non
 
 # --- deactivation -------------------------------------------------------------------------------
 
+
 def test_deactivate_makes_inactive_and_records_an_event() -> None:  # BSS-1
     org = new_org()
     org.pull_events()
     org.deactivate(LATER)
     assert (org.active, org.status, org.updated_at) == (False, OrganizationStatus.INACTIVE, LATER)
     assert org.pull_events() == [
-        OrganizationDeactivated(tenant_id=TENANT_ID, occurred_at=LATER, organization_id=ORG_ID)]
+        OrganizationDeactivated(tenant_id=TENANT_ID, occurred_at=LATER, organization_id=ORG_ID)
+    ]
 
 
 def test_deactivate_twice_is_refused() -> None:  # BSS-1

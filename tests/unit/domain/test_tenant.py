@@ -29,7 +29,8 @@ def test_setting_the_currency_records_an_event() -> None:  # MON-3
     tenant.set_currency(Currency.CAD, NOW)
     assert tenant.currency is Currency.CAD
     assert tenant.pull_events() == [
-        TenantCurrencySet(tenant_id=TENANT_ID, occurred_at=NOW, currency=Currency.CAD)]
+        TenantCurrencySet(tenant_id=TENANT_ID, occurred_at=NOW, currency=Currency.CAD)
+    ]
 
 
 def test_second_currency_set_is_refused() -> None:  # MON-3
