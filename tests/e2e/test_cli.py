@@ -67,7 +67,8 @@ def test_serve_migrates_seeds_a_demo_tenant_and_answers(tmp_path: Path) -> None:
         key = None
         assert server.stdout is not None
         for line in server.stdout:
-            key = key or (KEY.search(line).group(0) if KEY.search(line) else None)
+            found = KEY.search(line)
+            key = key or (found.group(0) if found else None)
             if "Application startup complete" in line or "Uvicorn running" in line:
                 break
         assert key is not None, "the demo tenant's key was not printed"
