@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -34,14 +34,15 @@ def redact_secrets(
     return event
 
 
-def configure_logging(settings: Settings) -> None:
-    as_json = settings.log_format == "json" or (
-        settings.log_format == "auto" and not sys.stderr.isatty()
-    )
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Route structlog and the standard library's logging through one formatter to ``stream``."""
+    out = sys.stderr if stream is None else stream
+    as_json = settings.log_format == "json" or (settings.log_format == "auto" and not out.isatty())
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        structlog.stdlib.PositionalArgumentsFormatter(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_secrets,
     ]
@@ -62,7 +63,7 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
