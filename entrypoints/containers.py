@@ -42,6 +42,7 @@ from application.identity.use_cases import (
     RevokeApiKey,
     SetTenantCurrency,
 )
+from application.integrations.policies import sync_policy
 from entrypoints.settings import Settings
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
@@ -59,7 +60,7 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
-    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions)
+    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, sync_policy, core.clock)
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
     probe = providers.Singleton(SqlAlchemyProbe, engine)
@@ -70,7 +71,7 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
 
     database = providers.Singleton(InMemoryDatabase)
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, sync_policy)
     directory = providers.Singleton(InMemoryDirectory, database)
     idempotency = providers.Singleton(InMemoryIdempotencyStore, database)
     probe = providers.Singleton(InMemoryProbe)

@@ -8,23 +8,26 @@ database.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from application.crm.ports import ContactFilter, OrganizationFilter
+from application.integrations.outbox import NewOutboxMessage
 from application.shared.errors import Conflict, NotFound
 from application.shared.idempotency import Claim, ClaimResult, StoredResponse
 from application.shared.pagination import PageRequest
+from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
+from domain.integrations.connection import Connection, ConnectionId
 from domain.shared.events import DomainEvent
 
-E = TypeVar("E", Organization, Contact, ApiKey, Tenant)
+E = TypeVar("E", Organization, Contact, ApiKey, Tenant, Connection)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class InMemoryDatabase:
     idempotency: dict[tuple[TenantId, str], tuple[str, StoredResponse | None]] = field(
         default_factory=dict
     )
+    outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -64,6 +68,9 @@ class _Repository(Generic[E]):
         self._uow.stage(item, new=True)
 
     def _load(self, item_id: UUID) -> E:
+        staged = self._uow.staged(item_id)
+        if isinstance(staged, self.kind):
+            return staged
         for item in self._visible():
             if item.id == item_id:
                 return self._uow.stage(copy.deepcopy(item), new=False)
@@ -143,16 +150,57 @@ class InMemoryTenantRepository(_Repository[Tenant]):
         return self._load(self._uow.tenant_id)
 
 
+class InMemoryConnectionRepository(_Repository[Connection]):
+    kind = Connection
+    noun = "connection"
+
+    async def get(self, connection_id: ConnectionId) -> Connection:
+        return self._load(connection_id)
+
+    async def all(self) -> list[Connection]:
+        return self._page(lambda _: True, PageRequest(limit=1000))
+
+    async def enabled(self) -> list[Connection]:
+        return self._page(lambda c: c.enabled, PageRequest(limit=1000))
+
+
+class InMemoryOutboxWriter:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, message: NewOutboxMessage) -> None:
+        self._uow.new_messages.append(message)
+
+
+async def _no_policy(_uow: UnitOfWork, _events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+    return []
+
+
 class InMemoryUnitOfWork:
-    def __init__(self, db: InMemoryDatabase, tenant_id: TenantId) -> None:
+    def __init__(
+        self,
+        db: InMemoryDatabase,
+        tenant_id: TenantId,
+        policy: SyncPolicy = _no_policy,
+        origin: ConnectionId | None = None,
+    ) -> None:
         self.db = db
         self.tenant_id = tenant_id
+        self.origin = origin
+        self._policy = policy
+        self.new_messages: list[NewOutboxMessage] = []
         self._staged: dict[UUID, tuple[Any, int | None]] = {}
         self._events: list[DomainEvent] = []
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
         self.organizations = InMemoryOrganizationRepository(self)
         self.contacts = InMemoryContactRepository(self)
+        self.connections = InMemoryConnectionRepository(self)
+        self.outbox = InMemoryOutboxWriter(self)
+
+    def staged(self, item_id: UUID) -> object | None:
+        found = self._staged.get(item_id)
+        return None if found is None else found[0]
 
     def stage(self, item: E, *, new: bool) -> E:
         if item.id in self._staged:
@@ -173,21 +221,29 @@ class InMemoryUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
+        events = [e for item, _ in self._staged.values() for e in item.pull_events()]
+        if events:
+            for message in await self._policy(self, events):
+                await self.outbox.add(message)
         for item_id, (item, read_version) in self._staged.items():
             exists = item_id in self.db.table(type(item))
             if (read_version is None and exists) or (
                 read_version is not None and self.db.versions.get(item_id, 0) != read_version
             ):
                 self._staged.clear()
+                self.new_messages.clear()
                 raise Conflict("someone else changed this record; reload and try again")
         for item_id, (item, _) in self._staged.items():
-            self._events.extend(item.pull_events())  # before the copy, so it stores none
             self.db.table(type(item))[item_id] = copy.deepcopy(item)
             self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
+        self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)
+        self._events.extend(events)
+        self.new_messages.clear()
         self._staged.clear()
 
     async def rollback(self) -> None:
         self._staged.clear()
+        self.new_messages.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
@@ -195,11 +251,14 @@ class InMemoryUnitOfWork:
 
 
 class InMemoryUnitOfWorkFactory:
-    def __init__(self, db: InMemoryDatabase) -> None:
+    def __init__(self, db: InMemoryDatabase, policy: SyncPolicy = _no_policy) -> None:
         self.db = db
+        self._policy = policy
 
-    def __call__(self, tenant_id: TenantId) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.db, tenant_id)
+    def __call__(
+        self, tenant_id: TenantId, *, origin: ConnectionId | None = None
+    ) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.db, tenant_id, self._policy, origin)
 
 
 class InMemoryDirectory:

@@ -12,6 +12,7 @@ from domain.crm.contact import Contact
 from domain.crm.organization import Address, Organization
 from domain.identity.access import ApiKey
 from domain.identity.tenant import Tenant
+from domain.integrations.connection import Connection, SealedCredentials
 from domain.shared.money import Money
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -66,7 +67,18 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Contact, tables.contacts, version_id_col=tables.contacts.c.version
     )
-    for cls in (Organization, Contact, Tenant, ApiKey):
+    conn = tables.connections.c
+    mapper_registry.map_imperatively(
+        Connection,
+        tables.connections,
+        version_id_col=conn.version,
+        properties={
+            "credentials": composite(
+                SealedCredentials, conn.credentials_ciphertext, conn.credentials_masked
+            ),
+        },
+    )
+    for cls in (Organization, Contact, Tenant, ApiKey, Connection):
         event.listen(cls, "load", _init_events)
 
 

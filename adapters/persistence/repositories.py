@@ -63,6 +63,10 @@ class _TenantRepository(Generic[A]):
         self._session.add(item)
         self._seen(item)
 
+    def _tracked(self, item: A) -> A:
+        self._seen(item)
+        return item
+
     async def _get(self, item_id: UUID) -> A:
         found = (
             await self._session.scalars(self._select().where(self.table.c.id == item_id))

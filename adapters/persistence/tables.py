@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -12,12 +14,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     Uuid,
+    text,
 )
 
 from adapters.persistence.types import CurrencyCode, MinorUnits, StrEnumType, UtcDateTime
 from domain.crm.organization import OrganizationStatus, OrganizationType
 from domain.identity.access import Role
+from domain.integrations.connection import ConnectionStatus, Family, System
 
 metadata = MetaData(
     naming_convention={
@@ -119,4 +125,154 @@ idempotency_keys = Table(
     Column("content_type", String(100)),
     Column("body", LargeBinary),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+# --- integrations: connections, outbox, sync errors, external links, vendor limits ---
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("system", StrEnumType(System), nullable=False),
+    Column("family", StrEnumType(Family), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("base_url", String(500), nullable=False),
+    Column("credentials_ciphertext", LargeBinary, nullable=False),
+    Column("credentials_masked", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("status", StrEnumType(ConnectionStatus), nullable=False),
+    Column("status_reason", Text),
+    Column("checked_at", UtcDateTime),
+    Column("sync_interval_minutes", Integer, nullable=False),
+    Column("last_sync_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_connections_tenant_id", "tenant_id", "id"),
+    # One PSA, one accounting system and one payment gateway enabled per tenant (PAY-10).
+    Index(
+        "uq_connections_enabled_family",
+        "tenant_id",
+        "family",
+        unique=True,
+        postgresql_where=text("enabled"),
+        sqlite_where=text("enabled"),
+    ),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    _tenant(),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Index(
+        "ix_outbox_due",
+        "next_attempt_at",
+        "id",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+    Index(
+        "ix_outbox_aggregate",
+        "aggregate_id",
+        "id",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+)
+
+sync_errors = Table(
+    "sync_errors",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), nullable=False),
+    Column("outbox_id", BigInteger().with_variant(Integer, "sqlite"), nullable=True, unique=True),
+    Column("kind", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", Uuid, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open | dismissed | resolved
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_sync_errors_tenant", "tenant_id", "status", "id"),
+    Index("ix_sync_errors_entity", "connection_id", "entity_type", "entity_id"),
+)
+
+external_links = Table(
+    "external_links",
+    metadata,
+    _tenant(),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), primary_key=True),
+    Column("entity_type", String(32), primary_key=True),
+    Column("entity_id", Uuid, primary_key=True),
+    Column("external_id", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint(
+        "connection_id", "entity_type", "external_id", name="uq_external_links_external"
+    ),
+)
+
+sync_jobs = Table(
+    "sync_jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("full", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),  # requested | running | done | failed
+    Column("checkpoint", Text),
+    Column("changed_since", UtcDateTime),
+    Column("records", Integer, nullable=False),
+    Column("error", Text),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Index("ix_sync_jobs_tenant", "tenant_id", "id"),
+)
+
+# Shared by every worker process on PostgreSQL: slots are leases, budgets are counted windows.
+vendor_slots = Table(
+    "vendor_slots",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("holder", String(64)),
+    Column("expires_at", UtcDateTime),
+)
+
+vendor_budgets = Table(
+    "vendor_budgets",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("used", Integer, nullable=False),
+)
+
+vendor_pauses = Table(
+    "vendor_pauses",
+    metadata,
+    Column("connection_id", Uuid, primary_key=True),
+    Column("until", UtcDateTime, nullable=False),
 )

@@ -9,6 +9,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.persistence.integrations import (
+    SqlAlchemyConnectionRepository,
+    SqlAlchemyOutboxWriter,
+)
 from adapters.persistence.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyContactRepository,
@@ -17,14 +21,27 @@ from adapters.persistence.repositories import (
     Tracked,
 )
 from application.shared.errors import Conflict, StorageError
+from application.shared.ports import Clock
+from application.shared.unit_of_work import SyncPolicy
 from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: TenantId) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tenant_id: TenantId,
+        policy: SyncPolicy,
+        clock: Clock,
+        origin: ConnectionId | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._policy = policy
+        self._clock = clock
         self.tenant_id = tenant_id
+        self.origin = origin
         self._seen: dict[int, Tracked] = {}
         self._events: list[DomainEvent] = []
 
@@ -35,6 +52,8 @@ class SqlAlchemyUnitOfWork:
         self.api_keys = SqlAlchemyApiKeyRepository(*args)
         self.organizations = SqlAlchemyOrganizationRepository(*args)
         self.contacts = SqlAlchemyContactRepository(*args)
+        self.connections = SqlAlchemyConnectionRepository(*args)
+        self.outbox = SqlAlchemyOutboxWriter(self._session, self.tenant_id, self._clock)
         return self
 
     async def __aexit__(
@@ -51,7 +70,14 @@ class SqlAlchemyUnitOfWork:
         self._seen[id(item)] = item
 
     async def commit(self) -> None:
+        events = [event for item in self._seen.values() for event in item.pull_events()]
         try:
+            if events:
+                # Written first so the policy reads what is being committed; the outbox
+                # messages then join the same transaction (INT-5).
+                await self._session.flush()
+                for message in await self._policy(self, events):
+                    await self.outbox.add(message)
             await self._session.commit()
         except StaleDataError:
             await self._session.rollback()
@@ -62,8 +88,7 @@ class SqlAlchemyUnitOfWork:
         except DBAPIError as error:
             await self._session.rollback()
             raise StorageError("the database could not save the change") from error
-        for item in self._seen.values():
-            self._events.extend(item.pull_events())
+        self._events.extend(events)
 
     async def rollback(self) -> None:
         await self._session.rollback()
@@ -74,8 +99,14 @@ class SqlAlchemyUnitOfWork:
 
 
 class SqlAlchemyUnitOfWorkFactory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], policy: SyncPolicy, clock: Clock
+    ) -> None:
         self._sessions = sessions
+        self._policy = policy
+        self._clock = clock
 
-    def __call__(self, tenant_id: TenantId) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._sessions, tenant_id)
+    def __call__(
+        self, tenant_id: TenantId, *, origin: ConnectionId | None = None
+    ) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._sessions, tenant_id, self._policy, self._clock, origin)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
 from application.crm.ports import ContactRepository, OrganizationRepository
 from application.identity.ports import ApiKeyRepository, TenantRepository
+from application.integrations.outbox import NewOutboxMessage, OutboxWriter
+from application.integrations.repositories import ConnectionRepository
 from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
 
 
@@ -30,6 +34,17 @@ class UnitOfWork(Protocol):
     @property
     def contacts(self) -> ContactRepository: ...
 
+    @property
+    def connections(self) -> ConnectionRepository: ...
+
+    @property
+    def outbox(self) -> OutboxWriter: ...
+
+    @property
+    def origin(self) -> ConnectionId | None:
+        """The connection a pulled change came from, so policies do not echo it back."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -40,7 +55,8 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None:
-        """Make every change durable at once; raises Conflict on a concurrent edit."""
+        """Make every change durable at once, with the outbox messages the sync policy asks
+        for (INT-5); raises Conflict on a concurrent edit."""
         ...
 
     async def rollback(self) -> None: ...
@@ -51,4 +67,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, tenant_id: TenantId) -> UnitOfWork: ...
+    def __call__(
+        self, tenant_id: TenantId, *, origin: ConnectionId | None = None
+    ) -> UnitOfWork: ...
+
+
+# Called inside commit with the events of the aggregates the unit of work saw.
+SyncPolicy = Callable[[UnitOfWork, Sequence[DomainEvent]], Awaitable[list[NewOutboxMessage]]]

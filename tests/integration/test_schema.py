@@ -21,6 +21,7 @@ from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.system import SystemClock
 from application.identity.ports import ApiKeySecrets, Directory
+from application.integrations.policies import sync_policy
 from application.shared.idempotency import IdempotencyStore
 from application.shared.ports import Clock, DatabaseProbe
 from application.shared.unit_of_work import UnitOfWorkFactory
@@ -44,8 +45,8 @@ async def test_real_and_fake_adapters_implement_the_ports() -> None:
     engine = create_engine("sqlite+aiosqlite://")
     sessions, db, clock = session_factory(engine), InMemoryDatabase(), SystemClock()
     unit_of_work: list[UnitOfWorkFactory] = [
-        SqlAlchemyUnitOfWorkFactory(sessions),
-        InMemoryUnitOfWorkFactory(db),
+        SqlAlchemyUnitOfWorkFactory(sessions, sync_policy, clock),
+        InMemoryUnitOfWorkFactory(db, sync_policy),
     ]
     directories: list[Directory] = [SqlAlchemyDirectory(sessions), InMemoryDirectory(db)]
     stores: list[IdempotencyStore] = [

@@ -1,0 +1,75 @@
+"""Sync policies: which changes must reach which connected system (DESIGN "Sync", INT-5).
+
+The unit of work calls the policy inside its commit, so an outbox message exists exactly when
+the change it reports does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from application.integrations.outbox import NewOutboxMessage
+from domain.crm.organization import (
+    Organization,
+    OrganizationCreated,
+    OrganizationDeactivated,
+    OrganizationId,
+    OrganizationUpdated,
+)
+from domain.integrations.connection import Connection, ConnectionId, Family
+from domain.shared.events import DomainEvent
+
+if TYPE_CHECKING:
+    from application.shared.unit_of_work import UnitOfWork
+
+ORGANIZATION_PUSH = "organization.push"
+
+
+def organization_payload(organization: Organization) -> dict[str, Any]:
+    address = organization.billing_address
+    return {
+        "id": str(organization.id),
+        "name": organization.name,
+        "phone": organization.phone,
+        "fax": organization.fax,
+        "website": organization.website,
+        "account_number": organization.account_number,
+        "status": organization.status.value,
+        "billing_address": {
+            "line1": address.line1,
+            "line2": address.line2,
+            "city": address.city,
+            "state": address.state,
+            "postal_code": address.postal_code,
+            "country": address.country,
+        },
+    }
+
+
+def _pushes_organizations(connection: Connection, origin: ConnectionId | None) -> bool:
+    settings: Mapping[str, Any] = connection.settings
+    return (
+        connection.family is Family.PSA
+        and bool(settings.get("push_organizations", False))
+        and connection.id != origin  # a pulled change is not echoed back to its source
+    )
+
+
+async def sync_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+    """Organizations created, changed or deactivated are pushed to the tenant's PSA."""
+    changed: dict[OrganizationId, None] = {}
+    for event in events:
+        if isinstance(event, OrganizationCreated | OrganizationUpdated | OrganizationDeactivated):
+            changed[event.organization_id] = None
+    if not changed:
+        return []
+    targets = [c for c in await uow.connections.enabled() if _pushes_organizations(c, uow.origin)]
+    messages: list[NewOutboxMessage] = []
+    for organization_id in changed:
+        payload = organization_payload(await uow.organizations.get(organization_id))
+        messages.extend(
+            NewOutboxMessage(target.id, ORGANIZATION_PUSH, "organization", organization_id, payload)
+            for target in targets
+        )
+    return messages

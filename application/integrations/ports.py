@@ -1,0 +1,163 @@
+"""Ports of the integrations context: what the sync engine asks of vendors and of storage.
+
+Vendor adapters raise the three port errors below, never httpx or vendor exceptions, so the
+worker can decide between retrying, waiting and recording a sync error (INT-6, INT-7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId, SealedCredentials, System
+
+
+class VendorError(Exception):
+    """Base of the errors vendor adapters raise; ``message`` is the vendor's own words."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class VendorUnavailable(VendorError):
+    """Transient: 5xx, timeout, dropped connection, malformed body. Retried with backoff."""
+
+
+class VendorRateLimited(VendorError):
+    """429: wait at least ``retry_after`` seconds before calling this connection again."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class VendorRejected(VendorError):
+    """Permanent for this payload: a 4xx other than 429, or a rule the vendor enforces.
+
+    Becomes a sync error at once, with the vendor's message; retrying needs a fix first.
+    """
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """What an adapter needs to reach one tenant's system; credentials are already unsealed."""
+
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    system: System
+    base_url: str
+    credentials: Mapping[str, str]
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One thing to deliver: made in the same commit as the change it reports (INT-5)."""
+
+    id: int
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    kind: str  # e.g. "organization.push"
+    aggregate_type: str
+    aggregate_id: UUID
+    payload: Mapping[str, Any]
+    attempts: int = 0
+
+
+class ExternalLinks(Protocol):
+    """Hub entity ↔ its id in each external system (INT-4)."""
+
+    async def find(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID
+    ) -> str | None: ...
+
+    async def find_entity(
+        self, connection_id: ConnectionId, entity_type: str, external_id: str
+    ) -> UUID | None: ...
+
+    async def link(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID, external_id: str
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class LimitKey:
+    """A vendor limit's scope: per connection, optionally per endpoint."""
+
+    connection_id: ConnectionId
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class VendorLimitPolicy:
+    """A vendor's published limits (DESIGN "Sync"; INT-6, AT-10)."""
+
+    concurrent_per_endpoint: int | None = None
+    requests_per_window: int | None = None
+    window_seconds: int = 3600
+    per_endpoint_budget: bool = False
+
+
+class VendorLimits(Protocol):
+    """Keeps every worker process inside a vendor's limits; waits rather than fails (AT-10)."""
+
+    def call(
+        self, key: LimitKey, policy: VendorLimitPolicy
+    ) -> AbstractAsyncContextManager[None]: ...
+
+    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
+        """After a 429: no call to this connection for ``seconds`` (Retry-After)."""
+        ...
+
+
+class Deliverer(Protocol):
+    """Delivers one kind of outbox message to one system, idempotently (QUO-6, INT-4)."""
+
+    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None: ...
+
+
+@dataclass(frozen=True)
+class PulledPage:
+    """One page of a pull: the records, and where the next page starts (a checkpoint)."""
+
+    records: list[Mapping[str, Any]]
+    next_checkpoint: str | None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    entity: str
+    changed_since: datetime | None = None
+    checkpoint: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Puller(Protocol):
+    """Pages through one entity of a system, from a checkpoint (PAY-12)."""
+
+    def pages(
+        self, request: PullRequest, connection: ConnectionConfig
+    ) -> AsyncIterator[PulledPage]: ...
+
+
+class ConnectionTester(Protocol):
+    """Asks the system whether the credentials work (INT-2); returns the vendor's reason."""
+
+    async def test(self, connection: ConnectionConfig) -> str | None:
+        """None when connected, else the reason the system gave."""
+        ...
+
+
+class CredentialVault(Protocol):
+    """Seals credentials at rest and opens them for the adapters; never logs them (INT-1)."""
+
+    def seal(self, credentials: Mapping[str, str]) -> SealedCredentials: ...
+
+    def open(self, sealed: SealedCredentials) -> dict[str, str]: ...

@@ -1,0 +1,17 @@
+"""Repository port of the integrations context."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.integrations.connection import Connection, ConnectionId
+
+
+class ConnectionRepository(Protocol):
+    async def add(self, connection: Connection) -> None: ...
+
+    async def get(self, connection_id: ConnectionId) -> Connection: ...
+
+    async def all(self) -> list[Connection]: ...
+
+    async def enabled(self) -> list[Connection]: ...
