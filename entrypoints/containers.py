@@ -7,11 +7,20 @@ tests (and architects trying an adapter) replace a family without touching the u
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Literal
 
 from dependency_injector import containers, providers
+from sqlalchemy.engine import make_url
 
-from adapters.persistence.database import SqlAlchemyProbe, create_engine, session_factory
+from adapters.persistence.database import (
+    SqlAlchemyProbe,
+    create_engine,
+    is_sqlite,
+    normalize_url,
+    session_factory,
+)
 from adapters.persistence.directory import SqlAlchemyDirectory
 from adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.memory import (
@@ -22,8 +31,12 @@ from adapters.persistence.memory import (
     InMemoryUnitOfWorkFactory,
 )
 from adapters.persistence.orm import start_mappers
+from adapters.persistence.outbox import SqlAlchemyExternalLinks, SqlAlchemyOutboxQueue
+from adapters.persistence.sync_errors import SqlAlchemySyncErrors
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.security.api_keys import Sha256ApiKeySecrets
+from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
+from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.system import SystemClock, uuid7
 from application.crm.queries import CrmQueries
 from application.crm.use_cases import (
@@ -42,11 +55,29 @@ from application.identity.use_cases import (
     RevokeApiKey,
     SetTenantCurrency,
 )
+from application.integrations.connections import (
+    ConnectionConfigs,
+    ConnectionQueries,
+    ConnectSystem,
+    TestConnection,
+    UpdateConnection,
+)
 from application.integrations.policies import sync_policy
+from application.integrations.sync_errors import SyncErrors
+from application.integrations.worker import OutboxWorker, WorkerSettings
 from entrypoints.settings import Settings
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
-PERSISTENCE_PORTS = ("uow", "directory", "idempotency", "probe")
+PERSISTENCE_PORTS = (
+    "uow",
+    "directory",
+    "idempotency",
+    "probe",
+    "outbox",
+    "links",
+    "sync_errors",
+    "limits",
+)
 
 
 class CoreContainer(containers.DeclarativeContainer):
@@ -64,6 +95,17 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
     probe = providers.Singleton(SqlAlchemyProbe, engine)
+    outbox = providers.Singleton(SqlAlchemyOutboxQueue, sessions, core.clock, core.ids)
+    links = providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
+    sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)
+    # Shared by every worker process on PostgreSQL; the embedded database has one process.
+    limits = providers.Singleton(
+        lambda engine, url: (
+            InMemoryVendorLimits() if is_sqlite(url) else PostgresVendorLimits(engine)
+        ),
+        engine,
+        settings.provided.database_url,
+    )
 
 
 class InMemoryPersistenceContainer(containers.DeclarativeContainer):
@@ -75,10 +117,60 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     directory = providers.Singleton(InMemoryDirectory, database)
     idempotency = providers.Singleton(InMemoryIdempotencyStore, database)
     probe = providers.Singleton(InMemoryProbe)
+    # The worker's queue needs a database; the fake family stops at writing the outbox.
+    outbox: providers.Object[None] = providers.Object(None)
+    links: providers.Object[None] = providers.Object(None)
+    sync_errors: providers.Object[None] = providers.Object(None)
+    limits = providers.Singleton(InMemoryVendorLimits)
 
 
 class SecurityContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
     api_key_secrets = providers.Singleton(Sha256ApiKeySecrets)
+    vault = providers.Singleton(lambda s: FernetVault(vault_secret(s)), settings)
+
+
+def vault_secret(settings: Settings) -> str:
+    """Q2C_SECRET_KEY, or on the embedded database a key made once beside it (0600)."""
+    if settings.secret_key:
+        return settings.secret_key
+    if is_sqlite(settings.database_url):
+        database = make_url(normalize_url(settings.database_url)).database or "var/q2c.db"
+        return local_secret_key(Path(database).parent / "secret.key")
+    raise VaultKeyMissing("set Q2C_SECRET_KEY: it encrypts the vendors' credentials at rest")
+
+
+class IntegrationsContainer(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+    persistence = providers.DependenciesContainer()
+    security = providers.DependenciesContainer()
+
+    # Vendor adapters register here as they arrive: (system, kind) -> Deliverer, system -> tester.
+    deliverers = providers.Dict()
+    testers = providers.Dict()
+
+    configs = providers.Singleton(ConnectionConfigs, persistence.uow, security.vault)
+    connect_system = providers.Factory(
+        ConnectSystem, persistence.uow, security.vault, core.clock, core.ids
+    )
+    update_connection = providers.Factory(
+        UpdateConnection, persistence.uow, security.vault, core.clock
+    )
+    test_connection = providers.Factory(
+        TestConnection, persistence.uow, configs, testers, core.clock
+    )
+    connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
+    sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)
+    worker_settings = providers.Object(WorkerSettings())
+    worker = providers.Factory(
+        OutboxWorker,
+        persistence.outbox,
+        configs,
+        deliverers=deliverers,
+        clock=core.clock,
+        settings=worker_settings,
+        owner=providers.Callable(lambda: f"worker-{uuid.uuid4().hex[:12]}"),
+    )
 
 
 class IdentityContainer(containers.DeclarativeContainer):
@@ -134,11 +226,14 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.Container(CoreContainer)
     persistence = providers.Container(SqlPersistenceContainer, settings=settings, core=core)
-    security = providers.Container(SecurityContainer)
+    security = providers.Container(SecurityContainer, settings=settings)
     identity = providers.Container(
         IdentityContainer, core=core, persistence=persistence, security=security
     )
     crm = providers.Container(CrmContainer, core=core, persistence=persistence)
+    integrations = providers.Container(
+        IntegrationsContainer, core=core, persistence=persistence, security=security
+    )
 
 
 def build_container(

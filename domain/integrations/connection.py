@@ -116,6 +116,22 @@ class Connection(Aggregate):
         self.status_reason = None
         self.updated_at = now
 
+    def revise(
+        self,
+        *,
+        name: str | None,
+        base_url: str | None,
+        sync_interval_minutes: int | None,
+        now: datetime,
+    ) -> None:
+        if name is not None:
+            self.name = required_text(name, "name", 100)
+        if base_url is not None:
+            self.base_url = _url(base_url)
+        if sync_interval_minutes is not None:
+            self.sync_interval_minutes = _interval(sync_interval_minutes)
+        self.updated_at = now
+
     def change_settings(self, changes: dict[str, Any], now: datetime) -> None:
         self.settings = {**self.settings, **changes}
         self.updated_at = now

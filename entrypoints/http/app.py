@@ -17,9 +17,11 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from application.identity.ports import Principal
 from entrypoints.containers import Container
 from entrypoints.http.auth import ApiKeyAuthMiddleware
+from entrypoints.http.controllers.connections import ConnectionController
 from entrypoints.http.controllers.contacts import ContactController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
 from entrypoints.http.controllers.organizations import OrganizationController
+from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -59,6 +61,11 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
         "probe": container.persistence.probe,
+        "connect_system": container.integrations.connect_system,
+        "update_connection": container.integrations.update_connection,
+        "test_connection": container.integrations.test_connection,
+        "connection_queries": container.integrations.connection_queries,
+        "sync_errors": container.integrations.sync_errors,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
         name: _from(provider) for name, provider in providers.items()
@@ -100,6 +107,8 @@ def create_app(container: Container) -> Litestar:
             ContactController,
             TenantController,
             ApiKeyController,
+            ConnectionController,
+            SyncController,
             HealthController,
             MetricsController,
         ],

@@ -1,0 +1,262 @@
+"""The outbox as the worker sees it, on PostgreSQL (many claimers) and SQLite (one claimer).
+
+A claim takes due messages that are the oldest pending one of their aggregate, so messages of
+one aggregate are delivered in commit order while others go in parallel. PostgreSQL skips rows
+another worker holds (``FOR UPDATE SKIP LOCKED``); the lease makes a crashed worker's claims due
+again once it expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.persistence import tables
+from application.integrations.ports import OutboxMessage
+from application.shared.ports import Clock, IdGenerator
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId
+
+OUT = tables.outbox.c
+ERR = tables.sync_errors.c
+LINK = tables.external_links.c
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+def _message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        tenant_id=TenantId(row.tenant_id),
+        connection_id=ConnectionId(row.connection_id),
+        kind=row.kind,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        payload=row.payload,
+        attempts=row.attempts,
+    )
+
+
+class SqlAlchemyOutboxQueue:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, ids: IdGenerator
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._ids = ids
+
+    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxMessage]:
+        now = self._clock.now()
+        unleased = or_(OUT.lease_until.is_(None), OUT.lease_until < now)
+        earlier = tables.outbox.alias("earlier")
+        blocked = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.status == PENDING,
+                earlier.c.aggregate_id == OUT.aggregate_id,
+                earlier.c.id < OUT.id,
+            )
+            .exists()
+        )
+        due = (
+            select(OUT.id)
+            .where(OUT.status == PENDING, OUT.next_attempt_at <= now, unleased, ~blocked)
+            .order_by(OUT.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=tables.outbox)
+        )
+        async with self._sessions() as session, session.begin():
+            ids = list((await session.scalars(due)).all())
+            if not ids:
+                return []
+            claimed = await session.execute(
+                update(tables.outbox)
+                .where(OUT.id.in_(ids), unleased)
+                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+                .returning(*tables.outbox.c)
+            )
+            return sorted((_message(row) for row in claimed), key=lambda m: m.id)
+
+    async def complete(self, owner: str, messages: Sequence[OutboxMessage]) -> None:
+        del owner  # delivered is delivered, whoever holds the lease by now
+        if not messages:
+            return
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(tables.outbox)
+                .where(OUT.id.in_([m.id for m in messages]), OUT.status == PENDING)
+                .values(
+                    status=DELIVERED,
+                    delivered_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=None,
+                )
+            )
+            # A later sync of the same thing succeeded: its errors are resolved (INT-6).
+            entities = {(m.connection_id, m.aggregate_type, m.aggregate_id) for m in messages}
+            await session.execute(
+                update(tables.sync_errors)
+                .where(
+                    ERR.status == "open",
+                    or_(
+                        *(
+                            and_(ERR.connection_id == c, ERR.entity_type == t, ERR.entity_id == i)
+                            for c, t, i in entities
+                        )
+                    ),
+                )
+                .values(status="resolved", updated_at=now)
+            )
+
+    async def retry(
+        self,
+        owner: str,
+        message: OutboxMessage,
+        at: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(tables.outbox)
+                .where(OUT.id == message.id, OUT.status == PENDING, OUT.lease_owner == owner)
+                .values(
+                    attempts=OUT.attempts + (1 if count_attempt else 0),
+                    next_attempt_at=at,
+                    last_error=error[:4000],
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+
+    async def fail(self, owner: str, message: OutboxMessage, error: str) -> None:
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(tables.outbox)
+                .where(OUT.id == message.id, OUT.lease_owner == owner)
+                .values(
+                    status=FAILED,
+                    attempts=OUT.attempts + 1,
+                    last_error=error[:4000],
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            await self._record_error(session, message, error, now)
+
+    async def _record_error(
+        self, session: AsyncSession, message: OutboxMessage, error: str, now: datetime
+    ) -> None:
+        """One sync error per message: a retry that fails again updates it (CW-8)."""
+        updated = await session.execute(
+            update(tables.sync_errors)
+            .where(ERR.outbox_id == message.id)
+            .values(message=error, status="open", attempts=ERR.attempts + 1, updated_at=now)
+        )
+        if updated.rowcount:  # type: ignore[attr-defined]
+            return
+        await session.execute(
+            insert(tables.sync_errors).values(
+                id=self._ids(),
+                tenant_id=message.tenant_id,
+                connection_id=message.connection_id,
+                outbox_id=message.id,
+                kind=message.kind,
+                entity_type=message.aggregate_type,
+                entity_id=message.aggregate_id,
+                message=error,
+                status="open",
+                attempts=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    async def requeue(self, tenant_id: TenantId, outbox_id: int) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(tables.outbox)
+                .where(OUT.id == outbox_id, OUT.tenant_id == tenant_id, OUT.status == FAILED)
+                .values(
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=self._clock.now(),
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pending(self) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(tables.outbox).where(OUT.status == PENDING)
+            )
+            return int(count or 0)
+
+
+class SqlAlchemyExternalLinks:
+    """Hub id ↔ external id per connection (INT-4); the tenant comes from the connection."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def find(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID
+    ) -> str | None:
+        async with self._sessions() as session:
+            found: str | None = await session.scalar(
+                select(LINK.external_id).where(
+                    LINK.connection_id == connection_id,
+                    LINK.entity_type == entity_type,
+                    LINK.entity_id == entity_id,
+                )
+            )
+            return found
+
+    async def find_entity(
+        self, connection_id: ConnectionId, entity_type: str, external_id: str
+    ) -> UUID | None:
+        async with self._sessions() as session:
+            found: UUID | None = await session.scalar(
+                select(LINK.entity_id).where(
+                    LINK.connection_id == connection_id,
+                    LINK.entity_type == entity_type,
+                    LINK.external_id == external_id,
+                )
+            )
+            return found
+
+    async def link(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID, external_id: str
+    ) -> None:
+        async with self._sessions() as session:
+            tenant_id = await session.scalar(
+                select(tables.connections.c.tenant_id).where(
+                    tables.connections.c.id == connection_id
+                )
+            )
+            try:
+                await session.execute(
+                    insert(tables.external_links).values(
+                        tenant_id=tenant_id,
+                        connection_id=connection_id,
+                        entity_type=entity_type,
+                        entity_id=entity_id,
+                        external_id=external_id,
+                        created_at=self._clock.now(),
+                    )
+                )
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()  # linked already, by a concurrent delivery

@@ -1,0 +1,181 @@
+"""The sync worker: claims due outbox messages and delivers them, within limits (INT-5..7).
+
+Many deliveries run at once; messages of one aggregate go one at a time, in commit order (the
+queue hands out only the oldest pending message of an aggregate). Transient failures retry with
+exponential backoff and jitter; a 429 waits as long as the vendor asks; a rejection, or spent
+retries, becomes a sync error with the vendor's message. Nothing a vendor does crashes the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.integrations.connections import ConnectionConfigs
+from application.integrations.outbox import OutboxQueue
+from application.integrations.ports import (
+    ConnectionConfig,
+    Deliverer,
+    OutboxMessage,
+    VendorRateLimited,
+    VendorRejected,
+    VendorUnavailable,
+)
+from application.shared.errors import NotFound
+from application.shared.ports import Clock
+from domain.integrations.connection import System
+
+log = logging.getLogger("q2c.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    batch_size: int = 100
+    max_in_flight: int = 64
+    lease_seconds: float = 60.0
+    poll_seconds: float = 0.25
+    max_attempts: int = 8
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 600.0
+    config_ttl_seconds: float = 30.0
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        queue: OutboxQueue,
+        configs: ConnectionConfigs,
+        *,
+        deliverers: Mapping[tuple[System, str], Deliverer],
+        clock: Clock,
+        settings: WorkerSettings,
+        owner: str,
+    ) -> None:
+        self._queue = queue
+        self._configs = configs
+        self._deliverers = deliverers
+        self._clock = clock
+        self._settings = settings
+        self.owner = owner
+        self._done: list[OutboxMessage] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._config_cache: dict[object, tuple[float, ConnectionConfig]] = {}
+        self._random = random.Random()  # noqa: S311 - jitter, not secrets
+        self.delivered = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set; then finishes what is in flight (SIGTERM) and returns."""
+        while not stop.is_set():
+            claimed = await self.step()
+            if not claimed:
+                await self._sleep(stop)
+        await self.drain()
+
+    async def run_until_idle(self) -> None:
+        """For tests and benchmarks: until nothing is due, in flight or pending."""
+        while True:
+            claimed = await self.step()
+            if claimed or self._in_flight:
+                if not claimed:
+                    await self._sleep(asyncio.Event())
+                continue
+            await self._flush()
+            if await self._queue.pending() == 0:
+                return
+            await asyncio.sleep(self._settings.poll_seconds)
+
+    async def step(self) -> int:
+        await self._flush()
+        free = self._settings.max_in_flight - len(self._in_flight)
+        if free <= 0:
+            return 0
+        batch = await self._queue.claim(
+            self.owner, min(free, self._settings.batch_size), self._settings.lease_seconds
+        )
+        for message in batch:
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
+        return len(batch)
+
+    async def drain(self) -> None:
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._flush()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(
+                waiters, timeout=self._settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _flush(self) -> None:
+        done, self._done = self._done, []
+        if done:
+            await self._queue.complete(self.owner, done)
+            self.delivered += len(done)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            config = await self._config(message)
+            deliverer = self._deliverers.get((config.system, message.kind))
+            if deliverer is None:
+                await self._fail(message, f"no adapter delivers {message.kind} to {config.system}")
+                return
+            await deliverer.deliver(message, config)
+        except VendorRateLimited as error:
+            at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
+            await self._queue.retry(self.owner, message, at, error.message, count_attempt=False)
+        except VendorRejected as error:
+            await self._fail(message, error.message)
+        except VendorUnavailable as error:
+            await self._retry_or_fail(message, error.message)
+        except NotFound as error:
+            await self._fail(message, error.message)
+        except Exception as error:  # a bug must not stop the other deliveries
+            log.exception("delivery_crashed", extra={"outbox_id": message.id})
+            await self._retry_or_fail(message, f"{type(error).__name__}: {error}")
+        else:
+            self._done.append(message)
+
+    async def _fail(self, message: OutboxMessage, reason: str) -> None:
+        log.warning("sync_error", extra={"outbox_id": message.id, "kind": message.kind})
+        await self._queue.fail(self.owner, message, reason)
+
+    async def _retry_or_fail(self, message: OutboxMessage, reason: str) -> None:
+        attempt = message.attempts + 1
+        if attempt >= self._settings.max_attempts:
+            await self._fail(message, f"{reason} (gave up after {attempt} attempts)")
+            return
+        ceiling = min(
+            self._settings.backoff_cap_seconds,
+            self._settings.backoff_base_seconds * 2**message.attempts,
+        )
+        delay = ceiling * self._random.uniform(0.5, 1.0)  # exponential backoff, jittered
+        await self._queue.retry(
+            self.owner, message, self._clock.now() + timedelta(seconds=delay), reason
+        )
+
+    async def _config(self, message: OutboxMessage) -> ConnectionConfig:
+        key = (message.tenant_id, message.connection_id)
+        now = asyncio.get_running_loop().time()
+        cached = self._config_cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        config = await self._configs.load(message.tenant_id, message.connection_id)
+        self._config_cache[key] = (now + self._settings.config_ttl_seconds, config)
+        return config

@@ -1,0 +1,113 @@
+"""``/v1/connections``: admins connect and configure; staff may look (credentials masked)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from application.identity.ports import Principal
+from application.integrations.connections import (
+    ConnectionChanges,
+    ConnectionQueries,
+    ConnectSystem,
+    TestConnection,
+    UpdateConnection,
+)
+from domain.integrations.connection import ConnectionId
+from entrypoints.http.auth import ADMINS, ANY_STAFF
+from entrypoints.http.schemas.integrations import ConnectionCreate, ConnectionOut, ConnectionPatch
+
+
+class ConnectionController(Controller):
+    path = "/v1/connections"
+    tags = ["connections"]  # noqa: RUF012
+
+    @post("/", guards=[ADMINS], summary="Connect a system (one PSA, accounting, gateway each)")
+    async def create(
+        self,
+        data: JSONBody[ConnectionCreate],
+        principal: NamedDependency[Principal],
+        connect_system: NamedDependency[ConnectSystem],
+    ) -> ConnectionOut:
+        return ConnectionOut.of(await connect_system(principal.tenant_id, data.to_new()))
+
+    @get("/", guards=[ANY_STAFF], summary="The tenant's connections")
+    async def list_connections(
+        self,
+        principal: NamedDependency[Principal],
+        connection_queries: NamedDependency[ConnectionQueries],
+    ) -> list[ConnectionOut]:
+        return [ConnectionOut.of(c) for c in await connection_queries.all(principal.tenant_id)]
+
+    @get("/{connection_id:uuid}", guards=[ANY_STAFF], summary="A connection")
+    async def read(
+        self,
+        connection_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        connection_queries: NamedDependency[ConnectionQueries],
+    ) -> ConnectionOut:
+        found = await connection_queries.one(principal.tenant_id, ConnectionId(connection_id))
+        return ConnectionOut.of(found)
+
+    @patch(
+        "/{connection_id:uuid}",
+        guards=[ADMINS],
+        summary="Change a connection; credentials given replace the stored ones",
+    )
+    async def update(
+        self,
+        connection_id: FromPath[UUID],
+        data: JSONBody[ConnectionPatch],
+        principal: NamedDependency[Principal],
+        update_connection: NamedDependency[UpdateConnection],
+    ) -> ConnectionOut:
+        changed = await update_connection(
+            principal.tenant_id, ConnectionId(connection_id), data.to_changes()
+        )
+        return ConnectionOut.of(changed)
+
+    @get("/{connection_id:uuid}/settings", guards=[ANY_STAFF], summary="A connection's settings")
+    async def read_settings(
+        self,
+        connection_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        connection_queries: NamedDependency[ConnectionQueries],
+    ) -> dict[str, Any]:
+        found = await connection_queries.one(principal.tenant_id, ConnectionId(connection_id))
+        return dict(found.settings)
+
+    @patch(
+        "/{connection_id:uuid}/settings",
+        guards=[ADMINS],
+        summary="Change some settings (merged into the current ones, INT-3)",
+    )
+    async def update_settings(
+        self,
+        connection_id: FromPath[UUID],
+        data: JSONBody[dict[str, Any]],
+        principal: NamedDependency[Principal],
+        update_connection: NamedDependency[UpdateConnection],
+    ) -> dict[str, Any]:
+        changed = await update_connection(
+            principal.tenant_id, ConnectionId(connection_id), ConnectionChanges(settings=data)
+        )
+        return dict(changed.settings)
+
+    @post(
+        "/{connection_id:uuid}/test",
+        guards=[ADMINS],
+        status_code=200,
+        summary="Test the connection: connected, or failing with the system's reason (INT-2)",
+    )
+    async def test(
+        self,
+        connection_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        test_connection: NamedDependency[TestConnection],
+    ) -> ConnectionOut:
+        tested = await test_connection(principal.tenant_id, ConnectionId(connection_id))
+        return ConnectionOut.of(tested)
