@@ -34,6 +34,12 @@ from adapters.persistence.orm import start_mappers
 from adapters.persistence.outbox import SqlAlchemyExternalLinks, SqlAlchemyOutboxQueue
 from adapters.persistence.sync_errors import SqlAlchemySyncErrors
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.psa.autotask.adapter import (
+    AutotaskClients,
+    AutotaskCompanies,
+    AutotaskConnectionTester,
+    AutotaskOrganizationPush,
+)
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
@@ -62,9 +68,10 @@ from application.integrations.connections import (
     TestConnection,
     UpdateConnection,
 )
-from application.integrations.policies import sync_policy
+from application.integrations.policies import ORGANIZATION_PUSH, sync_policy
 from application.integrations.sync_errors import SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
+from domain.integrations.connection import System
 from entrypoints.settings import Settings
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
@@ -145,9 +152,21 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     persistence = providers.DependenciesContainer()
     security = providers.DependenciesContainer()
 
-    # Vendor adapters register here as they arrive: (system, kind) -> Deliverer, system -> tester.
-    deliverers = providers.Dict()
-    testers = providers.Dict()
+    # Vendor adapters: (system, kind) -> Deliverer, system -> ConnectionTester.
+    autotask = providers.Singleton(AutotaskClients, persistence.limits)
+    deliverers = providers.Dict(
+        {
+            (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
+                AutotaskOrganizationPush, autotask, persistence.links
+            ),
+        }
+    )
+    testers = providers.Dict(
+        {
+            System.AUTOTASK: providers.Singleton(AutotaskConnectionTester, autotask),
+        }
+    )
+    pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskCompanies, autotask)})
 
     configs = providers.Singleton(ConnectionConfigs, persistence.uow, security.vault)
     connect_system = providers.Factory(
@@ -161,7 +180,16 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     )
     connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
     sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)
-    worker_settings = providers.Object(WorkerSettings())
+    settings = providers.Dependency(instance_of=Settings)
+    worker_settings = providers.Factory(
+        lambda s: WorkerSettings(
+            max_in_flight=s.worker_concurrency,
+            lease_seconds=s.worker_lease_seconds,
+            backoff_base_seconds=s.worker_backoff_seconds,
+            max_attempts=s.worker_max_attempts,
+        ),
+        settings,
+    )
     worker = providers.Factory(
         OutboxWorker,
         persistence.outbox,
@@ -232,7 +260,11 @@ class Container(containers.DeclarativeContainer):
     )
     crm = providers.Container(CrmContainer, core=core, persistence=persistence)
     integrations = providers.Container(
-        IntegrationsContainer, core=core, persistence=persistence, security=security
+        IntegrationsContainer,
+        core=core,
+        persistence=persistence,
+        security=security,
+        settings=settings,
     )
 
 

@@ -18,6 +18,10 @@ class Settings:
     log_format: LogFormat = "auto"
     log_level: str = "info"
     demo_tenant: bool = True
+    worker_concurrency: int = 64
+    worker_lease_seconds: float = 60.0
+    worker_backoff_seconds: float = 1.0
+    worker_max_attempts: int = 8
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
     secret_key: str | None = field(default=None, repr=False)
 
@@ -36,8 +40,12 @@ class Settings:
         return settings
 
     @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
     def docs_url(self) -> str:
-        return f"http://{self.host}:{self.port}/schema"
+        return f"{self.base_url}/schema"
 
 
 def _parse(name: str, kind: object, raw: str) -> object:
@@ -46,6 +54,11 @@ def _parse(name: str, kind: object, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ValueError(f"Q2C_{name.upper()} must be a whole number, not {raw!r}") from None
+    if kind in ("float", float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"Q2C_{name.upper()} must be a number, not {raw!r}") from None
     if kind in ("bool", bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import click
 import structlog
@@ -13,13 +16,22 @@ import uvicorn
 from adapters.persistence.database import create_engine, is_sqlite
 from adapters.persistence.migrate import upgrade
 from application.identity.use_cases import CreateTenant, IssueApiKey
+from application.integrations.connections import ConnectSystem, NewConnection
+from application.integrations.worker import OutboxWorker
 from application.shared.errors import ApplicationError
 from domain.identity.access import Role
+from domain.integrations.connection import System
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.logging import configure_logging
+from entrypoints.sandboxes import (
+    AUTOTASK_PATH,
+    SANDBOX_CREDENTIALS,
+    create_sandboxes_app,
+    sandbox_handlers,
+)
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -117,17 +129,76 @@ def tenant_key(settings: Settings, name: str, role: str, label: str) -> None:
 
 
 async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
-    """On first start of an empty hub: a demo tenant, its key printed once."""
+    """First start of an empty hub: a demo tenant on the sandboxes, its key printed once."""
     if not settings.demo_tenant or await container.persistence.directory().any_tenant():
         click.echo(f"API docs: {settings.docs_url}  (a new key: q2c tenant key {DEMO_TENANT!r})")
         return
-    created = await container.identity.create_tenant()(DEMO_TENANT, Currency.USD)
+    create: CreateTenant = container.identity.create_tenant()
+    created = await create(DEMO_TENANT, Currency.USD)
+    connect: ConnectSystem = container.integrations.connect_system()
+    await connect(
+        created.tenant.id,
+        NewConnection(
+            system=System.AUTOTASK,
+            name="Autotask (sandbox)",
+            base_url=settings.base_url + AUTOTASK_PATH,
+            credentials=SANDBOX_CREDENTIALS,
+        ),
+    )
     click.echo(
-        f"\nDemo tenant {DEMO_TENANT!r} created. Its admin API key (shown once):\n\n"
-        f"    {created.admin_key.plaintext}\n\n"
+        f"\nDemo tenant {DEMO_TENANT!r} created, connected to the Autotask sandbox. "
+        f"Its admin API key (shown once):\n\n    {created.admin_key.plaintext}\n\n"
         f"API docs: {settings.docs_url}\n"
-        f"Try: curl -H 'Authorization: Bearer <key>' "
-        f"http://{settings.host}:{settings.port}/v1/organizations\n"
+        f"Try: curl -H 'Authorization: Bearer <key>' {settings.base_url}/v1/organizations\n"
+    )
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+
+async def _run_worker(container: Container, stop: asyncio.Event) -> None:
+    worker: OutboxWorker = container.integrations.worker()
+    log.info("worker_started", owner=worker.owner)
+    try:
+        await worker.run(stop)
+    finally:
+        await container.integrations.autotask().aclose()
+        log.info("worker_stopped", owner=worker.owner, delivered=worker.delivered)
+
+
+@cli.command()
+@click.pass_obj
+def worker(settings: Settings) -> None:
+    """Deliver the outbox to the connected systems (scale out: run many, on PostgreSQL).
+
+    SIGTERM finishes the deliveries in flight, then exits.
+    """
+
+    async def work() -> None:
+        container = build_container(settings)
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        try:
+            await _run_worker(container, stop)
+        finally:
+            await container.persistence.probe().close()
+
+    _run(work)
+
+
+def _uvicorn(app: Any, settings: Settings) -> uvicorn.Server:
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
     )
 
 
@@ -135,28 +206,41 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
 @click.option("--host", help="address to listen on (default Q2C_HOST or 127.0.0.1)")
 @click.option("--port", type=int, help="port to listen on (default Q2C_PORT or 8000)")
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """Serve the API. On the embedded database it migrates first and seeds a demo tenant."""
-    settings = Settings(
-        **{**settings.__dict__, **{k: v for k, v in (("host", host), ("port", port)) if v}}
-    )
+def sandbox(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the vendor sandboxes alone, under /sandbox/<system> (faults from Q2C_SANDBOX_*)."""
+    settings = _override(settings, host, port)
+    click.echo(f"Autotask sandbox: {settings.base_url}{AUTOTASK_PATH}")
+    _run(lambda: _uvicorn(create_sandboxes_app(os.environ), settings).serve())
+
+
+def _override(settings: Settings, host: str | None, port: int | None) -> Settings:
+    return replace(settings, host=host or settings.host, port=port or settings.port)
+
+
+@cli.command()
+@click.option("--host", help="address to listen on (default Q2C_HOST or 127.0.0.1)")
+@click.option("--port", type=int, help="port to listen on (default Q2C_PORT or 8000)")
+@click.option("--no-worker", is_flag=True, help="serve the API only (workers run elsewhere)")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, no_worker: bool) -> None:
+    """Serve the API, a sync worker and the vendor sandboxes in one process.
+
+    On the embedded database it migrates first and seeds a demo tenant.
+    """
+    settings = _override(settings, host, port)
 
     async def work() -> None:
         if is_sqlite(settings.database_url):
             await _migrate(settings)
         container = build_container(settings)
         await _ensure_demo_tenant(container, settings)
-        # The worker and the vendor sandboxes join this process with the sync engine.
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(container),
-                host=settings.host,
-                port=settings.port,
-                log_config=None,
-                access_log=False,
-                lifespan="on",
-            )
-        )
-        await server.serve()
+        server = _uvicorn(create_app(container, sandbox_handlers(os.environ)), settings)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(server.serve())]
+        if not no_worker:
+            tasks.append(asyncio.create_task(_run_worker(container, stop)))
+        await tasks[0]  # uvicorn handles SIGTERM/SIGINT and returns
+        stop.set()
+        await asyncio.gather(*tasks[1:])
 
     _run(work)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
+from litestar.handlers.asgi_handlers import ASGIRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
@@ -94,7 +95,8 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def create_app(container: Container) -> Litestar:
+def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) -> Litestar:
+    """The API; ``mounts`` adds ASGI apps beside it (``q2c serve`` mounts the sandboxes)."""
     metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True, exclude=["^/metrics"])
     authenticate = container.identity.authenticate()
 
@@ -111,6 +113,7 @@ def create_app(container: Container) -> Litestar:
             SyncController,
             HealthController,
             MetricsController,
+            *mounts,
         ],
         dependencies=_dependencies(container),
         middleware=[

@@ -18,7 +18,7 @@ from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
 from domain.identity.access import Role
 
-PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema"]
+PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/"]  # sandboxes: vendor auth
 
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):

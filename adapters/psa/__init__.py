@@ -1,0 +1,1 @@
+"""PSA vendors (ConnectWise, Autotask, Kaseya BMS): one folder each (DESIGN "Vendors")."""

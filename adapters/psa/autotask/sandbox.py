@@ -1,0 +1,151 @@
+"""A local Autotask REST API: the vendor's paths, auth headers, bodies, paging, errors, limits.
+
+It is what a new tenant talks to by default and what tests run against; the adapter reaches it
+over HTTP exactly as it would reach Autotask. State is in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from litestar import Litestar, Request, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ControllerRouterHandler
+
+from adapters.psa.autotask.sandbox_fields import SandboxRefusal
+from adapters.psa.autotask.sandbox_store import AutotaskStore
+from adapters.psa.autotask.translate import HUB_ID_UDF
+from adapters.sandbox.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
+
+PREFIX = "/atservicesrest"
+SANDBOX_CREDENTIALS: Mapping[str, str] = {
+    "username": "sandbox@q2c.local",
+    "secret": "sandbox-secret",
+    "integration_code": "Q2CSANDBOX",
+}
+_HEADERS = {"username": "UserName", "secret": "Secret", "integration_code": "ApiIntegrationCode"}
+
+
+def create_autotask_sandbox(
+    faults: Faults,
+    credentials: Mapping[str, str] | None = None,
+    *,
+    concurrent_per_endpoint: int | None = 3,
+    requests_per_window: int | None = 10_000,
+    window_seconds: float = 3600.0,
+    limit_retry_after: float = 1.0,
+    hub_id_udf: str = HUB_ID_UDF,
+    udf_names: Sequence[str] = (),
+) -> Litestar:
+    """Autotask under ``/atservicesrest``, with Autotask's limits unless told otherwise.
+
+    Autotask allows 3 concurrent calls per endpoint (entity) and 10,000 requests per rolling
+    hour for the whole database; tests pass smaller numbers.
+    """
+    store = AutotaskStore(hub_id_udf=hub_id_udf, udf_names=udf_names)
+    limits = SandboxLimits(
+        concurrent_per_endpoint=concurrent_per_endpoint,
+        requests_per_window=requests_per_window,
+        window_seconds=window_seconds,
+        retry_after=limit_retry_after,
+    )
+    profile = VendorProfile(
+        prefix=PREFIX, limits=limits, endpoint_of=endpoint_of, error_body=error_body
+    )
+    accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
+    return build_sandbox_app(profile, store, faults, _routes(store, accepted))
+
+
+def endpoint_of(path: str) -> str | None:
+    """Autotask limits calls per entity; the zone look-up is a global host, outside them."""
+    parts = path.strip("/").split("/")
+    if len(parts) < 3 or parts[2].lower() == "zoneinformation":
+        return None
+    return parts[2]
+
+
+def error_body(messages: Sequence[str]) -> bytes:
+    return json.dumps({"errors": list(messages)}).encode()
+
+
+class _Authenticate:
+    """The three headers of every Autotask call, checked against the sandbox's API user."""
+
+    def __init__(self, credentials: Mapping[str, str]) -> None:
+        self._expected = {_HEADERS[key]: value for key, value in credentials.items()}
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        for header, value in self._expected.items():
+            if connection.headers.get(header) != value:
+                raise NotAuthorizedException(
+                    "Unauthorized: the API user, secret or integration code was not accepted"
+                )
+
+
+async def _json(request: Request[Any, Any, Any]) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise SandboxRefusal("The request body is not valid JSON") from None
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    return f"{str(request.base_url).rstrip('/')}{PREFIX}"
+
+
+def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[ControllerRouterHandler]:
+    guards = [_Authenticate(credentials)]
+
+    @get("/v1.0/zoneInformation", sync_to_thread=False)
+    def zone_information(request: Request[Any, Any, Any], user: str) -> dict[str, Any]:
+        if user.casefold() != credentials["username"].casefold():
+            raise SandboxRefusal(f"Zone information could not be determined for user {user}")
+        root = str(request.base_url).rstrip("/")
+        return {
+            "zoneName": "Q2C Sandbox",
+            "url": f"{_base(request)}/",
+            "webUrl": f"{root}/",
+            "ci": 0,
+        }
+
+    @post("/v1.0/{entity:str}", guards=guards, status_code=200)
+    async def create(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"itemId": store.create(entity, await _json(request))}
+
+    @patch("/v1.0/{entity:str}", guards=guards)
+    async def update(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"itemId": store.update(entity, await _json(request))}
+
+    @get("/v1.0/{entity:str}/{item_id:int}", guards=guards, sync_to_thread=False)
+    def read(entity: str, item_id: int) -> dict[str, Any]:
+        return {"item": store.get(entity, item_id)}
+
+    @post("/v1.0/{entity:str}/query", guards=guards, status_code=200)
+    async def query(
+        entity: str, request: Request[Any, Any, Any], paging: int | None = None
+    ) -> dict[str, Any]:
+        result = store.query(entity, await _json(request), after=paging)
+        next_url = None
+        if result.next_after is not None:
+            next_url = f"{_base(request)}/v1.0/{entity}/query?paging={result.next_after}"
+        details = {
+            "count": len(result.items),
+            "requestCount": result.max_records,
+            "prevPageUrl": None,
+            "nextPageUrl": next_url,
+        }
+        return {"items": result.items, "pageDetails": details}
+
+    @post("/v1.0/{entity:str}/query/count", guards=guards, status_code=200)
+    async def count(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"queryCount": store.count(entity, await _json(request))}
+
+    @get("/v1.0/{entity:str}/entityInformation/fields", guards=guards, sync_to_thread=False)
+    def fields(entity: str) -> dict[str, Any]:
+        return {"fields": store.fields(entity)}
+
+    return [zone_information, create, update, read, query, count, fields]

@@ -1,0 +1,124 @@
+"""Hub organization ↔ Autotask Company: pure functions, no I/O (DESIGN "Vendors").
+
+Field names are Autotask's (``contracts/autotask_entities.json``); the hub's own id travels in
+a user-defined field so a create can be found again after a crash (INT-4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from application.integrations.ports import VendorRejected
+
+HUB_ID_UDF = "Q2C Hub ID"
+DEFAULT_OWNER_RESOURCE_ID = 29682885
+DEFAULT_COMPANY_TYPE = 1  # Customer
+UDFS = "userDefinedFields"
+
+# Organization field → Company field, for the flat text fields.
+_TEXT_FIELDS = {
+    "name": "companyName",
+    "phone": "phone",
+    "fax": "fax",
+    "website": "webAddress",
+    "account_number": "companyNumber",
+}
+_ADDRESS_FIELDS = {
+    "line1": "address1",
+    "line2": "address2",
+    "city": "city",
+    "state": "state",
+    "postal_code": "postalCode",
+}
+
+
+def hub_id_udf(settings: Mapping[str, Any]) -> str:
+    """The name of the user-defined field holding the hub's id (setting ``hub_id_udf``)."""
+    return str(settings.get("hub_id_udf") or HUB_ID_UDF)
+
+
+def company_from_organization(
+    payload: Mapping[str, Any], settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The Company an ``organization.push`` payload becomes.
+
+    AT-1: Autotask requires a phone number on a company, so an organization without one is
+    refused here, before any call.
+    """
+    if not _text(payload.get("phone")):
+        raise VendorRejected("Autotask requires a phone number for a company (AT-1)")
+    if not _text(payload.get("name")):
+        raise VendorRejected("Autotask requires a name for a company")
+    company: dict[str, Any] = {
+        field: _text(payload.get(key)) for key, field in _TEXT_FIELDS.items()
+    }
+    address = payload.get("billing_address") or {}
+    company.update({field: _text(address.get(key)) for key, field in _ADDRESS_FIELDS.items()})
+    company["isActive"] = payload.get("status", "active") == "active"
+    company["ownerResourceID"] = _setting(
+        settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
+    )
+    company["companyType"] = _setting(settings, "company_type", DEFAULT_COMPANY_TYPE)
+    company[UDFS] = [{"name": hub_id_udf(settings), "value": _text(payload.get("id"))}]
+    return company
+
+
+def organization_from_company(
+    item: Mapping[str, Any], *, hub_id_udf: str = HUB_ID_UDF
+) -> dict[str, Any]:
+    """What a pulled Company says about an organization, in the push payload's terms."""
+    record: dict[str, Any] = {key: _text(item.get(field)) for key, field in _TEXT_FIELDS.items()}
+    record["billing_address"] = {
+        key: _text(item.get(field)) for key, field in _ADDRESS_FIELDS.items()
+    } | {"country": None}  # Autotask keeps a countryID, not a name
+    record["active"] = item.get("isActive") is not False
+    record["external_id"] = str(item["id"])
+    record["hub_id"] = _text(udf_value(item, hub_id_udf))
+    record["modified_at"] = item.get("lastTrackedModifiedDateTime")
+    return record
+
+
+def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``new`` whose value differs from ``old``; empty text equals null."""
+    changes = {
+        field: value
+        for field, value in new.items()
+        if field != UDFS and _same(old.get(field)) != _same(value)
+    }
+    udfs = [
+        udf
+        for udf in new.get(UDFS) or ()
+        if _same(udf_value(old, udf["name"])) != _same(udf.get("value"))
+    ]
+    if udfs:
+        changes[UDFS] = udfs
+    return changes
+
+
+def udf_value(item: Mapping[str, Any], name: str) -> Any:
+    for udf in item.get(UDFS) or ():
+        if udf.get("name") == name:
+            return udf.get("value")
+    return None
+
+
+def _setting(settings: Mapping[str, Any], key: str, default: int) -> int:
+    value = settings.get(key)
+    try:
+        return default if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        raise VendorRejected(
+            f"the Autotask setting {key} must be a number, not {value!r}"
+        ) from None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _same(value: object) -> object:
+    return None if value is None or value == "" else value

@@ -1,0 +1,281 @@
+"""The sandbox base: wraps a vendor's route handlers with its limits, faults and control routes.
+
+Faults, latency and limits apply only to the vendor's routes (under its prefix). The control
+routes under ``/_sandbox/`` are for tests and demos: never faulted, no vendor auth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from litestar import Litestar, Request, Response, Router, get, post, put
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import (
+    ASGIApp,
+    ControllerRouterHandler,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
+
+from adapters.sandbox.faults import Fault, Faults
+from adapters.sandbox.traffic import SandboxLimits, Traffic
+
+__all__ = [
+    "Fault",
+    "Faults",
+    "SandboxLimits",
+    "SandboxRuntime",
+    "SandboxState",
+    "VendorProfile",
+    "build_sandbox_app",
+]
+
+_HTML = "<html><head><title>{0} {1}</title></head><body><h1>{1}</h1></body></html>"
+_REASONS = {502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+class SandboxState(Protocol):
+    """A vendor sandbox's in-memory records; the snapshot is what ``GET /_sandbox/state`` adds."""
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class VendorProfile:
+    """What differs between vendors: where their routes live, their limits, their error shape.
+
+    ``error_body`` wraps messages in the vendor's error envelope. ``endpoint_of`` maps a request
+    path to the scope of the vendor's per-endpoint limits; None leaves a route unlimited and
+    unfaulted (e.g. a global look-up host in front of the API).
+    """
+
+    prefix: str
+    limits: SandboxLimits
+    endpoint_of: Callable[[str], str | None]
+    error_body: Callable[[Sequence[str]], bytes]
+
+
+class SandboxRuntime:
+    """The knobs and traffic of one sandbox; faults can be replaced while it runs."""
+
+    def __init__(self, profile: VendorProfile, state: SandboxState, faults: Faults) -> None:
+        self.profile = profile
+        self.state = state
+        self.traffic = Traffic(profile.limits)
+        self._lock = threading.Lock()
+        self.replace_faults(faults)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    def replace_faults(self, faults: Faults) -> None:
+        with self._lock:
+            self._faults = faults
+            self._rng = faults.rng()
+
+    def draw(self) -> tuple[Faults, Fault | None]:
+        with self._lock:
+            return self._faults, self._faults.draw(self._rng)
+
+    def pick(self, *choices: int) -> int:
+        with self._lock:
+            return self._rng.choice(choices)
+
+    def reset(self) -> None:
+        self.state.reset()
+        self.traffic.reset()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {**self.state.snapshot(), **self.traffic.snapshot(), "faults": self.faults.as_json()}
+
+
+class SandboxMiddleware:
+    """Applies the vendor's limits, then latency and one drawn fault, to each vendor call."""
+
+    def __init__(self, app: ASGIApp, runtime: SandboxRuntime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.runtime.profile.endpoint_of(scope["path"])
+        if scope["type"] != ScopeType.HTTP or endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        wait = self.runtime.traffic.admit(endpoint)
+        if wait is not None:
+            message = f"Request refused: the API limit for {endpoint} is exceeded"
+            await _json(send, 429, self.runtime.profile.error_body([message]), retry_after=wait)
+            return
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.runtime.traffic.release(endpoint)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        faults, fault = self.runtime.draw()
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if fault is Fault.RATE_LIMIT:
+            body = self.runtime.profile.error_body(["Rate limit exceeded"])
+            await _json(send, 429, body, retry_after=faults.retry_after)
+        elif fault is Fault.ERROR:
+            await _html(send, self.runtime.pick(502, 503))
+        elif fault is Fault.TIMEOUT:
+            replay = await _hang(receive, faults.hang_seconds)
+            if replay is not None:
+                await self.app(scope, replay, send)
+        elif fault is Fault.DROP:
+            await self.app(scope, receive, _dropping(send))
+        elif fault is Fault.MALFORMED:
+            await self.app(scope, receive, _Truncating(send))
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _json(send: Send, status: int, body: bytes, *, retry_after: float) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", f"{retry_after:g}".encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _html(send: Send, status: int) -> None:
+    body = _HTML.format(status, _REASONS[status]).encode()
+    headers = [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _hang(receive: Receive, seconds: float) -> Receive | None:
+    """Answer nothing for ``seconds``; None when the client hung up meanwhile (no effect)."""
+    held: deque[ReceiveMessage] = deque()
+
+    async def until_disconnect() -> None:
+        while (message := await receive())["type"] != "http.disconnect":
+            held.append(message)
+
+    try:
+        await asyncio.wait_for(until_disconnect(), seconds)
+    except TimeoutError:
+
+        async def replay() -> ReceiveMessage:
+            return held.popleft() if held else await receive()
+
+        return replay
+    return None
+
+
+def _dropping(send: Send) -> Send:
+    """Lets the effect happen, then closes mid-body: the client sees a protocol error."""
+    dropped = False
+
+    async def wrapped(message: Message) -> None:
+        nonlocal dropped
+        if dropped:
+            return
+        if message["type"] == "http.response.body":
+            body: bytes = message.get("body", b"")
+            dropped = True
+            part = {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            await send(part)  # type: ignore[arg-type]
+            return
+        await send(message)
+
+    return wrapped  # returning without completing the body makes the server close
+
+
+class _Truncating:
+    """Lets the effect happen, then answers with the first half of the JSON body."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._start: dict[str, Any] = {}
+        self._body = bytearray()
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self._start = dict(message)
+            return
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        self._body += message.get("body", b"")
+        if message.get("more_body", False):
+            return
+        cut = bytes(self._body[: len(self._body) // 2]) or b'{"'
+        headers = [(k, v) for k, v in self._start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(cut)).encode()))
+        await self._send(cast("Message", {**self._start, "headers": headers}))
+        await self._send({"type": "http.response.body", "body": cut, "more_body": False})
+
+
+def _control_router(runtime: SandboxRuntime) -> Router:
+    @get("/state", sync_to_thread=False)
+    def state() -> dict[str, Any]:
+        return runtime.snapshot()
+
+    @put("/faults", sync_to_thread=False)
+    def faults(data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            runtime.replace_faults(Faults.from_json(data))
+        except ValueError as exc:
+            raise ValidationException(str(exc)) from exc
+        return runtime.faults.as_json()
+
+    @post("/reset", status_code=200, sync_to_thread=False)
+    def reset() -> dict[str, Any]:
+        runtime.reset()
+        return {"reset": True}
+
+    return Router(path="/_sandbox", route_handlers=[state, faults, reset])
+
+
+def build_sandbox_app(
+    profile: VendorProfile,
+    state: SandboxState,
+    faults: Faults,
+    route_handlers: Sequence[ControllerRouterHandler],
+) -> Litestar:
+    """The vendor's routes under its prefix, wrapped by limits and faults, plus ``/_sandbox/``.
+
+    The runtime is in ``app.state.sandbox`` for in-process use (e.g. ``q2c sandbox``).
+    """
+    runtime = SandboxRuntime(profile, state, faults)
+
+    def middleware(app: ASGIApp) -> ASGIApp:
+        # A closure, not DefineMiddleware(kwargs): Litestar deep-copies routers, and the
+        # runtime must stay one shared object.
+        return SandboxMiddleware(app, runtime)
+
+    vendor = Router(
+        path=profile.prefix, route_handlers=list(route_handlers), middleware=[middleware]
+    )
+
+    def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+        extra = exc.extra
+        messages = extra if isinstance(extra, list) and extra else [str(exc.detail)]
+        body = profile.error_body([str(message) for message in messages])
+        return Response(body, status_code=exc.status_code, media_type="application/json")
+
+    return Litestar(
+        route_handlers=[vendor, _control_router(runtime)],
+        exception_handlers={HTTPException: http_error},
+        openapi_config=None,
+        state=State({"sandbox": runtime}),
+    )

@@ -1,0 +1,130 @@
+"""What the Autotask tests share: a connection to a sandbox, payloads, and port doubles."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
+from application.integrations.ports import (
+    ConnectionConfig,
+    LimitKey,
+    OutboxMessage,
+    VendorLimitPolicy,
+)
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId, System
+
+
+def contracts_dir() -> Path:
+    """``shared/contracts`` beside the repository (as CI lays it out), or Q2C_CONTRACTS_DIR."""
+    configured = os.environ.get("Q2C_CONTRACTS_DIR")
+    path = Path(configured) if configured else Path(__file__).parents[3] / "shared" / "contracts"
+    if not path.is_dir():
+        pytest.skip(f"the vendor contracts are not at {path}")
+    return path
+
+
+def autotask_connection(
+    base_url: str,
+    *,
+    credentials: Mapping[str, str] | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> ConnectionConfig:
+    return ConnectionConfig(
+        tenant_id=TenantId(uuid.uuid4()),
+        connection_id=ConnectionId(uuid.uuid4()),
+        system=System.AUTOTASK,
+        base_url=base_url,
+        credentials=dict(credentials or SANDBOX_CREDENTIALS),
+        settings=dict(settings or {}),
+    )
+
+
+def organization_payload(**changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "name": "Contoso Ltd",
+        "phone": "+1 206 555 0100",
+        "fax": None,
+        "website": "https://contoso.example",
+        "account_number": "C-1001",
+        "status": "active",
+        "billing_address": {
+            "line1": "1 Main Street",
+            "line2": None,
+            "city": "Seattle",
+            "state": "WA",
+            "postal_code": "98101",
+            "country": "US",
+        },
+        "version": 1,
+    }
+    payload.update(changes)
+    return payload
+
+
+def push_message(
+    connection: ConnectionConfig, payload: Mapping[str, Any], message_id: int = 1
+) -> OutboxMessage:
+    return OutboxMessage(
+        id=message_id,
+        tenant_id=connection.tenant_id,
+        connection_id=connection.connection_id,
+        kind="organization.push",
+        aggregate_type="organization",
+        aggregate_id=UUID(str(payload["id"])),
+        payload=dict(payload),
+    )
+
+
+class InMemoryExternalLinks:
+    """ExternalLinks over a dict (INT-4)."""
+
+    def __init__(self) -> None:
+        self.links: dict[tuple[ConnectionId, str, UUID], str] = {}
+
+    async def find(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID
+    ) -> str | None:
+        return self.links.get((connection_id, entity_type, entity_id))
+
+    async def find_entity(
+        self, connection_id: ConnectionId, entity_type: str, external_id: str
+    ) -> UUID | None:
+        for (conn, kind, entity_id), linked in self.links.items():
+            if (conn, kind, linked) == (connection_id, entity_type, external_id):
+                return entity_id
+        return None
+
+    async def link(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID, external_id: str
+    ) -> None:
+        self.links[(connection_id, entity_type, entity_id)] = external_id
+
+
+class UnlimitedLimits:
+    """VendorLimits that let every call through at once, remembering calls and pauses."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[LimitKey, VendorLimitPolicy]] = []
+        self.pauses: list[tuple[ConnectionId, float]] = []
+
+    def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AbstractAsyncContextManager[None]:
+        self.calls.append((key, policy))
+        return _nothing()
+
+    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
+        self.pauses.append((connection_id, seconds))
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
