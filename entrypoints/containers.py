@@ -33,6 +33,7 @@ from adapters.persistence.memory import (
 from adapters.persistence.orm import start_mappers
 from adapters.persistence.outbox import SqlAlchemyExternalLinks, SqlAlchemyOutboxQueue
 from adapters.persistence.sync_errors import SqlAlchemySyncErrors
+from adapters.persistence.sync_jobs import SqlAlchemySyncJobs
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.psa.autotask.adapter import (
     AutotaskClients,
@@ -69,6 +70,8 @@ from application.integrations.connections import (
     UpdateConnection,
 )
 from application.integrations.policies import ORGANIZATION_PUSH, sync_policy
+from application.integrations.pulls import PullRunner, SyncNow
+from application.integrations.scheduler import SyncScheduler
 from application.integrations.sync_errors import SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from domain.integrations.connection import System
@@ -83,6 +86,7 @@ PERSISTENCE_PORTS = (
     "outbox",
     "links",
     "sync_errors",
+    "jobs",
     "limits",
 )
 
@@ -105,6 +109,7 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     outbox = providers.Singleton(SqlAlchemyOutboxQueue, sessions, core.clock, core.ids)
     links = providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
     sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)
+    jobs = providers.Singleton(SqlAlchemySyncJobs, sessions, core.clock, core.ids)
     # Shared by every worker process on PostgreSQL; the embedded database has one process.
     limits = providers.Singleton(
         lambda engine, url: (
@@ -128,6 +133,7 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     outbox: providers.Object[None] = providers.Object(None)
     links: providers.Object[None] = providers.Object(None)
     sync_errors: providers.Object[None] = providers.Object(None)
+    jobs: providers.Object[None] = providers.Object(None)
     limits = providers.Singleton(InMemoryVendorLimits)
 
 
@@ -190,6 +196,18 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         ),
         settings,
     )
+    owner = providers.Factory(lambda: f"worker-{uuid.uuid4().hex[:12]}")
+    pull_runner = providers.Factory(
+        PullRunner,
+        persistence.uow,
+        configs,
+        pullers=pullers,
+        jobs=persistence.jobs,
+        links=persistence.links,
+        clock=core.clock,
+    )
+    scheduler = providers.Factory(SyncScheduler, persistence.jobs, pull_runner, core.clock, owner)
+    sync_now = providers.Factory(SyncNow, persistence.uow, persistence.jobs)
     worker = providers.Factory(
         OutboxWorker,
         persistence.outbox,
@@ -197,7 +215,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         deliverers=deliverers,
         clock=core.clock,
         settings=worker_settings,
-        owner=providers.Callable(lambda: f"worker-{uuid.uuid4().hex[:12]}"),
+        owner=owner,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from domain.identity.access import ApiKey
-from domain.identity.tenant import Tenant
+from domain.identity.tenant import Tenant, TenantId
 
 
 class SqlAlchemyDirectory:
@@ -25,6 +27,15 @@ class SqlAlchemyDirectory:
             return (
                 await session.scalars(select(Tenant).where(tables.tenants.c.name == name))
             ).one_or_none()
+
+    async def tenant_of_connection(self, connection_id: UUID) -> TenantId | None:
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(tables.connections.c.tenant_id).where(
+                    tables.connections.c.id == connection_id
+                )
+            )
+            return None if found is None else TenantId(found)
 
     async def any_tenant(self) -> bool:
         async with self._sessions() as session:

@@ -273,6 +273,10 @@ class InMemoryDirectory:
         tenants = self._db.table(Tenant).values()
         return next((copy.deepcopy(t) for t in tenants if t.name == name), None)
 
+    async def tenant_of_connection(self, connection_id: UUID) -> TenantId | None:
+        found = self._db.table(Connection).get(connection_id)
+        return None if found is None else TenantId(found.tenant_id)
+
     async def any_tenant(self) -> bool:
         return bool(self._db.table(Tenant))
 

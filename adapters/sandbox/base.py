@@ -17,6 +17,7 @@ from litestar import Litestar, Request, Response, Router, get, post, put
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import JSONBody
 from litestar.types import (
     ASGIApp,
     ControllerRouterHandler,
@@ -119,10 +120,24 @@ class SandboxMiddleware:
             message = f"Request refused: the API limit for {endpoint} is exceeded"
             await _json(send, 429, self.runtime.profile.error_body([message]), retry_after=wait)
             return
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.runtime.traffic.release(endpoint)
+
+        async def releasing(message: Message) -> None:
+            # The call ends when its last byte leaves, before the client can send the next one.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+            await send(message)
+
         try:
-            await self._serve(scope, receive, send)
+            await self._serve(scope, receive, releasing)
         finally:
-            self.runtime.traffic.release(endpoint)
+            release()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults, fault = self.runtime.draw()
@@ -231,7 +246,7 @@ def _control_router(runtime: SandboxRuntime) -> Router:
         return runtime.snapshot()
 
     @put("/faults", sync_to_thread=False)
-    def faults(data: dict[str, Any]) -> dict[str, Any]:
+    def faults(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         try:
             runtime.replace_faults(Faults.from_json(data))
         except ValueError as exc:
@@ -277,5 +292,6 @@ def build_sandbox_app(
         route_handlers=[vendor, _control_router(runtime)],
         exception_handlers={HTTPException: http_error},
         openapi_config=None,
+        logging_config=None,  # the hub configures logging once; a sandbox must not reset it
         state=State({"sandbox": runtime}),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
@@ -57,6 +58,10 @@ class Directory(Protocol):
     async def find_tenant(self, name: str) -> Tenant | None: ...
 
     async def any_tenant(self) -> bool: ...
+
+    async def tenant_of_connection(self, connection_id: UUID) -> TenantId | None:
+        """For commands that name a connection alone (``q2c sync``)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -12,15 +13,18 @@ from typing import Any, TypeVar
 import click
 import structlog
 import uvicorn
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from adapters.persistence.database import create_engine, is_sqlite
 from adapters.persistence.migrate import upgrade
 from application.identity.use_cases import CreateTenant, IssueApiKey
 from application.integrations.connections import ConnectSystem, NewConnection
+from application.integrations.pulls import PullRunner, SyncNow
+from application.integrations.scheduler import SyncScheduler
 from application.integrations.worker import OutboxWorker
 from application.shared.errors import ApplicationError
 from domain.identity.access import Role
-from domain.integrations.connection import System
+from domain.integrations.connection import ConnectionId, System
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.containers import Container, build_container
@@ -160,10 +164,12 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _run_worker(container: Container, stop: asyncio.Event) -> None:
+    """The outbox worker and the pull schedule, until ``stop``."""
     worker: OutboxWorker = container.integrations.worker()
+    scheduler: SyncScheduler = container.integrations.scheduler()
     log.info("worker_started", owner=worker.owner)
     try:
-        await worker.run(stop)
+        await asyncio.gather(worker.run(stop), scheduler.run(stop))
     finally:
         await container.integrations.autotask().aclose()
         log.info("worker_stopped", owner=worker.owner, delivered=worker.delivered)
@@ -187,6 +193,44 @@ def worker(settings: Settings) -> None:
             await container.persistence.probe().close()
 
     _run(work)
+
+
+@cli.command()
+@click.argument("connection_id", type=click.UUID)
+@click.option("--full", is_flag=True, help="page through everything, not only what changed")
+@click.pass_obj
+def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
+    """Pull from a connection now, with progress; a crashed pull resumes where it stopped."""
+
+    async def work() -> str:
+        container = build_container(settings)
+        try:
+            tenant = await container.persistence.directory().tenant_of_connection(connection_id)
+            if tenant is None:
+                raise click.ClickException(f"no connection {connection_id}")
+            sync_now: SyncNow = container.integrations.sync_now()
+            (job,) = await sync_now(tenant, ConnectionId(connection_id), full=full)
+            owner = f"cli-{uuid.uuid4().hex[:8]}"
+            claimed = await container.persistence.jobs().claim(owner, 300, job.id)
+            if claimed is None:
+                raise click.ClickException(f"job {job.id} is being run by a worker")
+            runner: PullRunner = container.integrations.pull_runner()
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed} records"),
+                TimeElapsedColumn(),
+            ) as bar:
+                task = bar.add_task("full sync" if claimed.full else "changes", total=None)
+                done = await runner.run(claimed, owner, lambda n: bar.advance(task, n))
+            return f"{done.status}: {done.records} records" + (
+                f" ({done.error})" if done.error else ""
+            )
+        finally:
+            await container.integrations.autotask().aclose()
+            await container.persistence.probe().close()
+
+    click.echo(_run(work))
 
 
 def _uvicorn(app: Any, settings: Settings) -> uvicorn.Server:

@@ -67,6 +67,8 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "test_connection": container.integrations.test_connection,
         "connection_queries": container.integrations.connection_queries,
         "sync_errors": container.integrations.sync_errors,
+        "sync_now": container.integrations.sync_now,
+        "sync_jobs": container.persistence.jobs,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
         name: _from(provider) for name, provider in providers.items()

@@ -139,6 +139,8 @@ def on_validation_error(
 
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if exc.status_code >= 500:
+        log.error("server_error", status=exc.status_code, detail=exc.detail, exc_info=exc)
     if isinstance(exc, NotAuthorizedException):
         return problem(
             request,

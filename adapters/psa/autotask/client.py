@@ -196,7 +196,7 @@ class AutotaskClient:
             ) from None
         except httpx.TransportError as exc:
             raise VendorUnavailable(
-                f"Autotask could not be reached for {what}: {type(exc).__name__}: {exc}"
+                f"the connection to Autotask failed during {what}: {type(exc).__name__}: {exc}"
             ) from exc
         except httpx.InvalidURL as exc:
             raise VendorRejected(f"the Autotask base URL is not valid: {exc}") from exc

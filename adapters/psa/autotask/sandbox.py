@@ -14,6 +14,7 @@ from litestar import Litestar, Request, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
+from litestar.params import FromPath, FromQuery
 from litestar.types import ControllerRouterHandler
 
 from adapters.psa.autotask.sandbox_fields import SandboxRefusal
@@ -101,7 +102,7 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
     guards = [_Authenticate(credentials)]
 
     @get("/v1.0/zoneInformation", sync_to_thread=False)
-    def zone_information(request: Request[Any, Any, Any], user: str) -> dict[str, Any]:
+    def zone_information(request: Request[Any, Any, Any], user: FromQuery[str]) -> dict[str, Any]:
         if user.casefold() != credentials["username"].casefold():
             raise SandboxRefusal(f"Zone information could not be determined for user {user}")
         root = str(request.base_url).rstrip("/")
@@ -113,20 +114,20 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
         }
 
     @post("/v1.0/{entity:str}", guards=guards, status_code=200)
-    async def create(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def create(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"itemId": store.create(entity, await _json(request))}
 
     @patch("/v1.0/{entity:str}", guards=guards)
-    async def update(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def update(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"itemId": store.update(entity, await _json(request))}
 
     @get("/v1.0/{entity:str}/{item_id:int}", guards=guards, sync_to_thread=False)
-    def read(entity: str, item_id: int) -> dict[str, Any]:
+    def read(entity: FromPath[str], item_id: FromPath[int]) -> dict[str, Any]:
         return {"item": store.get(entity, item_id)}
 
     @post("/v1.0/{entity:str}/query", guards=guards, status_code=200)
     async def query(
-        entity: str, request: Request[Any, Any, Any], paging: int | None = None
+        entity: FromPath[str], request: Request[Any, Any, Any], paging: FromQuery[int | None] = None
     ) -> dict[str, Any]:
         result = store.query(entity, await _json(request), after=paging)
         next_url = None
@@ -141,11 +142,11 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
         return {"items": result.items, "pageDetails": details}
 
     @post("/v1.0/{entity:str}/query/count", guards=guards, status_code=200)
-    async def count(entity: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def count(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"queryCount": store.count(entity, await _json(request))}
 
     @get("/v1.0/{entity:str}/entityInformation/fields", guards=guards, sync_to_thread=False)
-    def fields(entity: str) -> dict[str, Any]:
+    def fields(entity: FromPath[str]) -> dict[str, Any]:
         return {"fields": store.fields(entity)}
 
     return [zone_information, create, update, read, query, count, fields]

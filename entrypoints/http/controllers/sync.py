@@ -6,16 +6,17 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.identity.ports import Principal
+from application.integrations.pulls import SyncJobStore, SyncNow
 from application.integrations.sync_errors import SyncErrorFilter, SyncErrors
 from application.shared.pagination import PageRequest
 from domain.integrations.connection import ConnectionId
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
 from entrypoints.http.controllers.organizations import Limit
 from entrypoints.http.schemas.common import PageOut
-from entrypoints.http.schemas.integrations import SyncErrorOut
+from entrypoints.http.schemas.integrations import SyncErrorOut, SyncJobOut, SyncRun
 
 
 class SyncController(Controller):
@@ -70,3 +71,30 @@ class SyncController(Controller):
         sync_errors: NamedDependency[SyncErrors],
     ) -> SyncErrorOut:
         return SyncErrorOut.of(await sync_errors.dismiss(principal.tenant_id, error_id))
+
+    @post(
+        "/run",
+        guards=[MANAGERS],
+        status_code=202,
+        summary="Sync now: pull from the tenant's connections (all, or the one given)",
+    )
+    async def run(
+        self,
+        principal: NamedDependency[Principal],
+        sync_now: NamedDependency[SyncNow],
+        data: JSONBody[SyncRun | None] = None,
+    ) -> list[SyncJobOut]:
+        request = data or SyncRun()
+        connection = ConnectionId(request.connection_id) if request.connection_id else None
+        jobs = await sync_now(principal.tenant_id, connection, full=request.full)
+        return [SyncJobOut.of(job) for job in jobs]
+
+    @get("/jobs", guards=[ANY_STAFF], summary="Recent pulls, newest first, with progress")
+    async def jobs(
+        self,
+        principal: NamedDependency[Principal],
+        sync_jobs: NamedDependency[SyncJobStore],
+        limit: Limit = None,
+    ) -> list[SyncJobOut]:
+        recent = await sync_jobs.recent(principal.tenant_id, limit or 50)
+        return [SyncJobOut.of(job) for job in recent]

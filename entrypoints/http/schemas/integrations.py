@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from application.integrations.connections import ConnectionChanges, NewConnection
 from application.integrations.outbox import SyncErrorRecord
+from application.integrations.pulls import SyncJob
 from domain.integrations.connection import Connection, ConnectionStatus, Family, System
 from entrypoints.http.schemas.common import Input, Output
 
@@ -120,4 +121,35 @@ class SyncErrorOut(Output, frozen=True):
             attempts=e.attempts,
             created_at=e.created_at,
             updated_at=e.updated_at,
+        )
+
+
+class SyncRun(Input, frozen=True):
+    connection_id: UUID | None = None
+    full: bool = False
+
+
+class SyncJobOut(Output, frozen=True):
+    id: UUID
+    connection_id: UUID
+    entity: str
+    full: bool
+    status: str
+    records: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: SyncJob) -> SyncJobOut:
+        return cls(
+            id=job.id,
+            connection_id=job.connection_id,
+            entity=job.entity,
+            full=job.full,
+            status=job.status,
+            records=job.records,
+            error=job.error,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
         )

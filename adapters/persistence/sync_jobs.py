@@ -1,0 +1,179 @@
+"""Sync jobs (pulls): requested, leased to one runner, checkpointed per page, finished."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.persistence import tables
+from application.integrations.pulls import SyncJob
+from application.shared.ports import Clock, IdGenerator
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId
+
+JOB = tables.sync_jobs.c
+CONN = tables.connections.c
+OPEN = ("requested", "running")
+
+
+def _job(row: Any) -> SyncJob:
+    return SyncJob(
+        id=row.id,
+        tenant_id=TenantId(row.tenant_id),
+        connection_id=ConnectionId(row.connection_id),
+        entity=row.entity,
+        full=row.full,
+        status=row.status,
+        checkpoint=row.checkpoint,
+        changed_since=row.changed_since,
+        records=row.records,
+        error=row.error,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+class SqlAlchemySyncJobs:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, ids: IdGenerator
+    ) -> None:
+        self._sessions, self._clock, self._ids = sessions, clock, ids
+
+    async def request(
+        self, tenant_id: TenantId, connection_id: ConnectionId, entity: str, *, full: bool
+    ) -> SyncJob:
+        async with self._sessions() as session, session.begin():
+            open_job = (
+                await session.execute(
+                    select(tables.sync_jobs).where(
+                        JOB.tenant_id == tenant_id,
+                        JOB.connection_id == connection_id,
+                        JOB.entity == entity,
+                        JOB.status.in_(OPEN),
+                    )
+                )
+            ).first()
+            if open_job is not None:
+                return _job(open_job)
+            last = await session.scalar(
+                select(JOB.created_at)
+                .where(
+                    JOB.connection_id == connection_id, JOB.entity == entity, JOB.status == "done"
+                )
+                .order_by(JOB.created_at.desc())
+                .limit(1)
+            )
+            now = self._clock.now()
+            values = {
+                "id": self._ids(),
+                "tenant_id": tenant_id,
+                "connection_id": connection_id,
+                "entity": entity,
+                "full": full or last is None,
+                "status": "requested",
+                "changed_since": None if full else last,
+                "records": 0,
+                "created_at": now,
+            }
+            row = (
+                await session.execute(
+                    tables.sync_jobs.insert().values(**values).returning(*tables.sync_jobs.c)
+                )
+            ).one()
+            return _job(row)
+
+    async def claim(
+        self, owner: str, lease_seconds: float, job_id: UUID | None = None
+    ) -> SyncJob | None:
+        now = self._clock.now()
+        claimable = or_(
+            JOB.status == "requested", and_(JOB.status == "running", JOB.lease_until < now)
+        )
+        query = select(JOB.id).where(claimable).order_by(JOB.created_at).limit(1)
+        if job_id is not None:
+            query = query.where(JOB.id == job_id)
+        async with self._sessions() as session, session.begin():
+            found = await session.scalar(query.with_for_update(skip_locked=True))
+            if found is None:
+                return None
+            row = (
+                await session.execute(
+                    update(tables.sync_jobs)
+                    .where(JOB.id == found)
+                    .values(
+                        status="running",
+                        lease_owner=owner,
+                        lease_until=now + timedelta(seconds=lease_seconds),
+                    )
+                    .returning(*tables.sync_jobs.c)
+                )
+            ).one()
+            return _job(row)
+
+    async def checkpoint(
+        self, job: SyncJob, owner: str, checkpoint: str | None, records: int
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(tables.sync_jobs)
+                .where(JOB.id == job.id, JOB.lease_owner == owner)
+                .values(
+                    checkpoint=checkpoint,
+                    records=JOB.records + records,
+                    lease_until=self._clock.now() + timedelta(seconds=120),
+                )
+            )
+
+    async def finish(self, job: SyncJob, owner: str, *, error: str | None, failed: bool) -> SyncJob:
+        del owner  # a finished job is finished, whoever held it
+        async with self._sessions() as session, session.begin():
+            row = (
+                await session.execute(
+                    update(tables.sync_jobs)
+                    .where(JOB.id == job.id)
+                    .values(
+                        status="failed" if failed else "done",
+                        error=error,
+                        finished_at=self._clock.now(),
+                        lease_owner=None,
+                        lease_until=None,
+                    )
+                    .returning(*tables.sync_jobs.c)
+                )
+            ).one()
+            return _job(row)
+
+    async def recent(self, tenant_id: TenantId, limit: int) -> list[SyncJob]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(tables.sync_jobs)
+                .where(JOB.tenant_id == tenant_id)
+                .order_by(JOB.created_at.desc())
+                .limit(limit)
+            )
+            return [_job(row) for row in rows]
+
+    async def due_connections(self, now: datetime) -> list[tuple[TenantId, ConnectionId]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(
+                    CONN.tenant_id,
+                    CONN.id,
+                    CONN.settings,
+                    CONN.last_sync_at,
+                    CONN.sync_interval_minutes,
+                ).where(CONN.enabled.is_(True))
+            )
+            return [
+                (TenantId(r.tenant_id), ConnectionId(r.id))
+                for r in rows
+                if (r.settings or {}).get("pull_organizations")
+                and (
+                    r.last_sync_at is None
+                    or r.last_sync_at + timedelta(minutes=r.sync_interval_minutes) <= now
+                )
+            ]

@@ -1,0 +1,57 @@
+"""The schedule: pulls each pulling connection when its interval has passed (PAY-12)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from application.integrations.pulls import ORGANIZATION, PullRunner, SyncJobStore
+from application.shared.ports import Clock
+
+log = logging.getLogger("q2c.scheduler")
+
+
+class SyncScheduler:
+    def __init__(
+        self,
+        jobs: SyncJobStore,
+        runner: PullRunner,
+        clock: Clock,
+        owner: str,
+        *,
+        tick_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 120.0,
+    ) -> None:
+        self._jobs, self._runner, self._clock, self.owner = jobs, runner, clock, owner
+        self._tick, self._poll, self._lease = tick_seconds, poll_seconds, lease_seconds
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Requests due pulls every tick; runs requested ones ("sync now") within a second."""
+        next_due_check = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_due_check:
+                    await self.request_due()
+                    next_due_check = loop.time() + self._tick
+                await self.run_requested()
+            except Exception:  # a bad round must not end the schedule
+                log.exception("schedule_round_failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self._poll)
+            except TimeoutError:
+                continue
+
+    async def request_due(self) -> None:
+        for tenant_id, connection_id in await self._jobs.due_connections(self._clock.now()):
+            await self._jobs.request(tenant_id, connection_id, ORGANIZATION, full=False)
+
+    async def run_requested(self) -> int:
+        """Run requested jobs, and jobs whose runner died (their lease ran out)."""
+        ran = 0
+        while (job := await self._jobs.claim(self.owner, self._lease)) is not None:
+            finished = await self._runner.run(job, self.owner)
+            log.info("pull_finished", extra={"job": str(job.id), "status": finished.status})
+            ran += 1
+        return ran

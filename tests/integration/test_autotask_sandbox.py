@@ -1,0 +1,466 @@
+"""The Autotask adapters against the Autotask sandbox over real HTTP (INT-4, INT-6, INT-7, AT-10)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from adapters.psa.autotask.adapter import (
+    AutotaskClients,
+    AutotaskCompanies,
+    AutotaskConnectionTester,
+    AutotaskOrganizationPush,
+)
+from adapters.psa.autotask.client import AUTOTASK_LIMITS, AutotaskClient
+from adapters.psa.autotask.sandbox import create_autotask_sandbox
+from adapters.psa.autotask.sandbox_store import AutotaskStore
+from adapters.psa.autotask.translate import company_from_organization
+from adapters.sandbox.base import Faults, SandboxRuntime
+from application.integrations.ports import (
+    ConnectionConfig,
+    LimitKey,
+    PullRequest,
+    VendorError,
+    VendorLimitPolicy,
+    VendorRateLimited,
+    VendorRejected,
+    VendorUnavailable,
+)
+from domain.integrations.connection import ConnectionId
+from tests.support.autotask import (
+    InMemoryExternalLinks,
+    UnlimitedLimits,
+    autotask_connection,
+    organization_payload,
+    push_message,
+)
+from tests.support.servers import serve_asgi
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    url: str
+    runtime: SandboxRuntime
+
+    @property
+    def store(self) -> AutotaskStore:
+        assert isinstance(self.runtime.state, AutotaskStore)
+        return self.runtime.state
+
+    async def state(self) -> dict[str, Any]:
+        """What the sandbox holds, read the way a test or demo does: GET /_sandbox/state."""
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            response = await http.get("/_sandbox/state")
+        response.raise_for_status()
+        state: dict[str, Any] = response.json()
+        return state
+
+    def seed(self, count: int) -> list[int]:
+        """Companies made inside the sandbox, as if other users had entered them."""
+        return [
+            self.store.create("Companies", company_from_organization(organization_payload(), {}))
+            for _ in range(count)
+        ]
+
+
+class SemaphoreLimits:
+    """A VendorLimits double that keeps to the policy's concurrency per endpoint (AT-10)."""
+
+    def __init__(self) -> None:
+        self._gates: dict[LimitKey, asyncio.Semaphore] = {}
+        self._in_flight: Counter[LimitKey] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
+
+    def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AbstractAsyncContextManager[None]:
+        gate = self._gates.setdefault(key, asyncio.Semaphore(policy.concurrent_per_endpoint or 1))
+        return self._hold(key, gate)
+
+    @asynccontextmanager
+    async def _hold(self, key: LimitKey, gate: asyncio.Semaphore) -> AsyncIterator[None]:
+        async with gate:
+            self._in_flight[key] += 1
+            seen = max(self.max_in_flight[key.endpoint], self._in_flight[key])
+            self.max_in_flight[key.endpoint] = seen
+            try:
+                yield
+            finally:
+                self._in_flight[key] -= 1
+
+    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+StartSandbox = Callable[..., Sandbox]
+
+
+@pytest.fixture
+def start_sandbox() -> Iterator[StartSandbox]:
+    with ExitStack() as stack:
+
+        def start(faults: Faults | None = None, **options: Any) -> Sandbox:
+            app = create_autotask_sandbox(faults or Faults(), **options)
+            url = stack.enter_context(serve_asgi(app))
+            return Sandbox(url, app.state.sandbox)
+
+        yield start
+
+
+@pytest.fixture
+def limits() -> UnlimitedLimits:
+    return UnlimitedLimits()
+
+
+@pytest.fixture
+async def clients(limits: UnlimitedLimits) -> AsyncIterator[AutotaskClients]:
+    clients = AutotaskClients(limits, timeout=0.5)
+    yield clients
+    await clients.aclose()
+
+
+async def push(
+    clients: AutotaskClients,
+    links: InMemoryExternalLinks,
+    connection: ConnectionConfig,
+    payload: dict[str, Any],
+) -> None:
+    await AutotaskOrganizationPush(clients, links).deliver(
+        push_message(connection, payload), connection
+    )
+
+
+# --- pushes: idempotent creates and updates (INT-4, QUO-6) ------------------------------------
+
+
+async def test_push_creates_one_company_and_links_it_int_4(
+    start_sandbox: StartSandbox, clients: AutotaskClients, limits: UnlimitedLimits
+) -> None:
+    sandbox = start_sandbox()
+    connection = autotask_connection(sandbox.url)
+    links = InMemoryExternalLinks()
+    payload = organization_payload()
+
+    await push(clients, links, connection, payload)
+
+    state = await sandbox.state()
+    [company] = state["entities"]["Companies"]
+    assert company["companyName"] == "Contoso Ltd"
+    assert company["userDefinedFields"] == [{"name": "Q2C Hub ID", "value": payload["id"]}]
+    key = (connection.connection_id, "organization", UUID(payload["id"]))
+    assert links.links == {key: str(company["id"])}
+    # Every vendor call went through the shared limits with Autotask's policy (AT-10).
+    assert {k.endpoint for k, _ in limits.calls} == {"zoneInformation", "Companies"}
+    assert {policy for _, policy in limits.calls} == {AUTOTASK_LIMITS}
+
+
+async def test_pushing_again_updates_the_linked_company_instead_of_creating_quo_6(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    connection = autotask_connection(sandbox.url)
+    links = InMemoryExternalLinks()
+    payload = organization_payload()
+
+    await push(clients, links, connection, payload)
+    await push(clients, links, connection, dict(payload, phone="+1 206 555 0199", version=2))
+    await push(clients, links, connection, dict(payload, phone="+1 206 555 0199", version=3))
+
+    state = await sandbox.state()
+    assert state["counts"]["Companies"] == 1
+    [company] = state["entities"]["Companies"]
+    assert company["phone"] == "+1 206 555 0199"
+    # Only what changed was sent, and a push that changed nothing sent nothing.
+    updates = state["updates"]["Companies"][str(company["id"])]
+    assert [u["fields"] for u in updates] == [{"phone": "+1 206 555 0199"}]
+
+
+class CrashAfterCreateLinks(InMemoryExternalLinks):
+    """The worker dies between Autotask's create and recording the link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.crashes = 1
+
+    async def link(
+        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID, external_id: str
+    ) -> None:
+        if self.crashes:
+            self.crashes -= 1
+            raise RuntimeError("worker killed")
+        await super().link(connection_id, entity_type, entity_id, external_id)
+
+
+async def test_lost_link_after_create_is_found_by_hub_id_without_a_duplicate_int_4(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    connection = autotask_connection(sandbox.url)
+    links = CrashAfterCreateLinks()
+    payload = organization_payload()
+    with pytest.raises(RuntimeError, match="worker killed"):
+        await push(clients, links, connection, payload)
+
+    await push(clients, links, connection, dict(payload, name="Contoso Group", version=2))
+
+    state = await sandbox.state()
+    assert state["counts"]["Companies"] == 1
+    assert state["duplicates"]["Companies"] == {}
+    [company] = state["entities"]["Companies"]
+    assert company["companyName"] == "Contoso Group"  # adopted, then brought up to date
+    assert list(links.links.values()) == [str(company["id"])]
+
+
+async def test_every_push_lands_exactly_once_through_injected_faults_int_6(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    faults = Faults(
+        error_rate=0.15, drop_rate=0.15, malformed_rate=0.1, rate_limit_rate=0.1,
+        retry_after=0, seed=7,
+    )  # fmt: skip
+    sandbox = start_sandbox(faults)
+    connection = autotask_connection(sandbox.url)
+    links = InMemoryExternalLinks()
+    payloads = [organization_payload(name=f"Org {n}") for n in range(15)]
+    failures = 0
+
+    for payload in payloads:
+        for _ in range(30):  # what the worker's retries do, without the backoff
+            try:
+                await push(clients, links, connection, payload)
+                break
+            except (VendorUnavailable, VendorRateLimited):
+                failures += 1
+
+    state = await sandbox.state()
+    assert failures > 0  # the faults did strike
+    assert state["counts"]["Companies"] == 15
+    assert state["duplicates"]["Companies"] == {}
+    assert len(links.links) == 15
+
+
+# --- faults and refusals map to the port errors (INT-6, INT-7) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("faults", "words"),
+    [
+        (Faults(error_rate=1), r"HTTP 50[23]"),
+        (Faults(timeout_rate=1, hang_seconds=5), r"did not answer .* within 0.5 s"),
+        (Faults(drop_rate=1), r"connection to Autotask failed"),
+        (Faults(malformed_rate=1), r"malformed body"),
+    ],
+    ids=["5xx-html", "timeout", "dropped-connection", "malformed-body"],
+)
+async def test_transient_faults_become_vendor_unavailable_int_7(
+    start_sandbox: StartSandbox, clients: AutotaskClients, faults: Faults, words: str
+) -> None:
+    sandbox = start_sandbox(faults)
+    connection = autotask_connection(sandbox.url)
+
+    with pytest.raises(VendorUnavailable, match=words):
+        await push(clients, InMemoryExternalLinks(), connection, organization_payload())
+
+
+async def test_429_becomes_rate_limited_with_retry_after_and_pauses_the_connection_int_6(
+    start_sandbox: StartSandbox, clients: AutotaskClients, limits: UnlimitedLimits
+) -> None:
+    sandbox = start_sandbox(Faults(rate_limit_rate=1, retry_after=7))
+    connection = autotask_connection(sandbox.url)
+
+    with pytest.raises(VendorRateLimited) as caught:
+        await push(clients, InMemoryExternalLinks(), connection, organization_payload())
+
+    assert caught.value.retry_after == 7
+    assert limits.pauses == [(connection.connection_id, 7)]
+
+
+async def test_validation_refusal_carries_autotasks_own_message_int_7(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    connection = autotask_connection(sandbox.url, settings={"company_type": 5})
+
+    with pytest.raises(VendorRejected) as caught:
+        await push(clients, InMemoryExternalLinks(), connection, organization_payload())
+
+    assert caught.value.status == 500  # Autotask reports validation failures as HTTP 500
+    assert caught.value.message == "companyType: 5 is not a value of its picklist"
+    assert (await sandbox.state())["counts"]["Companies"] == 0
+
+
+async def test_organization_without_phone_is_refused_before_any_call_at_1(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    connection = autotask_connection(sandbox.url)
+
+    with pytest.raises(VendorRejected, match="AT-1"):
+        await push(clients, InMemoryExternalLinks(), connection, organization_payload(phone=None))
+
+    assert (await sandbox.state())["requests"] == {}
+
+
+async def test_connection_test_reports_autotasks_reason_for_wrong_credentials_int_2(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    tester = AutotaskConnectionTester(clients)
+    good = autotask_connection(sandbox.url)
+    wrong = autotask_connection(
+        sandbox.url, credentials={**good.credentials, "secret": "not-the-secret"}
+    )
+    stranger = autotask_connection(
+        sandbox.url, credentials={**good.credentials, "username": "who@example.com"}
+    )
+
+    assert await tester.test(good) is None
+    assert await tester.test(wrong) == (
+        "Unauthorized: the API user, secret or integration code was not accepted"
+    )
+    assert await tester.test(stranger) == (
+        "Zone information could not be determined for user who@example.com"
+    )
+
+
+# --- pulls page through nextPageUrl ------------------------------------------------------------
+
+
+async def test_pull_follows_next_page_url_across_more_than_500_companies(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    ids = sandbox.seed(1203)
+    connection = autotask_connection(sandbox.url)
+    puller = AutotaskCompanies(clients)
+
+    pages = [p async for p in puller.pages(PullRequest("organization"), connection)]
+
+    assert [len(p.records) for p in pages] == [500, 500, 203]
+    assert [int(r["external_id"]) for p in pages for r in p.records] == ids
+    assert pages[-1].next_checkpoint is None
+    assert all("/atservicesrest/v1.0/Companies/query" in str(p.next_checkpoint) for p in pages[:2])
+    # A pull that crashed after the first page resumes on the second (its checkpoint).
+    resumed = PullRequest("organization", checkpoint=pages[0].next_checkpoint)
+    rest = [r async for p in puller.pages(resumed, connection) for r in p.records]
+    assert [int(r["external_id"]) for r in rest] == ids[500:]
+
+
+async def test_pull_since_a_time_returns_only_companies_changed_after_it(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    first, second, _ = sandbox.seed(3)
+    time.sleep(0.01)
+    since = datetime.now(UTC)
+    time.sleep(0.01)
+    sandbox.store.update("Companies", {"id": second, "fax": "+1 206 555 0102"})
+    connection = autotask_connection(sandbox.url)
+
+    request = PullRequest("organization", changed_since=since)
+    records = [
+        r async for p in AutotaskCompanies(clients).pages(request, connection) for r in p.records
+    ]
+
+    assert [r["external_id"] for r in records] == [str(second)]
+    assert records[0]["fax"] == "+1 206 555 0102"
+    assert first != second
+
+
+# --- Autotask's limits: enforced by the sandbox, kept by the client (AT-10) --------------------
+
+
+async def _ten_reads_at_once(
+    sandbox: Sandbox, limits: UnlimitedLimits | SemaphoreLimits
+) -> list[dict[str, Any] | BaseException]:
+    [company_id] = sandbox.seed(1)
+    connection = autotask_connection(sandbox.url)
+    clients = AutotaskClients(limits, timeout=5)
+    try:
+        client: AutotaskClient = await clients.client(connection)
+        await client.zone_url()
+        reads = [client.get("Companies", company_id) for _ in range(10)]
+        return await asyncio.gather(*reads, return_exceptions=True)  # type: ignore[arg-type]
+    finally:
+        await clients.aclose()
+
+
+async def test_sandbox_refuses_calls_over_three_at_once_per_endpoint_at_10(
+    start_sandbox: StartSandbox, limits: UnlimitedLimits
+) -> None:
+    sandbox = start_sandbox(Faults(latency_ms=200))
+
+    results = await _ten_reads_at_once(sandbox, limits)
+
+    refused = [r for r in results if isinstance(r, VendorRateLimited)]
+    assert len(refused) == 7
+    assert all(isinstance(r, dict) for r in results if r not in refused)
+    state = await sandbox.state()
+    assert state["max_concurrency"]["Companies"] == 4  # three at work, a fourth refused at once
+    assert state["limit_violations"] == 7
+
+
+async def test_client_keeps_within_three_calls_at_once_given_a_limiter_at_10(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox(Faults(latency_ms=100))
+    limits = SemaphoreLimits()
+
+    results = await _ten_reads_at_once(sandbox, limits)
+
+    assert all(isinstance(r, dict) for r in results)
+    assert limits.max_in_flight["Companies"] == 3  # it used the allowance, no more
+    state = await sandbox.state()
+    assert state["max_concurrency"]["Companies"] == 3
+    assert state["limit_violations"] == 0
+
+
+async def test_hourly_request_budget_answers_429_with_the_wait_until_a_slot_frees_at_10(
+    start_sandbox: StartSandbox, clients: AutotaskClients, limits: UnlimitedLimits
+) -> None:
+    sandbox = start_sandbox(requests_per_window=3, window_seconds=60)
+    [company_id] = sandbox.seed(1)
+    connection = autotask_connection(sandbox.url)
+    client = await clients.client(connection)
+    for _ in range(3):
+        assert await client.get("Companies", company_id) is not None
+
+    with pytest.raises(VendorRateLimited) as caught:
+        await client.get("Companies", company_id)
+
+    assert 50 < caught.value.retry_after <= 60
+    assert [seconds for _, seconds in limits.pauses] == [caught.value.retry_after]
+    assert (await sandbox.state())["limit_violations"] == 1
+
+
+# --- the sandbox's control routes --------------------------------------------------------------
+
+
+async def test_faults_change_at_run_time_and_never_touch_control_routes(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox(Faults(error_rate=1))
+    connection = autotask_connection(sandbox.url)
+    links = InMemoryExternalLinks()
+    with pytest.raises(VendorUnavailable):
+        await push(clients, links, connection, organization_payload())
+    assert (await sandbox.state())["counts"]["Companies"] == 0  # the state route is not faulted
+
+    async with httpx.AsyncClient(base_url=sandbox.url) as http:
+        assert (await http.put("/_sandbox/faults", json={"latency_ms": 1})).status_code == 200
+        await push(clients, links, connection, organization_payload())
+        assert (await sandbox.state())["counts"]["Companies"] == 1
+        assert (await http.post("/_sandbox/reset")).status_code == 200
+
+    state = await sandbox.state()
+    assert state["counts"]["Companies"] == 0
+    assert state["requests"] == {}
+    assert state["faults"]["latency_ms"] == 1
