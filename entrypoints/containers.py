@@ -157,9 +157,12 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
     security = providers.DependenciesContainer()
+    settings = providers.Dependency(instance_of=Settings)
 
     # Vendor adapters: (system, kind) -> Deliverer, system -> ConnectionTester.
-    autotask = providers.Singleton(AutotaskClients, persistence.limits)
+    autotask = providers.Singleton(
+        AutotaskClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    )
     deliverers = providers.Dict(
         {
             (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
@@ -186,7 +189,6 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     )
     connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
     sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)
-    settings = providers.Dependency(instance_of=Settings)
     worker_settings = providers.Factory(
         lambda s: WorkerSettings(
             max_in_flight=s.worker_concurrency,

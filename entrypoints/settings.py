@@ -22,6 +22,7 @@ class Settings:
     worker_lease_seconds: float = 60.0
     worker_backoff_seconds: float = 1.0
     worker_max_attempts: int = 8
+    vendor_timeout_seconds: float = 10.0
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
     secret_key: str | None = field(default=None, repr=False)
 

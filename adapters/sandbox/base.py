@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from litestar import Litestar, Request, Response, Router, get, post, put
 from litestar.datastructures import State
@@ -23,11 +22,11 @@ from litestar.types import (
     ControllerRouterHandler,
     Message,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
 
+from adapters.sandbox.asgi import Truncating, dropping, hang, send_html, send_json
 from adapters.sandbox.faults import Fault, Faults
 from adapters.sandbox.traffic import SandboxLimits, Traffic
 
@@ -40,9 +39,6 @@ __all__ = [
     "VendorProfile",
     "build_sandbox_app",
 ]
-
-_HTML = "<html><head><title>{0} {1}</title></head><body><h1>{1}</h1></body></html>"
-_REASONS = {502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 class SandboxState(Protocol):
@@ -118,7 +114,7 @@ class SandboxMiddleware:
         wait = self.runtime.traffic.admit(endpoint)
         if wait is not None:
             message = f"Request refused: the API limit for {endpoint} is exceeded"
-            await _json(send, 429, self.runtime.profile.error_body([message]), retry_after=wait)
+            await send_json(send, 429, self.runtime.profile.error_body([message]), retry_after=wait)
             return
         released = False
 
@@ -145,99 +141,19 @@ class SandboxMiddleware:
             await asyncio.sleep(faults.latency_ms / 1000)
         if fault is Fault.RATE_LIMIT:
             body = self.runtime.profile.error_body(["Rate limit exceeded"])
-            await _json(send, 429, body, retry_after=faults.retry_after)
+            await send_json(send, 429, body, retry_after=faults.retry_after)
         elif fault is Fault.ERROR:
-            await _html(send, self.runtime.pick(502, 503))
+            await send_html(send, self.runtime.pick(502, 503))
         elif fault is Fault.TIMEOUT:
-            replay = await _hang(receive, faults.hang_seconds)
+            replay = await hang(receive, faults.hang_seconds)
             if replay is not None:
                 await self.app(scope, replay, send)
         elif fault is Fault.DROP:
-            await self.app(scope, receive, _dropping(send))
+            await self.app(scope, receive, dropping(send))
         elif fault is Fault.MALFORMED:
-            await self.app(scope, receive, _Truncating(send))
+            await self.app(scope, receive, Truncating(send))
         else:
             await self.app(scope, receive, send)
-
-
-async def _json(send: Send, status: int, body: bytes, *, retry_after: float) -> None:
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", f"{retry_after:g}".encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _html(send: Send, status: int) -> None:
-    body = _HTML.format(status, _REASONS[status]).encode()
-    headers = [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _hang(receive: Receive, seconds: float) -> Receive | None:
-    """Answer nothing for ``seconds``; None when the client hung up meanwhile (no effect)."""
-    held: deque[ReceiveMessage] = deque()
-
-    async def until_disconnect() -> None:
-        while (message := await receive())["type"] != "http.disconnect":
-            held.append(message)
-
-    try:
-        await asyncio.wait_for(until_disconnect(), seconds)
-    except TimeoutError:
-
-        async def replay() -> ReceiveMessage:
-            return held.popleft() if held else await receive()
-
-        return replay
-    return None
-
-
-def _dropping(send: Send) -> Send:
-    """Lets the effect happen, then closes mid-body: the client sees a protocol error."""
-    dropped = False
-
-    async def wrapped(message: Message) -> None:
-        nonlocal dropped
-        if dropped:
-            return
-        if message["type"] == "http.response.body":
-            body: bytes = message.get("body", b"")
-            dropped = True
-            part = {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            await send(part)  # type: ignore[arg-type]
-            return
-        await send(message)
-
-    return wrapped  # returning without completing the body makes the server close
-
-
-class _Truncating:
-    """Lets the effect happen, then answers with the first half of the JSON body."""
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self._start: dict[str, Any] = {}
-        self._body = bytearray()
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self._start = dict(message)
-            return
-        if message["type"] != "http.response.body":
-            await self._send(message)
-            return
-        self._body += message.get("body", b"")
-        if message.get("more_body", False):
-            return
-        cut = bytes(self._body[: len(self._body) // 2]) or b'{"'
-        headers = [(k, v) for k, v in self._start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(cut)).encode()))
-        await self._send(cast("Message", {**self._start, "headers": headers}))
-        await self._send({"type": "http.response.body", "body": cut, "more_body": False})
 
 
 def _control_router(runtime: SandboxRuntime) -> Router:

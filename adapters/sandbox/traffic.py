@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -79,7 +80,8 @@ class Traffic:
         while window and window[0] <= now - self.limits.window_seconds:
             window.popleft()
         if len(window) >= budget:
-            return max(window[0] + self.limits.window_seconds - now, self.limits.retry_after)
+            # Whole seconds, as Retry-After is written: when the oldest call leaves the window.
+            return max(math.ceil(window[0] + self.limits.window_seconds - now), 1)
         window.append(now)
         return None
 

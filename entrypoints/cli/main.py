@@ -27,6 +27,7 @@ from domain.identity.access import Role
 from domain.integrations.connection import ConnectionId, System
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
+from entrypoints.cli.bench import bench
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.logging import configure_logging
@@ -288,3 +289,6 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
         await asyncio.gather(*tasks[1:])
 
     _run(work)
+
+
+cli.add_command(bench)

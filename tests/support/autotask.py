@@ -15,9 +15,11 @@ import pytest
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
 from application.integrations.ports import (
     ConnectionConfig,
+    ExternalLinks,
     LimitKey,
     OutboxMessage,
     VendorLimitPolicy,
+    VendorLimits,
 )
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, System
@@ -128,3 +130,9 @@ class UnlimitedLimits:
 @asynccontextmanager
 async def _nothing() -> AsyncIterator[None]:
     yield
+
+
+def _conforms(links: InMemoryExternalLinks, limits: UnlimitedLimits) -> None:
+    """Type-checked only: the doubles implement the ports they stand in for."""
+    _links: ExternalLinks = links
+    _limits: VendorLimits = limits

@@ -58,10 +58,10 @@ class AutotaskClients:
         cached = self._clients.get(connection.connection_id)
         if cached is not None and cached.connection == connection:
             return cached
-        if cached is not None:
-            await cached.aclose()
         client = AutotaskClient(connection, self._limits, http=self._http, timeout=self._timeout)
         self._clients[connection.connection_id] = client
+        if cached is not None:  # new credentials or base URL: the old client goes
+            await cached.aclose()
         return client
 
     async def aclose(self) -> None:
@@ -169,9 +169,8 @@ async def _find_by_hub_id(
     client: AutotaskClient, udf: str, organization_id: UUID
 ) -> dict[str, Any] | None:
     condition = {"op": "eq", "field": udf, "value": str(organization_id), "udf": True}
-    async for page in client.query(COMPANIES, [condition], max_records=MAX_MATCHES):
-        return min(page.items, key=lambda item: int(item["id"]), default=None)
-    return None
+    page = await client.query_page(COMPANIES, {"filter": [condition], "MaxRecords": MAX_MATCHES})
+    return min(page.items, key=lambda item: int(item["id"]), default=None)
 
 
 async def _patch(

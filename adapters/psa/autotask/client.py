@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
@@ -128,6 +128,8 @@ class AutotaskClient:
             raise VendorUnavailable(
                 f"Autotask answered a {entity} query without items or pageDetails"
             )
+        if not all(isinstance(item, dict) and _is_id(item.get("id")) for item in items):
+            raise VendorUnavailable(f"Autotask answered a {entity} query with an item without id")
         next_url = details.get("nextPageUrl")
         return QueryPage(items, next_url if isinstance(next_url, str) and next_url else None)
 
@@ -246,9 +248,13 @@ def _dict(body: object, what: str) -> dict[str, Any]:
 
 def _item_id(body: object, what: str) -> int:
     item_id = _dict(body, what).get("itemId")
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
+    if not _is_id(item_id):
         raise VendorUnavailable(f"Autotask answered {what} without an itemId")
     return item_id
+
+
+def _is_id(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _retry_after(response: httpx.Response) -> float:

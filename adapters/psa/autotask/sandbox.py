@@ -63,10 +63,12 @@ def create_autotask_sandbox(
 
 def endpoint_of(path: str) -> str | None:
     """Autotask limits calls per entity; the zone look-up is a global host, outside them."""
-    parts = path.strip("/").split("/")
-    if len(parts) < 3 or parts[2].lower() == "zoneinformation":
+    parts = [part for part in path.split("/") if part]
+    versions = [i for i, part in enumerate(parts) if part.lower() == "v1.0"]
+    if not versions or versions[0] + 1 >= len(parts):
         return None
-    return parts[2]
+    entity = parts[versions[0] + 1]
+    return None if entity.lower() == "zoneinformation" else entity
 
 
 def error_body(messages: Sequence[str]) -> bytes:
@@ -77,7 +79,7 @@ class _Authenticate:
     """The three headers of every Autotask call, checked against the sandbox's API user."""
 
     def __init__(self, credentials: Mapping[str, str]) -> None:
-        self._expected = {_HEADERS[key]: value for key, value in credentials.items()}
+        self._expected = {header: credentials[key] for key, header in _HEADERS.items()}
 
     def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         for header, value in self._expected.items():

@@ -140,6 +140,10 @@ class AutotaskStore:
                 },
                 "counts": {n: len(t.records) for n, t in self._tables.items()},
                 "duplicates": {n: self._duplicates(t) for n, t in self._tables.items()},
+                "duplicate_count": {
+                    n: sum(len(ids) - 1 for ids in self._duplicates(t).values())
+                    for n, t in self._tables.items()
+                },
                 "updates": {
                     n: {str(i): copy.deepcopy(u) for i, u in t.updates.items()}
                     for n, t in self._tables.items()

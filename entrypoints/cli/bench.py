@@ -1,0 +1,268 @@
+"""``q2c bench``: figures, not assertions. Each prints a table, then one JSON line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+from sqlalchemy import func, select
+
+from adapters.persistence import tables
+from adapters.persistence.database import create_engine, is_sqlite
+from adapters.persistence.migrate import upgrade
+from adapters.psa.autotask.sandbox import create_autotask_sandbox
+from adapters.sandbox.faults import Faults
+from adapters.sync.noop import NOOP, NoopDeliverer
+from application.integrations.connections import ConnectSystem, NewConnection
+from application.integrations.outbox import NewOutboxMessage
+from application.integrations.worker import OutboxWorker, WorkerSettings
+from domain.crm.organization import (
+    Organization,
+    OrganizationChanges,
+    OrganizationId,
+    OrganizationProfile,
+)
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import Connection, System
+from domain.shared.ids import new_id
+from domain.shared.money import Currency
+from entrypoints.containers import Container, build_container
+from entrypoints.sandboxes import SANDBOX_CREDENTIALS
+from entrypoints.servers import serve_asgi
+from entrypoints.settings import Settings
+
+BENCH_KEY = "bench-secret-key-not-for-production"
+
+
+@click.group()
+def bench() -> None:
+    """Measure the sync engine; the last line of each is JSON."""
+
+
+async def _prepare(
+    url: str, base_url: str = "http://127.0.0.1:9"
+) -> tuple[Container, TenantId, Connection]:
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    container = build_container(Settings(database_url=url, secret_key=BENCH_KEY))
+    created = await container.identity.create_tenant()(f"bench {new_id().hex[:8]}", Currency.USD)
+    connect: ConnectSystem = container.integrations.connect_system()
+    connection = await connect(
+        created.tenant.id,
+        NewConnection(
+            system=System.AUTOTASK, name="bench", base_url=base_url, credentials=SANDBOX_CREDENTIALS
+        ),
+    )
+    return container, created.tenant.id, connection
+
+
+def _database(url: str | None, workdir: str) -> str:
+    return url or f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
+
+
+def _emit(table: dict[str, Any]) -> None:
+    width = max(len(k) for k in table)
+    for key, value in table.items():
+        click.echo(f"{key:<{width}}  {value}")
+    click.echo(json.dumps(table))
+
+
+# --- q2c bench sync -----------------------------------------------------------------------
+
+
+async def _organizations(container: Container, tenant: TenantId, n: int) -> list[OrganizationId]:
+    now = container.core.clock().now()
+    organizations = [
+        Organization(
+            id=OrganizationId(new_id()),
+            tenant_id=tenant,
+            profile=OrganizationProfile(name=f"Bench {i:05}", phone="555-0100"),
+            now=now,
+        )
+        for i in range(n)
+    ]
+    async with container.persistence.uow()(tenant) as uow:
+        for organization in organizations:
+            await uow.organizations.add(organization)
+        await uow.commit()
+    return [o.id for o in organizations]
+
+
+async def _touch(container: Container, tenant: TenantId, ids: list[OrganizationId]) -> None:
+    now = container.core.clock().now()
+    async with container.persistence.uow()(tenant) as uow:
+        for i, organization_id in enumerate(ids):
+            organization = await uow.organizations.get(organization_id)
+            organization.revise(OrganizationChanges(phone=f"555-{i:05}"), now)
+        await uow.commit()
+
+
+def _calls(state: dict[str, Any]) -> int:
+    return sum(int(v) for v in state.get("requests", {}).values())
+
+
+async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> dict[str, Any]:
+    sandbox = create_autotask_sandbox(
+        Faults(), concurrent_per_endpoint=concurrency, requests_per_window=None
+    )
+    with serve_asgi(sandbox) as base:
+        container, tenant, _ = await _prepare(url, base)
+        worker: OutboxWorker = container.integrations.worker()
+        async with httpx.AsyncClient(base_url=base) as control:
+            ids = await _organizations(container, tenant, n)
+            await worker.run_until_idle()  # the companies exist and are linked
+            await control.put("/_sandbox/faults", json={"latency_ms": latency_ms})
+            before = _calls((await control.get("/_sandbox/state")).json())
+            await _touch(container, tenant, ids)
+            started = time.perf_counter()
+            await worker.run_until_idle()
+            elapsed = time.perf_counter() - started
+            state = (await control.get("/_sandbox/state")).json()
+        await container.integrations.autotask().aclose()
+        await container.persistence.probe().close()
+    calls = _calls(state) - before
+    bound = n * latency_ms / 1000 / concurrency
+    return {
+        "benchmark": "sync",
+        "database": "sqlite" if is_sqlite(url) else "postgresql",
+        "deliveries": n,
+        "latency_ms": latency_ms,
+        "concurrency": concurrency,
+        "vendor_calls": calls,
+        "calls_per_delivery": round(calls / n, 2),
+        "elapsed_s": round(elapsed, 3),
+        "bound_s": round(bound, 3),
+        "ratio": round(elapsed / bound, 3) if bound else None,
+        "max_concurrency_seen": max(state.get("max_concurrency", {}).values(), default=0),
+        "limit_violations": state.get("limit_violations", 0),
+    }
+
+
+@bench.command("sync")
+@click.option("--n", "n", default=2000, show_default=True, help="deliveries")
+@click.option("--latency-ms", default=20.0, show_default=True, help="the sandbox's latency")
+@click.option(
+    "--concurrency",
+    default=3,
+    show_default=True,
+    help="concurrent calls the vendor allows per endpoint (Autotask: 3)",
+)
+@click.option(
+    "--database-url",
+    envvar="Q2C_BENCH_DATABASE_URL",
+    help="default: a new SQLite database in a temporary folder",
+)
+def bench_sync(n: int, latency_ms: float, concurrency: int, database_url: str | None) -> None:
+    """N updates pushed to the Autotask sandbox (latency L, C concurrent) vs the bound N·L/C."""
+    with tempfile.TemporaryDirectory() as workdir:
+        url = _database(database_url, workdir)
+        _emit(asyncio.run(_bench_sync(n, latency_ms, concurrency, url)))
+
+
+# --- q2c bench outbox ---------------------------------------------------------------------
+
+
+async def _enqueue(container: Container, tenant: TenantId, connection: Connection, n: int) -> None:
+    async with container.persistence.uow()(tenant) as uow:
+        for _ in range(n):
+            await uow.outbox.add(NewOutboxMessage(connection.id, NOOP, "bench", new_id(), {}))
+        await uow.commit()
+
+
+def _noop_worker(container: Container) -> OutboxWorker:
+    container.integrations.deliverers.override({(System.AUTOTASK, NOOP): NoopDeliverer()})
+    worker: OutboxWorker = container.integrations.worker(
+        settings=WorkerSettings(batch_size=500, max_in_flight=500, poll_seconds=0.01)
+    )
+    return worker
+
+
+async def _throughput(container: Container, tenant: TenantId) -> tuple[int, float]:
+    o = tables.outbox.c
+    async with container.persistence.sessions()() as session:
+        row = (
+            await session.execute(
+                select(func.count(), func.min(o.delivered_at), func.max(o.delivered_at)).where(
+                    o.tenant_id == tenant, o.status == "delivered"
+                )
+            )
+        ).one()
+    count, first, last = row
+    return int(count), (last - first).total_seconds() if count > 1 else 0.0
+
+
+async def _bench_outbox(url: str, n: int, processes: int) -> dict[str, Any]:
+    container, tenant, connection = await _prepare(url)
+    await _enqueue(container, tenant, connection, n)
+    started = time.perf_counter()
+    if processes == 1:
+        await _noop_worker(container).run_until_idle()
+    else:
+        env = {
+            **os.environ,
+            "Q2C_DATABASE_URL": url,
+            "Q2C_SECRET_KEY": BENCH_KEY,
+            "Q2C_LOG_LEVEL": "warning",
+        }
+        children = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "entrypoints.cli", "bench", "outbox-worker", env=env
+            )
+            for _ in range(processes)
+        ]
+        await asyncio.gather(*(child.wait() for child in children))
+    wall = time.perf_counter() - started
+    delivered, span = await _throughput(container, tenant)
+    await container.persistence.probe().close()
+    return {
+        "database": "sqlite" if is_sqlite(url) else "postgresql",
+        "processes": processes,
+        "messages": n,
+        "delivered": delivered,
+        "per_second": round(delivered / span) if span else None,
+        "wall_s": round(wall, 3),
+    }
+
+
+@bench.command("outbox-worker", hidden=True)
+def outbox_worker() -> None:
+    """A worker with the no-op deliverer, until the outbox is empty (for bench outbox)."""
+    settings = Settings.from_env()
+
+    async def work() -> None:
+        container = build_container(settings)
+        await _noop_worker(container).run_until_idle()
+        await container.persistence.probe().close()
+
+    asyncio.run(work())
+
+
+@bench.command("outbox")
+@click.option("--n", "n", default=20000, show_default=True, help="messages per run")
+@click.option(
+    "--postgres-url",
+    envvar="Q2C_BENCH_POSTGRES_URL",
+    help="PostgreSQL to measure on (skipped when not given)",
+)
+def bench_outbox(n: int, postgres_url: str | None) -> None:
+    """No-op deliveries per second: SQLite (1 process), PostgreSQL with 1 and 2 processes."""
+    runs = []
+    with tempfile.TemporaryDirectory() as workdir:
+        runs.append(asyncio.run(_bench_outbox(_database(None, workdir), n, 1)))
+    if postgres_url:
+        runs.extend(asyncio.run(_bench_outbox(postgres_url, n, p)) for p in (1, 2))
+    for run in runs:
+        click.echo(
+            f"{run['database']:<10} processes={run['processes']}  "
+            f"{run['per_second']} deliveries/s  ({run['delivered']}/{run['messages']})"
+        )
+    click.echo(json.dumps({"benchmark": "outbox", "runs": runs}))
