@@ -44,6 +44,7 @@ from adapters.psa.autotask.adapter import (
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
+from adapters.sync.links import CachedExternalLinks
 from adapters.system import SystemClock, uuid7
 from application.crm.queries import CrmQueries
 from application.crm.use_cases import (
@@ -107,7 +108,9 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
     probe = providers.Singleton(SqlAlchemyProbe, engine)
     outbox = providers.Singleton(SqlAlchemyOutboxQueue, sessions, core.clock, core.ids)
-    links = providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
+    links = providers.Singleton(
+        CachedExternalLinks, providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
+    )
     sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)
     jobs = providers.Singleton(SqlAlchemySyncJobs, sessions, core.clock, core.ids)
     # Shared by every worker process on PostgreSQL; the embedded database has one process.

@@ -68,5 +68,6 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    logging.getLogger("uvicorn.access").disabled = True  # requests are logged by the hub
+    for chatty in ("httpx", "httpcore"):  # one line per vendor call; errors still show
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -24,8 +24,16 @@ SANDBOX_CREDENTIALS = {  # what the Autotask sandbox accepts by default
 
 
 def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
-    """Route handlers mounting each vendor's sandbox app, faults from ``Q2C_SANDBOX_*``."""
-    autotask = create_autotask_sandbox(Faults.from_env(environ))
+    """Route handlers mounting each vendor's sandbox app, faults from ``Q2C_SANDBOX_*``.
+
+    Limits are the vendor's unless ``Q2C_SANDBOX_CONCURRENCY`` (calls per endpoint at once) or
+    ``Q2C_SANDBOX_HOURLY_REQUESTS`` say otherwise.
+    """
+    autotask = create_autotask_sandbox(
+        Faults.from_env(environ),
+        concurrent_per_endpoint=int(environ.get("Q2C_SANDBOX_CONCURRENCY", "3")),
+        requests_per_window=int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS", "10000")),
+    )
 
     @asgi(AUTOTASK_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
     async def autotask_sandbox(scope: Scope, receive: Receive, send: Send) -> None:

@@ -58,3 +58,11 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("the ASGI server did not start in time")
         time.sleep(0.01)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now (another process may take it; use only to start a child)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -99,19 +99,31 @@ class SqlAlchemyOutboxQueue:
                     last_error=None,
                 )
             )
-            # A later sync of the same thing succeeded: its errors are resolved (INT-6).
-            entities = {(m.connection_id, m.aggregate_type, m.aggregate_id) for m in messages}
+            await self._resolve_errors(session, messages, now)
+
+    async def _resolve_errors(
+        self, session: AsyncSession, messages: Sequence[OutboxMessage], now: datetime
+    ) -> None:
+        """A later sync of the same thing succeeded: its open errors are resolved (INT-6).
+
+        Expanding IN parameters keep both statements in SQLAlchemy's compiled cache; the
+        update runs only when there is something to resolve, which is rare.
+        """
+        delivered = {(m.connection_id, m.aggregate_type, m.aggregate_id) for m in messages}
+        candidates = await session.execute(
+            select(ERR.id, ERR.connection_id, ERR.entity_type, ERR.entity_id).where(
+                ERR.status == "open", ERR.entity_id.in_({m.aggregate_id for m in messages})
+            )
+        )
+        resolved = [
+            row.id
+            for row in candidates
+            if (row.connection_id, row.entity_type, row.entity_id) in delivered
+        ]
+        if resolved:
             await session.execute(
                 update(tables.sync_errors)
-                .where(
-                    ERR.status == "open",
-                    or_(
-                        *(
-                            and_(ERR.connection_id == c, ERR.entity_type == t, ERR.entity_id == i)
-                            for c, t, i in entities
-                        )
-                    ),
-                )
+                .where(ERR.id.in_(resolved))
                 .values(status="resolved", updated_at=now)
             )
 

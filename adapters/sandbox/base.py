@@ -99,6 +99,23 @@ class SandboxRuntime:
         return {**self.state.snapshot(), **self.traffic.snapshot(), "faults": self.faults.as_json()}
 
 
+async def precise_sleep(seconds: float) -> None:
+    """Sleep ``seconds`` to within a fraction of a millisecond.
+
+    An event loop's timers overshoot by a millisecond or two, which on a 20 ms latency knob
+    would be a 10% lie: sleep short of the deadline, then yield until it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    if seconds > _TIMER_SLACK:
+        await asyncio.sleep(seconds - _TIMER_SLACK)
+    while loop.time() < deadline:
+        await asyncio.sleep(0)
+
+
+_TIMER_SLACK = 0.003
+
+
 class SandboxMiddleware:
     """Applies the vendor's limits, then latency and one drawn fault, to each vendor call."""
 
@@ -138,7 +155,7 @@ class SandboxMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults, fault = self.runtime.draw()
         if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
+            await precise_sleep(faults.latency_ms / 1000)
         if fault is Fault.RATE_LIMIT:
             body = self.runtime.profile.error_body(["Rate limit exceeded"])
             await send_json(send, 429, body, retry_after=faults.retry_after)

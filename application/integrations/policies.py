@@ -27,6 +27,7 @@ ORGANIZATION_PUSH = "organization.push"
 
 
 def organization_payload(organization: Organization) -> dict[str, Any]:
+    """The whole organization; an update's message adds ``changed``, the fields it touched."""
     address = organization.billing_address
     return {
         "id": str(organization.id),
@@ -58,16 +59,23 @@ def _pushes_organizations(connection: Connection, origin: ConnectionId | None) -
 
 async def sync_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
     """Organizations created, changed or deactivated are pushed to the tenant's PSA."""
-    changed: dict[OrganizationId, None] = {}
+    # Per organization: the fields that changed, or None when the whole of it is news.
+    changed: dict[OrganizationId, set[str] | None] = {}
     for event in events:
-        if isinstance(event, OrganizationCreated | OrganizationUpdated | OrganizationDeactivated):
+        if isinstance(event, OrganizationCreated):
             changed[event.organization_id] = None
+        elif isinstance(event, OrganizationUpdated | OrganizationDeactivated):
+            fields = set(event.changed) if isinstance(event, OrganizationUpdated) else {"status"}
+            known: set[str] | None = changed.get(event.organization_id, set())
+            changed[event.organization_id] = None if known is None else known | fields
     if not changed:
         return []
     targets = [c for c in await uow.connections.enabled() if _pushes_organizations(c, uow.origin)]
     messages: list[NewOutboxMessage] = []
-    for organization_id in changed:
+    for organization_id, touched in changed.items():
         payload = organization_payload(await uow.organizations.get(organization_id))
+        if touched is not None:
+            payload["changed"] = sorted(touched)
         messages.extend(
             NewOutboxMessage(target.id, ORGANIZATION_PUSH, "organization", organization_id, payload)
             for target in targets

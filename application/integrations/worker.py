@@ -42,6 +42,9 @@ class WorkerSettings:
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 600.0
     config_ttl_seconds: float = 30.0
+    # Batching: mark delivered in groups, claim when a good share of capacity is free.
+    flush_size: int = 50
+    flush_seconds: float = 0.05
 
 
 class OutboxWorker:
@@ -66,6 +69,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._config_cache: dict[object, tuple[float, ConnectionConfig]] = {}
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
+        self._last_flush = 0.0
         self.delivered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -84,16 +88,17 @@ class OutboxWorker:
                 if not claimed:
                     await self._sleep(asyncio.Event())
                 continue
-            await self._flush()
+            await self._flush(force=True)
             if await self._queue.pending() == 0:
                 return
             await asyncio.sleep(self._settings.poll_seconds)
 
     async def step(self) -> int:
-        await self._flush()
+        await self._flush(force=not self._in_flight)
         free = self._settings.max_in_flight - len(self._in_flight)
-        if free <= 0:
-            return 0
+        wanted = min(self._settings.batch_size, max(1, self._settings.max_in_flight // 2))
+        if free < wanted and self._in_flight:
+            return 0  # claim in batches, not one message per finished delivery
         batch = await self._queue.claim(
             self.owner, min(free, self._settings.batch_size), self._settings.lease_seconds
         )
@@ -106,7 +111,7 @@ class OutboxWorker:
     async def drain(self) -> None:
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        await self._flush()
+        await self._flush(force=True)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
@@ -123,11 +128,17 @@ class OutboxWorker:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, force: bool = False) -> None:
+        if not self._done:
+            return
+        now = asyncio.get_running_loop().time()
+        due = now - self._last_flush >= self._settings.flush_seconds
+        if not (force or due or len(self._done) >= self._settings.flush_size):
+            return
         done, self._done = self._done, []
-        if done:
-            await self._queue.complete(self.owner, done)
-            self.delivered += len(done)
+        self._last_flush = now
+        await self._queue.complete(self.owner, done)
+        self.delivered += len(done)
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:

@@ -8,6 +8,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +21,6 @@ from sqlalchemy import func, select
 from adapters.persistence import tables
 from adapters.persistence.database import create_engine, is_sqlite
 from adapters.persistence.migrate import upgrade
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.sandbox.faults import Faults
 from adapters.sync.noop import NOOP, NoopDeliverer
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.outbox import NewOutboxMessage
@@ -35,8 +36,9 @@ from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
 from entrypoints.containers import Container, build_container
-from entrypoints.sandboxes import SANDBOX_CREDENTIALS
-from entrypoints.servers import serve_asgi
+from entrypoints.runtime import run_async
+from entrypoints.sandboxes import AUTOTASK_PATH, SANDBOX_CREDENTIALS
+from entrypoints.servers import free_port
 from entrypoints.settings import Settings
 
 BENCH_KEY = "bench-secret-key-not-for-production"
@@ -110,11 +112,43 @@ def _calls(state: dict[str, Any]) -> int:
     return sum(int(v) for v in state.get("requests", {}).values())
 
 
-async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> dict[str, Any]:
-    sandbox = create_autotask_sandbox(
-        Faults(), concurrent_per_endpoint=concurrency, requests_per_window=None
+@asynccontextmanager
+async def sandbox_process(concurrency: int) -> AsyncIterator[str]:
+    """``q2c sandbox`` in its own process, as a vendor is: it competes for no GIL of ours."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "Q2C_SANDBOX_CONCURRENCY": str(concurrency),
+        "Q2C_LOG_LEVEL": "warning",
+        "Q2C_SANDBOX_HOURLY_REQUESTS": "10000000",
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "entrypoints.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
     )
-    with serve_asgi(sandbox) as base:
+    base = f"http://127.0.0.1:{port}{AUTOTASK_PATH}"
+    try:
+        async with httpx.AsyncClient() as probe:
+            for _ in range(200):
+                try:
+                    await probe.get(f"{base}/_sandbox/state")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield base
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> dict[str, Any]:
+    async with sandbox_process(concurrency) as base:
         container, tenant, _ = await _prepare(url, base)
         worker: OutboxWorker = container.integrations.worker()
         async with httpx.AsyncClient(base_url=base) as control:
@@ -165,7 +199,7 @@ def bench_sync(n: int, latency_ms: float, concurrency: int, database_url: str | 
     """N updates pushed to the Autotask sandbox (latency L, C concurrent) vs the bound N·L/C."""
     with tempfile.TemporaryDirectory() as workdir:
         url = _database(database_url, workdir)
-        _emit(asyncio.run(_bench_sync(n, latency_ms, concurrency, url)))
+        _emit(run_async(lambda: _bench_sync(n, latency_ms, concurrency, url)))
 
 
 # --- q2c bench outbox ---------------------------------------------------------------------
@@ -243,7 +277,7 @@ def outbox_worker() -> None:
         await _noop_worker(container).run_until_idle()
         await container.persistence.probe().close()
 
-    asyncio.run(work())
+    run_async(work)
 
 
 @bench.command("outbox")
@@ -257,9 +291,10 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
     """No-op deliveries per second: SQLite (1 process), PostgreSQL with 1 and 2 processes."""
     runs = []
     with tempfile.TemporaryDirectory() as workdir:
-        runs.append(asyncio.run(_bench_outbox(_database(None, workdir), n, 1)))
+        runs.append(run_async(lambda: _bench_outbox(_database(None, workdir), n, 1)))
     if postgres_url:
-        runs.extend(asyncio.run(_bench_outbox(postgres_url, n, p)) for p in (1, 2))
+        for processes in (1, 2):
+            runs.append(run_async(partial(_bench_outbox, postgres_url, n, processes)))
     for run in runs:
         click.echo(
             f"{run['database']:<10} processes={run['processes']}  "

@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from entrypoints.cli.bench import bench
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.logging import configure_logging
+from entrypoints.runtime import run_async
 from entrypoints.sandboxes import (
     AUTOTASK_PATH,
     SANDBOX_CREDENTIALS,
@@ -44,9 +45,9 @@ log = structlog.get_logger("q2c.cli")
 DEMO_TENANT = "Demo MSP"
 
 
-def _run(work: Callable[[], Awaitable[T]]) -> T:
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
-        return asyncio.run(work())  # type: ignore[arg-type]
+        return run_async(work)
     except (DomainError, ApplicationError) as error:
         raise click.ClickException(error.message) from None
 

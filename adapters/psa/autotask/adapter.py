@@ -17,6 +17,7 @@ import httpx
 from adapters.psa.autotask.client import AutotaskClient
 from adapters.psa.autotask.translate import (
     changed_fields,
+    company_fields_of,
     company_from_organization,
     hub_id_udf,
     organization_from_company,
@@ -88,8 +89,15 @@ class AutotaskOrganizationPush:
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, message.aggregate_id
         )
+        changed = message.payload.get("changed")
         if linked is None:
             await self._create_or_adopt(client, message.aggregate_id, wanted)
+        elif isinstance(changed, list):
+            # The hub knows what changed: one PATCH with those fields, no read first.
+            fields = company_fields_of(changed)
+            update = {k: v for k, v in wanted.items() if k in fields}
+            if update:
+                await client.update(COMPANIES, _company_id(linked), update)
         else:
             await self._update(client, _company_id(linked), wanted)
 

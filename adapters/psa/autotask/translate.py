@@ -6,7 +6,7 @@ a user-defined field so a create can be found again after a crash (INT-4).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from application.integrations.ports import VendorRejected
@@ -31,6 +31,19 @@ _ADDRESS_FIELDS = {
     "state": "state",
     "postal_code": "postalCode",
 }
+
+
+def company_fields_of(changed: Sequence[str]) -> set[str]:
+    """The Company fields that hold the given organization fields (for a one-call update)."""
+    fields: set[str] = set()
+    for name in changed:
+        if name in _TEXT_FIELDS:
+            fields.add(_TEXT_FIELDS[name])
+        elif name == "billing_address":
+            fields.update(_ADDRESS_FIELDS.values())
+        elif name == "status":
+            fields.add("isActive")
+    return fields
 
 
 def hub_id_udf(settings: Mapping[str, Any]) -> str:
