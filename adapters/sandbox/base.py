@@ -109,7 +109,7 @@ async def precise_sleep(seconds: float) -> None:
     deadline = loop.time() + seconds
     if seconds > _TIMER_SLACK:
         await asyncio.sleep(seconds - _TIMER_SLACK)
-    while loop.time() < deadline:
+    while loop.time() < deadline:  # noqa: ASYNC110 - a spin to the deadline, on purpose
         await asyncio.sleep(0)
 
 
