@@ -34,6 +34,13 @@ DEFAULT_RETRY_AFTER = 1.0
 _NOT_JSON = object()
 
 
+TIMEOUT_GRACE_SECONDS = 1.0
+
+
+class _TimedOut(VendorUnavailable):
+    """No answer in time: transient, and the call may still be running at the vendor."""
+
+
 @dataclass(frozen=True)
 class QueryPage:
     items: list[dict[str, Any]]
@@ -169,7 +176,13 @@ class AutotaskClient:
         what = f"{method} {endpoint}"
         key = LimitKey(self.connection.connection_id, endpoint)
         async with self._limits.call(key, AUTOTASK_LIMITS):
-            response = await self._send(what, method, url, json=json, params=params, auth=auth)
+            try:
+                response = await self._send(what, method, url, json=json, params=params, auth=auth)
+            except _TimedOut:
+                # The vendor may still be working on the abandoned call and counts it against
+                # the thread limit: keep its slot a while (as long again, a second at least).
+                await asyncio.sleep(max(self._timeout, TIMEOUT_GRACE_SECONDS))
+                raise
         if response.status_code == 429:
             retry_after = _retry_after(response)
             await self._limits.pause(self.connection.connection_id, retry_after)
@@ -193,9 +206,7 @@ class AutotaskClient:
                 method, url, json=json, params=params, headers=headers, timeout=self._timeout
             )
         except httpx.TimeoutException:
-            raise VendorUnavailable(
-                f"Autotask did not answer {what} within {self._timeout:g} s"
-            ) from None
+            raise _TimedOut(f"Autotask did not answer {what} within {self._timeout:g} s") from None
         except httpx.TransportError as exc:
             raise VendorUnavailable(
                 f"the connection to Autotask failed during {what}: {type(exc).__name__}: {exc}"
