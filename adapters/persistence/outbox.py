@@ -82,6 +82,19 @@ class SqlAlchemyOutboxQueue:
             )
             return sorted((_message(row) for row in claimed), key=lambda m: m.id)
 
+    async def extend(self, owner: str, ids: Sequence[int], lease_seconds: float) -> set[int]:
+        if not ids:
+            return set()
+        until = self._clock.now() + timedelta(seconds=lease_seconds)
+        async with self._sessions() as session, session.begin():
+            held = await session.scalars(
+                update(tables.outbox)
+                .where(OUT.id.in_(ids), OUT.lease_owner == owner, OUT.status == PENDING)
+                .values(lease_until=until)
+                .returning(OUT.id)
+            )
+            return set(held)
+
     async def complete(self, owner: str, messages: Sequence[OutboxMessage]) -> None:
         del owner  # delivered is delivered, whoever holds the lease by now
         if not messages:

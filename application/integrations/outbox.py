@@ -51,6 +51,10 @@ class OutboxQueue(Protocol):
         """Due messages, at most one per aggregate (the oldest), leased to ``owner``."""
         ...
 
+    async def extend(self, owner: str, ids: Sequence[int], lease_seconds: float) -> set[int]:
+        """Renew the leases ``owner`` still holds (a heartbeat); returns their ids."""
+        ...
+
     async def complete(self, owner: str, messages: Sequence[OutboxMessage]) -> None:
         """Mark delivered, and resolve open sync errors of the same entities (INT-6, CW-8)."""
         ...

@@ -65,7 +65,8 @@ class OutboxWorker:
         self._settings = settings
         self.owner = owner
         self._done: list[OutboxMessage] = []
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], OutboxMessage] = {}
+        self._last_heartbeat = 0.0
         self._wake = asyncio.Event()
         self._config_cache: dict[object, tuple[float, ConnectionConfig]] = {}
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
@@ -95,6 +96,7 @@ class OutboxWorker:
 
     async def step(self) -> int:
         await self._flush(force=not self._in_flight)
+        await self._heartbeat()
         free = self._settings.max_in_flight - len(self._in_flight)
         wanted = min(self._settings.batch_size, max(1, self._settings.max_in_flight // 2))
         if free < wanted and self._in_flight:
@@ -104,9 +106,24 @@ class OutboxWorker:
         )
         for message in batch:
             task = asyncio.create_task(self._deliver(message))
-            self._in_flight.add(task)
+            self._in_flight[task] = message
             task.add_done_callback(self._finished)
         return len(batch)
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of messages still waiting or in delivery, a third of a lease apart.
+
+        Without it a message queued behind a vendor's limit could outlive its lease and be
+        delivered by a second worker at the same time.
+        """
+        now = asyncio.get_running_loop().time()
+        if not self._in_flight or now - self._last_heartbeat < self._settings.lease_seconds / 3:
+            return
+        self._last_heartbeat = now
+        ids = [m.id for m in self._in_flight.values()]
+        held = await self._queue.extend(self.owner, ids, self._settings.lease_seconds)
+        if len(held) < len(ids):
+            log.warning("leases_lost", extra={"lost": sorted(set(ids) - held)})
 
     async def drain(self) -> None:
         if self._in_flight:
@@ -114,7 +131,7 @@ class OutboxWorker:
         await self._flush(force=True)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
+        self._in_flight.pop(task, None)
         self._wake.set()
 
     async def _sleep(self, stop: asyncio.Event) -> None:

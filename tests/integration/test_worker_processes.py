@@ -1,0 +1,151 @@
+"""Scale-out on PostgreSQL: three ``q2c worker`` processes, killed and restarted, over HTTP.
+
+The sandbox runs as its own process (``q2c sandbox``), as a vendor would; the workers share the
+outbox and the vendor limits through PostgreSQL (INT-5, INT-6, AT-10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from adapters.persistence import tables
+from domain.crm.organization import Organization, OrganizationId, OrganizationProfile
+from domain.identity.tenant import TenantId
+from domain.shared.ids import new_id
+from entrypoints.containers import Container, build_container
+from entrypoints.sandboxes import AUTOTASK_PATH
+from entrypoints.servers import free_port
+from entrypoints.settings import Settings
+from tests.support.sync import tenant_with_autotask
+
+pytestmark = pytest.mark.postgres
+SECRET = "k" * 32
+RECORDS = 2000
+
+
+def _spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def sandbox() -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "Q2C_SANDBOX_LATENCY_MS": "2", "Q2C_LOG_LEVEL": "warning"}
+    process = _spawn("sandbox", "--port", str(port), env=env)
+    base = f"http://127.0.0.1:{port}{AUTOTASK_PATH}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/_sandbox/state")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+async def container(postgres_url: str) -> AsyncIterator[Container]:
+    container = build_container(Settings(database_url=postgres_url, secret_key=SECRET))
+    yield container
+    await container.persistence.probe().close()
+
+
+async def pending(container: Container, tenant: TenantId) -> int:
+    o = tables.outbox.c
+    async with container.persistence.sessions()() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(tables.outbox)
+            .where(o.tenant_id == tenant, o.status != "delivered")
+        )
+        return int(count or 0)
+
+
+async def create_organizations(container: Container, tenant: TenantId) -> set[str]:
+    now = container.core.clock().now()
+    created = [
+        Organization(
+            id=OrganizationId(new_id()),
+            tenant_id=tenant,
+            now=now,
+            profile=OrganizationProfile(name=f"Scale {i:05}", phone="555-0100"),
+        )
+        for i in range(RECORDS)
+    ]
+    async with container.persistence.uow()(tenant) as uow:
+        for organization in created:
+            await uow.organizations.add(organization)
+        await uow.commit()  # 2,000 changes and 2,000 outbox messages in one commit
+    return {str(o.id) for o in created}
+
+
+def hub_ids(snapshot: dict[str, Any]) -> list[str]:
+    return [
+        udf["value"]
+        for company in snapshot["entities"]["Companies"]
+        for udf in company.get("userDefinedFields") or []
+        if udf["name"] == "Q2C Hub ID"
+    ]
+
+
+async def test_three_workers_killed_repeatedly_deliver_everything_once(
+    container: Container, postgres_url: str, sandbox: str
+) -> None:
+    tenant, _ = await tenant_with_autotask(container, sandbox)
+    wanted = await create_organizations(container, tenant)
+    env = {
+        **os.environ,
+        "Q2C_DATABASE_URL": postgres_url,
+        "Q2C_SECRET_KEY": SECRET,
+        "Q2C_WORKER_LEASE_SECONDS": "3",
+        "Q2C_WORKER_BACKOFF_SECONDS": "0.05",
+        "Q2C_LOG_LEVEL": "warning",
+    }
+    workers = [_spawn("worker", env=env) for _ in range(3)]
+    kills = 0
+    try:
+        deadline = time.monotonic() + 240
+        while await pending(container, tenant) and time.monotonic() < deadline:
+            await asyncio.sleep(1.0)
+            if kills < 5:
+                victim = random.randrange(3)
+                workers[victim].send_signal(signal.SIGKILL)
+                workers[victim].wait()
+                workers[victim] = _spawn("worker", env=env)
+                kills += 1
+        assert await pending(container, tenant) == 0
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            process.wait(timeout=60)
+    assert kills == 5  # the run lasted long enough to kill and restart five times
+    assert [p.returncode for p in workers] == [0, 0, 0]  # SIGTERM: in-flight work finished
+    async with httpx.AsyncClient() as client:
+        snapshot = (await client.get(f"{sandbox}/_sandbox/state")).json()
+    delivered = hub_ids(snapshot)
+    assert set(delivered) == wanted
+    assert len(delivered) == len(wanted)  # no duplicate company
+    assert snapshot["limit_violations"] == 0  # never more than 3 calls at once, all processes
+    assert snapshot["max_concurrency"]["Companies"] <= 3
