@@ -56,7 +56,7 @@ async def _prepare(
     await upgrade(engine)
     await engine.dispose()
     container = build_container(Settings(database_url=url, secret_key=BENCH_KEY))
-    created = await container.identity.create_tenant()(f"bench {new_id().hex[:8]}", Currency.USD)
+    created = await container.identity.create_tenant()(f"bench {new_id().hex[-12:]}", Currency.USD)
     connect: ConnectSystem = container.integrations.connect_system()
     connection = await connect(
         created.tenant.id,
