@@ -20,8 +20,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence import tables
-from application.integrations.ports import LimitKey, VendorLimitPolicy
+from application.integrations.ports import LimitKey, VendorLimitPolicy, VendorRateLimited
 from domain.integrations.connection import ConnectionId
+
+# A call that would wait longer than this is handed back to the worker to retry later, so it
+# holds no worker capacity that other connections could use (AT-10: wait, never fail).
+LONGEST_WAIT = 2.0
+
+
+def wait_until_window(seconds: float, budget: str) -> None:
+    """The budget of this window is spent: reschedule the call for the next window."""
+    raise VendorRateLimited(
+        f"the hourly request budget of {budget.split(':', maxsplit=1)[0]} is spent; "
+        f"waiting {seconds:.0f} s for the next window",
+        retry_after=max(seconds, 0.0),
+    )
 
 
 def _budget_key(key: LimitKey, policy: VendorLimitPolicy) -> str:
@@ -41,7 +54,7 @@ class InMemoryVendorLimits:
 
     @asynccontextmanager
     async def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AsyncIterator[None]:
-        await self._wait_pause(key.connection_id)
+        await self.wait_pause(key.connection_id)
         gate = self._gate(key, policy)
         async with gate:
             await self._spend(key, policy)
@@ -62,12 +75,19 @@ class InMemoryVendorLimits:
             if used < policy.requests_per_window:
                 self._budgets[budget] = (window, used + 1)
                 return
-            await asyncio.sleep((window + 1) * policy.window_seconds - time.time())
+            wait_until_window((window + 1) * policy.window_seconds - time.time(), budget)
 
-    async def _wait_pause(self, connection_id: ConnectionId) -> None:
+    async def wait_pause(self, connection_id: ConnectionId) -> None:
         # A pause can be extended while we sleep, so look again after each sleep.
-        while (left := self._paused_until.get(connection_id, 0.0) - time.monotonic()) > 0:  # noqa: ASYNC110
+        while (left := self._paused_until.get(connection_id, 0.0) - time.monotonic()) > 0:
+            if left > LONGEST_WAIT:
+                raise VendorRateLimited(
+                    f"the vendor asked for a pause of {left:.0f} s", retry_after=left
+                )
             await asyncio.sleep(left)
+
+    async def close(self) -> None:
+        return None
 
     async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
         until = time.monotonic() + seconds
@@ -75,15 +95,29 @@ class InMemoryVendorLimits:
 
 
 class PostgresVendorLimits:
-    """Limits every process on one PostgreSQL keeps together; a dead holder's slot expires."""
+    """Limits every process on one PostgreSQL keeps together; a dead holder's slot expires.
 
-    SLOT_LEASE = timedelta(seconds=60)
+    Round trips are kept off the hot path: a slot taken from the database is handed on to the
+    next local call for up to ``STICKY`` before it goes back (so other processes get their
+    turn), budget units are reserved a few at a time, and pauses are re-read at most every
+    ``PAUSE_RECHECK``. The database stays the arbiter: no process ever holds more slots than
+    the rows it leased.
+    """
+
+    SLOT_LEASE = timedelta(seconds=20)  # longer than any call: timeout plus its grace
+    STICKY = 0.25
+    PAUSE_RECHECK = 0.2
+    BUDGET_CHUNK = 10
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._local = InMemoryVendorLimits()  # queue locally first: no polling within a process
         self._me = uuid.uuid4().hex
         self._slots_made: set[str] = set()
+        self._idle: dict[str, list[tuple[int, float]]] = {}  # leased slots no call is using
+        self._reserved: dict[str, tuple[float, int]] = {}  # budget window -> units left
+        self._pause_checked: dict[ConnectionId, float] = {}
+        self._expiring: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AsyncIterator[None]:
@@ -96,11 +130,21 @@ class PostgresVendorLimits:
             finally:
                 await self._release(key, slot)
 
-    async def _acquire(self, key: LimitKey, policy: VendorLimitPolicy) -> int | None:
+    async def _acquire(self, key: LimitKey, policy: VendorLimitPolicy) -> tuple[int, float] | None:
         if policy.concurrent_per_endpoint is None:
             return None
         name = _slot_key(key)
-        await self._make_slots(name, policy.concurrent_per_endpoint)
+        idle = self._idle.setdefault(name, [])
+        now = time.monotonic()
+        while idle:
+            slot, since = idle.pop()
+            if now - since < self.STICKY:
+                return slot, since
+            await self._give_back(name, slot)
+        return await self._lease_slot(name, policy.concurrent_per_endpoint), time.monotonic()
+
+    async def _lease_slot(self, name: str, count: int) -> int:
+        await self._make_slots(name, count)
         s = tables.vendor_slots.c
         free = (
             select(s.slot)
@@ -133,52 +177,105 @@ class PostgresVendorLimits:
             )
         self._slots_made.add(name)
 
-    async def _release(self, key: LimitKey, slot: int | None) -> None:
-        if slot is None:
+    async def _release(self, key: LimitKey, held: tuple[int, float] | None) -> None:
+        if held is None:
             return
+        name = _slot_key(key)
+        slot, since = held
+        if time.monotonic() - since < self.STICKY:
+            self._idle.setdefault(name, []).append((slot, since))  # the next local call takes it
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.STICKY, self._schedule_expiry, name)
+            return
+        await self._give_back(name, slot)
+
+    def _schedule_expiry(self, name: str) -> None:
+        task = asyncio.ensure_future(self._expire_idle(name))
+        self._expiring.add(task)
+        task.add_done_callback(self._expiring.discard)
+
+    async def _expire_idle(self, name: str) -> None:
+        """An idle slot goes back once its time is up, so a quiet process starves nobody."""
+        now = time.monotonic()
+        idle = self._idle.get(name, [])
+        keep = [(slot, since) for slot, since in idle if now - since < self.STICKY]
+        expired = [slot for slot, since in idle if now - since >= self.STICKY]
+        self._idle[name] = keep
+        for slot in expired:
+            await self._give_back(name, slot)
+
+    async def _give_back(self, name: str, slot: int) -> None:
         s = tables.vendor_slots.c
         async with self._engine.connect() as connection:
             await connection.execute(
                 update(tables.vendor_slots)
-                .where(s.key == _slot_key(key), s.slot == slot, s.holder == self._me)
+                .where(s.key == name, s.slot == slot, s.holder == self._me)
                 .values(holder=None, expires_at=None)
             )
+
+    async def close(self) -> None:
+        """Give back every idle slot at shutdown, not when its lease runs out."""
+        for name, idle in self._idle.items():
+            while idle:
+                await self._give_back(name, idle.pop()[0])
 
     async def _spend(self, key: LimitKey, policy: VendorLimitPolicy) -> None:
         if policy.requests_per_window is None:
             return
-        b = tables.vendor_budgets
+        budget = _budget_key(key, policy)
         while True:
             now = datetime.now(UTC)
             window = now.timestamp() // policy.window_seconds * policy.window_seconds
-            start = datetime.fromtimestamp(window, UTC)
+            start, left = self._reserved.get(budget, (window, 0))
+            if start == window and left > 0:
+                self._reserved[budget] = (window, left - 1)
+                return
+            got = await self._reserve(budget, window, policy)
+            if not got:
+                wait_until_window(window + policy.window_seconds - now.timestamp(), budget)
+            if got:
+                # Other calls may have reserved meanwhile: add to what is left, never overwrite.
+                start, left = self._reserved.get(budget, (window, 0))
+                self._reserved[budget] = (window, (left if start == window else 0) + got - 1)
+                return
+
+    async def _reserve(self, budget: str, window: float, policy: VendorLimitPolicy) -> int:
+        """Units of this window's budget for this process: a chunk, or what is left of it."""
+        limit = policy.requests_per_window or 0
+        b = tables.vendor_budgets
+        start = datetime.fromtimestamp(window, UTC)
+        for units in (min(self.BUDGET_CHUNK, limit), 1):
             statement = (
                 pg_insert(b)
-                .values(key=_budget_key(key, policy), window_start=start, used=1)
+                .values(key=budget, window_start=start, used=units)
                 .on_conflict_do_update(
                     index_elements=[b.c.key, b.c.window_start],
-                    set_={"used": b.c.used + 1},
-                    where=b.c.used < policy.requests_per_window,
+                    set_={"used": b.c.used + units},
+                    where=b.c.used + units <= limit,
                 )
                 .returning(b.c.used)
             )
             async with self._engine.connect() as connection:
                 if await connection.scalar(statement) is not None:
-                    return
-            await asyncio.sleep(window + policy.window_seconds - now.timestamp())
+                    return units
+        return 0
 
     async def _wait_pause(self, connection_id: ConnectionId) -> None:
+        await self._local.wait_pause(connection_id)
+        now = time.monotonic()
+        if now - self._pause_checked.get(connection_id, 0.0) < self.PAUSE_RECHECK:
+            return
+        self._pause_checked[connection_id] = now
         p = tables.vendor_pauses.c
-        while True:
-            async with self._engine.connect() as connection:
-                left = await connection.scalar(
-                    select(text("EXTRACT(EPOCH FROM (until - now()))"))
-                    .select_from(tables.vendor_pauses)
-                    .where(p.connection_id == connection_id, p.until > func.now())
-                )
-            if left is None:
-                return
-            await asyncio.sleep(float(left))
+        async with self._engine.connect() as connection:
+            left = await connection.scalar(
+                select(text("EXTRACT(EPOCH FROM (until - now()))"))
+                .select_from(tables.vendor_pauses)
+                .where(p.connection_id == connection_id, p.until > func.now())
+            )
+        if left is not None:
+            await self._local.pause(connection_id, float(left))
+            await self._local.wait_pause(connection_id)
 
     async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
         await self._local.pause(connection_id, seconds)

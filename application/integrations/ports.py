@@ -116,6 +116,10 @@ class VendorLimits(Protocol):
         """After a 429: no call to this connection for ``seconds`` (Retry-After)."""
         ...
 
+    async def close(self) -> None:
+        """Hand back what this process holds (shutdown)."""
+        ...
+
 
 class Deliverer(Protocol):
     """Delivers one kind of outbox message to one system, idempotently (QUO-6, INT-4)."""

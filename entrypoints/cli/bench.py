@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import func, select
 
 from adapters.persistence import tables
-from adapters.persistence.database import create_engine, is_sqlite
+from adapters.persistence.database import create_engine, is_sqlite, scratch_database
 from adapters.persistence.migrate import upgrade
 from adapters.sync.noop import NOOP, NoopDeliverer
 from application.integrations.connections import ConnectSystem, NewConnection
@@ -65,6 +65,27 @@ async def _prepare(
         ),
     )
     return container, created.tenant.id, connection
+
+
+async def _on_scratch(
+    server_url: str, run: Callable[..., Awaitable[dict[str, Any]]], *args: Any
+) -> dict[str, Any]:
+    """Each PostgreSQL run gets a new database on the server: no backlog from another run."""
+    async with scratch_database(server_url) as url:
+        return await run(url, *args)
+
+
+async def _bench_sync_on(
+    url: str,
+    n: int,
+    latency_ms: float,
+    concurrency: int,
+) -> dict[str, Any]:
+    return await _bench_sync(n, latency_ms, concurrency, url)
+
+
+async def _bench_outbox_on(url: str, n: int, processes: int) -> dict[str, Any]:
+    return await _bench_outbox(url, n, processes)
 
 
 def _database(url: str | None, workdir: str) -> str:
@@ -197,6 +218,13 @@ async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> 
 )
 def bench_sync(n: int, latency_ms: float, concurrency: int, database_url: str | None) -> None:
     """N updates pushed to the Autotask sandbox (latency L, C concurrent) vs the bound N·L/C."""
+    if database_url and not is_sqlite(database_url):
+        _emit(
+            run_async(
+                partial(_on_scratch, database_url, _bench_sync_on, n, latency_ms, concurrency)
+            )
+        )
+        return
     with tempfile.TemporaryDirectory() as workdir:
         url = _database(database_url, workdir)
         _emit(run_async(lambda: _bench_sync(n, latency_ms, concurrency, url)))
@@ -294,7 +322,9 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
         runs.append(run_async(lambda: _bench_outbox(_database(None, workdir), n, 1)))
     if postgres_url:
         for processes in (1, 2):
-            runs.append(run_async(partial(_bench_outbox, postgres_url, n, processes)))
+            runs.append(
+                run_async(partial(_on_scratch, postgres_url, _bench_outbox_on, n, processes))
+            )
     for run in runs:
         click.echo(
             f"{run['database']:<10} processes={run['processes']}  "

@@ -174,6 +174,7 @@ async def _run_worker(container: Container, stop: asyncio.Event) -> None:
         await asyncio.gather(worker.run(stop), scheduler.run(stop))
     finally:
         await container.integrations.autotask().aclose()
+        await container.persistence.limits().close()
         log.info("worker_stopped", owner=worker.owner, delivered=worker.delivered)
 
 

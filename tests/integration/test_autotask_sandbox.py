@@ -101,6 +101,9 @@ class SemaphoreLimits:
     async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
         self.pauses.append((connection_id, seconds))
 
+    async def close(self) -> None:
+        return None
+
 
 StartSandbox = Callable[..., Sandbox]
 

@@ -126,6 +126,9 @@ class UnlimitedLimits:
     async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
         self.pauses.append((connection_id, seconds))
 
+    async def close(self) -> None:
+        return None
+
 
 @asynccontextmanager
 async def _nothing() -> AsyncIterator[None]:

@@ -1,0 +1,83 @@
+"""The vendor limits shared through PostgreSQL (AT-10): slots, budgets and pauses hold."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from adapters.persistence import tables
+from adapters.persistence.database import create_engine
+from adapters.sync.limits import PostgresVendorLimits
+from application.integrations.ports import LimitKey, VendorLimitPolicy
+from domain.integrations.connection import ConnectionId
+from domain.shared.ids import new_id
+
+pytestmark = pytest.mark.postgres
+POLICY = VendorLimitPolicy(concurrent_per_endpoint=3, requests_per_window=10_000)
+
+
+@pytest.fixture
+async def processes(postgres_url: str) -> AsyncIterator[list[PostgresVendorLimits]]:
+    """Three limiters with their own engines, as three worker processes would have."""
+    engines = [create_engine(postgres_url) for _ in range(3)]
+    yield [PostgresVendorLimits(engine) for engine in engines]
+    for engine in engines:
+        await engine.dispose()
+
+
+async def test_concurrency_and_budget_hold_across_processes(
+    processes: list[PostgresVendorLimits], postgres_url: str
+) -> None:  # AT-10
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    running = peak = 0
+
+    async def call(limits: PostgresVendorLimits) -> None:
+        nonlocal running, peak
+        async with limits.call(key, POLICY):
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.005)
+            running -= 1
+
+    await asyncio.gather(*(call(processes[i % 3]) for i in range(150)))
+    for limits in processes:
+        await limits.close()
+    assert peak == 3  # never more than the vendor allows, though nine callers were ready
+    engine = create_engine(postgres_url)
+    async with engine.connect() as connection:
+        used = await connection.scalar(
+            select(tables.vendor_budgets.c.used).where(
+                tables.vendor_budgets.c.key == f"{key.connection_id}:*"
+            )
+        )
+        held = (
+            (
+                await connection.execute(
+                    select(tables.vendor_slots.c.holder).where(
+                        tables.vendor_slots.c.key == f"{key.connection_id}:Companies"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    await engine.dispose()
+    assert used is not None
+    assert 150 <= used <= 150 + 3 * PostgresVendorLimits.BUDGET_CHUNK  # reserved, not leaked
+    assert held == [None, None, None]  # closed processes give their slots back
+
+
+async def test_a_pause_after_429_reaches_every_process(
+    processes: list[PostgresVendorLimits],
+) -> None:  # INT-6
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    await processes[0].pause(key.connection_id, 0.5)
+    started = time.monotonic()
+    async with processes[1].call(key, POLICY):
+        waited = time.monotonic() - started
+    assert waited >= 0.4
+    await processes[1].close()
