@@ -86,6 +86,7 @@ PERSISTENCE_PORTS = (
     "probe",
     "outbox",
     "links",
+    "link_store",
     "sync_errors",
     "jobs",
     "limits",
@@ -108,9 +109,8 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
     probe = providers.Singleton(SqlAlchemyProbe, engine)
     outbox = providers.Singleton(SqlAlchemyOutboxQueue, sessions, core.clock, core.ids)
-    links = providers.Singleton(
-        CachedExternalLinks, providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
-    )
+    link_store = providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
+    links = providers.Singleton(CachedExternalLinks, link_store)  # for deliveries
     sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)
     jobs = providers.Singleton(SqlAlchemySyncJobs, sessions, core.clock, core.ids)
     # Shared by every worker process on PostgreSQL; the embedded database has one process.
@@ -135,6 +135,7 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     # The worker's queue needs a database; the fake family stops at writing the outbox.
     outbox: providers.Object[None] = providers.Object(None)
     links: providers.Object[None] = providers.Object(None)
+    link_store: providers.Object[None] = providers.Object(None)
     sync_errors: providers.Object[None] = providers.Object(None)
     jobs: providers.Object[None] = providers.Object(None)
     limits = providers.Singleton(InMemoryVendorLimits)
@@ -208,7 +209,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         configs,
         pullers=pullers,
         jobs=persistence.jobs,
-        links=persistence.links,
+        links=persistence.link_store,  # a pull links each record once: caching would only grow
         clock=core.clock,
     )
     scheduler = providers.Factory(SyncScheduler, persistence.jobs, pull_runner, core.clock, owner)

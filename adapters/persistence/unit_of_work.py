@@ -65,6 +65,9 @@ class SqlAlchemyUnitOfWork:
         # close() rolls back whatever was not committed and detaches the loaded aggregates
         # without expiring them, so results stay readable after the unit of work ends.
         await self._session.close()
+        # The repositories hold our ``_track``: a cycle. Drop what it keeps alive now rather
+        # than at the next full garbage collection (a pull's pages would pile up until then).
+        self._seen.clear()
 
     def _track(self, item: Tracked) -> None:
         self._seen[id(item)] = item
