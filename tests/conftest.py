@@ -21,7 +21,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 TEST_SECRET_KEY = "test-vault-key-0123456789abcdef"
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+def settings_for(database_url: str, **overrides: object) -> Settings:
     """Settings every test container shares (one vault key, so they read each other's rows)."""
     return Settings(database_url=database_url, secret_key=TEST_SECRET_KEY, **overrides)  # type: ignore[arg-type]
 
@@ -59,7 +59,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def container(database_url: str) -> AsyncIterator[Container]:
-    container = build_container(test_settings(database_url))
+    container = build_container(settings_for(database_url))
     yield container
     await container.persistence.probe().close()
 

@@ -19,7 +19,7 @@ from domain.identity.access import Role
 from domain.identity.tenant import TenantId
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 from tests.support.factories import new_tenant
 
 Client = AsyncTestClient[Litestar]
@@ -45,7 +45,7 @@ async def tenant_with_keys(container: Container) -> TenantKeys:
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[Client]:
-    app_container = build_container(test_settings(database_url))
+    app_container = build_container(settings_for(database_url))
     async with AsyncTestClient(create_app(app_container)) as client:
         yield client
 

@@ -22,7 +22,7 @@ from domain.integrations.connection import Connection
 from entrypoints.cli.bench import sandbox_process
 from entrypoints.containers import Container, build_container
 from entrypoints.servers import serve_asgi
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 from tests.support.sync import tenant_with_autotask
 
 HEADERS = {
@@ -44,7 +44,7 @@ def sandbox() -> Iterator[str]:
 
 @pytest.fixture
 async def container(database_url: str) -> AsyncIterator[Container]:
-    container = build_container(test_settings(database_url))
+    container = build_container(settings_for(database_url))
     yield container
     await container.integrations.autotask().aclose()
     await container.persistence.probe().close()
@@ -164,7 +164,7 @@ async def peak_bytes(container: Container, sandbox: str, companies: int) -> int:
 async def test_memory_stays_flat_as_the_records_grow(database_url: str) -> None:  # PAY-12
     peaks = []
     for companies in (600, 2400):
-        container = build_container(test_settings(database_url))
+        container = build_container(settings_for(database_url))
         # The vendor in its own process, so only the hub's memory is traced.
         async with sandbox_process(concurrency=3) as base:
             peaks.append(await peak_bytes(container, base, companies))
