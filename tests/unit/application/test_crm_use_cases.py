@@ -36,18 +36,11 @@ from domain.crm.organization import (
 from domain.identity.tenant import TenantId
 from domain.shared.errors import DomainError, InvalidValue
 from domain.shared.money import Currency, Money
+from tests.support.clock import FixedClock
 
 TENANT_A = TenantId(uuid.UUID(int=0xA))
 TENANT_B = TenantId(uuid.UUID(int=0xB))
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 @dataclass(frozen=True)

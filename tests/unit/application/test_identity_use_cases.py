@@ -31,16 +31,9 @@ from domain.identity.access import ApiKey, Role
 from domain.identity.tenant import Tenant
 from domain.shared.errors import CurrencyAlreadySet, DomainError, InvalidValue
 from domain.shared.money import Currency
+from tests.support.clock import FixedClock
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 @dataclass(frozen=True)
