@@ -104,7 +104,9 @@ class PostgresVendorLimits:
     the rows it leased.
     """
 
-    SLOT_LEASE = timedelta(seconds=20)  # longer than any call: timeout plus its grace
+    # A slot's lease is short, so a killed process frees its slots soon, and renewed every
+    # third of it while held, so no call (however long) outlives the lease it runs under.
+    SLOT_LEASE = timedelta(seconds=6)
     STICKY = 0.25
     PAUSE_RECHECK = 0.2
     BUDGET_CHUNK = 10
@@ -118,6 +120,8 @@ class PostgresVendorLimits:
         self._reserved: dict[str, tuple[float, int]] = {}  # budget window -> units left
         self._pause_checked: dict[ConnectionId, float] = {}
         self._expiring: set[asyncio.Task[None]] = set()
+        self._held = 0  # slots this process holds, in use or idle
+        self._renewer: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AsyncIterator[None]:
@@ -163,6 +167,8 @@ class PostgresVendorLimits:
                     .returning(s.slot)
                 )
             if slot is not None:
+                self._held += 1
+                self._start_renewing()
                 return int(slot)
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311
             delay = min(delay * 2, 0.05)
@@ -204,7 +210,24 @@ class PostgresVendorLimits:
         for slot in expired:
             await self._give_back(name, slot)
 
+    def _start_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.ensure_future(self._renew())
+
+    async def _renew(self) -> None:
+        """While this process holds slots, keep their leases fresh (a heartbeat)."""
+        s = tables.vendor_slots.c
+        while self._held > 0:
+            await asyncio.sleep(self.SLOT_LEASE.total_seconds() / 3)
+            async with self._engine.connect() as connection:
+                await connection.execute(
+                    update(tables.vendor_slots)
+                    .where(s.holder == self._me)
+                    .values(expires_at=func.now() + self.SLOT_LEASE)
+                )
+
     async def _give_back(self, name: str, slot: int) -> None:
+        self._held -= 1
         s = tables.vendor_slots.c
         async with self._engine.connect() as connection:
             await connection.execute(
@@ -218,6 +241,8 @@ class PostgresVendorLimits:
         for name, idle in self._idle.items():
             while idle:
                 await self._give_back(name, idle.pop()[0])
+        if self._renewer is not None:
+            self._renewer.cancel()
 
     async def _spend(self, key: LimitKey, policy: VendorLimitPolicy) -> None:
         if policy.requests_per_window is None:
