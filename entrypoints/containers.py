@@ -23,6 +23,7 @@ from adapters.persistence.database import (
 )
 from adapters.persistence.directory import SqlAlchemyDirectory
 from adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
+from adapters.persistence.links import SqlAlchemyExternalLinks
 from adapters.persistence.memory import (
     InMemoryDatabase,
     InMemoryDirectory,
@@ -31,7 +32,7 @@ from adapters.persistence.memory import (
     InMemoryUnitOfWorkFactory,
 )
 from adapters.persistence.orm import start_mappers
-from adapters.persistence.outbox import SqlAlchemyExternalLinks, SqlAlchemyOutboxQueue
+from adapters.persistence.outbox import SqlAlchemyOutboxQueue
 from adapters.persistence.sync_errors import SqlAlchemySyncErrors
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobs
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory

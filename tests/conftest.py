@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.persistence.migrate import migrate
 from entrypoints.containers import Container, build_container
 from entrypoints.settings import Settings
 from tests.support.databases import (
     fresh_postgres_database,
-    migrate,
     postgres_required,
     postgres_server,
     run_blocking,

@@ -79,17 +79,34 @@ class SqlAlchemyProbe:
         await self._engine.dispose()
 
 
+async def _admin(server_url: str, sql: str) -> None:
+    engine = create_async_engine(make_url(normalize_url(server_url)), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def create_scratch_database(server_url: str) -> str:
+    """A new, empty PostgreSQL database on the server; returns its URL."""
+    name = f"q2c_scratch_{uuid.uuid4().hex[:12]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    url = make_url(normalize_url(server_url)).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(normalize_url(url))
+    server = target.set(database="postgres").render_as_string(hide_password=False)
+    await _admin(server, f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+
+
 @asynccontextmanager
 async def scratch_database(server_url: str) -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database on the server for one run (benchmarks); dropped after."""
-    admin_url = make_url(normalize_url(server_url))
-    name = f"q2c_scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    """A new PostgreSQL database for one run (benchmarks, tests); dropped after."""
+    url = await create_scratch_database(server_url)
     try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop_database(url)

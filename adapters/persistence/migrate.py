@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.database import create_engine
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -16,6 +18,15 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at ``url`` up to the newest migration."""
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
@@ -25,7 +23,6 @@ from domain.integrations.connection import ConnectionId
 
 OUT = tables.outbox.c
 ERR = tables.sync_errors.c
-LINK = tables.external_links.c
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
@@ -227,61 +224,3 @@ class SqlAlchemyOutboxQueue:
                 select(func.count()).select_from(tables.outbox).where(OUT.status == PENDING)
             )
             return int(count or 0)
-
-
-class SqlAlchemyExternalLinks:
-    """Hub id ↔ external id per connection (INT-4); the tenant comes from the connection."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
-        self._clock = clock
-
-    async def find(
-        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID
-    ) -> str | None:
-        async with self._sessions() as session:
-            found: str | None = await session.scalar(
-                select(LINK.external_id).where(
-                    LINK.connection_id == connection_id,
-                    LINK.entity_type == entity_type,
-                    LINK.entity_id == entity_id,
-                )
-            )
-            return found
-
-    async def find_entity(
-        self, connection_id: ConnectionId, entity_type: str, external_id: str
-    ) -> UUID | None:
-        async with self._sessions() as session:
-            found: UUID | None = await session.scalar(
-                select(LINK.entity_id).where(
-                    LINK.connection_id == connection_id,
-                    LINK.entity_type == entity_type,
-                    LINK.external_id == external_id,
-                )
-            )
-            return found
-
-    async def link(
-        self, connection_id: ConnectionId, entity_type: str, entity_id: UUID, external_id: str
-    ) -> None:
-        async with self._sessions() as session:
-            tenant_id = await session.scalar(
-                select(tables.connections.c.tenant_id).where(
-                    tables.connections.c.id == connection_id
-                )
-            )
-            try:
-                await session.execute(
-                    insert(tables.external_links).values(
-                        tenant_id=tenant_id,
-                        connection_id=connection_id,
-                        entity_type=entity_type,
-                        entity_id=entity_id,
-                        external_id=external_id,
-                        created_at=self._clock.now(),
-                    )
-                )
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()  # linked already, by a concurrent delivery

@@ -19,8 +19,8 @@ import httpx
 from sqlalchemy import func, select
 
 from adapters.persistence import tables
-from adapters.persistence.database import create_engine, is_sqlite, scratch_database
-from adapters.persistence.migrate import upgrade
+from adapters.persistence.database import is_sqlite, scratch_database
+from adapters.persistence.migrate import migrate
 from adapters.sync.noop import NOOP, NoopDeliverer
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.outbox import NewOutboxMessage
@@ -52,9 +52,7 @@ def bench() -> None:
 async def _prepare(
     url: str, base_url: str = "http://127.0.0.1:9"
 ) -> tuple[Container, TenantId, Connection]:
-    engine = create_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
+    await migrate(url)
     container = build_container(Settings(database_url=url, secret_key=BENCH_KEY))
     created = await container.identity.create_tenant()(f"bench {new_id().hex[-12:]}", Currency.USD)
     connect: ConnectSystem = container.integrations.connect_system()

@@ -15,8 +15,8 @@ import structlog
 import uvicorn
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from adapters.persistence.database import create_engine, is_sqlite
-from adapters.persistence.migrate import upgrade
+from adapters.persistence.database import is_sqlite
+from adapters.persistence.migrate import migrate as migrate_database
 from application.identity.use_cases import CreateTenant, IssueApiKey
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.pulls import PullRunner, SyncNow
@@ -61,19 +61,11 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = settings
 
 
-async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
 @cli.command()
 @click.pass_obj
 def migrate(settings: Settings) -> None:
     """Apply the database migrations (Alembic) up to the newest."""
-    _run(lambda: _migrate(settings))
+    _run(lambda: migrate_database(settings.database_url))
     click.echo("database is up to date")
 
 
@@ -278,7 +270,7 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
 
     async def work() -> None:
         if is_sqlite(settings.database_url):
-            await _migrate(settings)
+            await migrate_database(settings.database_url)
         container = build_container(settings)
         await _ensure_demo_tenant(container, settings)
         server = _uvicorn(create_app(container, sandbox_handlers(os.environ)), settings)

@@ -196,8 +196,7 @@ async def test_a_429_waits_as_long_as_asked_without_spending_attempts(
     assert [(r["status"], r["attempts"]) for r in rows] == [("delivered", 0)]
 
 
-async def sync_errors(container: Container, tenant: TenantId) -> SyncErrors:
-    del tenant
+def sync_errors(container: Container) -> SyncErrors:
     errors: SyncErrors = container.integrations.sync_errors()
     return errors
 
@@ -210,7 +209,7 @@ async def test_a_rejection_becomes_a_sync_error_that_a_retry_clears(
     message = "Company Name is required / phone: must not be empty"
     deliverer = failing(VendorRejected(message, status=500), times=2, tenant=tenant)
     await worker(container, deliverer).run_until_idle()
-    errors = await sync_errors(container, tenant)
+    errors = sync_errors(container)
     listed = (
         await errors.page(tenant, SyncErrorFilter(connection_id=connection.id), PageRequest())
     ).items
@@ -237,7 +236,7 @@ async def test_spent_retries_become_a_sync_error_with_the_vendors_message(
         VendorUnavailable("malformed body: Expecting value"), times=100, tenant=tenant
     )
     await worker(container, deliverer).run_until_idle()
-    errors = await sync_errors(container, tenant)
+    errors = sync_errors(container)
     listed = (await errors.page(tenant, SyncErrorFilter(), PageRequest())).items
     assert len(listed) == 1
     assert listed[0].message.startswith("malformed body: Expecting value")
@@ -256,7 +255,7 @@ async def test_a_crashing_adapter_never_stops_the_worker(container: Container) -
     deliverer = RecordingDeliverer(behaviour=explode)
     await worker(container, deliverer).run_until_idle()
     assert [m.payload["name"] for m in deliverer.delivered if m.tenant_id == tenant] == ["Second"]
-    errors = await sync_errors(container, tenant)
+    errors = sync_errors(container)
     listed = (await errors.page(tenant, SyncErrorFilter(), PageRequest())).items
     assert "KeyError" in listed[0].message
 
@@ -266,7 +265,7 @@ async def test_sync_errors_of_another_tenant_are_invisible(container: Container)
     other, _ = await tenant_with_autotask(container)
     await create(container, other, "Theirs")
     await worker(container, failing(VendorRejected("no"), times=1, tenant=other)).run_until_idle()
-    errors = await sync_errors(container, tenant)
+    errors = sync_errors(container)
     assert (await errors.page(tenant, SyncErrorFilter(status=None), PageRequest())).items == []
 
 

@@ -11,17 +11,12 @@ import asyncio
 import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from adapters.persistence.database import create_engine, normalize_url
-from adapters.persistence.migrate import upgrade
+from adapters.persistence.database import create_scratch_database, drop_database, normalize_url
+from adapters.persistence.migrate import migrate
 
 
 def run_blocking(work: Callable[[], Awaitable[None]]) -> None:
@@ -72,30 +67,15 @@ def postgres_server() -> Iterator[str | None]:
 @contextmanager
 def fresh_postgres_database(server_url: str) -> Iterator[str]:
     """A new, migrated database on the server, dropped afterwards."""
-    name = f"q2c_test_{uuid.uuid4().hex[:12]}"
-    admin_url = make_url(server_url)
+    urls: list[str] = []
 
-    async def admin(sql: str) -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(sql))
-        finally:
-            await engine.dispose()
+    async def create() -> None:
+        urls.append(await create_scratch_database(server_url))
 
-    run_blocking(lambda: admin(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    run_blocking(create)
     try:
-        run_blocking(lambda: migrate(url))
-        yield url
+        run_blocking(lambda: migrate(urls[0]))
+        yield urls[0]
     finally:
         with suppress(Exception):
-            run_blocking(lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+            run_blocking(lambda: drop_database(urls[0]))
