@@ -8,6 +8,7 @@ a leased row, a budget is a counted window, a pause is a row every process reads
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 import uuid
@@ -17,11 +18,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence import tables
 from application.integrations.ports import LimitKey, VendorLimitPolicy, VendorRateLimited
 from domain.integrations.connection import ConnectionId
+
+log = logging.getLogger("q2c.limits")
 
 # A call that would wait longer than this is handed back to the worker to retry later, so it
 # holds no worker capacity that other connections could use (AT-10: wait, never fail).
@@ -123,6 +127,11 @@ class PostgresVendorLimits:
         self._held = 0  # slots this process holds, in use or idle
         self._renewer: asyncio.Task[None] | None = None
 
+    @property
+    def held(self) -> int:
+        """Slots this process holds in the database, in use or idle."""
+        return self._held
+
     @asynccontextmanager
     async def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AsyncIterator[None]:
         async with self._local.call(key, VendorLimitPolicy(policy.concurrent_per_endpoint)):
@@ -138,14 +147,26 @@ class PostgresVendorLimits:
         if policy.concurrent_per_endpoint is None:
             return None
         name = _slot_key(key)
+        stale = self._take_stale(name)
+        idle = self._idle[name]
+        fresh = idle.pop() if idle else None  # before any await: this call's alone
+        for slot in stale:
+            await self._give_back(name, slot)
+        if fresh is not None:
+            return fresh
+        return await self._lease_slot(name, policy.concurrent_per_endpoint), time.monotonic()
+
+    def _take_stale(self, name: str) -> list[int]:
+        """Remove the idle slots past their stickiness from the one idle list; return them.
+
+        It never awaits and never replaces the list, so whatever runs while the stale slots
+        are given back, a slot is handed to one call or given back once, never both.
+        """
         idle = self._idle.setdefault(name, [])
         now = time.monotonic()
-        while idle:
-            slot, since = idle.pop()
-            if now - since < self.STICKY:
-                return slot, since
-            await self._give_back(name, slot)
-        return await self._lease_slot(name, policy.concurrent_per_endpoint), time.monotonic()
+        stale = [slot for slot, since in idle if now - since >= self.STICKY]
+        idle[:] = [(slot, since) for slot, since in idle if now - since < self.STICKY]
+        return stale
 
     async def _lease_slot(self, name: str, count: int) -> int:
         await self._make_slots(name, count)
@@ -202,12 +223,7 @@ class PostgresVendorLimits:
 
     async def _expire_idle(self, name: str) -> None:
         """An idle slot goes back once its time is up, so a quiet process starves nobody."""
-        now = time.monotonic()
-        idle = self._idle.get(name, [])
-        keep = [(slot, since) for slot, since in idle if now - since < self.STICKY]
-        expired = [slot for slot, since in idle if now - since >= self.STICKY]
-        self._idle[name] = keep
-        for slot in expired:
+        for slot in self._take_stale(name):
             await self._give_back(name, slot)
 
     def _start_renewing(self) -> None:
@@ -215,16 +231,23 @@ class PostgresVendorLimits:
             self._renewer = asyncio.ensure_future(self._renew())
 
     async def _renew(self) -> None:
-        """While this process holds slots, keep their leases fresh (a heartbeat)."""
+        """While this process holds slots, keep their leases fresh (a heartbeat).
+
+        A failed beat does not stop the heartbeat: the next one, a third of a lease later,
+        still comes before the lease runs out.
+        """
         s = tables.vendor_slots.c
         while self._held > 0:
             await asyncio.sleep(self.SLOT_LEASE.total_seconds() / 3)
-            async with self._engine.connect() as connection:
-                await connection.execute(
-                    update(tables.vendor_slots)
-                    .where(s.holder == self._me)
-                    .values(expires_at=func.now() + self.SLOT_LEASE)
-                )
+            try:
+                async with self._engine.connect() as connection:
+                    await connection.execute(
+                        update(tables.vendor_slots)
+                        .where(s.holder == self._me)
+                        .values(expires_at=func.now() + self.SLOT_LEASE)
+                    )
+            except (OSError, SQLAlchemyError) as exc:
+                log.warning("vendor_slot_renewal_failed", extra={"error": str(exc)})
 
     async def _give_back(self, name: str, slot: int) -> None:
         self._held -= 1
@@ -238,9 +261,11 @@ class PostgresVendorLimits:
 
     async def close(self) -> None:
         """Give back every idle slot at shutdown, not when its lease runs out."""
-        for name, idle in self._idle.items():
-            while idle:
-                await self._give_back(name, idle.pop()[0])
+        for name, idle in list(self._idle.items()):
+            slots = [slot for slot, _ in idle]
+            idle.clear()
+            for slot in slots:
+                await self._give_back(name, slot)
         if self._renewer is not None:
             self._renewer.cancel()
 

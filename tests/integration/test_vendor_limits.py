@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 
@@ -81,3 +82,49 @@ async def test_a_pause_after_429_reaches_every_process(
         waited = time.monotonic() - started
     assert waited >= 0.4
     await processes[1].close()
+
+
+async def test_idle_slots_expiring_while_calls_come_and_go_are_never_shared(
+    processes: list[PostgresVendorLimits], postgres_url: str
+) -> None:  # AT-10
+    """Calls arrive while idle slots expire: a slot is never handed to two calls at once.
+
+    A short stickiness makes the expiry of idle slots race with calls taking them, which is
+    when a slot could be handed out twice or given back twice (and then not renewed).
+    """
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    for limits in processes:
+        limits.STICKY = 0.004
+    running = peak = 0
+
+    async def call(start: float, length: float, which: int) -> None:
+        nonlocal running, peak
+        await asyncio.sleep(start)
+        async with processes[which].call(key, POLICY):
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(length)
+            running -= 1
+
+    for seed in range(3):  # the race is a matter of timing: three different arrival patterns
+        rng = random.Random(seed)
+        plan = [(rng.uniform(0, 1.0), rng.uniform(0, 0.01), i % 3) for i in range(400)]
+        await asyncio.gather(*(call(*step) for step in plan))
+    await asyncio.sleep(0.05)  # every idle slot's expiry has run
+    assert peak <= 3
+    engine = create_engine(postgres_url)
+    async with engine.connect() as connection:
+        holders = (
+            (
+                await connection.execute(
+                    select(tables.vendor_slots.c.holder).where(
+                        tables.vendor_slots.c.key == f"{key.connection_id}:Companies"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    await engine.dispose()
+    assert holders == [None, None, None]  # every slot went back exactly once
+    assert [limits.held for limits in processes] == [0, 0, 0]
