@@ -1,0 +1,1 @@
+"""Billing use cases: invoices from the PSA, payments through the gateway, accounting sync."""

@@ -1,0 +1,1 @@
+"""Billing: invoices, payments and payment methods (SPEC PAY-1..15)."""
