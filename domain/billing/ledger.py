@@ -1,0 +1,134 @@
+"""Operations that move money between a payment and invoices, each whole or not at all.
+
+Every function checks all it needs from each aggregate before it changes any of them, so a
+refusal leaves every amount as it was (MON-4). The application layer loads and locks the
+aggregates, calls one of these, and saves them in one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from domain.billing.invoice import ZERO, Invoice
+from domain.billing.payment import (
+    Payment,
+    PaymentId,
+    PaymentRefused,
+    PaymentRequest,
+    PaymentStatus,
+)
+from domain.identity.tenant import TenantId
+from domain.shared.errors import DomainError
+from domain.shared.money import Money
+
+
+def start_payment(
+    invoice: Invoice,
+    request: PaymentRequest,
+    *,
+    payment_id: PaymentId,
+    tenant_id: TenantId,
+    actor: str,
+    now: datetime,
+) -> Payment:
+    """PAY-2: a sale of the amount, held on the invoice until the gateway answers."""
+    if request.invoice_id != invoice.id or request.organization_id != invoice.organization_id:
+        raise DomainError(
+            "the payment is for another invoice", code="invoice_mismatch", field="invoice_id"
+        )
+    invoice.hold(request.amount)
+    return Payment(id=payment_id, tenant_id=tenant_id, request=request, actor=actor, now=now)
+
+
+def approved(
+    invoice: Invoice,
+    payment: Payment,
+    *,
+    transaction_id: str,
+    message: str,
+    code: str,
+    now: datetime,
+) -> None:
+    """PAY-9: the gateway approved the sale; its money is applied to the invoice."""
+    _require_pending_on(invoice, payment)
+    payment.approve(transaction_id, message, code, now)
+    invoice.settle_hold(payment.applied, now)
+
+
+def declined(
+    invoice: Invoice,
+    payment: Payment,
+    *,
+    message: str,
+    code: str,
+    now: datetime,
+    transaction_id: str | None = None,
+) -> None:
+    """The gateway refused the sale: the payment failed, the invoice's money is free again."""
+    _require_pending_on(invoice, payment)
+    held = payment.applied
+    payment.decline(message, code, now, transaction_id)
+    invoice.release(held)
+
+
+def void_invoice(
+    invoice: Invoice, payments: Sequence[Payment], actor: str, now: datetime
+) -> list[Payment]:
+    """PAY-3: the invoice is void; each payment applied to it keeps its money as unapplied.
+
+    ``payments`` must be every payment whose money is on the invoice. Returns those moved.
+    """
+    on_invoice = [p for p in payments if p.invoice_id == invoice.id and p.applied_amount > 0]
+    if any(p.status is not PaymentStatus.APPROVED for p in on_invoice):
+        raise DomainError(
+            "a payment on this invoice is still waiting for the gateway",
+            code="payment_in_flight",
+            rule="PAY-3",
+        )
+    applied = sum((p.applied_amount for p in on_invoice), start=ZERO)
+    if applied != invoice.applied_amount:
+        raise AssertionError(
+            f"invoice {invoice.id} has {invoice.applied} applied but its payments hold {applied}"
+        )
+    invoice.void(now)
+    for payment in on_invoice:
+        payment.invoice_voided(actor, now)
+    return on_invoice
+
+
+def apply_elsewhere(payment: Payment, target: Invoice, actor: str, now: datetime) -> Money:
+    """PAY-4: the unapplied amount pays ``target`` whole; the difference is refunded.
+
+    Returns the refund (zero when the totals are equal).
+    """
+    if payment.organization_id != target.organization_id:
+        raise PaymentRefused(
+            "the invoice belongs to another organization", rule="PAY-4", field="invoice_id"
+        )
+    payment.check_apply(target.total)
+    target.check_take_unapplied(target.total)
+    refund = payment.apply_to(target.id, target.total, actor, now)
+    target.take_unapplied(target.total, now)
+    return refund
+
+
+def cancel(payment: Payment, invoice: Invoice | None, actor: str, now: datetime) -> None:
+    """PAY-7: all amounts to 0, the transaction id kept; the invoice back as before it."""
+    applied = payment.applied
+    if applied.amount > 0:
+        if invoice is None or invoice.id != payment.invoice_id:
+            raise AssertionError("cancel needs the invoice the payment is applied to")
+        invoice.check_withdraw(applied)
+    payment.cancel(actor, now)
+    if invoice is not None and applied.amount > 0:
+        invoice.withdraw(applied, now)
+
+
+def _require_pending_on(invoice: Invoice, payment: Payment) -> None:
+    if payment.invoice_id != invoice.id:
+        raise AssertionError("the gateway's answer needs the payment's own invoice")
+    if payment.status is not PaymentStatus.PENDING:
+        raise PaymentRefused(
+            f"the payment is already {payment.status}", code="payment_state", field="payment_id"
+        )
