@@ -14,12 +14,16 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
+from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.crm.ports import ContactFilter, OrganizationFilter
 from application.integrations.outbox import NewOutboxMessage
 from application.shared.errors import Conflict, NotFound
 from application.shared.idempotency import Claim, ClaimResult, StoredResponse
 from application.shared.pagination import PageRequest
 from application.shared.unit_of_work import SyncPolicy, UnitOfWork
+from domain.billing.invoice import Invoice, InvoiceId
+from domain.billing.methods import PaymentMethod, PaymentMethodId
+from domain.billing.payment import HistoryEntry, Payment, PaymentId
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
@@ -27,7 +31,7 @@ from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId
 from domain.shared.events import DomainEvent
 
-E = TypeVar("E", Organization, Contact, ApiKey, Tenant, Connection)
+E = TypeVar("E", Organization, Contact, ApiKey, Tenant, Connection, Invoice, Payment, PaymentMethod)
 
 
 @dataclass
@@ -40,6 +44,7 @@ class InMemoryDatabase:
         default_factory=dict
     )
     outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
+    history: dict[UUID, list[HistoryEntry]] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -164,6 +169,82 @@ class InMemoryConnectionRepository(_Repository[Connection]):
         return self._page(lambda c: c.enabled, PageRequest(limit=1000))
 
 
+class InMemoryInvoiceRepository(_Repository[Invoice]):
+    kind = Invoice
+    noun = "invoice"
+
+    async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:  # noqa: ARG002
+        return self._load(invoice_id)
+
+    async def by_psa_number(self, psa_number: str) -> Invoice | None:
+        found = [i for i in self._visible() if i.psa_number == psa_number]
+        return self._load(found[0].id) if found else None
+
+    async def list(self, where: InvoiceFilter, page: PageRequest) -> list[Invoice]:
+        def keep(i: Invoice) -> bool:
+            return all(
+                (
+                    where.status is None or i.status is where.status,
+                    where.organization_id is None or i.organization_id == where.organization_id,
+                    where.date_from is None or i.invoice_date >= where.date_from,
+                    where.date_to is None or i.invoice_date <= where.date_to,
+                )
+            )
+
+        return self._page(keep, page)
+
+
+class InMemoryPaymentRepository(_Repository[Payment]):
+    kind = Payment
+    noun = "payment"
+
+    async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:  # noqa: ARG002
+        return self._load(payment_id)
+
+    async def by_idempotency_key(self, key: str) -> Payment | None:
+        found = [p for p in self._visible() if p.idempotency_key == key]
+        return self._load(found[0].id) if found else None
+
+    async def on_invoice(
+        self,
+        invoice_id: InvoiceId,
+        *,
+        lock: bool = False,  # noqa: ARG002 - copies conflict at commit instead of locking
+    ) -> Sequence[Payment]:
+        ids = sorted(p.id for p in self._visible() if p.invoice_id == invoice_id)
+        return [self._load(i) for i in ids]
+
+    async def history(self, payment_id: PaymentId) -> list[HistoryEntry]:
+        return list(self._uow.db.history.get(payment_id, []))
+
+    async def list(self, where: PaymentFilter, page: PageRequest) -> list[Payment]:
+        def keep(p: Payment) -> bool:
+            return all(
+                (
+                    where.invoice_id is None
+                    or where.invoice_id in (p.invoice_id, p.original_invoice_id),
+                    where.organization_id is None or p.organization_id == where.organization_id,
+                    where.status is None or p.status is where.status,
+                    where.settlement is None or p.settlement is where.settlement,
+                )
+            )
+
+        return self._page(keep, page)
+
+
+class InMemoryPaymentMethodRepository(_Repository[PaymentMethod]):
+    kind = PaymentMethod
+    noun = "payment method"
+
+    async def get(self, method_id: PaymentMethodId) -> PaymentMethod:
+        return self._load(method_id)
+
+    async def of_organization(self, organization_id: OrganizationId) -> list[PaymentMethod]:
+        return self._page(
+            lambda m: m.organization_id == organization_id and m.active, PageRequest(limit=1000)
+        )[:1000]
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -197,6 +278,9 @@ class InMemoryUnitOfWork:
         self.contacts = InMemoryContactRepository(self)
         self.connections = InMemoryConnectionRepository(self)
         self.outbox = InMemoryOutboxWriter(self)
+        self.invoices = InMemoryInvoiceRepository(self)
+        self.payments = InMemoryPaymentRepository(self)
+        self.payment_methods = InMemoryPaymentMethodRepository(self)
 
     def staged(self, item_id: UUID) -> object | None:
         found = self._staged.get(item_id)
@@ -234,6 +318,8 @@ class InMemoryUnitOfWork:
                 self.new_messages.clear()
                 raise Conflict("someone else changed this record; reload and try again")
         for item_id, (item, _) in self._staged.items():
+            if isinstance(item, Payment):
+                self.db.history.setdefault(item.id, []).extend(item.pull_history())
             self.db.table(type(item))[item_id] = copy.deepcopy(item)
             self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
         self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)

@@ -8,6 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Composite, composite, registry
 
 from adapters.persistence import tables
+from domain.billing.invoice import Invoice
+from domain.billing.methods import PaymentMethod
+from domain.billing.payment import Payment
 from domain.crm.contact import Contact
 from domain.crm.organization import Address, Organization
 from domain.identity.access import ApiKey
@@ -78,7 +81,14 @@ def start_mappers() -> None:
             ),
         },
     )
-    for cls in (Organization, Contact, Tenant, ApiKey, Connection):
+    mapper_registry.map_imperatively(
+        Invoice, tables.invoices, version_id_col=tables.invoices.c.version
+    )
+    mapper_registry.map_imperatively(
+        Payment, tables.payments, version_id_col=tables.payments.c.version
+    )
+    mapper_registry.map_imperatively(PaymentMethod, tables.payment_methods)
+    for cls in (Organization, Contact, Tenant, ApiKey, Connection, Invoice, Payment, PaymentMethod):
         event.listen(cls, "load", _init_events)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,9 @@ from sqlalchemy import (
 )
 
 from adapters.persistence.types import CurrencyCode, MinorUnits, StrEnumType, UtcDateTime
+from domain.billing.invoice import InvoiceStatus
+from domain.billing.methods import Environment, MethodKind
+from domain.billing.payment import PaymentStatus, SettlementState
 from domain.crm.organization import OrganizationStatus, OrganizationType
 from domain.identity.access import Role
 from domain.integrations.connection import ConnectionStatus, Family, System
@@ -275,4 +279,105 @@ vendor_pauses = Table(
     metadata,
     Column("connection_id", Uuid, primary_key=True),
     Column("until", UtcDateTime, nullable=False),
+)
+
+
+# --- billing: invoices, payments and their history, payment methods ---
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
+    Column("psa_number", String(50), nullable=False),
+    Column("currency", CurrencyCode, nullable=False),
+    Column("status", StrEnumType(InvoiceStatus), nullable=False),
+    Column("number", String(50)),
+    Column("accounting_id", String(100)),
+    Column("total_amount", MinorUnits, nullable=False),
+    Column("applied_amount", MinorUnits, nullable=False),
+    Column("held_amount", MinorUnits, nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    Column("due_date", Date),
+    Column("description", Text, nullable=False),
+    Column("date_paid", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("tenant_id", "psa_number", name="uq_invoices_tenant_psa_number"),
+    Index("ix_invoices_tenant_id", "tenant_id", "id"),
+    Index("ix_invoices_tenant_organization", "tenant_id", "organization_id", "id"),
+    Index("ix_invoices_tenant_status", "tenant_id", "status", "id"),
+)
+
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
+    Column("vault_id", String(100), nullable=False),
+    Column("kind", StrEnumType(MethodKind), nullable=False),
+    Column("brand", String(30), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_payment_methods_tenant_organization", "tenant_id", "organization_id", "id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("invoice_id", Uuid, ForeignKey("invoices.id")),
+    Column("original_invoice_id", Uuid, ForeignKey("invoices.id"), nullable=False),
+    Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
+    Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=False),
+    Column("environment", StrEnumType(Environment), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("method_id", Uuid, ForeignKey("payment_methods.id"), nullable=False),
+    Column("method_kind", StrEnumType(MethodKind), nullable=False),
+    Column("method_brand", String(30), nullable=False),
+    Column("method_last4", String(4), nullable=False),
+    Column("vault_id", String(100), nullable=False),
+    Column("currency", CurrencyCode, nullable=False),
+    Column("status", StrEnumType(PaymentStatus), nullable=False),
+    Column("settlement", StrEnumType(SettlementState), nullable=False),
+    Column("transaction_id", String(100)),
+    Column("gateway_message", Text, nullable=False),
+    Column("gateway_code", String(10), nullable=False),
+    Column("requested_amount", MinorUnits, nullable=False),
+    Column("sale_amount", MinorUnits, nullable=False),
+    Column("refund_amount", MinorUnits, nullable=False),
+    Column("applied_amount", MinorUnits, nullable=False),
+    Column("unapplied_amount", MinorUnits, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    # PAY-15: one payment per idempotency key, whatever races the requests run.
+    UniqueConstraint("tenant_id", "idempotency_key", name="uq_payments_tenant_idempotency_key"),
+    Index("ix_payments_tenant_id", "tenant_id", "id"),
+    Index("ix_payments_tenant_invoice", "tenant_id", "invoice_id"),
+    Index("ix_payments_tenant_status", "tenant_id", "status", "settlement"),
+)
+
+_AMOUNTS = ("sale", "refund", "applied", "unapplied")
+
+payment_history = Table(
+    "payment_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    _tenant(),
+    Column("payment_id", Uuid, ForeignKey("payments.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("status", StrEnumType(PaymentStatus), nullable=False),
+    Column("note", Text, nullable=False),
+    *(Column(f"before_{name}", MinorUnits, nullable=False) for name in _AMOUNTS),
+    *(Column(f"after_{name}", MinorUnits, nullable=False) for name in _AMOUNTS),
+    Index("ix_payment_history_tenant_payment", "tenant_id", "payment_id", "id"),
 )

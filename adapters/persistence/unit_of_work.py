@@ -9,6 +9,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.persistence.billing import (
+    SqlAlchemyInvoiceRepository,
+    SqlAlchemyPaymentMethodRepository,
+    SqlAlchemyPaymentRepository,
+    write_history,
+)
 from adapters.persistence.integrations import (
     SqlAlchemyConnectionRepository,
     SqlAlchemyOutboxWriter,
@@ -23,6 +29,7 @@ from adapters.persistence.repositories import (
 from application.shared.errors import Conflict, StorageError
 from application.shared.ports import Clock
 from application.shared.unit_of_work import SyncPolicy
+from domain.billing.payment import Payment
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
@@ -53,6 +60,9 @@ class SqlAlchemyUnitOfWork:
         self.organizations = SqlAlchemyOrganizationRepository(*args)
         self.contacts = SqlAlchemyContactRepository(*args)
         self.connections = SqlAlchemyConnectionRepository(*args)
+        self.invoices = SqlAlchemyInvoiceRepository(*args)
+        self.payments = SqlAlchemyPaymentRepository(*args)
+        self.payment_methods = SqlAlchemyPaymentMethodRepository(*args)
         self.outbox = SqlAlchemyOutboxWriter(self._session, self.tenant_id, self._clock)
         return self
 
@@ -74,11 +84,15 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         events = [event for item in self._seen.values() for event in item.pull_events()]
+        payments = [item for item in self._seen.values() if isinstance(item, Payment)]
         try:
-            if events:
+            if events or payments:
                 # Written first so the policy reads what is being committed; the outbox
-                # messages then join the same transaction (INT-5).
+                # messages then join the same transaction (INT-5), as does payment history.
                 await self._session.flush()
+                for payment in payments:
+                    entries = payment.pull_history()
+                    await write_history(self._session, self.tenant_id, payment.id, entries)
                 for message in await self._policy(self, events):
                     await self.outbox.add(message)
             await self._session.commit()

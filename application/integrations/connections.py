@@ -30,7 +30,12 @@ DEFAULT_SETTINGS: dict[System, dict[str, Any]] = {
     System.CONNECTWISE: {"push_organizations": False, "pull_organizations": False},
     System.KASEYA_BMS: {"push_organizations": False, "pull_organizations": False},
     System.QUICKBOOKS: {},
-    System.BNG: {},
+    System.BNG: {
+        # PAY-8: the kinds each environment accepts; PAY-6: refunds stay in the hub by default.
+        "staff_methods": ["card", "echeck"],
+        "portal_methods": ["card", "echeck"],
+        "refund_at_gateway": False,
+    },
 }
 
 

@@ -6,6 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.billing.repositories import (
+    InvoiceRepository,
+    PaymentMethodRepository,
+    PaymentRepository,
+)
 from application.crm.ports import ContactRepository, OrganizationRepository
 from application.identity.ports import ApiKeyRepository, TenantRepository
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
@@ -36,6 +41,15 @@ class UnitOfWork(Protocol):
 
     @property
     def connections(self) -> ConnectionRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def payment_methods(self) -> PaymentMethodRepository: ...
 
     @property
     def outbox(self) -> OutboxWriter: ...

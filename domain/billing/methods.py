@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import NewType
+from uuid import UUID
 
-from domain.shared.errors import InvalidValue
+from domain.crm.organization import OrganizationId
+from domain.identity.tenant import TenantId
+from domain.shared.errors import DomainError, InvalidValue
+from domain.shared.events import Aggregate
+
+PaymentMethodId = NewType("PaymentMethodId", UUID)
 
 
 class MethodKind(StrEnum):
@@ -45,4 +53,59 @@ class MethodDetails:
                 "only the last four digits of a card or account are kept",
                 rule="PAY-8",
                 field="last4",
+            )
+
+
+class PaymentMethod(Aggregate):
+    """A method an organization's contacts pay with: the gateway's vault entry, never a number."""
+
+    def __init__(
+        self,
+        *,
+        id: PaymentMethodId,
+        tenant_id: TenantId,
+        organization_id: OrganizationId,
+        details: MethodDetails,
+        now: datetime,
+    ) -> None:
+        self.id = id
+        self.tenant_id = tenant_id
+        self.organization_id = organization_id
+        self.vault_id = details.vault_id
+        self.kind = details.kind
+        self.brand = details.brand
+        self.last4 = details.last4
+        self.active = True
+        self.created_at = now
+
+    @property
+    def details(self) -> MethodDetails:
+        return MethodDetails(self.vault_id, self.kind, self.brand, self.last4)
+
+    def remove(self) -> None:
+        self.active = False
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """Which kinds staff and the portal accept (PAY-8), and where refunds go (PAY-6)."""
+
+    staff: frozenset[MethodKind]
+    portal: frozenset[MethodKind]
+    refund_at_gateway: bool = False
+
+    def check(self, environment: Environment, kind: MethodKind) -> None:
+        enabled = self.staff if environment is Environment.STAFF else self.portal
+        if not enabled:
+            raise DomainError(
+                f"no payment method is enabled for the {environment}",
+                code="payments_disabled",
+                rule="PAY-8",
+            )
+        if kind not in enabled:
+            raise DomainError(
+                f"{kind} payments are not enabled for the {environment}",
+                code="method_disabled",
+                rule="PAY-8",
+                field="method_id",
             )
