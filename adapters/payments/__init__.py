@@ -1,0 +1,1 @@
+"""Payment gateways (BNG, an NMI white label): one folder each (DESIGN "Vendors")."""

@@ -1,0 +1,1 @@
+"""BNG Payment Gateway (NMI Payment API): client, translation, adapter and a local sandbox."""

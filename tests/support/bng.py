@@ -1,0 +1,92 @@
+"""What the BNG tests share: a connection to the sandbox, and the browser's tokenization step.
+
+The hub never handles card or account numbers (PAY-8); here the test plays the browser, posting
+them to the sandbox's tokenizer the way Collect.js would, and hands the hub only the token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.payments.bng.sandbox_store import BngStore
+from adapters.sandbox.base import Faults, SandboxRuntime
+from application.billing.ports import BillingContact
+from application.integrations.ports import ConnectionConfig
+from domain.identity.tenant import TenantId
+from domain.integrations.connection import ConnectionId, System
+from tests.support.servers import serve_asgi
+
+VISA = "4111111111111111"
+MASTERCARD = "5431111111111111"
+AMEX = "341111111111111"
+DISCOVER = "6011601160116611"
+TEST_CARDS = (VISA, MASTERCARD, AMEX, DISCOVER)
+ECHECK_ABA = "123123123"
+ECHECK_ACCOUNT = "123123123"
+CONTACT = BillingContact("Jane", "Doe", company="Contoso Ltd", email="jane@contoso.example")
+
+
+def bng_connection(base_url: str, *, security_key: str = SANDBOX_SECURITY_KEY) -> ConnectionConfig:
+    return ConnectionConfig(
+        tenant_id=TenantId(uuid.uuid4()),
+        connection_id=ConnectionId(uuid.uuid4()),
+        system=System.BNG,
+        base_url=base_url,
+        credentials={"security_key": security_key},
+        settings={},
+    )
+
+
+@dataclass(frozen=True)
+class BngSandbox:
+    """A running sandbox: its base URL (a connection's ``base_url``) and its runtime."""
+
+    url: str
+    runtime: SandboxRuntime
+
+    @property
+    def store(self) -> BngStore:
+        assert isinstance(self.runtime.state, BngStore)
+        return self.runtime.state
+
+    async def control(self, route: str, body: dict[str, Any] | None = None) -> Any:
+        """A control route (``settle``, ``fail``, ``state``), called as a test or demo would."""
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            if route == "state":
+                response = await http.get("/_sandbox/state")
+            else:
+                response = await http.post(f"/_sandbox/{route}", json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+
+@contextmanager
+def running_sandbox(faults: Faults | None = None, **options: Any) -> Iterator[BngSandbox]:
+    with ExitStack() as stack:
+        app = create_bng_sandbox(faults or Faults(), **options)
+        yield BngSandbox(stack.enter_context(serve_asgi(app)), app.state.sandbox)
+
+
+async def tokenize_card(base_url: str, number: str = VISA, *, ccexp: str = "1230") -> str:
+    """Collect.js in the browser: the card goes to the gateway, a token comes back."""
+    return await _tokenize(base_url, {"ccnumber": number, "ccexp": ccexp, "cvv": "999"})
+
+
+async def tokenize_check(base_url: str, account: str = ECHECK_ACCOUNT) -> str:
+    fields = {"checkaba": ECHECK_ABA, "checkaccount": account, "checkname": "Jane Doe"}
+    return await _tokenize(base_url, fields)
+
+
+async def _tokenize(base_url: str, fields: dict[str, str]) -> str:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{base_url}/token", json=fields)
+    response.raise_for_status()
+    token: str = response.json()["token"]
+    return token
