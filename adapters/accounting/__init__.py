@@ -1,0 +1,1 @@
+"""Accounting systems the hub keeps invoices and payments in (QuickBooks Online)."""

@@ -1,0 +1,241 @@
+"""QuickBooks Online as the hub's accounting system (PAY-1, PAY-9) and its connection test (INT-2).
+
+Idempotent both ways (INT-4, QUO-6): an invoice is first looked for by its PSA number, a payment
+among those already linked to its invoice, and every create carries a ``requestid`` derived
+from the hub's id, so a push replayed after a lost answer gets QuickBooks' first answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from adapters.accounting.quickbooks.client import QuickBooksClient, QuickBooksRejected
+from adapters.accounting.quickbooks.translate import (
+    DEFAULT_ITEM_ID,
+    QUERY_PAGE_MAX,
+    CustomerRef,
+    accounting_invoice,
+    carries_psa_number,
+    customer_body,
+    customer_query,
+    customer_ref,
+    entity_id,
+    for_customer,
+    invoice_body,
+    invoice_customer_id,
+    invoices_of_customer_query,
+    linked_ids,
+    payment_body,
+    records_hub_payment,
+    request_id,
+)
+from application.billing.ports import (
+    AccountingInvoice,
+    InvoiceForAccounting,
+    PaymentForAccounting,
+)
+from application.integrations.ports import (
+    ConnectionConfig,
+    VendorError,
+    VendorLimits,
+    VendorRejected,
+    VendorUnavailable,
+)
+from domain.integrations.connection import ConnectionId
+
+DUPLICATE_NAME = "6240"
+
+
+class QuickBooksClients:
+    """One QuickBooksClient (so one token cache) per connection, anew when its config changes."""
+
+    def __init__(
+        self,
+        limits: VendorLimits,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._limits = limits
+        self._http = http
+        self._timeout = timeout
+        self._clock = clock
+        self._clients: dict[ConnectionId, QuickBooksClient] = {}
+
+    async def client(self, connection: ConnectionConfig) -> QuickBooksClient:
+        cached = self._clients.get(connection.connection_id)
+        if cached is not None and cached.connection == connection:
+            return cached
+        client = QuickBooksClient(
+            connection, self._limits, http=self._http, timeout=self._timeout, clock=self._clock
+        )
+        self._clients[connection.connection_id] = client
+        if cached is not None:  # new credentials or base URL: the old client goes
+            await cached.aclose()
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+
+class QuickBooksAccounting:
+    """The AccountingSystem port over QuickBooks Online."""
+
+    def __init__(
+        self,
+        limits: VendorLimits,
+        http: httpx.AsyncClient | None = None,
+        *,
+        timeout: float = 10.0,
+        clients: QuickBooksClients | None = None,
+    ) -> None:
+        self._clients = clients or QuickBooksClients(limits, http=http, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    async def push_invoice(
+        self, connection: ConnectionConfig, invoice: InvoiceForAccounting
+    ) -> AccountingInvoice:
+        """PAY-1: the invoice in QuickBooks, found by its PSA number or created and numbered."""
+        body = invoice_body(invoice, _item_id(connection.settings))  # refused before any call
+        client = await self._clients.client(connection)
+        customer = await _customer(client, invoice)
+        existing = await _invoice_with_psa_number(client, customer, invoice.psa_number)
+        if existing is not None:
+            return accounting_invoice(existing)
+        created = await client.create(
+            "Invoice", for_customer(body, customer), request_id("inv", invoice.hub_id)
+        )
+        return accounting_invoice(created)
+
+    async def invoice(self, connection: ConnectionConfig, accounting_id: str) -> AccountingInvoice:
+        client = await self._clients.client(connection)
+        return accounting_invoice(await client.read("Invoice", accounting_id))
+
+    async def record_payment(
+        self, connection: ConnectionConfig, payment: PaymentForAccounting
+    ) -> str:
+        """PAY-9: a payment linked to its invoice, recorded once however often it is pushed.
+
+        Applied up to the invoice's balance; what is left stays unapplied on the customer.
+        """
+        if payment.amount.amount <= 0:
+            raise VendorRejected("QuickBooks records payments of a positive amount only")
+        client = await self._clients.client(connection)
+        invoice = await client.read("Invoice", payment.invoice_accounting_id)
+        for payment_id in linked_ids(invoice, "Payment"):
+            linked = await client.read("Payment", payment_id)
+            if records_hub_payment(linked, payment.hub_id):
+                return entity_id(linked, "Payment")
+        balance = accounting_invoice(invoice).balance
+        if balance.currency is not payment.amount.currency:
+            raise VendorRejected(
+                f"the invoice is in {balance.currency} in QuickBooks, the payment in "
+                f"{payment.amount.currency}"
+            )
+        applied = min(payment.amount.amount, max(balance.amount, Decimal(0)))
+        body = payment_body(payment, invoice_customer_id(invoice), applied)
+        created = await client.create("Payment", body, request_id("pay", payment.hub_id))
+        return entity_id(created, "Payment")
+
+
+class QuickBooksConnectionTester:
+    """INT-2: reads the company's CompanyInfo, which needs a working token for that realm."""
+
+    def __init__(
+        self,
+        limits: VendorLimits,
+        http: httpx.AsyncClient | None = None,
+        *,
+        timeout: float = 10.0,
+        clients: QuickBooksClients | None = None,
+    ) -> None:
+        self._clients = clients or QuickBooksClients(limits, http=http, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    async def test(self, connection: ConnectionConfig) -> str | None:
+        try:
+            client = await self._clients.client(connection)
+            await client.company_info()
+        except VendorError as exc:
+            return exc.message
+        return None
+
+
+async def _customer(client: QuickBooksClient, invoice: InvoiceForAccounting) -> CustomerRef:
+    """The customer whose DisplayName is the organization's name, created when missing.
+
+    A duplicate-name refusal (6240) on create means another push created it meanwhile, or the
+    customer was made inactive (QBO's queries skip those): use it, reactivated, since the PSA
+    bills it again. A name held by a vendor or an employee stays a refusal for a person to fix.
+    """
+    name = invoice.customer_name
+    found = await _first(client, "Customer", customer_query(name))
+    if found is not None:
+        return customer_ref(found)
+    try:
+        body = customer_body(name, invoice.total.currency)
+        return customer_ref(
+            await client.create("Customer", body, request_id("cus", invoice.hub_id))
+        )
+    except QuickBooksRejected as exc:
+        if DUPLICATE_NAME not in exc.codes:
+            raise
+        refusal = exc
+    found = await _first(client, "Customer", customer_query(name))
+    if found is not None:
+        return customer_ref(found)
+    inactive = await _first(client, "Customer", customer_query(name, active=False))
+    if inactive is None:
+        raise refusal
+    reactivated = await client.update("Customer", inactive, {"Active": True}, hub_id=invoice.hub_id)
+    return customer_ref(reactivated)
+
+
+async def _invoice_with_psa_number(
+    client: QuickBooksClient, customer: CustomerRef, psa_number: str
+) -> dict[str, Any] | None:
+    start = 1
+    while True:
+        page = _records(
+            await client.query(invoices_of_customer_query(customer.id, start)), "Invoice"
+        )
+        found = next((record for record in page if carries_psa_number(record, psa_number)), None)
+        if found is not None or len(page) < QUERY_PAGE_MAX:
+            return found
+        start += len(page)
+
+
+async def _first(client: QuickBooksClient, entity: str, statement: str) -> dict[str, Any] | None:
+    records = _records(await client.query(statement), entity)
+    return min(records, key=lambda record: _numeric_id(record, entity), default=None)
+
+
+def _records(page: Mapping[str, Any], entity: str) -> list[dict[str, Any]]:
+    """A query's records; QBO leaves the entity out of an empty QueryResponse."""
+    records = page.get(entity, [])
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise VendorUnavailable(f"QuickBooks answered a {entity} query without a list of them")
+    return records
+
+
+def _numeric_id(record: Mapping[str, Any], entity: str) -> tuple[int, str]:
+    value = entity_id(record, entity)
+    return (int(value), value) if value.isdigit() else (0, value)
+
+
+def _item_id(settings: Mapping[str, Any]) -> str:
+    """The Item every line sells (setting ``item_id``): "Services" unless told otherwise."""
+    configured = settings.get("item_id")
+    return str(configured) if configured not in (None, "") else DEFAULT_ITEM_ID

@@ -1,0 +1,306 @@
+"""Both sides held to QuickBooks Online's published schema (``shared/contracts/quickbooks_xsd``).
+
+One scenario drives the adapter against the sandbox over HTTP while an httpx event hook records
+every exchange; the tests then check each request the adapter sent and each answer the sandbox
+gave against the XSD (extension chains followed: Invoice → SalesTransaction → Transaction →
+IntuitEntity), and the sandbox's own element table against it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from adapters.accounting.quickbooks.adapter import (
+    QuickBooksAccounting,
+    QuickBooksClients,
+    QuickBooksConnectionTester,
+)
+from adapters.accounting.quickbooks.client import MINOR_VERSION
+from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
+from adapters.accounting.quickbooks.sandbox_schema import TYPES, Kind
+from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
+from adapters.sandbox.base import Faults
+from application.billing.ports import AccountingLine
+from application.integrations.ports import VendorRejected
+from domain.shared.money import Money
+from tests.support.autotask import UnlimitedLimits
+from tests.support.quickbooks import (
+    QuickBooksSchema,
+    gateway_payment,
+    psa_invoice,
+    quickbooks_connection,
+    quickbooks_schema,
+)
+from tests.support.servers import serve_asgi
+
+TOKEN_ANSWER = {
+    "token_type",
+    "access_token",
+    "expires_in",
+    "refresh_token",
+    "x_refresh_token_expires_in",
+}
+# What QBO's documentation requires on create, beyond the XSD (where every element is optional).
+REQUIRED_ON_CREATE = {
+    "Customer": {"DisplayName"},
+    "Invoice": {"CustomerRef", "Line"},
+    "Payment": {"CustomerRef", "TotalAmt"},
+}
+OPERATIONS = [
+    ("POST", re.compile(r"/oauth2/v1/tokens/bearer")),
+    ("POST", re.compile(r"/v3/company/\d+/query")),
+    ("POST", re.compile(r"/v3/company/\d+/(customer|invoice|payment|item)")),
+    ("GET", re.compile(r"/v3/company/\d+/(customer|invoice|payment|item)/\d+")),
+    ("GET", re.compile(r"/v3/company/(\d+)/companyinfo/\1")),
+]
+_KIND_OF_BUILTIN = {
+    "string": Kind.STRING,
+    "decimal": Kind.DECIMAL,
+    "int": Kind.INTEGER,
+    "positiveInteger": Kind.INTEGER,
+    "boolean": Kind.BOOLEAN,
+    "date": Kind.DATE,
+    "dateTime": Kind.DATETIME,
+}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: httpx.Headers
+    sent: Any  # JSON (Decimal numbers), a query's text or a token request's form
+    status: int
+    answer: Any
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/v3/company/")
+
+    @property
+    def is_query(self) -> bool:
+        return self.is_api and self.path.endswith("/query")
+
+    @property
+    def entity_written(self) -> str | None:
+        """The entity a POST creates or updates (``Invoice``), None for other calls."""
+        if self.method != "POST" or not self.is_api or self.is_query:
+            return None
+        return self.path.rsplit("/", 1)[-1].capitalize()
+
+
+def _decoded(content: bytes, content_type: str) -> Any:
+    if not content:
+        return None
+    if "json" in content_type:
+        return json.loads(content, parse_float=Decimal)
+    if "form" in content_type:
+        return {k: v[0] for k, v in parse_qs(content.decode()).items()}
+    return content.decode()
+
+
+@pytest.fixture(scope="module")
+def schema() -> QuickBooksSchema:
+    return quickbooks_schema()
+
+
+@pytest.fixture(scope="module")
+def exchanges() -> Iterator[list[Exchange]]:
+    """Run the scenario once for the module; every request and answer is recorded."""
+    app = create_quickbooks_sandbox(Faults())
+    with serve_asgi(app) as url:
+        store = app.state.sandbox.state
+        assert isinstance(store, QuickBooksStore)
+        yield asyncio.run(_scenario(url, store))
+
+
+async def _scenario(url: str, store: QuickBooksStore) -> list[Exchange]:
+    recorded: list[Exchange] = []
+
+    async def record(response: httpx.Response) -> None:
+        await response.aread()
+        request = response.request
+        sent = _decoded(request.content, request.headers.get("Content-Type", ""))
+        answer = _decoded(response.content, response.headers.get("Content-Type", ""))
+        path = request.url.path
+        params = dict(request.url.params)
+        recorded.append(
+            Exchange(
+                request.method, path, params, request.headers, sent, response.status_code, answer
+            )
+        )
+
+    async with httpx.AsyncClient(event_hooks={"response": [record]}) as http:
+        clients = QuickBooksClients(UnlimitedLimits(), http=http)
+        await _drive(url, clients, store)
+        await clients.aclose()
+    return recorded
+
+
+async def _drive(url: str, clients: QuickBooksClients, store: QuickBooksStore) -> None:
+    good = quickbooks_connection(url)
+    tester = QuickBooksConnectionTester(UnlimitedLimits(), clients=clients)
+    assert await tester.test(good) is None
+    for wrong in ({"client_secret": "wrong"}, {"realm_id": "4620816365000000000"}):
+        refused = quickbooks_connection(url, credentials={**good.credentials, **wrong})
+        assert await tester.test(refused) is not None
+    accounting = QuickBooksAccounting(UnlimitedLimits(), clients=clients)
+    invoice = psa_invoice(customer_name="O'Brien's Pub")
+    pushed = await accounting.push_invoice(good, invoice)  # query, create customer and invoice
+    await accounting.push_invoice(good, invoice)  # queries, matched
+    await accounting.record_payment(good, gateway_payment(pushed.accounting_id))
+    await accounting.record_payment(good, gateway_payment(pushed.accounting_id, "500.00"))
+    store.tokens.expire_all()
+    await accounting.invoice(good, pushed.accounting_id)  # 401, refresh, retried
+    bad_item = quickbooks_connection(url, settings={"item_id": "999"})
+    with pytest.raises(VendorRejected):
+        await accounting.push_invoice(bad_item, psa_invoice())
+    # A customer made inactive in QuickBooks is reactivated by a sparse update (5010 once).
+    [customer] = [c for c in store.snapshot()["customers"] if c["DisplayName"] == "O'Brien's Pub"]
+    store.deactivate_customer(customer["Id"])
+    store.meddle_before_next_update("Customer", customer["Id"])
+    lines = [AccountingLine("Onboarding", Money.of("99.99", "USD"), "0.5")]
+    await accounting.push_invoice(good, psa_invoice(customer_name="O'Brien's Pub", lines=lines))
+    client = await clients.client(good)
+    item = await client.create("Item", {"Name": "Hardware", "Type": "NonInventory"}, "q2c-item-1")
+    await client.read("Item", item["Id"])
+    await client.query("SELECT COUNT(*) FROM Invoice")
+    await client.query("SELECT * FROM Item WHERE Name LIKE 'Hard%' STARTPOSITION 1 MAXRESULTS 10")
+
+
+def test_every_call_is_an_operation_of_the_qbo_api(exchanges: list[Exchange]) -> None:
+    unknown = [
+        f"{x.method} {x.path}"
+        for x in exchanges
+        if not any(m == x.method and p.fullmatch(x.path) for m, p in OPERATIONS)
+    ]
+
+    assert unknown == []
+    api = [x for x in exchanges if x.is_api]
+    assert {x.params.get("minorversion") for x in api} == {str(MINOR_VERSION)}
+    assert MINOR_VERSION >= 75
+    assert all(x.headers["Accept"] == "application/json" for x in api)
+    assert all(x.headers["Authorization"].startswith("Bearer ") for x in api)
+    queries = [x for x in api if x.is_query]
+    assert queries
+    assert all(x.headers["Content-Type"] == "application/text" for x in queries)
+
+
+def test_every_write_carries_a_request_id_qbo_accepts(exchanges: list[Exchange]) -> None:
+    writes = [x for x in exchanges if x.entity_written]
+
+    assert writes
+    for write in writes:
+        assert write.headers["Content-Type"] == "application/json"
+        assert 0 < len(write.params["requestid"]) <= 50
+
+
+def test_the_adapter_sends_only_xsd_elements_and_what_a_create_requires(
+    exchanges: list[Exchange], schema: QuickBooksSchema
+) -> None:
+    writes = [x for x in exchanges if x.entity_written]
+
+    assert {x.entity_written for x in writes} >= {"Customer", "Invoice", "Payment"}
+    for write in writes:
+        entity = str(write.entity_written)
+        assert entity in schema.entities
+        assert schema.problems(entity, write.sent) == []
+        if "Id" in write.sent:  # a sparse update
+            assert {"Id", "SyncToken", "sparse"} <= set(write.sent)
+        else:
+            assert REQUIRED_ON_CREATE.get(entity, set()) <= set(write.sent)
+    for line in (line for x in writes if x.entity_written == "Invoice" for line in x.sent["Line"]):
+        assert {"Amount", "DetailType", line["DetailType"]} <= set(line)
+        assert line["SalesItemLineDetail"]["ItemRef"]["value"]
+
+
+def test_queries_name_xsd_entities_and_their_elements(
+    exchanges: list[Exchange], schema: QuickBooksSchema
+) -> None:
+    statements = [x.sent for x in exchanges if x.is_query]
+
+    assert any("\\'" in statement for statement in statements)  # O\'Brien\'s Pub, escaped
+    for statement in statements:
+        entity = re.search(r"\bFROM (\w+)", statement)
+        assert entity is not None
+        assert entity.group(1) in schema.entities
+        unquoted = re.sub(r"'(?:[^'\\]|\\.)*'", "''", statement)
+        for field in re.findall(r"(\w[\w.]*)\s*(?:=|<|>|\bIN\b|\bLIKE\b)", unquoted):
+            assert field.split(".")[0] in schema.fields(entity.group(1))
+
+
+def test_every_answer_of_the_api_is_an_intuit_response(
+    exchanges: list[Exchange], schema: QuickBooksSchema
+) -> None:
+    answers = [x for x in exchanges if x.is_api]
+
+    for x in answers:
+        assert schema.problems("IntuitResponse", x.answer) == [], x.path
+    faults = [x for x in answers if "Fault" in x.answer]
+    assert {x.status for x in faults} == {400, 401, 403}
+    assert all(x.answer["Fault"]["Error"] for x in faults)
+    entities = {key for x in answers for key in x.answer if key in schema.entities}
+    assert entities == {"CompanyInfo", "Customer", "Invoice", "Payment", "Item"}
+
+
+def test_invoices_and_payments_carry_what_the_hub_reads_as_numbers(
+    exchanges: list[Exchange],
+) -> None:
+    invoices = [x.answer["Invoice"] for x in exchanges if x.is_api and "Invoice" in x.answer]
+    invoices += [
+        item
+        for x in exchanges
+        if x.is_query
+        for item in x.answer["QueryResponse"].get("Invoice", [])
+    ]
+    payments = [x.answer["Payment"] for x in exchanges if x.is_api and "Payment" in x.answer]
+
+    assert invoices
+    assert payments
+    kept = {"Id", "SyncToken", "DocNumber", "TxnDate", "DueDate", "CustomerRef", "Line"}
+    for invoice in invoices:
+        assert kept | {"TotalAmt", "Balance", "CurrencyRef", "MetaData"} <= set(invoice)
+        assert isinstance(invoice["TotalAmt"], Decimal)
+        assert isinstance(invoice["Balance"], Decimal)
+    for payment in payments:
+        assert {"CustomerRef", "TotalAmt", "UnappliedAmt", "TxnDate", "Line"} <= set(payment)
+
+
+def test_token_refreshes_are_oauth2_as_intuit_takes_them(exchanges: list[Exchange]) -> None:
+    refreshes = [x for x in exchanges if x.path.endswith("/oauth2/v1/tokens/bearer")]
+
+    assert {x.status for x in refreshes} == {200, 401}
+    for x in refreshes:
+        assert x.sent["grant_type"] == "refresh_token"
+        assert x.sent["refresh_token"]
+        assert x.headers["Authorization"].startswith("Basic ")
+        assert x.headers["Content-Type"] == "application/x-www-form-urlencoded"
+        expected = TOKEN_ANSWER if x.status == 200 else {"error"}
+        assert set(x.answer) == expected
+
+
+def test_the_sandbox_keeps_only_elements_of_the_xsd_of_the_right_kind(
+    schema: QuickBooksSchema,
+) -> None:
+    for type_name, specs in TYPES.items():
+        fields = schema.fields(type_name)
+        for name, spec in specs.items():
+            field = fields.get(name)
+            assert field is not None, f"{type_name}.{name} is not in the XSD"
+            assert field.many == spec.many, f"{type_name}.{name}"
+            if spec.kind is Kind.OBJECT:
+                assert field.type == spec.of, f"{type_name}.{name}"
+            else:
+                builtin = schema.builtin(field.type)
+                assert _KIND_OF_BUILTIN.get(builtin) == spec.kind, f"{type_name}.{name}"
