@@ -14,6 +14,11 @@ from typing import Literal
 from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
+from adapters.accounting.quickbooks.adapter import (
+    QuickBooksAccounting,
+    QuickBooksConnectionTester,
+)
+from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
 from adapters.persistence.database import (
     SqlAlchemyProbe,
     create_engine,
@@ -47,6 +52,13 @@ from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_k
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.sync.links import CachedExternalLinks
 from adapters.system import SystemClock, uuid7
+from application.billing.payments import (
+    AddPaymentMethod,
+    PaymentActions,
+    ResolvePendingPayments,
+    TakePayment,
+)
+from application.billing.queries import BillingQueries
 from application.crm.queries import CrmQueries
 from application.crm.use_cases import (
     CreateContact,
@@ -175,9 +187,17 @@ class IntegrationsContainer(containers.DeclarativeContainer):
             ),
         }
     )
+    bng = providers.Singleton(
+        BngGateway, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    )
+    quickbooks = providers.Singleton(
+        QuickBooksAccounting, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    )
     testers = providers.Dict(
         {
             System.AUTOTASK: providers.Singleton(AutotaskConnectionTester, autotask),
+            System.BNG: providers.Singleton(BngConnectionTester, persistence.limits),
+            System.QUICKBOOKS: providers.Singleton(QuickBooksConnectionTester, persistence.limits),
         }
     )
     pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskCompanies, autotask)})
@@ -275,6 +295,37 @@ class CrmContainer(containers.DeclarativeContainer):
     queries = providers.Factory(CrmQueries, uow=persistence.uow)
 
 
+class BillingContainer(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+    persistence = providers.DependenciesContainer()
+    integrations = providers.DependenciesContainer()
+
+    take_payment = providers.Factory(
+        TakePayment,
+        persistence.uow,
+        integrations.configs,
+        integrations.bng,
+        integrations.quickbooks,
+        clock=core.clock,
+        ids=core.ids,
+    )
+    payment_actions = providers.Factory(
+        PaymentActions, persistence.uow, integrations.configs, integrations.bng, core.clock
+    )
+    resolve_pending = providers.Factory(
+        ResolvePendingPayments, persistence.uow, integrations.configs, integrations.bng, core.clock
+    )
+    add_payment_method = providers.Factory(
+        AddPaymentMethod,
+        persistence.uow,
+        integrations.configs,
+        integrations.bng,
+        core.clock,
+        core.ids,
+    )
+    queries = providers.Factory(BillingQueries, persistence.uow)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.Container(CoreContainer)
@@ -290,6 +341,9 @@ class Container(containers.DeclarativeContainer):
         persistence=persistence,
         security=security,
         settings=settings,
+    )
+    billing = providers.Container(
+        BillingContainer, core=core, persistence=persistence, integrations=integrations
     )
 
 

@@ -12,10 +12,14 @@ from litestar import Litestar, asgi
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 
+from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
+from adapters.payments.bng.sandbox import create_bng_sandbox
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
 from adapters.sandbox.faults import Faults
 
 AUTOTASK_PATH = "/sandbox/autotask"
+BNG_PATH = "/sandbox/bng"
+QUICKBOOKS_PATH = "/sandbox/quickbooks"
 SANDBOX_CREDENTIALS = {  # what the Autotask sandbox accepts by default
     "username": "sandbox@q2c.local",
     "secret": "sandbox-secret",
@@ -41,7 +45,21 @@ def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
         scope["root_path"] = scope.get("root_path", "") + AUTOTASK_PATH
         await autotask(scope, receive, send)
 
-    return [autotask_sandbox]
+    bng = create_bng_sandbox(Faults.from_env(environ))
+
+    @asgi(BNG_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
+    async def bng_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["root_path"] = scope.get("root_path", "") + BNG_PATH
+        await bng(scope, receive, send)
+
+    quickbooks = create_quickbooks_sandbox(Faults.from_env(environ))
+
+    @asgi(QUICKBOOKS_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
+    async def quickbooks_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["root_path"] = scope.get("root_path", "") + QUICKBOOKS_PATH
+        await quickbooks(scope, receive, send)
+
+    return [autotask_sandbox, bng_sandbox, quickbooks_sandbox]
 
 
 def create_sandboxes_app(environ: Mapping[str, str]) -> Litestar:

@@ -19,6 +19,7 @@ from typing import Any
 
 from application.billing.ports import (
     AccountingSystem,
+    BillingContact,
     GatewayOutcome,
     GatewayResult,
     PaymentGateway,
@@ -31,7 +32,13 @@ from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing import ledger
 from domain.billing.invoice import Invoice, InvoiceId
-from domain.billing.methods import Environment, MethodKind, PaymentMethodId, PaymentPolicy
+from domain.billing.methods import (
+    Environment,
+    MethodKind,
+    PaymentMethod,
+    PaymentMethodId,
+    PaymentPolicy,
+)
 from domain.billing.payment import (
     Payment,
     PaymentId,
@@ -39,7 +46,7 @@ from domain.billing.payment import (
     PaymentRequest,
     PaymentStatus,
 )
-from domain.crm.organization import ContactId
+from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, Family
 from domain.shared.errors import DomainError
@@ -371,3 +378,46 @@ class PaymentActions:
                 f"the gateway refused the refund ({result.message}); issue it at the gateway",
             )
         return RefundOutcome(payment, amount, True, "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewMethod:
+    organization_id: OrganizationId
+    payment_token: str  # from the gateway's browser tokenization: never a card number
+    contact: BillingContact
+
+
+class AddPaymentMethod:
+    """Vault a tokenized card or account at the gateway; keep its vault id and last four (PAY-8)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        configs: ConnectionConfigs,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow, self._configs, self._gateway = uow, configs, gateway
+        self._clock, self._ids = clock, ids
+
+    async def __call__(self, tenant_id: TenantId, new: NewMethod) -> PaymentMethod:
+        async with self._uow(tenant_id) as uow:
+            await uow.organizations.get(new.organization_id)
+            connection = await enabled_connection(uow, Family.PAYMENTS)
+        if connection is None:
+            raise GatewayMissing("no payment gateway is enabled", field="payment_token")
+        details = await self._gateway.add_method(
+            self._configs.of(connection), payment_token=new.payment_token, contact=new.contact
+        )
+        method = PaymentMethod(
+            id=PaymentMethodId(self._ids()),
+            tenant_id=tenant_id,
+            organization_id=new.organization_id,
+            details=details,
+            now=self._clock.now(),
+        )
+        async with self._uow(tenant_id) as uow:
+            await uow.payment_methods.add(method)
+            await uow.commit()
+        return method

@@ -15,6 +15,8 @@ import structlog
 import uvicorn
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
+from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence.database import is_sqlite
 from adapters.persistence.migrate import migrate as migrate_database
 from application.identity.use_cases import CreateTenant, IssueApiKey
@@ -34,6 +36,8 @@ from entrypoints.logging import configure_logging
 from entrypoints.runtime import run_async
 from entrypoints.sandboxes import (
     AUTOTASK_PATH,
+    BNG_PATH,
+    QUICKBOOKS_PATH,
     SANDBOX_CREDENTIALS,
     create_sandboxes_app,
     sandbox_handlers,
@@ -143,8 +147,27 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
             credentials=SANDBOX_CREDENTIALS,
         ),
     )
+    await connect(
+        created.tenant.id,
+        NewConnection(
+            system=System.BNG,
+            name="BNG gateway (sandbox)",
+            base_url=settings.base_url + BNG_PATH,
+            credentials={"security_key": SANDBOX_SECURITY_KEY},
+        ),
+    )
+    await connect(
+        created.tenant.id,
+        NewConnection(
+            system=System.QUICKBOOKS,
+            name="QuickBooks Online (sandbox)",
+            base_url=settings.base_url + QUICKBOOKS_PATH,
+            credentials=QUICKBOOKS_CREDENTIALS,
+        ),
+    )
     click.echo(
-        f"\nDemo tenant {DEMO_TENANT!r} created, connected to the Autotask sandbox. "
+        f"\nDemo tenant {DEMO_TENANT!r} created, connected to the Autotask, QuickBooks and BNG "
+        "sandboxes. "
         f"Its admin API key (shown once):\n\n    {created.admin_key.plaintext}\n\n"
         f"API docs: {settings.docs_url}\n"
         f"Try: curl -H 'Authorization: Bearer <key>' {settings.base_url}/v1/organizations\n"

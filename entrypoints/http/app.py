@@ -18,6 +18,11 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from application.identity.ports import Principal
 from entrypoints.containers import Container
 from entrypoints.http.auth import ApiKeyAuthMiddleware
+from entrypoints.http.controllers.billing import (
+    InvoiceController,
+    PaymentController,
+    PaymentMethodController,
+)
 from entrypoints.http.controllers.connections import ConnectionController
 from entrypoints.http.controllers.contacts import ContactController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
@@ -69,6 +74,10 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "sync_errors": container.integrations.sync_errors,
         "sync_now": container.integrations.sync_now,
         "sync_jobs": container.persistence.jobs,
+        "take_payment": container.billing.take_payment,
+        "payment_actions": container.billing.payment_actions,
+        "add_payment_method": container.billing.add_payment_method,
+        "billing_queries": container.billing.queries,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
         name: _from(provider) for name, provider in providers.items()
@@ -113,6 +122,9 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             ApiKeyController,
             ConnectionController,
             SyncController,
+            InvoiceController,
+            PaymentController,
+            PaymentMethodController,
             HealthController,
             MetricsController,
             *mounts,

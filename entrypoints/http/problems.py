@@ -16,6 +16,11 @@ from litestar.exceptions import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from application.integrations.ports import (
+    VendorError,
+    VendorRateLimited,
+    VendorRejected,
+)
 from application.shared.errors import ApplicationError, Conflict, NotFound, StorageError
 from domain.shared.errors import DomainError
 
@@ -182,8 +187,24 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[b
     )
 
 
+def on_vendor_error(request: Request[Any, Any, Any], exc: VendorError) -> Response[bytes]:
+    """A vendor the request needed (gateway, accounting) refused or did not answer."""
+    if isinstance(exc, VendorRejected):
+        return problem(request, 502, "vendor_rejected", "The vendor refused the call", exc.message)
+    retry = exc.retry_after if isinstance(exc, VendorRateLimited) else 5.0
+    return problem(
+        request,
+        503,
+        "vendor_unavailable",
+        "The vendor did not answer",
+        exc.message,
+        headers={"Retry-After": str(max(1, round(retry)))},
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: on_domain_error,
+    VendorError: on_vendor_error,
     ApplicationError: on_application_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -148,11 +148,18 @@ class Billing:
         return made.id
 
 
-async def billing(container: Container, *, settings: dict[str, object] | None = None) -> Billing:
-    tenant = (await new_tenant(container)).tenant.id
+async def billing(
+    container: Container,
+    *,
+    settings: dict[str, object] | None = None,
+    tenant: TenantId | None = None,
+    bng_url: str = "http://127.0.0.1:9/unused",
+    bng_key: str = "test-security-key",
+) -> Billing:
+    tenant = tenant or (await new_tenant(container)).tenant.id
     connect: ConnectSystem = container.integrations.connect_system()
     for system, credentials in (
-        (System.BNG, {"security_key": "test-security-key"}),
+        (System.BNG, {"security_key": bng_key}),
         (
             System.QUICKBOOKS,
             {"realm_id": "1", "client_id": "c", "client_secret": "s", "refresh_token": "r"},
@@ -163,7 +170,7 @@ async def billing(container: Container, *, settings: dict[str, object] | None = 
             NewConnection(
                 system=system,
                 name=system.value,
-                base_url="http://127.0.0.1:9/unused",
+                base_url=bng_url if system is System.BNG else "http://127.0.0.1:9/unused",
                 credentials=credentials,
                 settings=(settings or {}) if system is System.BNG else {},
             ),

@@ -1,0 +1,89 @@
+"""Payments through the real BNG adapter and its sandbox over HTTP, on SQLite and PostgreSQL.
+
+A card is tokenized as a browser would, vaulted through the hub, then charged; a decline and
+the absence of any card number from the database are checked (PAY-8, PAY-9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select, text
+
+from adapters.payments.bng.adapter import BngGateway
+from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
+from adapters.persistence import tables
+from adapters.sync.limits import InMemoryVendorLimits
+from application.billing.payments import AddPaymentMethod, NewMethod, TakePayment
+from application.billing.ports import BillingContact
+from domain.billing.payment import PaymentStatus
+from domain.shared.money import Money
+from entrypoints.containers import Container
+from tests.integration.test_payments import command
+from tests.support.billing import Billing, billing
+from tests.support.bng import TEST_CARDS, VISA, BngSandbox, running_sandbox, tokenize_card
+
+
+@pytest.fixture
+def sandbox() -> Iterator[BngSandbox]:
+    with running_sandbox() as running:
+        yield running
+
+
+async def _through_bng(container: Container, sandbox: BngSandbox) -> tuple[Billing, BngGateway]:
+    b = await billing(container, bng_url=sandbox.url, bng_key=SANDBOX_SECURITY_KEY)
+    gateway = BngGateway(InMemoryVendorLimits())
+    uow, configs = container.persistence.uow(), container.integrations.configs()
+    clock, ids = container.core.clock(), container.core.ids()
+    b.take = TakePayment(uow, configs, gateway, b.accounting, clock=clock, ids=ids)
+    add = AddPaymentMethod(uow, configs, gateway, clock, ids)
+    async with uow(b.tenant) as session:
+        organization_id = (await session.contacts.get(b.contact)).organization_id
+    method = await add(
+        b.tenant,
+        NewMethod(
+            organization_id=organization_id,
+            payment_token=await tokenize_card(sandbox.url, VISA),
+            contact=BillingContact("Pat", "Payer", email="pat@payer.test"),
+        ),
+    )
+    assert (method.kind.value, method.last4) == ("card", "1111")
+    b.method = method.id
+    return b, gateway
+
+
+async def test_a_vaulted_card_is_charged_at_the_gateway(
+    container: Container, sandbox: BngSandbox
+) -> None:  # PAY-8, PAY-9
+    b, gateway = await _through_bng(container, sandbox)
+    try:
+        invoice = await b.invoice("50.00")
+        payment = await b.take(b.tenant, command(b, invoice))
+        assert payment.status is PaymentStatus.APPROVED
+        assert payment.transaction_id
+        state = await sandbox.control("state")
+        sales = [t for t in state["transactions"] if t.get("type") == "sale"]
+        assert [(s["id"], s["orderid"]) for s in sales] == [
+            (payment.transaction_id, str(payment.id))
+        ]
+        small = await b.invoice("0.50")  # the gateway's test mode declines under 1.00
+        declined = await b.take(b.tenant, command(b, small, key="k-small"))
+        assert declined.status is PaymentStatus.DECLINED
+        assert declined.sale == Money.of("0.00", "USD")
+        assert declined.gateway_message
+        assert not await _card_numbers_stored(container)
+    finally:
+        await gateway.aclose()
+
+
+async def _card_numbers_stored(container: Container) -> list[str]:
+    """Every row of every table as text, searched for the test card numbers."""
+    found: list[str] = []
+    async with container.persistence.sessions()() as session:
+        for table in tables.metadata.sorted_tables:
+            rows = await session.execute(select(text("*")).select_from(table))
+            for row in rows:
+                line = " ".join(str(value) for value in row)
+                found.extend(number for number in TEST_CARDS if number in line)
+    return found
