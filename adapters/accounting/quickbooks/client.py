@@ -19,17 +19,17 @@ import httpx
 import msgspec
 
 from adapters.accounting.quickbooks.oauth import (
+    DEFAULT_RETRY_AFTER,
     OAuthTokens,
     missing_credentials,
-    retry_after,
 )
 from adapters.accounting.quickbooks.translate import Fault, fault, request_id
+from adapters.sync.vendor_http import exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
     VendorLimitPolicy,
     VendorLimits,
-    VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
 )
@@ -166,29 +166,26 @@ class QuickBooksClient:
         if response.status_code == 401:  # expired or revoked early: one fresh token, once
             await self.tokens.refused(token)
             response = await self._send(request, await self.tokens.access_token(), what)
-        if response.status_code == 429:
-            wait = retry_after(response)
-            await self._limits.pause(self.connection.connection_id, wait)
-            found = fault(_json(response))
-            reason = found.message() if found is not None and found.errors else "too many requests"
-            raise VendorRateLimited(f"QuickBooks limited {what}: {reason}", retry_after=wait)
         return decode(response, what)
 
     async def _send(self, request: httpx.Request, token: str, what: str) -> httpx.Response:
         request.headers["Authorization"] = f"Bearer {token}"
-        key = LimitKey(self.connection.connection_id, COMPANY_ENDPOINT)
-        async with self._limits.call(key, QUICKBOOKS_LIMITS):
-            try:
-                return await self._http.send(request)
-            except httpx.TimeoutException:
-                raise VendorUnavailable(
-                    f"QuickBooks did not answer {what} within {self._timeout:g} s"
-                ) from None
-            except httpx.TransportError as exc:
-                raise VendorUnavailable(
-                    f"the connection to QuickBooks failed during {what}: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
+        return await exchange(
+            lambda: self._http.send(request),
+            limits=self._limits,
+            key=LimitKey(self.connection.connection_id, COMPANY_ENDPOINT),
+            policy=QUICKBOOKS_LIMITS,
+            vendor="QuickBooks",
+            what=what,
+            timeout=self._timeout,
+            default_retry_after=DEFAULT_RETRY_AFTER,
+            limited_reason=_limited_reason,
+        )
+
+
+def _limited_reason(response: httpx.Response) -> str | None:
+    found = fault(_json(response))
+    return found.message() if found is not None and found.errors else None
 
 
 def decode(response: httpx.Response, what: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from adapters.sync.vendor_http import retry_after
 from application.integrations.ports import (
     ConnectionConfig,
     VendorRateLimited,
@@ -121,7 +122,8 @@ class OAuthTokens:
         body = _json(response)
         if status == 429:
             raise VendorRateLimited(
-                "Intuit's token endpoint limited the refresh", retry_after=retry_after(response)
+                "Intuit's token endpoint limited the refresh",
+                retry_after=retry_after(response, DEFAULT_RETRY_AFTER),
             )
         if status >= 500:
             raise VendorUnavailable(
@@ -156,10 +158,3 @@ def _oauth_refusal(body: dict[str, Any], response: httpx.Response) -> str:
     description = body.get("error_description")
     said = f"{error}: {description}" if isinstance(description, str) and description else error
     return f"Intuit refused the token refresh ({said}); reconnect QuickBooks to authorize again"
-
-
-def retry_after(response: httpx.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", DEFAULT_RETRY_AFTER)), 0.0)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER

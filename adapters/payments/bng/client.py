@@ -17,12 +17,12 @@ from adapters.payments.bng.translate import (
     parse_answer,
     parse_query,
 )
+from adapters.sync.vendor_http import exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
     VendorLimitPolicy,
     VendorLimits,
-    VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
 )
@@ -31,7 +31,6 @@ from application.integrations.ports import (
 BNG_LIMITS = VendorLimitPolicy(concurrent_per_endpoint=10)
 TRANSACT = "transact.php"
 QUERY = "query.php"
-DEFAULT_RETRY_AFTER = 1.0
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -73,29 +72,18 @@ class BngClient:
     ) -> str:
         url = f"{connection.base_url.rstrip('/')}/api/{endpoint}"
         data = {"security_key": connection.credentials.get("security_key", ""), **form}
-        async with self._limits.call(LimitKey(connection.connection_id, endpoint), BNG_LIMITS):
-            response = await self._send(url, data, endpoint)
-        if response.status_code == 429:
-            retry_after = _retry_after(response)
-            await self._limits.pause(connection.connection_id, retry_after)
-            raise VendorRateLimited(f"BNG limited {endpoint}", retry_after=retry_after)
+        hint = "; it may still have happened: look it up by its order id"
+        response = await exchange(
+            lambda: self._http.post(url, data=data, timeout=self._timeout),
+            limits=self._limits,
+            key=LimitKey(connection.connection_id, endpoint),
+            policy=BNG_LIMITS,
+            vendor="BNG",
+            what=endpoint,
+            timeout=self._timeout,
+            timeout_hint=hint if endpoint == TRANSACT else "",
+        )
         return _body(response, endpoint)
-
-    async def _send(self, url: str, data: dict[str, str], endpoint: str) -> httpx.Response:
-        try:
-            return await self._http.post(url, data=data, timeout=self._timeout)
-        except httpx.TimeoutException:
-            hint = "; it may still have happened: look it up by its order id"
-            raise VendorUnavailable(
-                f"BNG did not answer {endpoint} within {self._timeout:g} s"
-                f"{hint if endpoint == TRANSACT else ''}"
-            ) from None
-        except httpx.TransportError as exc:
-            raise VendorUnavailable(
-                f"the connection to BNG failed during {endpoint}: {type(exc).__name__}: {exc}"
-            ) from None
-        except httpx.InvalidURL as exc:
-            raise VendorRejected(f"the BNG base URL is not valid: {exc}") from None
 
 
 def _body(response: httpx.Response, endpoint: str) -> str:
@@ -107,10 +95,3 @@ def _body(response: httpx.Response, endpoint: str) -> str:
     if 400 <= status < 500 and status != 408:
         raise VendorRejected(message, status=status)
     raise VendorUnavailable(message, status=status)
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", DEFAULT_RETRY_AFTER)), 0.0)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER

@@ -7,19 +7,19 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
 
+from adapters.sync.vendor_http import exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
     VendorLimitPolicy,
     VendorLimits,
-    VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
 )
@@ -30,15 +30,7 @@ AUTOTASK_LIMITS = VendorLimitPolicy(
 )
 MAX_RECORDS = 500
 ZONE_ENDPOINT = "zoneInformation"
-DEFAULT_RETRY_AFTER = 1.0
 _NOT_JSON = object()
-
-
-TIMEOUT_GRACE_SECONDS = 1.0
-
-
-class _TimedOut(VendorUnavailable):
-    """No answer in time: transient, and the call may still be running at the vendor."""
 
 
 @dataclass(frozen=True)
@@ -174,45 +166,24 @@ class AutotaskClient:
         auth: bool = True,
     ) -> Any:
         what = f"{method} {endpoint}"
-        key = LimitKey(self.connection.connection_id, endpoint)
-        async with self._limits.call(key, AUTOTASK_LIMITS):
-            try:
-                response = await self._send(what, method, url, json=json, params=params, auth=auth)
-            except _TimedOut:
-                # The vendor may still be working on the abandoned call and counts it against
-                # the thread limit: keep its slot a while (as long again, a second at least).
-                await asyncio.sleep(max(self._timeout, TIMEOUT_GRACE_SECONDS))
-                raise
-        if response.status_code == 429:
-            retry_after = _retry_after(response)
-            await self._limits.pause(self.connection.connection_id, retry_after)
-            reason = " / ".join(_errors(_json(response)) or ["too many requests"])
-            raise VendorRateLimited(f"Autotask limited {what}: {reason}", retry_after=retry_after)
-        return decode(response, what)
-
-    async def _send(
-        self,
-        what: str,
-        method: str,
-        url: str,
-        *,
-        json: Any,
-        params: Mapping[str, str] | None,
-        auth: bool,
-    ) -> httpx.Response:
         headers = self._headers() if auth else {}
-        try:
-            return await self._http.request(
+
+        def send() -> Awaitable[httpx.Response]:
+            return self._http.request(
                 method, url, json=json, params=params, headers=headers, timeout=self._timeout
             )
-        except httpx.TimeoutException:
-            raise _TimedOut(f"Autotask did not answer {what} within {self._timeout:g} s") from None
-        except httpx.TransportError as exc:
-            raise VendorUnavailable(
-                f"the connection to Autotask failed during {what}: {type(exc).__name__}: {exc}"
-            ) from exc
-        except httpx.InvalidURL as exc:
-            raise VendorRejected(f"the Autotask base URL is not valid: {exc}") from exc
+
+        response = await exchange(
+            send,
+            limits=self._limits,
+            key=LimitKey(self.connection.connection_id, endpoint),
+            policy=AUTOTASK_LIMITS,
+            vendor="Autotask",
+            what=what,
+            timeout=self._timeout,
+            limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
+        )
+        return decode(response, what)
 
 
 def decode(response: httpx.Response, what: str) -> Any:
@@ -266,13 +237,6 @@ def _item_id(body: object, what: str) -> int:
 
 def _is_id(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", DEFAULT_RETRY_AFTER)), 0.0)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
 
 
 def _origin(url: str) -> tuple[str, str]:
