@@ -34,6 +34,7 @@ from adapters.accounting.quickbooks.translate import (
     records_hub_payment,
     request_id,
 )
+from adapters.sync.clients import PerConnection
 from application.billing.ports import (
     AccountingInvoice,
     InvoiceForAccounting,
@@ -46,13 +47,12 @@ from application.integrations.ports import (
     VendorRejected,
     VendorUnavailable,
 )
-from domain.integrations.connection import ConnectionId
 
 DUPLICATE_NAME = "6240"
 
 
-class QuickBooksClients:
-    """One QuickBooksClient (so one token cache) per connection, anew when its config changes."""
+class QuickBooksClients(PerConnection[QuickBooksClient]):
+    """One QuickBooksClient (so one token cache) per connection."""
 
     def __init__(
         self,
@@ -62,28 +62,9 @@ class QuickBooksClients:
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._limits = limits
-        self._http = http
-        self._timeout = timeout
-        self._clock = clock
-        self._clients: dict[ConnectionId, QuickBooksClient] = {}
-
-    async def client(self, connection: ConnectionConfig) -> QuickBooksClient:
-        cached = self._clients.get(connection.connection_id)
-        if cached is not None and cached.connection == connection:
-            return cached
-        client = QuickBooksClient(
-            connection, self._limits, http=self._http, timeout=self._timeout, clock=self._clock
+        super().__init__(
+            lambda c: QuickBooksClient(c, limits, http=http, timeout=timeout, clock=clock)
         )
-        self._clients[connection.connection_id] = client
-        if cached is not None:  # new credentials or base URL: the old client goes
-            await cached.aclose()
-        return client
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
 
 
 class QuickBooksAccounting:

@@ -22,6 +22,7 @@ from adapters.psa.autotask.translate import (
     hub_id_udf,
     organization_from_company,
 )
+from adapters.sync.clients import PerConnection
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -32,7 +33,6 @@ from application.integrations.ports import (
     VendorLimits,
     VendorRejected,
 )
-from domain.integrations.connection import ConnectionId
 
 ORGANIZATION = "organization"
 ORGANIZATION_PUSH = "organization.push"
@@ -40,8 +40,8 @@ COMPANIES = "Companies"
 MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
 
 
-class AutotaskClients:
-    """One AutotaskClient per connection, made anew when the connection's config changes."""
+class AutotaskClients(PerConnection[AutotaskClient]):
+    """One AutotaskClient (and so one zone look-up) per connection."""
 
     def __init__(
         self,
@@ -50,25 +50,7 @@ class AutotaskClients:
         http: httpx.AsyncClient | None = None,
         timeout: float = 10.0,
     ) -> None:
-        self._limits = limits
-        self._http = http
-        self._timeout = timeout
-        self._clients: dict[ConnectionId, AutotaskClient] = {}
-
-    async def client(self, connection: ConnectionConfig) -> AutotaskClient:
-        cached = self._clients.get(connection.connection_id)
-        if cached is not None and cached.connection == connection:
-            return cached
-        client = AutotaskClient(connection, self._limits, http=self._http, timeout=self._timeout)
-        self._clients[connection.connection_id] = client
-        if cached is not None:  # new credentials or base URL: the old client goes
-            await cached.aclose()
-        return client
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        super().__init__(lambda c: AutotaskClient(c, limits, http=http, timeout=timeout))
 
 
 class AutotaskOrganizationPush:
