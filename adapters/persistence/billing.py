@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.persistence import tables
 from adapters.persistence.repositories import _TenantRepository
 from application.billing.repositories import InvoiceFilter, PaymentFilter
-from application.shared.errors import NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.methods import PaymentMethod, PaymentMethodId
@@ -28,15 +27,7 @@ class SqlAlchemyInvoiceRepository(_TenantRepository[Invoice]):
     noun = "invoice"
 
     async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:
-        query = self._select().where(self.table.c.id == invoice_id)
-        if lock:
-            query = query.with_for_update()  # PostgreSQL; SQLite has one writer anyway
-        found = (await self._session.scalars(query)).one_or_none()
-        if found is None:
-            raise NotFound(f"invoice {invoice_id} not found")
-        if lock:
-            await self._session.refresh(found)  # a locked read must see the newest row
-        return self._tracked(found)
+        return await self._get(invoice_id, lock=lock)
 
     async def by_psa_number(self, psa_number: str) -> Invoice | None:
         query = self._select().where(self.table.c.psa_number == psa_number)
@@ -63,15 +54,7 @@ class SqlAlchemyPaymentRepository(_TenantRepository[Payment]):
     noun = "payment"
 
     async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:
-        query = self._select().where(self.table.c.id == payment_id)
-        if lock:
-            query = query.with_for_update()
-        found = (await self._session.scalars(query)).one_or_none()
-        if found is None:
-            raise NotFound(f"payment {payment_id} not found")
-        if lock:
-            await self._session.refresh(found)
-        return self._tracked(found)
+        return await self._get(payment_id, lock=lock)
 
     async def by_idempotency_key(self, key: str) -> Payment | None:
         query = self._select().where(self.table.c.idempotency_key == key)

@@ -240,9 +240,8 @@ class InMemoryPaymentMethodRepository(_Repository[PaymentMethod]):
         return self._load(method_id)
 
     async def of_organization(self, organization_id: OrganizationId) -> list[PaymentMethod]:
-        return self._page(
-            lambda m: m.organization_id == organization_id and m.active, PageRequest(limit=1000)
-        )[:1000]
+        found = [m for m in self._visible() if m.organization_id == organization_id and m.active]
+        return [self._load(m.id) for m in sorted(found, key=lambda m: m.id)]
 
 
 class InMemoryOutboxWriter:

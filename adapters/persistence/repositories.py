@@ -67,12 +67,16 @@ class _TenantRepository(Generic[A]):
         self._seen(item)
         return item
 
-    async def _get(self, item_id: UUID) -> A:
-        found = (
-            await self._session.scalars(self._select().where(self.table.c.id == item_id))
-        ).one_or_none()
+    async def _get(self, item_id: UUID, *, lock: bool = False) -> A:
+        """``lock`` holds the row until commit (PostgreSQL; SQLite has one writer anyway)."""
+        query = self._select().where(self.table.c.id == item_id)
+        if lock:
+            query = query.with_for_update()
+        found = (await self._session.scalars(query)).one_or_none()
         if found is None:
             raise NotFound(f"{self.noun} {item_id} not found")
+        if lock:
+            await self._session.refresh(found)  # a locked read must see the newest row
         self._seen(found)
         return found
 

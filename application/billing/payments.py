@@ -317,20 +317,19 @@ class PaymentActions:
         async with self._uow(tenant_id) as uow:
             payment = await uow.payments.get(payment_id, lock=True)
             target = await uow.invoices.get(invoice_id, lock=True)
-            policy = await self._policy(uow)
+            gateway = await enabled_connection(uow, Family.PAYMENTS)
             refund = ledger.apply_elsewhere(payment, target, actor, self._clock.now())
             await uow.commit()
-        return await self._refund_at_gateway(tenant_id, payment, refund, policy)
+        return await self._refund_at_gateway(payment, refund, gateway)
 
     async def refund(self, tenant_id: TenantId, payment_id: PaymentId, actor: str) -> RefundOutcome:
         async with self._uow(tenant_id) as uow:
             payment = await uow.payments.get(payment_id, lock=True)
-            policy = await self._policy(uow)
-            refunded = payment.refund_unapplied(
-                actor, self._clock.now(), at_gateway=policy.refund_at_gateway
-            )
+            gateway = await enabled_connection(uow, Family.PAYMENTS)
+            at_gateway = gateway is not None and payment_policy(gateway).refund_at_gateway
+            refunded = payment.refund_unapplied(actor, self._clock.now(), at_gateway=at_gateway)
             await uow.commit()
-        return await self._refund_at_gateway(tenant_id, payment, refunded, policy)
+        return await self._refund_at_gateway(payment, refunded, gateway)
 
     async def cancel(self, tenant_id: TenantId, payment_id: PaymentId, actor: str) -> Payment:
         async with self._uow(tenant_id) as uow:
@@ -344,18 +343,14 @@ class PaymentActions:
             await uow.commit()
             return payment
 
-    async def _policy(self, uow: UnitOfWork) -> PaymentPolicy:
-        connection = await enabled_connection(uow, Family.PAYMENTS)
-        if connection is None:
-            return PaymentPolicy(staff=frozenset(), portal=frozenset())
-        return payment_policy(connection)
-
     async def _refund_at_gateway(
-        self, tenant_id: TenantId, payment: Payment, amount: Money, policy: PaymentPolicy
+        self, payment: Payment, amount: Money, gateway: Connection | None
     ) -> RefundOutcome:
+        """PAY-6: sent only when the tenant's gateway settings ask; else what to do by hand."""
         if amount.amount <= 0:
             return RefundOutcome(payment, amount, False, "")
-        if not policy.refund_at_gateway or payment.transaction_id is None:
+        sends = gateway is not None and payment_policy(gateway).refund_at_gateway
+        if gateway is None or not sends or payment.transaction_id is None:
             return RefundOutcome(
                 payment,
                 amount,
@@ -363,12 +358,8 @@ class PaymentActions:
                 f"issue the refund of {amount} at the payment gateway for transaction "
                 f"{payment.transaction_id}",
             )
-        async with self._uow(tenant_id) as uow:
-            connection = await enabled_connection(uow, Family.PAYMENTS)
-        if connection is None:
-            raise GatewayMissing("no payment gateway is enabled")
         result = await self._gateway.refund(
-            self._configs.of(connection), transaction_id=payment.transaction_id, amount=amount
+            self._configs.of(gateway), transaction_id=payment.transaction_id, amount=amount
         )
         if not result.approved:
             return RefundOutcome(
