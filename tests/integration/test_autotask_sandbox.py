@@ -24,7 +24,7 @@ from adapters.psa.autotask.client import AUTOTASK_LIMITS, AutotaskClient
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
 from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.psa.autotask.translate import company_from_organization
-from adapters.sandbox.base import Faults, SandboxRuntime
+from adapters.sandbox.base import Faults
 from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,
@@ -45,26 +45,16 @@ from tests.support.autotask import (
     organization_payload,
     push_message,
 )
+from tests.support.sandboxes import RunningSandbox
 from tests.support.servers import serve_asgi
 
 
 @dataclass(frozen=True)
-class Sandbox:
-    url: str
-    runtime: SandboxRuntime
-
+class Sandbox(RunningSandbox):
     @property
     def store(self) -> AutotaskStore:
         assert isinstance(self.runtime.state, AutotaskStore)
         return self.runtime.state
-
-    async def state(self) -> dict[str, Any]:
-        """What the sandbox holds, read the way a test or demo does: GET /_sandbox/state."""
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            response = await http.get("/_sandbox/state")
-        response.raise_for_status()
-        state: dict[str, Any] = response.json()
-        return state
 
     def seed(self, count: int) -> list[int]:
         """Companies made inside the sandbox, as if other users had entered them."""

@@ -102,7 +102,7 @@ async def test_tokenized_card_is_vaulted_and_the_hub_gets_brand_and_last_four_pa
     )
 
     assert method == MethodDetails(method.vault_id, MethodKind.CARD, brand, number[-4:])
-    [entry] = (await sandbox.control("state"))["vault"]
+    [entry] = (await sandbox.state())["vault"]
     assert entry == {
         "customer_vault_id": method.vault_id,
         "kind": "card",
@@ -151,7 +151,7 @@ async def test_deleting_a_method_twice_is_harmless(
     await gateway.delete_method(connection, vault_id)
     await gateway.delete_method(connection, vault_id)
 
-    assert (await sandbox.control("state"))["counts"]["vault"] == 0
+    assert (await sandbox.state())["counts"]["vault"] == 0
 
 
 # --- sales and refunds (PAY-2, PAY-9, PAY-15) ------------------------------------------------
@@ -171,7 +171,7 @@ async def test_approved_sale_gives_the_transaction_id_pay_9(
         "100",
         "SUCCESS",
     )
-    state = await sandbox.control("state")
+    state = await sandbox.state()
     [sale] = state["transactions"]
     assert sale["id"] == result.transaction_id
     assert (sale["amount"], sale["currency"], sale["orderid"]) == ("125.50", "USD", "pay-1")
@@ -392,7 +392,7 @@ async def test_many_settlements_are_asked_in_batches_and_answered_in_order(
 
     assert [s.transaction_id for s in settlements] == ids
     assert {s.status for s in settlements} == {SettlementStatus.UNKNOWN}
-    assert (await sandbox.control("state"))["requests"]["query.php"] == 3
+    assert (await sandbox.state())["requests"]["query.php"] == 3
     assert await gateway.settlements(bng_connection(sandbox.url), []) == []
 
 
@@ -517,6 +517,6 @@ async def test_no_full_card_number_reaches_the_snapshot_or_the_hub_pay_8(
         ]
     await sandbox.control("settle")
 
-    seen = json.dumps(await sandbox.control("state")) + repr(methods) + repr(returned)
+    seen = json.dumps(await sandbox.state()) + repr(methods) + repr(returned)
     assert [number for number in TEST_CARDS if number in seen] == []
     assert [m.last4 for m in methods] == [number[-4:] for number in TEST_CARDS]

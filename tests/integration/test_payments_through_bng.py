@@ -62,7 +62,7 @@ async def test_a_vaulted_card_is_charged_at_the_gateway(
         payment = await b.take(b.tenant, command(b, invoice))
         assert payment.status is PaymentStatus.APPROVED
         assert payment.transaction_id
-        state = await sandbox.control("state")
+        state = await sandbox.state()
         sales = [t for t in state["transactions"] if t.get("type") == "sale"]
         assert [(s["id"], s["orderid"]) for s in sales] == [
             (payment.transaction_id, str(payment.id))

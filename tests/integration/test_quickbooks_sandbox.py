@@ -210,7 +210,7 @@ async def test_an_inactive_customer_is_reactivated_even_if_edited_meanwhile(
     connection = quickbooks_connection(sandbox.url)
     await accounting.push_invoice(connection, psa_invoice())
     [customer] = (await sandbox.state())["customers"]
-    await sandbox.control(f"/customers/{customer['Id']}/deactivate")
+    await sandbox.control(f"quickbooks/customers/{customer['Id']}/deactivate")
     sandbox.store.meddle_before_next_update("Customer", customer["Id"])
 
     pushed = await accounting.push_invoice(connection, psa_invoice())
@@ -267,7 +267,9 @@ async def test_invoice_reads_the_balance_quickbooks_has_now(
     connection = quickbooks_connection(sandbox.url)
     pushed = await accounting.push_invoice(connection, psa_invoice())
 
-    await sandbox.control(f"/invoices/{pushed.accounting_id}/payments", {"amount": "40.30"})
+    await sandbox.control(
+        f"quickbooks/invoices/{pushed.accounting_id}/payments", {"amount": "40.30"}
+    )
 
     now = await accounting.invoice(connection, pushed.accounting_id)
     assert now.balance == Money.of("110.00", "USD")
@@ -346,7 +348,7 @@ async def test_an_expired_access_token_is_refreshed_once_and_the_call_retried(
     sandbox = start_sandbox()
     connection = quickbooks_connection(sandbox.url)
     pushed = await accounting.push_invoice(connection, psa_invoice())
-    await sandbox.control("/tokens/expire")
+    await sandbox.control("quickbooks/tokens/expire")
 
     now = await accounting.invoice(connection, pushed.accounting_id)
 
@@ -385,7 +387,7 @@ async def test_a_rotated_refresh_token_is_the_one_used_next(
     clients = QuickBooksClients(limits)
     tester = QuickBooksConnectionTester(limits, clients=clients)
     assert await tester.test(connection) is None
-    await sandbox.control("/tokens/expire")
+    await sandbox.control("quickbooks/tokens/expire")
 
     assert await tester.test(connection) is None
 
@@ -617,7 +619,9 @@ async def test_the_sandbox_refuses_a_stale_sync_token_5010(
     clients = QuickBooksClients(limits)
     client = await clients.client(connection)
     read = await client.read("Invoice", pushed.accounting_id)
-    await sandbox.control(f"/invoices/{pushed.accounting_id}/payments", {"amount": "1.00"})
+    await sandbox.control(
+        f"quickbooks/invoices/{pushed.accounting_id}/payments", {"amount": "1.00"}
+    )
     stale = {
         "Id": read["Id"],
         "SyncToken": read["SyncToken"],

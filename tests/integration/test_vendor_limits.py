@@ -21,6 +21,19 @@ pytestmark = pytest.mark.postgres
 POLICY = VendorLimitPolicy(concurrent_per_endpoint=3, requests_per_window=10_000)
 
 
+async def slot_holders(postgres_url: str, key: LimitKey) -> list[str | None]:
+    """Who holds each of the key's concurrency slots, as the database has it."""
+    engine = create_engine(postgres_url)
+    s = tables.vendor_slots.c
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(s.holder).where(s.key == f"{key.connection_id}:{key.endpoint}").order_by(s.slot)
+        )
+        holders = list(rows.scalars().all())
+    await engine.dispose()
+    return holders
+
+
 @pytest.fixture
 async def processes(postgres_url: str) -> AsyncIterator[list[PostgresVendorLimits]]:
     """Three limiters with their own engines, as three worker processes would have."""
@@ -55,18 +68,8 @@ async def test_concurrency_and_budget_hold_across_processes(
                 tables.vendor_budgets.c.key == f"{key.connection_id}:*"
             )
         )
-        held = (
-            (
-                await connection.execute(
-                    select(tables.vendor_slots.c.holder).where(
-                        tables.vendor_slots.c.key == f"{key.connection_id}:Companies"
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
     await engine.dispose()
+    held = await slot_holders(postgres_url, key)
     assert used is not None
     assert 150 <= used <= 150 + 3 * PostgresVendorLimits.BUDGET_CHUNK  # reserved, not leaked
     assert held == [None, None, None]  # closed processes give their slots back
@@ -112,19 +115,6 @@ async def test_idle_slots_expiring_while_calls_come_and_go_are_never_shared(
         await asyncio.gather(*(call(*step) for step in plan))
     await asyncio.sleep(0.05)  # every idle slot's expiry has run
     assert peak <= 3
-    engine = create_engine(postgres_url)
-    async with engine.connect() as connection:
-        holders = (
-            (
-                await connection.execute(
-                    select(tables.vendor_slots.c.holder).where(
-                        tables.vendor_slots.c.key == f"{key.connection_id}:Companies"
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    await engine.dispose()
+    holders = await slot_holders(postgres_url, key)
     assert holders == [None, None, None]  # every slot went back exactly once
     assert [limits.held for limits in processes] == [0, 0, 0]

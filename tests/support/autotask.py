@@ -21,8 +21,8 @@ from application.integrations.ports import (
     VendorLimitPolicy,
     VendorLimits,
 )
-from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, System
+from tests.support.sandboxes import sandbox_connection
 
 
 def contracts_dir() -> Path:
@@ -43,13 +43,8 @@ def autotask_connection(
     credentials: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
 ) -> ConnectionConfig:
-    return ConnectionConfig(
-        tenant_id=TenantId(uuid.uuid4()),
-        connection_id=ConnectionId(uuid.uuid4()),
-        system=System.AUTOTASK,
-        base_url=base_url,
-        credentials=dict(credentials or SANDBOX_CREDENTIALS),
-        settings=dict(settings or {}),
+    return sandbox_connection(
+        System.AUTOTASK, base_url, credentials or SANDBOX_CREDENTIALS, settings
     )
 
 

@@ -6,7 +6,6 @@ them to the sandbox's tokenizer the way Collect.js would, and hands the hub only
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ import httpx
 
 from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
 from adapters.payments.bng.sandbox_store import BngStore
-from adapters.sandbox.base import Faults, SandboxRuntime
+from adapters.sandbox.base import Faults
 from application.billing.ports import BillingContact
 from application.integrations.ports import ConnectionConfig
-from domain.identity.tenant import TenantId
-from domain.integrations.connection import ConnectionId, System
+from domain.integrations.connection import System
+from tests.support.sandboxes import RunningSandbox, sandbox_connection
 from tests.support.servers import serve_asgi
 
 VISA = "4111111111111111"
@@ -34,37 +33,15 @@ CONTACT = BillingContact("Jane", "Doe", company="Contoso Ltd", email="jane@conto
 
 
 def bng_connection(base_url: str, *, security_key: str = SANDBOX_SECURITY_KEY) -> ConnectionConfig:
-    return ConnectionConfig(
-        tenant_id=TenantId(uuid.uuid4()),
-        connection_id=ConnectionId(uuid.uuid4()),
-        system=System.BNG,
-        base_url=base_url,
-        credentials={"security_key": security_key},
-        settings={},
-    )
+    return sandbox_connection(System.BNG, base_url, {"security_key": security_key})
 
 
 @dataclass(frozen=True)
-class BngSandbox:
-    """A running sandbox: its base URL (a connection's ``base_url``) and its runtime."""
-
-    url: str
-    runtime: SandboxRuntime
-
+class BngSandbox(RunningSandbox):
     @property
     def store(self) -> BngStore:
         assert isinstance(self.runtime.state, BngStore)
         return self.runtime.state
-
-    async def control(self, route: str, body: dict[str, Any] | None = None) -> Any:
-        """A control route (``settle``, ``fail``, ``state``), called as a test or demo would."""
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            if route == "state":
-                response = await http.get("/_sandbox/state")
-            else:
-                response = await http.post(f"/_sandbox/{route}", json=body or {})
-        response.raise_for_status()
-        return response.json()
 
 
 @contextmanager

@@ -12,21 +12,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS
 from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
-from adapters.sandbox.base import SandboxRuntime
 from application.billing.ports import (
     AccountingLine,
     InvoiceForAccounting,
     PaymentForAccounting,
 )
 from application.integrations.ports import ConnectionConfig
-from domain.identity.tenant import TenantId
-from domain.integrations.connection import ConnectionId, System
+from domain.integrations.connection import System
 from domain.shared.money import Money
 from tests.support.autotask import contracts_dir
+from tests.support.sandboxes import RunningSandbox, sandbox_connection
 
 
 def quickbooks_connection(
@@ -35,13 +32,8 @@ def quickbooks_connection(
     credentials: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
 ) -> ConnectionConfig:
-    return ConnectionConfig(
-        tenant_id=TenantId(uuid.uuid4()),
-        connection_id=ConnectionId(uuid.uuid4()),
-        system=System.QUICKBOOKS,
-        base_url=base_url,
-        credentials=dict(credentials or SANDBOX_CREDENTIALS),
-        settings=dict(settings or {}),
+    return sandbox_connection(
+        System.QUICKBOOKS, base_url, credentials or SANDBOX_CREDENTIALS, settings
     )
 
 
@@ -79,30 +71,11 @@ def gateway_payment(
 
 
 @dataclass(frozen=True)
-class QuickBooksSandbox:
-    """A QBO sandbox served over HTTP for a test: its URL and its in-process runtime."""
-
-    url: str
-    runtime: SandboxRuntime
-
+class QuickBooksSandbox(RunningSandbox):
     @property
     def store(self) -> QuickBooksStore:
         assert isinstance(self.runtime.state, QuickBooksStore)
         return self.runtime.state
-
-    async def state(self) -> dict[str, Any]:
-        """What the sandbox holds, read the way a test or demo does: GET /_sandbox/state."""
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            response = await http.get("/_sandbox/state")
-        response.raise_for_status()
-        state: dict[str, Any] = response.json()
-        return state
-
-    async def control(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            response = await http.post(f"/_sandbox/quickbooks{path}", json=dict(body or {}))
-        response.raise_for_status()
-        return response.json()
 
 
 # --- QBO's XSD, read with the standard library ------------------------------------------------
