@@ -150,12 +150,13 @@ class TakePayment:
             existing = await uow.payments.by_idempotency_key(command.idempotency_key)
             if existing is not None:
                 return _replayed(existing, request)
-            gateway = await enabled_connection(uow, Family.PAYMENTS)
+            enabled = {c.family: c for c in await uow.connections.enabled()}
+            gateway = enabled.get(Family.PAYMENTS)
             if gateway is None:
                 raise GatewayMissing("no payment gateway is enabled", field="invoice_id")
             payment_policy(gateway).check(command.environment, method.kind)  # PAY-8
             invoice.check_payment(request.amount)
-            accounting = await enabled_connection(uow, Family.ACCOUNTING)
+            accounting = enabled.get(Family.ACCOUNTING)
             if accounting is None or invoice.accounting_id is None:
                 raise DomainError(
                     "the invoice is not in the accounting system yet",
