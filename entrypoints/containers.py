@@ -18,7 +18,10 @@ from adapters.accounting.quickbooks.adapter import (
     QuickBooksAccounting,
     QuickBooksConnectionTester,
 )
+from adapters.notifications.mailbox import LocalMailbox
+from adapters.notifications.smtp import SmtpMailer
 from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
+from adapters.persistence.billing import SqlAlchemyPaymentWatchlist
 from adapters.persistence.database import (
     SqlAlchemyProbe,
     create_engine,
@@ -38,6 +41,7 @@ from adapters.persistence.memory import (
 )
 from adapters.persistence.orm import start_mappers
 from adapters.persistence.outbox import SqlAlchemyOutboxQueue
+from adapters.persistence.records import SqlAlchemyNotificationQueue
 from adapters.persistence.sync_errors import SqlAlchemySyncErrors
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobs
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -52,13 +56,19 @@ from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_k
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.sync.links import CachedExternalLinks
 from adapters.system import SystemClock, uuid7
+from application.billing.accounting_sync import PushInvoice, PushPayment
+from application.billing.imports import pull_appliers
 from application.billing.payments import (
     AddPaymentMethod,
     PaymentActions,
     ResolvePendingPayments,
     TakePayment,
 )
+from application.billing.policies import INVOICE_PUSH, PAYMENT_PUSH, billing_policy
+from application.billing.portal import PortalBilling
 from application.billing.queries import BillingQueries
+from application.billing.settings import ChangePaymentSettings, PaymentSettingsQueries
+from application.billing.watch import WatchPayments
 from application.crm.queries import CrmQueries
 from application.crm.use_cases import (
     CreateContact,
@@ -73,6 +83,7 @@ from application.identity.use_cases import (
     Authenticate,
     CreateTenant,
     IssueApiKey,
+    IssuePortalToken,
     RevokeApiKey,
     SetTenantCurrency,
 )
@@ -83,13 +94,18 @@ from application.integrations.connections import (
     TestConnection,
     UpdateConnection,
 )
-from application.integrations.policies import ORGANIZATION_PUSH, sync_policy
+from application.integrations.policies import ORGANIZATION_PUSH, combine, sync_policy
 from application.integrations.pulls import PullRunner, SyncNow
 from application.integrations.scheduler import SyncScheduler
 from application.integrations.sync_errors import SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
+from application.notifications.ports import Mailer
+from application.notifications.sender import SendNotifications
 from domain.integrations.connection import System
 from entrypoints.settings import Settings
+
+# Every context's sync policy, asked inside each commit (INT-5).
+hub_policy = combine(sync_policy, billing_policy)
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
 PERSISTENCE_PORTS = (
@@ -103,6 +119,8 @@ PERSISTENCE_PORTS = (
     "sync_errors",
     "jobs",
     "limits",
+    "notification_queue",
+    "payment_watchlist",
 )
 
 
@@ -117,7 +135,7 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
-    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, sync_policy, core.clock)
+    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, hub_policy, core.clock)
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
     probe = providers.Singleton(SqlAlchemyProbe, engine)
@@ -126,6 +144,8 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     links = providers.Singleton(CachedExternalLinks, link_store)  # for deliveries
     sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)
     jobs = providers.Singleton(SqlAlchemySyncJobs, sessions, core.clock, core.ids)
+    notification_queue = providers.Singleton(SqlAlchemyNotificationQueue, sessions, core.clock)
+    payment_watchlist = providers.Singleton(SqlAlchemyPaymentWatchlist, sessions)
     # Shared by every worker process on PostgreSQL; the embedded database has one process.
     limits = providers.Singleton(
         lambda engine, url: (
@@ -141,7 +161,7 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
 
     database = providers.Singleton(InMemoryDatabase)
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, sync_policy)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, hub_policy)
     directory = providers.Singleton(InMemoryDirectory, database)
     idempotency = providers.Singleton(InMemoryIdempotencyStore, database)
     probe = providers.Singleton(InMemoryProbe)
@@ -151,6 +171,8 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     link_store: providers.Object[None] = providers.Object(None)
     sync_errors: providers.Object[None] = providers.Object(None)
     jobs: providers.Object[None] = providers.Object(None)
+    notification_queue: providers.Object[None] = providers.Object(None)
+    payment_watchlist: providers.Object[None] = providers.Object(None)
     limits = providers.Singleton(InMemoryVendorLimits)
 
 
@@ -180,18 +202,24 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     autotask = providers.Singleton(
         AutotaskClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
     )
-    deliverers = providers.Dict(
-        {
-            (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
-                AutotaskOrganizationPush, autotask, persistence.links
-            ),
-        }
-    )
     bng = providers.Singleton(
         BngGateway, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
     )
     quickbooks = providers.Singleton(
         QuickBooksAccounting, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    )
+    deliverers = providers.Dict(
+        {
+            (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
+                AutotaskOrganizationPush, autotask, persistence.links
+            ),
+            (System.QUICKBOOKS, INVOICE_PUSH): providers.Singleton(
+                PushInvoice, persistence.uow, quickbooks, core.clock
+            ),
+            (System.QUICKBOOKS, PAYMENT_PUSH): providers.Singleton(
+                PushPayment, persistence.uow, quickbooks
+            ),
+        }
     )
     testers = providers.Dict(
         {
@@ -229,12 +257,15 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         persistence.uow,
         configs,
         pullers=pullers,
+        appliers=providers.Factory(pull_appliers),
         jobs=persistence.jobs,
         links=persistence.link_store,  # a pull links each record once: caching would only grow
         clock=core.clock,
     )
-    scheduler = providers.Factory(SyncScheduler, persistence.jobs, pull_runner, core.clock, owner)
     sync_now = providers.Factory(SyncNow, persistence.uow, persistence.jobs)
+    scheduler = providers.Factory(
+        SyncScheduler, persistence.jobs, pull_runner, core.clock, owner, sync_now
+    )
     worker = providers.Factory(
         OutboxWorker,
         persistence.outbox,
@@ -270,8 +301,18 @@ class IdentityContainer(containers.DeclarativeContainer):
     set_tenant_currency = providers.Factory(
         SetTenantCurrency, uow=persistence.uow, clock=core.clock
     )
+    issue_portal_token = providers.Factory(
+        IssuePortalToken,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+    )
     authenticate = providers.Factory(
-        Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
+        Authenticate,
+        directory=persistence.directory,
+        secrets=security.api_key_secrets,
+        uow=persistence.uow,
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
 
@@ -295,7 +336,15 @@ class CrmContainer(containers.DeclarativeContainer):
     queries = providers.Factory(CrmQueries, uow=persistence.uow)
 
 
+def mailer_for(settings: Settings) -> Mailer:
+    """SMTP when Q2C_SMTP_URL is set; otherwise the local mailbox folder (PAY-13)."""
+    if settings.smtp_url:
+        return SmtpMailer.from_url(settings.smtp_url)
+    return LocalMailbox(Path(settings.mailbox_dir))
+
+
 class BillingContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
     integrations = providers.DependenciesContainer()
@@ -324,6 +373,29 @@ class BillingContainer(containers.DeclarativeContainer):
         core.ids,
     )
     queries = providers.Factory(BillingQueries, persistence.uow)
+    watch = providers.Factory(
+        WatchPayments,
+        persistence.uow,
+        integrations.configs,
+        integrations.bng,
+        core.clock,
+        watchlist=persistence.payment_watchlist,
+        resolve=resolve_pending,
+        pending_grace_seconds=settings.provided.pending_payment_grace_seconds,
+        interval_seconds=settings.provided.payment_watch_seconds,
+    )
+    mailer = providers.Singleton(mailer_for, settings)
+    notifications = providers.Factory(
+        SendNotifications,
+        persistence.notification_queue,
+        mailer,
+        core.clock,
+        integrations.owner,
+        sender=settings.provided.mail_from,
+    )
+    portal = providers.Factory(PortalBilling, queries)
+    payment_settings = providers.Factory(PaymentSettingsQueries, persistence.uow)
+    change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)
 
 
 class Container(containers.DeclarativeContainer):
@@ -343,7 +415,11 @@ class Container(containers.DeclarativeContainer):
         settings=settings,
     )
     billing = providers.Container(
-        BillingContainer, core=core, persistence=persistence, integrations=integrations
+        BillingContainer,
+        settings=settings,
+        core=core,
+        persistence=persistence,
+        integrations=integrations,
     )
 
 

@@ -23,6 +23,14 @@ class Settings:
     worker_backoff_seconds: float = 1.0
     worker_max_attempts: int = 8
     vendor_timeout_seconds: float = 10.0
+    # Money in flight: how often the worker asks the gateway, and how long a sale may go
+    # unanswered before it is looked up by order id.
+    payment_watch_seconds: float = 60.0
+    pending_payment_grace_seconds: float = 60.0
+    # Notifications (PAY-13): SMTP when set (smtp://user:pass@host:587), else a local mailbox.
+    smtp_url: str | None = field(default=None, repr=False)
+    mailbox_dir: str = "var/mailbox"
+    mail_from: str = "billing@q2c.local"
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
     secret_key: str | None = field(default=None, repr=False)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from adapters.persistence.repositories import _TenantRepository
@@ -14,7 +14,14 @@ from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.methods import PaymentMethod, PaymentMethodId
-from domain.billing.payment import Amounts, HistoryEntry, Payment, PaymentId
+from domain.billing.payment import (
+    Amounts,
+    HistoryEntry,
+    Payment,
+    PaymentId,
+    PaymentStatus,
+    SettlementState,
+)
 from domain.crm.organization import OrganizationId
 from domain.identity.tenant import TenantId
 
@@ -148,3 +155,19 @@ def _entry(row: Any) -> HistoryEntry:
         note=row["note"],
         status=row["status"],
     )
+
+
+class SqlAlchemyPaymentWatchlist:
+    """Across tenants: who has money in flight (the worker's settlement watch)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def tenants_with_payments_in_flight(self) -> list[TenantId]:
+        c = tables.payments.c
+        in_flight = (c.status == PaymentStatus.PENDING) | (
+            (c.status == PaymentStatus.APPROVED) & (c.settlement == SettlementState.PENDING)
+        )
+        async with self._sessions() as session:
+            rows = await session.scalars(select(c.tenant_id).where(in_flight).distinct())
+            return [TenantId(t) for t in rows]

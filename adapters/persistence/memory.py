@@ -26,12 +26,26 @@ from domain.billing.methods import PaymentMethod, PaymentMethodId
 from domain.billing.payment import HistoryEntry, Payment, PaymentId
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
+from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId
+from domain.notifications.notification import Notification
 from domain.shared.events import DomainEvent
 
-E = TypeVar("E", Organization, Contact, ApiKey, Tenant, Connection, Invoice, Payment, PaymentMethod)
+E = TypeVar(
+    "E",
+    Organization,
+    Contact,
+    ApiKey,
+    Tenant,
+    Connection,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    PsaRecord,
+    Notification,
+)
 
 
 @dataclass
@@ -244,6 +258,37 @@ class InMemoryPaymentMethodRepository(_Repository[PaymentMethod]):
         return [self._load(m.id) for m in sorted(found, key=lambda m: m.id)]
 
 
+class InMemoryPsaRecordRepository(_Repository[PsaRecord]):
+    kind = PsaRecord
+    noun = "PSA record"
+
+    async def find(
+        self, connection_id: ConnectionId, kind: RecordKind, external_id: str
+    ) -> PsaRecord | None:
+        for record in self._visible():
+            if (record.connection_id, record.kind, record.external_id) == (
+                connection_id,
+                kind,
+                external_id,
+            ):
+                return self._load(record.id)
+        return None
+
+    async def of_organization(
+        self, organization_id: OrganizationId, kind: RecordKind | None = None
+    ) -> list[PsaRecord]:
+        return [
+            self._load(r.id)
+            for r in sorted(self._visible(), key=lambda r: r.id)
+            if r.organization_id == organization_id and kind in (None, r.kind)
+        ]
+
+
+class InMemoryNotificationRepository(_Repository[Notification]):
+    kind = Notification
+    noun = "notification"
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -280,6 +325,8 @@ class InMemoryUnitOfWork:
         self.invoices = InMemoryInvoiceRepository(self)
         self.payments = InMemoryPaymentRepository(self)
         self.payment_methods = InMemoryPaymentMethodRepository(self)
+        self.psa_records = InMemoryPsaRecordRepository(self)
+        self.notifications = InMemoryNotificationRepository(self)
 
     def staged(self, item_id: UUID) -> object | None:
         found = self._staged.get(item_id)

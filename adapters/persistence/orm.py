@@ -13,9 +13,11 @@ from domain.billing.methods import PaymentMethod
 from domain.billing.payment import Payment
 from domain.crm.contact import Contact
 from domain.crm.organization import Address, Organization
+from domain.crm.records import PsaRecord
 from domain.identity.access import ApiKey
 from domain.identity.tenant import Tenant
 from domain.integrations.connection import Connection, SealedCredentials
+from domain.notifications.notification import Notification
 from domain.shared.money import Money
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -88,6 +90,11 @@ def start_mappers() -> None:
         Payment, tables.payments, version_id_col=tables.payments.c.version
     )
     mapper_registry.map_imperatively(PaymentMethod, tables.payment_methods)
+    mapper_registry.map_imperatively(PsaRecord, tables.psa_records)
+    n = tables.notifications.c
+    mapper_registry.map_imperatively(
+        Notification, tables.notifications, exclude_properties=[n.lease_owner, n.lease_until]
+    )
     for cls in (Organization, Contact, Tenant, ApiKey, Connection, Invoice, Payment, PaymentMethod):
         event.listen(cls, "load", _init_events)
 

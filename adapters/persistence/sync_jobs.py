@@ -171,9 +171,13 @@ class SqlAlchemySyncJobs:
             return [
                 (TenantId(r.tenant_id), ConnectionId(r.id))
                 for r in rows
-                if (r.settings or {}).get("pull_organizations")
+                if _pulls(r.settings or {})
                 and (
                     r.last_sync_at is None
                     or r.last_sync_at + timedelta(minutes=r.sync_interval_minutes) <= now
                 )
             ]
+
+
+def _pulls(settings: dict[str, object]) -> bool:
+    return bool(settings.get("pull_organizations") or settings.get("pull_invoices"))

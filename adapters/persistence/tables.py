@@ -26,8 +26,10 @@ from domain.billing.invoice import InvoiceStatus
 from domain.billing.methods import Environment, MethodKind
 from domain.billing.payment import PaymentStatus, SettlementState
 from domain.crm.organization import OrganizationStatus, OrganizationType
+from domain.crm.records import RecordKind
 from domain.identity.access import Role
 from domain.integrations.connection import ConnectionStatus, Family, System
+from domain.notifications.notification import NotificationKind, NotificationStatus
 
 metadata = MetaData(
     naming_convention={
@@ -64,6 +66,7 @@ api_keys = Table(
     Column("secret_hash", String(128), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=True),  # portal tokens
     Index("ix_api_keys_tenant", "tenant_id", "id"),
 )
 
@@ -242,7 +245,7 @@ sync_jobs = Table(
     Column("id", Uuid, primary_key=True),
     _tenant(),
     Column("connection_id", Uuid, ForeignKey("connections.id"), nullable=False),
-    Column("entity", String(32), nullable=False),
+    Column("entity", String(200), nullable=False),  # one entity, or several joined by "+"
     Column("full", Boolean, nullable=False),
     Column("status", String(16), nullable=False),  # requested | running | done | failed
     Column("checkpoint", Text),
@@ -380,4 +383,47 @@ payment_history = Table(
     *(Column(f"before_{name}", MinorUnits, nullable=False) for name in _AMOUNTS),
     *(Column(f"after_{name}", MinorUnits, nullable=False) for name in _AMOUNTS),
     Index("ix_payment_history_tenant_payment", "tenant_id", "payment_id", "id"),
+)
+
+
+# --- PSA mirrors (contracts, tickets) and notifications ---
+
+psa_records = Table(
+    "psa_records",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), nullable=False),
+    Column("kind", StrEnumType(RecordKind), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("status", String(100), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint(
+        "tenant_id", "connection_id", "kind", "external_id", name="uq_psa_records_external"
+    ),
+    Index("ix_psa_records_tenant_organization", "tenant_id", "organization_id", "kind", "id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("kind", StrEnumType(NotificationKind), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("to_address", String(254), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", StrEnumType(NotificationStatus), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UtcDateTime),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+    Index("ix_notifications_tenant", "tenant_id", "id"),
 )

@@ -19,6 +19,10 @@ from adapters.persistence.integrations import (
     SqlAlchemyConnectionRepository,
     SqlAlchemyOutboxWriter,
 )
+from adapters.persistence.records import (
+    SqlAlchemyNotificationRepository,
+    SqlAlchemyPsaRecordRepository,
+)
 from adapters.persistence.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyContactRepository,
@@ -63,6 +67,8 @@ class SqlAlchemyUnitOfWork:
         self.invoices = SqlAlchemyInvoiceRepository(*args)
         self.payments = SqlAlchemyPaymentRepository(*args)
         self.payment_methods = SqlAlchemyPaymentMethodRepository(*args)
+        self.psa_records = SqlAlchemyPsaRecordRepository(*args)
+        self.notifications = SqlAlchemyNotificationRepository(*args)
         self.outbox = SqlAlchemyOutboxWriter(self._session, self.tenant_id, self._clock)
         return self
 

@@ -69,6 +69,8 @@ class TakePaymentCommand:
     idempotency_key: str
     actor: str  # who asked: "key:<id>" for staff, "portal:<contact id>" for the portal
     amount: Money | None = None  # None: the whole balance (PAY-2's default)
+    # The portal pays only its own organization's invoices: another's is not found.
+    organization_id: OrganizationId | None = None
 
 
 def payment_policy(connection: Connection) -> PaymentPolicy:
@@ -126,6 +128,8 @@ class TakePayment:
     ) -> Payment | tuple[PaymentRequest, ConnectionConfig, ConnectionConfig, str]:
         async with self._uow(tenant_id) as uow:
             invoice = await uow.invoices.get(command.invoice_id)
+            if command.organization_id not in (None, invoice.organization_id):
+                raise NotFound(f"invoice {command.invoice_id} not found")
             method = await uow.payment_methods.get(command.method_id)
             contact = await uow.contacts.get(command.contact_id)
             if method.organization_id != invoice.organization_id or not method.active:

@@ -15,6 +15,8 @@ from domain.crm.organization import (
     OrganizationStatus,
     OrganizationType,
 )
+from domain.crm.records import PsaRecord, RecordKind
+from domain.integrations.connection import ConnectionId
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,3 +56,17 @@ class ContactRepository(Protocol):
     async def get(self, contact_id: ContactId) -> Contact: ...
 
     async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]: ...
+
+
+class PsaRecordRepository(Protocol):
+    """Read-only mirrors of the PSA's contracts and tickets (PAY-12)."""
+
+    async def add(self, record: PsaRecord) -> None: ...
+
+    async def find(
+        self, connection_id: ConnectionId, kind: RecordKind, external_id: str
+    ) -> PsaRecord | None: ...
+
+    async def of_organization(
+        self, organization_id: OrganizationId, kind: RecordKind | None = None
+    ) -> list[PsaRecord]: ...

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
+from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
 
@@ -66,8 +67,14 @@ class Directory(Protocol):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a tenant's key and its role."""
+    """Who is calling: a tenant's key and its role.
+
+    A portal token also names its contact and that contact's organization, the only one it may
+    see; staff keys have neither.
+    """
 
     tenant_id: TenantId
     key_id: ApiKeyId
     role: str
+    contact_id: ContactId | None = None
+    organization_id: OrganizationId | None = None

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.identity.ports import ApiKeySecrets, Directory, Principal
-from application.shared.errors import Conflict
+from application.shared.errors import Conflict, NotFound
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWorkFactory
+from domain.crm.organization import ContactId
 from domain.identity.access import ApiKey, ApiKeyId, Role
 from domain.identity.tenant import Tenant, TenantId
+from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 
 
@@ -33,7 +35,9 @@ class _KeyMaker:
         self._clock = clock
         self._ids = ids
 
-    def make(self, tenant_id: TenantId, name: str, role: Role) -> IssuedKey:
+    def make(
+        self, tenant_id: TenantId, name: str, role: Role, contact_id: ContactId | None = None
+    ) -> IssuedKey:
         secret = self._secrets.issue()
         key = ApiKey(
             id=ApiKeyId(self._ids()),
@@ -43,6 +47,7 @@ class _KeyMaker:
             prefix=secret.prefix,
             secret_hash=secret.secret_hash,
             created_at=self._clock.now(),
+            contact_id=contact_id,
         )
         return IssuedKey(key=key, plaintext=secret.plaintext)
 
@@ -92,6 +97,35 @@ class IssueApiKey(_KeyMaker):
         return issued
 
 
+class IssuePortalToken(_KeyMaker):
+    """A portal token for an active contact: it sees the contact's organization and nothing else.
+
+    It is an API key of the portal role, revoked like any other key.
+    """
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, secrets: ApiKeySecrets, clock: Clock, ids: IdGenerator
+    ) -> None:
+        super().__init__(secrets, clock, ids)
+        self._uow = uow
+
+    async def __call__(self, tenant_id: TenantId, contact_id: ContactId) -> IssuedKey:
+        async with self._uow(tenant_id) as uow:
+            contact = await uow.contacts.get(contact_id)  # another tenant's: not found
+            if not contact.active:
+                raise DomainError(
+                    "an inactive contact gets no portal token",
+                    code="contact_inactive",
+                    field="contact_id",
+                )
+            issued = self.make(
+                tenant_id, f"portal: {contact.full_name}"[:100], Role.PORTAL, contact.id
+            )
+            await uow.api_keys.add(issued.key)
+            await uow.commit()
+        return issued
+
+
 class RevokeApiKey:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -121,11 +155,18 @@ class SetTenantCurrency:
 
 
 class Authenticate:
-    """Resolves a bearer key to its tenant and role; revoked or unknown keys get nothing."""
+    """Resolves a bearer key to its tenant and role; revoked or unknown keys get nothing.
 
-    def __init__(self, directory: Directory, secrets: ApiKeySecrets) -> None:
+    A portal token resolves to its contact's organization too, and stops working when the
+    contact is deactivated or gone.
+    """
+
+    def __init__(
+        self, directory: Directory, secrets: ApiKeySecrets, uow: UnitOfWorkFactory
+    ) -> None:
         self._directory = directory
         self._secrets = secrets
+        self._uow = uow
 
     async def __call__(self, presented: str) -> Principal | None:
         prefix = self._secrets.prefix_of(presented)
@@ -134,4 +175,22 @@ class Authenticate:
         key = await self._directory.find_api_key(prefix)
         if key is None or not key.active or not self._secrets.matches(presented, key.secret_hash):
             return None
-        return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role.value)
+        if key.contact_id is None:
+            return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role.value)
+        return await self._portal(key, key.contact_id)
+
+    async def _portal(self, key: ApiKey, contact_id: ContactId) -> Principal | None:
+        try:
+            async with self._uow(key.tenant_id) as uow:
+                contact = await uow.contacts.get(contact_id)
+        except NotFound:
+            return None
+        if not contact.active:
+            return None
+        return Principal(
+            tenant_id=key.tenant_id,
+            key_id=key.id,
+            role=key.role.value,
+            contact_id=contact.id,
+            organization_id=contact.organization_id,
+        )

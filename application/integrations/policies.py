@@ -21,7 +21,7 @@ from domain.integrations.connection import Connection, ConnectionId, Family
 from domain.shared.events import DomainEvent
 
 if TYPE_CHECKING:
-    from application.shared.unit_of_work import UnitOfWork
+    from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 
 ORGANIZATION_PUSH = "organization.push"
 
@@ -81,3 +81,15 @@ async def sync_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[Ne
             for target in targets
         )
     return messages
+
+
+def combine(*policies: SyncPolicy) -> SyncPolicy:
+    """One policy asking each context's policy in turn, their messages together."""
+
+    async def combined(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+        messages: list[NewOutboxMessage] = []
+        for policy in policies:
+            messages += await policy(uow, events)
+        return messages
+
+    return combined

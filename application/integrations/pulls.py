@@ -7,31 +7,32 @@ resumes at the page it was on; applying a page twice changes nothing more.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from application.integrations.appliers import (
+    CONTACT,
+    CONTRACT,
+    INVOICE,
+    ORGANIZATION,
+    TICKET,
+    PullContext,
+    RecordApplier,
+    Skipped,
+)
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import ExternalLinks, Puller, PullRequest, VendorError
 from application.shared.errors import Conflict, NotFound
 from application.shared.ports import Clock
-from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.crm.organization import (
-    Address,
-    Organization,
-    OrganizationChanges,
-    OrganizationId,
-    OrganizationProfile,
-)
+from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.identity.tenant import TenantId
-from domain.integrations.connection import ConnectionId, System
+from domain.integrations.connection import Connection, ConnectionId, Family, System
 from domain.shared.errors import DomainError
 
-ORGANIZATION = "organization"
-_PULLED = uuid.UUID("5b0f5cf0-5d1a-4c1e-9a53-2f1e4f0b6a11")  # namespace of pulled ids
+ENTITY_SEPARATOR = "+"  # a job over several entities pulls them in this order
 
 
 @dataclass(frozen=True)
@@ -77,33 +78,32 @@ class SyncJobStore(Protocol):
         ...
 
 
-def pulled_id(connection_id: ConnectionId, external_id: str) -> OrganizationId:
-    """The same external record always becomes the same hub id, so re-applying is harmless."""
-    return OrganizationId(uuid.uuid5(_PULLED, f"{connection_id}:{external_id}"))
+def pull_plan(connection: Connection) -> str | None:
+    """What a pull of this connection covers, in order, or None when it pulls nothing.
+
+    Organizations come first so contacts, contracts, tickets and invoices find theirs.
+    """
+    if connection.family is not Family.PSA or not connection.enabled:
+        return None
+    settings: Mapping[str, Any] = connection.settings
+    entities = [ORGANIZATION] if settings.get("pull_organizations") else []
+    if settings.get("pull_invoices"):
+        entities = [ORGANIZATION, CONTACT, CONTRACT, TICKET, INVOICE]
+    return ENTITY_SEPARATOR.join(entities) or None
 
 
-def _hub_id(record: Mapping[str, Any], connection_id: ConnectionId) -> OrganizationId:
-    try:
-        return OrganizationId(UUID(str(record.get("hub_id"))))
-    except ValueError:
-        return pulled_id(connection_id, str(record["external_id"]))
+def _position(job: SyncJob) -> tuple[int, str | None]:
+    """Which entity of the job to start at and the vendor's checkpoint within it."""
+    if job.checkpoint is None or ENTITY_SEPARATOR not in job.entity:
+        return 0, job.checkpoint
+    index, _, inner = job.checkpoint.partition("|")
+    return int(index), inner or None
 
 
-def _profile_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    address = record.get("billing_address") or {}
-    return {
-        "name": record.get("name") or "",
-        "phone": record.get("phone"),
-        "fax": record.get("fax"),
-        "website": record.get("website"),
-        "account_number": record.get("account_number"),
-        "billing_address": Address(
-            **{
-                k: address.get(k)
-                for k in ("line1", "line2", "city", "state", "postal_code", "country")
-            }
-        ),
-    }
+def _checkpoint(job: SyncJob, index: int, inner: str | None) -> str | None:
+    if ENTITY_SEPARATOR not in job.entity:
+        return inner
+    return f"{index}|{inner or ''}"
 
 
 class PullRunner:
@@ -113,17 +113,21 @@ class PullRunner:
         configs: ConnectionConfigs,
         *,
         pullers: Mapping[System, Puller],
+        appliers: Mapping[str, RecordApplier],
         jobs: SyncJobStore,
         links: ExternalLinks,
         clock: Clock,
     ) -> None:
         self._uow, self._configs, self._pullers = uow, configs, pullers
+        self._appliers = appliers
         self._jobs, self._links, self._clock = jobs, links, clock
 
     async def run(
         self, job: SyncJob, owner: str, progress: Callable[[int], None] = lambda _n: None
     ) -> SyncJob:
         skipped: list[str] = []
+        entities = job.entity.split(ENTITY_SEPARATOR)
+        start, inner = _position(job)
         try:
             config = await self._configs.load(job.tenant_id, job.connection_id)
             puller = self._pullers.get(config.system)
@@ -131,60 +135,47 @@ class PullRunner:
                 return await self._jobs.finish(
                     job, owner, error=f"no puller for {config.system}", failed=True
                 )
-            request = PullRequest(
-                job.entity, None if job.full else job.changed_since, job.checkpoint
-            )
-            async for page in puller.pages(request, config):
-                skipped += await self._apply(job, page.records)
-                await self._jobs.checkpoint(job, owner, page.next_checkpoint, len(page.records))
-                progress(len(page.records))
+            for index in range(start, len(entities)):
+                entity = entities[index]
+                request = PullRequest(entity, None if job.full else job.changed_since, inner)
+                async for page in puller.pages(request, config):
+                    skipped += await self._apply(job, entity, page.records)
+                    at = _checkpoint(job, index, page.next_checkpoint)
+                    if page.next_checkpoint is None and index + 1 < len(entities):
+                        at = _checkpoint(job, index + 1, None)  # this entity is done
+                    await self._jobs.checkpoint(job, owner, at, len(page.records))
+                    progress(len(page.records))
+                inner = None
         except (VendorError, NotFound, Conflict) as error:
             return await self._jobs.finish(job, owner, error=error.message, failed=True)
         await self._mark_synced(job)
         note = f"{len(skipped)} records skipped: {'; '.join(skipped[:5])}" if skipped else None
         return await self._jobs.finish(job, owner, error=note, failed=False)
 
-    async def _apply(self, job: SyncJob, records: Sequence[Mapping[str, Any]]) -> list[str]:
-        skipped, new_links = [], []
+    async def _apply(
+        self, job: SyncJob, entity: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[str]:
+        applier = self._appliers.get(entity)
+        if applier is None:
+            raise NotFound(f"the hub cannot take pulled {entity} records")
+        skipped: list[str] = []
         async with self._uow(job.tenant_id, origin=job.connection_id) as uow:
+            context = PullContext(
+                uow, job.tenant_id, job.connection_id, self._links, self._clock.now()
+            )
             for record in records:
+                name = f"{entity} {record.get('external_id')}"
+                if record.get("invalid"):
+                    skipped.append(f"{name}: {record['invalid']}")
+                    continue
                 try:
-                    if await self._upsert(uow, job, record):
-                        new_links.append(record)
-                except DomainError as error:
-                    skipped.append(f"{record.get('external_id')}: {error.message}")
+                    await applier(context, record)
+                except (DomainError, Skipped) as error:
+                    skipped.append(f"{name}: {error.message}")
             await uow.commit()
-        for record in new_links:
-            await self._links.link(
-                job.connection_id,
-                ORGANIZATION,
-                _hub_id(record, job.connection_id),
-                str(record["external_id"]),
-            )
+        for entity_type, hub_id, external_id in context.new_links:
+            await self._links.link(job.connection_id, entity_type, hub_id, external_id)
         return skipped
-
-    async def _upsert(self, uow: UnitOfWork, job: SyncJob, record: Mapping[str, Any]) -> bool:
-        organization_id = _hub_id(record, job.connection_id)
-        fields = _profile_fields(record)
-        now = self._clock.now()
-        try:
-            organization = await uow.organizations.get(organization_id)
-        except NotFound:
-            profile = OrganizationProfile(**fields)
-            organization = Organization(
-                id=organization_id, tenant_id=job.tenant_id, profile=profile, now=now
-            )
-            await uow.organizations.add(organization)
-            if record.get("active") is False:
-                organization.deactivate(now)
-            return True
-        current = organization.profile
-        changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-        if changed:
-            organization.revise(OrganizationChanges(**changed), now)
-        if record.get("active") is False and organization.active:
-            organization.deactivate(now)
-        return False
 
     async def _mark_synced(self, job: SyncJob) -> None:
         async with self._uow(job.tenant_id) as uow:
@@ -206,11 +197,12 @@ class SyncNow:
             if connection_id is not None:
                 connections = [await uow.connections.get(connection_id)]
             else:
-                connections = [
-                    c
-                    for c in await uow.connections.enabled()
-                    if c.settings.get("pull_organizations")
-                ]
+                connections = await uow.connections.enabled()
+        plans = [(c, pull_plan(c)) for c in connections]
+        if connection_id is not None and plans[0][1] is None:
+            raise Conflict(f"the connection {connection_id} pulls nothing: see its settings")
         return [
-            await self._jobs.request(tenant_id, c.id, ORGANIZATION, full=full) for c in connections
+            await self._jobs.request(tenant_id, c.id, plan, full=full)
+            for c, plan in plans
+            if plan is not None
         ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from application.integrations.pulls import ORGANIZATION, PullRunner, SyncJobStore
+from application.integrations.pulls import PullRunner, SyncJobStore, SyncNow
+from application.shared.errors import ApplicationError
 from application.shared.ports import Clock
 
 log = logging.getLogger("q2c.scheduler")
@@ -18,12 +19,14 @@ class SyncScheduler:
         runner: PullRunner,
         clock: Clock,
         owner: str,
+        sync_now: SyncNow,
         *,
         tick_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         lease_seconds: float = 120.0,
     ) -> None:
         self._jobs, self._runner, self._clock, self.owner = jobs, runner, clock, owner
+        self._sync_now = sync_now
         self._tick, self._poll, self._lease = tick_seconds, poll_seconds, lease_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -45,7 +48,10 @@ class SyncScheduler:
 
     async def request_due(self) -> None:
         for tenant_id, connection_id in await self._jobs.due_connections(self._clock.now()):
-            await self._jobs.request(tenant_id, connection_id, ORGANIZATION, full=False)
+            try:
+                await self._sync_now(tenant_id, connection_id)
+            except ApplicationError as error:  # changed since the due check: skip it this round
+                log.info("pull_not_requested", extra={"reason": error.message})
 
     async def run_requested(self) -> int:
         """Run requested jobs, and jobs whose runner died (their lease ran out)."""

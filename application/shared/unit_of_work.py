@@ -11,10 +11,11 @@ from application.billing.repositories import (
     PaymentMethodRepository,
     PaymentRepository,
 )
-from application.crm.ports import ContactRepository, OrganizationRepository
+from application.crm.ports import ContactRepository, OrganizationRepository, PsaRecordRepository
 from application.identity.ports import ApiKeyRepository, TenantRepository
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
 from application.integrations.repositories import ConnectionRepository
+from application.notifications.ports import NotificationRepository
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
@@ -50,6 +51,12 @@ class UnitOfWork(Protocol):
 
     @property
     def payment_methods(self) -> PaymentMethodRepository: ...
+
+    @property
+    def psa_records(self) -> PsaRecordRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     @property
     def outbox(self) -> OutboxWriter: ...

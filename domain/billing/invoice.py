@@ -63,6 +63,13 @@ class InvoiceVoided(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoicePaid(DomainEvent):
+    """Payments now cover the whole total: the PSA may record the invoice as paid."""
+
+    invoice_id: InvoiceId
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceDetails:
     """What the PSA says of an invoice; re-imported on every change there."""
 
@@ -292,6 +299,7 @@ class Invoice(Aggregate):
         if paid and self.status is not InvoiceStatus.PAID:
             self.status = InvoiceStatus.PAID
             self.date_paid = now
+            self.record(InvoicePaid(tenant_id=self.tenant_id, occurred_at=now, invoice_id=self.id))
         elif not paid and self.status is InvoiceStatus.PAID:
             self.status = InvoiceStatus.OPEN
             self.date_paid = None

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import NewType
 from uuid import UUID
 
+from domain.crm.organization import ContactId
 from domain.identity.tenant import TenantId
 from domain.shared.errors import DomainError
 from domain.shared.events import Aggregate
@@ -21,13 +22,18 @@ class Role(StrEnum):
     ADMIN = "admin"  # connects and configures integrations, manages keys
     MANAGER = "manager"  # processes payments, refunds, cancels
     SALES = "sales"  # quotes
+    PORTAL = "portal"  # a client contact in the portal: its own organization only
 
 
-STAFF_ROLES = frozenset(Role)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES})
 
 
 class ApiKey(Aggregate):
-    """A bearer credential. Only a hash of the secret is kept; the secret is shown once."""
+    """A bearer credential. Only a hash of the secret is kept; the secret is shown once.
+
+    A portal token is a key with the portal role bound to one contact, and through it to the
+    contact's organization; a staff key is bound to no contact.
+    """
 
     def __init__(
         self,
@@ -39,11 +45,20 @@ class ApiKey(Aggregate):
         prefix: str,
         secret_hash: str,
         created_at: datetime,
+        contact_id: ContactId | None = None,
     ) -> None:
+        if (role is Role.PORTAL) != (contact_id is not None):
+            raise DomainError(
+                "a portal token is issued for one contact, from that contact; "
+                "a staff key belongs to no contact",
+                code="portal_token_contact",
+                field="role",
+            )
         self.id = id
         self.tenant_id = tenant_id
         self.name = required_text(name, "name", 100)
         self.role = role
+        self.contact_id = contact_id
         self.prefix = prefix
         self.secret_hash = secret_hash
         self.created_at = created_at

@@ -8,6 +8,7 @@ import signal
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -19,17 +20,20 @@ from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKB
 from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence.database import is_sqlite
 from adapters.persistence.migrate import migrate as migrate_database
+from application.billing.watch import WatchPayments
 from application.identity.use_cases import CreateTenant, IssueApiKey
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.pulls import PullRunner, SyncNow
 from application.integrations.scheduler import SyncScheduler
 from application.integrations.worker import OutboxWorker
+from application.notifications.sender import SendNotifications
 from application.shared.errors import ApplicationError
 from domain.identity.access import Role
 from domain.integrations.connection import ConnectionId, System
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.cli.bench import bench
+from entrypoints.cli.mailbox import mailbox_group
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.logging import configure_logging
@@ -181,12 +185,16 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _run_worker(container: Container, stop: asyncio.Event) -> None:
-    """The outbox worker and the pull schedule, until ``stop``."""
+    """The outbox worker, the pull schedule, the payment watch and notifications, until ``stop``."""
     worker: OutboxWorker = container.integrations.worker()
     scheduler: SyncScheduler = container.integrations.scheduler()
+    watch: WatchPayments = container.billing.watch()
+    notifications: SendNotifications = container.billing.notifications()
     log.info("worker_started", owner=worker.owner)
     try:
-        await asyncio.gather(worker.run(stop), scheduler.run(stop))
+        await asyncio.gather(
+            worker.run(stop), scheduler.run(stop), watch.run(stop), notifications.run(stop)
+        )
     finally:
         await container.integrations.autotask().aclose()
         await container.persistence.limits().close()
@@ -309,3 +317,6 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
 
 
 cli.add_command(bench)
+cli.add_command(
+    mailbox_group(lambda: Path(click.get_current_context().ensure_object(Settings).mailbox_dir))
+)

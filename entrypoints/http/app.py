@@ -27,6 +27,8 @@ from entrypoints.http.controllers.connections import ConnectionController
 from entrypoints.http.controllers.contacts import ContactController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
 from entrypoints.http.controllers.organizations import OrganizationController
+from entrypoints.http.controllers.payment_settings import PaymentSettingsController
+from entrypoints.http.controllers.portal import PortalController, PortalTokenController
 from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
@@ -63,6 +65,7 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "deactivate_contact": crm.deactivate_contact,
         "crm_queries": crm.queries,
         "issue_api_key": identity.issue_api_key,
+        "issue_portal_token": identity.issue_portal_token,
         "revoke_api_key": identity.revoke_api_key,
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
@@ -78,6 +81,9 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "payment_actions": container.billing.payment_actions,
         "add_payment_method": container.billing.add_payment_method,
         "billing_queries": container.billing.queries,
+        "portal_billing": container.billing.portal,
+        "payment_settings": container.billing.payment_settings,
+        "change_payment_settings": container.billing.change_payment_settings,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
         name: _from(provider) for name, provider in providers.items()
@@ -125,6 +131,9 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             InvoiceController,
             PaymentController,
             PaymentMethodController,
+            PaymentSettingsController,
+            PortalTokenController,
+            PortalController,
             HealthController,
             MetricsController,
             *mounts,

@@ -1,4 +1,4 @@
-"""Bearer API keys and role guards: every ``/v1`` route needs a key and names its roles."""
+"""Bearer API keys and role guards: every ``/v1`` and ``/portal/v1`` route names its roles."""
 
 from __future__ import annotations
 
@@ -59,3 +59,4 @@ def allow(*roles: Role) -> Guard:
 ANY_STAFF = allow(Role.ADMIN, Role.MANAGER, Role.SALES)
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 ADMINS = allow(Role.ADMIN)
+PORTAL = allow(Role.PORTAL)  # /portal/v1 only: staff routes list staff roles

@@ -54,7 +54,7 @@ class IdempotencyMiddleware:
             )
             return
         body, replay_receive = await _buffer(receive)
-        fingerprint = _fingerprint(scope, body)
+        fingerprint = _fingerprint(scope, body, principal)
         result = await self._store.claim(principal.tenant_id, key, fingerprint)
         if result.claim is Claim.MISMATCH:
             await _send_problem(
@@ -120,10 +120,13 @@ def _key_of(scope: Scope) -> str | None:
     return None
 
 
-def _fingerprint(scope: Scope, body: bytes) -> str:
+def _fingerprint(scope: Scope, body: bytes, principal: Principal) -> str:
     digest = hashlib.sha256()
     http: HTTPScope = scope  # type: ignore[assignment]  # only HTTP scopes reach here
-    for part in (http["method"].encode(), http["path"].encode(), http["query_string"], body):
+    parts = [http["method"].encode(), http["path"].encode(), http["query_string"], body]
+    if principal.contact_id is not None:  # a portal contact is replayed its own answers only
+        parts.append(principal.contact_id.bytes)
+    for part in parts:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

@@ -15,7 +15,8 @@ from adapters.persistence import tables
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
 from adapters.sandbox.faults import Faults
 from application.crm.ports import OrganizationFilter
-from application.integrations.pulls import ORGANIZATION, PullRunner, SyncJob, SyncJobStore
+from application.integrations.appliers import ORGANIZATION
+from application.integrations.pulls import PullRunner, SyncJob, SyncJobStore
 from application.shared.pagination import PageRequest
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection

@@ -46,6 +46,7 @@ class ApiKeyOut(Output, frozen=True):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    contact_id: UUID | None  # a portal token's contact; None for staff keys
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyOut:
@@ -53,6 +54,7 @@ class ApiKeyOut(Output, frozen=True):
             id=key.id,
             name=key.name,
             role=key.role,
+            contact_id=key.contact_id,
             prefix=key.prefix,
             created_at=key.created_at,
             revoked_at=key.revoked_at,
@@ -71,6 +73,7 @@ class ApiKeyCreated(ApiKeyOut, frozen=True):
             id=k.id,
             name=k.name,
             role=k.role,
+            contact_id=k.contact_id,
             prefix=k.prefix,
             created_at=k.created_at,
             revoked_at=k.revoked_at,

@@ -1,0 +1,155 @@
+"""Billing's share of the sync policy: what invoices and payments send where, and who hears.
+
+Called inside the unit of work's commit (INT-5), so a message or notification exists exactly
+when the change it reports does:
+
+- a PSA invoice imported or changed goes to the accounting system, which numbers it (PAY-1);
+- an approved payment goes to the accounting system, linked to its invoice;
+- an invoice fully paid is recorded as paid in the PSA, where its API allows;
+- payment received, payment failed and settlement failed are emailed to the organization's
+  billing contact and, where the PSA connection says so, open a PSA ticket (PAY-13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from application.integrations.outbox import NewOutboxMessage
+from application.notifications.messages import notice_for
+from domain.billing.invoice import (
+    Invoice,
+    InvoiceChanged,
+    InvoiceId,
+    InvoiceImported,
+    InvoicePaid,
+    InvoiceStatus,
+)
+from domain.billing.payment import (
+    PaymentApproved,
+    PaymentDeclined,
+    PaymentEvent,
+    PaymentSettlementFailed,
+)
+from domain.integrations.connection import Connection, Family
+from domain.shared.events import DomainEvent
+
+if TYPE_CHECKING:
+    from application.shared.unit_of_work import UnitOfWork
+
+INVOICE_PUSH = "invoice.push"
+PAYMENT_PUSH = "payment.push"
+INVOICE_PAID = "invoice.paid"
+TICKET_OPEN = "ticket.open"
+NOTIFIED = (PaymentApproved, PaymentDeclined, PaymentSettlementFailed)
+
+
+async def invoice_payload(uow: UnitOfWork, invoice: Invoice) -> dict[str, Any]:
+    organization = await uow.organizations.get(invoice.organization_id)
+    return {
+        "id": str(invoice.id),
+        "psa_number": invoice.psa_number,
+        "customer_name": organization.name,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "total": str(invoice.total_amount),
+        "currency": invoice.currency.value,
+        "description": invoice.description,
+    }
+
+
+def _settings(connection: Connection) -> Mapping[str, Any]:
+    return connection.settings
+
+
+async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+    pushed = list(
+        dict.fromkeys(
+            e.invoice_id for e in events if isinstance(e, InvoiceImported | InvoiceChanged)
+        )
+    )
+    paid = [e.invoice_id for e in events if isinstance(e, InvoicePaid)]
+    approved = [e for e in events if isinstance(e, PaymentApproved)]
+    notify = [e for e in events if isinstance(e, NOTIFIED)]
+    if not (pushed or paid or approved or notify):
+        return []
+    enabled = await uow.connections.enabled()
+    accounting = [c for c in enabled if c.family is Family.ACCOUNTING and c.id != uow.origin]
+    psa = [c for c in enabled if c.family is Family.PSA]
+    return [
+        *await _to_accounting(uow, accounting, pushed, approved),
+        *await _paid_in_psa(uow, psa, paid),
+        *await _notifications(uow, psa, notify),
+    ]
+
+
+async def _to_accounting(
+    uow: UnitOfWork,
+    targets: Sequence[Connection],
+    pushed: Sequence[InvoiceId],
+    approved: Sequence[PaymentEvent],
+) -> list[NewOutboxMessage]:
+    messages: list[NewOutboxMessage] = []
+    for invoice_id in pushed:
+        invoice = await uow.invoices.get(invoice_id)
+        if invoice.status is InvoiceStatus.VOID:
+            continue
+        payload = await invoice_payload(uow, invoice)
+        messages += [
+            NewOutboxMessage(c.id, INVOICE_PUSH, "invoice", invoice_id, payload) for c in targets
+        ]
+    for event in approved:
+        payload = {"payment_id": str(event.payment_id), "invoice_id": str(event.invoice_id)}
+        messages += [
+            NewOutboxMessage(c.id, PAYMENT_PUSH, "payment", event.payment_id, payload)
+            for c in targets
+        ]
+    return messages
+
+
+async def _paid_in_psa(
+    uow: UnitOfWork, psa: Sequence[Connection], paid: Sequence[InvoiceId]
+) -> list[NewOutboxMessage]:
+    """The PSA records the invoice as paid where the connection's ``record_payments`` says."""
+    targets = [c for c in psa if _settings(c).get("record_payments") and c.id != uow.origin]
+    messages: list[NewOutboxMessage] = []
+    for invoice_id in paid if targets else ():
+        invoice = await uow.invoices.get(invoice_id)
+        if invoice.date_paid is None:  # paid and reopened within one change
+            continue
+        payload = {"invoice_id": str(invoice_id), "paid_date": invoice.date_paid.date().isoformat()}
+        messages += [
+            NewOutboxMessage(c.id, INVOICE_PAID, "invoice", invoice_id, payload) for c in targets
+        ]
+    return messages
+
+
+async def _notifications(
+    uow: UnitOfWork, psa: Sequence[Connection], notify: Sequence[PaymentEvent]
+) -> list[NewOutboxMessage]:
+    """PAY-13: the email is written here; a PSA ticket is a message to the PSA connection."""
+    messages: list[NewOutboxMessage] = []
+    for event in notify:
+        notice = await notice_for(uow, event)
+        if notice is None:
+            continue
+        if notice.email is not None:
+            await uow.notifications.add(notice.email)
+        payload = {
+            "organization_id": str(notice.organization_id),
+            "title": notice.title,
+            "description": notice.body,
+            "kind": notice.kind.value,
+        }
+        messages += [
+            NewOutboxMessage(c.id, TICKET_OPEN, "payment", event.payment_id, payload)
+            for c in psa
+            if notice.kind.value in _ticket_kinds(c)
+        ]
+    return messages
+
+
+def _ticket_kinds(connection: Connection) -> list[str]:
+    """PAY-13: which notifications open a PSA ticket on this connection (none by default)."""
+    kinds = _settings(connection).get("ticket_notifications") or []
+    return [str(k) for k in kinds] if isinstance(kinds, list) else []

@@ -1,0 +1,1 @@
+"""Notifications: payment received, payment failed, settlement failed (PAY-13)."""
