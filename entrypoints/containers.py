@@ -47,9 +47,11 @@ from adapters.persistence.sync_jobs import SqlAlchemySyncJobs
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.psa.autotask.adapter import (
     AutotaskClients,
-    AutotaskCompanies,
     AutotaskConnectionTester,
+    AutotaskInvoicePaid,
     AutotaskOrganizationPush,
+    AutotaskPuller,
+    AutotaskTicketOpen,
 )
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
@@ -64,7 +66,13 @@ from application.billing.payments import (
     ResolvePendingPayments,
     TakePayment,
 )
-from application.billing.policies import INVOICE_PUSH, PAYMENT_PUSH, billing_policy
+from application.billing.policies import (
+    INVOICE_PAID,
+    INVOICE_PUSH,
+    PAYMENT_PUSH,
+    TICKET_OPEN,
+    billing_policy,
+)
 from application.billing.portal import PortalBilling
 from application.billing.queries import BillingQueries
 from application.billing.settings import ChangePaymentSettings, PaymentSettingsQueries
@@ -213,6 +221,12 @@ class IntegrationsContainer(containers.DeclarativeContainer):
             (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
                 AutotaskOrganizationPush, autotask, persistence.links
             ),
+            (System.AUTOTASK, TICKET_OPEN): providers.Singleton(
+                AutotaskTicketOpen, autotask, persistence.links
+            ),
+            (System.AUTOTASK, INVOICE_PAID): providers.Singleton(
+                AutotaskInvoicePaid, autotask, persistence.links
+            ),
             (System.QUICKBOOKS, INVOICE_PUSH): providers.Singleton(
                 PushInvoice, persistence.uow, quickbooks, core.clock
             ),
@@ -228,7 +242,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
             System.QUICKBOOKS: providers.Singleton(QuickBooksConnectionTester, persistence.limits),
         }
     )
-    pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskCompanies, autotask)})
+    pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskPuller, autotask)})
 
     configs = providers.Singleton(ConnectionConfigs, persistence.uow, security.vault)
     connect_system = providers.Factory(

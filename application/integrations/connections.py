@@ -23,6 +23,10 @@ DEFAULT_SETTINGS: dict[System, dict[str, Any]] = {
     System.AUTOTASK: {
         "push_organizations": True,
         "pull_organizations": True,
+        # PAY-12: with its organizations, the PSA's contacts, contracts, tickets and invoices.
+        "pull_invoices": True,
+        "record_payments": True,  # an invoice paid here gets its paid date in the PSA
+        "ticket_notifications": [],  # PAY-13: e.g. ["payment_failed", "settlement_failed"]
         "hub_id_udf": "Q2C Hub ID",
         "default_owner_resource_id": 29682885,
         "company_type": 1,

@@ -3,7 +3,9 @@
 One scenario drives the adapters against the sandbox over HTTP while an httpx event hook
 records every exchange; the tests then check each request the adapters sent and each answer
 the sandbox gave: operations of ``autotask_operations.tsv``, fields and types of
-``autotask_entities.json`` (non-nullable = required).
+``autotask_entities.json`` (non-nullable = required) for Companies, Contacts and Invoices, and of
+the sandbox's own declaration, taken from Autotask's REST docs, for Contracts and Tickets, which
+that file lacks (PAY-12, PAY-13, INT-4).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import csv
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,10 +27,12 @@ from adapters.psa.autotask.adapter import (
     AutotaskClients,
     AutotaskCompanies,
     AutotaskConnectionTester,
+    AutotaskInvoicePaid,
     AutotaskOrganizationPush,
+    AutotaskTicketOpen,
 )
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.psa.autotask.sandbox_fields import ENTITIES
+from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
+from adapters.psa.autotask.sandbox_entities import ENTITIES, RULES
 from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.psa.autotask.translate import company_from_organization
 from adapters.sandbox.base import Faults
@@ -36,9 +41,15 @@ from tests.support.autotask import (
     InMemoryExternalLinks,
     UnlimitedLimits,
     autotask_connection,
+    company_body,
+    contact_body,
+    contract_body,
     contracts_dir,
+    invoice_body,
     organization_payload,
+    outbox_message,
     push_message,
+    ticket_body,
 )
 from tests.support.servers import serve_asgi
 
@@ -59,6 +70,19 @@ QUERY_OPS = {
     "notIn",
 }
 PAGE_DETAILS = {"count", "requestCount", "prevPageUrl", "nextPageUrl"}
+FROM_CONTRACT = ("Companies", "Contacts", "Invoices")
+FROM_DOCS = ("Contracts", "Tickets")  # not in autotask_entities.json: the sandbox declares them
+PULLED = ("organization", "contact", "contract", "ticket", "invoice")
+# The sandbox's data types in the contract's (PHP) terms, to check both kinds alike.
+AS_PHP = {
+    "string": "string",
+    "integer": "int",
+    "long": "int",
+    "double": "float",
+    "boolean": "bool",
+    "datetime": "Carbon",
+    "list": "array",
+}
 PHP_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "int": int,
@@ -79,16 +103,16 @@ class Exchange:
     answer: Any
 
     @property
+    def entity(self) -> str:
+        return self.path.split("/")[2]
+
+    @property
     def is_entity_write(self) -> bool:
-        return self.method in ("POST", "PATCH") and _same_path(self.path, "/v1.0/Companies")
+        return self.method in ("POST", "PATCH", "PUT") and self.path.count("/") == 2
 
     @property
     def is_query(self) -> bool:
-        return self.method == "POST" and _same_path(self.path, "/v1.0/Companies/query")
-
-
-def _same_path(path: str, expected: str) -> bool:
-    return path.lower() == expected.lower()
+        return self.method == "POST" and self.path.lower().endswith("/query")
 
 
 def _json(content: bytes) -> Any:
@@ -96,10 +120,29 @@ def _json(content: bytes) -> Any:
 
 
 @pytest.fixture(scope="module")
-def company_fields() -> dict[str, Any]:
-    entities = json.loads((contracts_dir() / "autotask_entities.json").read_text())
-    fields: dict[str, Any] = entities["entities"]["Companies"]
-    return fields
+def contract_entities() -> dict[str, dict[str, Any]]:
+    entities: dict[str, dict[str, Any]] = json.loads(
+        (contracts_dir() / "autotask_entities.json").read_text()
+    )["entities"]
+    return entities
+
+
+@pytest.fixture(scope="module")
+def company_fields(contract_entities: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return contract_entities["Companies"]
+
+
+@pytest.fixture(scope="module")
+def declared(contract_entities: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each entity's fields as the contract writes them: from the file, or from the docs."""
+    from_docs = {
+        entity: {
+            name: {"php_type": AS_PHP[spec.data_type.value], "nullable": not spec.required}
+            for name, spec in ENTITIES[entity].items()
+        }
+        for entity in FROM_DOCS
+    }
+    return {**{e: contract_entities[e] for e in FROM_CONTRACT}, **from_docs}
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +203,54 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
     since = datetime.now(UTC)
     for _ in range(501):
         store.create("Companies", company_from_organization(organization_payload(), {}))
+    company = _seed_records(store)
     puller = AutotaskCompanies(clients)
-    for request in (PullRequest("organization"), PullRequest("organization", changed_since=since)):
-        assert [p async for p in puller.pages(request, good)]
+    for entity in PULLED:
+        for request in (PullRequest(entity), PullRequest(entity, changed_since=since)):
+            assert [p async for p in puller.pages(request, good)]
+    await _deliver_ticket_and_payment(url, clients, company, store)
+
+
+def _seed_records(store: AutotaskStore) -> int:
+    """What Autotask's users and billing entered: a company's contacts, contract, ticket,
+    invoices."""
+    company = store.create("Companies", company_body())
+    store.create_child("Companies", company, "Contacts", contact_body())
+    store.create("Contracts", contract_body(company))
+    store.create("Tickets", ticket_body(company))
+    for n in range(2):
+        store.seed("Invoices", invoice_body(company, invoiceNumber=f"INV-{n}"))
+    return company
+
+
+async def _deliver_ticket_and_payment(
+    url: str, clients: AutotaskClients, company: int, store: AutotaskStore
+) -> None:
+    """PAY-13's ticket, delivered twice (INT-4), and a payment on a pulled invoice."""
+    settings = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
+    connection = autotask_connection(url, settings=settings)
+    links = InMemoryExternalLinks()
+    organization_id = uuid.uuid4()
+    await links.link(connection.connection_id, "organization", organization_id, str(company))
+    payload = {"organization_id": str(organization_id), "title": "Payment failed"}
+    message = outbox_message(connection, "ticket.open", payload)
+    for _ in range(2):
+        await AutotaskTicketOpen(clients, links).deliver(message, connection)
+    invoice_id = uuid.uuid4()
+    [invoice, _] = store.snapshot()["entities"]["Invoices"]
+    await links.link(connection.connection_id, "invoice", invoice_id, str(invoice["id"]))
+    paid = {"invoice_id": str(invoice_id), "paid_date": "2026-03-15"}
+    await AutotaskInvoicePaid(clients, links).deliver(
+        outbox_message(connection, "invoice.paid", paid), connection
+    )
+
+
+def _conditions(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if item["op"] in ("and", "or"):
+            yield from _conditions(item["items"])
+        else:
+            yield item
 
 
 def _type_errors(fields: dict[str, Any], record: dict[str, Any]) -> list[str]:
@@ -202,56 +290,84 @@ def test_every_call_is_an_operation_of_autotasks_api(
         ("POST", "/v1.0/Companies"),
         ("GET", "/v1.0/Companies/:id"),
         ("PATCH", "/v1.0/Companies"),
+        ("POST", "/v1.0/Contacts/query"),
+        ("POST", "/v1.0/Contracts/query"),
+        ("GET", "/v1.0/Contracts/entityInformation/fields"),
+        ("POST", "/v1.0/Tickets/query"),
+        ("GET", "/v1.0/Tickets/entityInformation/fields"),
+        ("POST", "/v1.0/Tickets"),
+        ("POST", "/v1.0/Invoices/query"),
+        ("PATCH", "/v1.0/Invoices"),
     }
 
 
-def test_creates_and_updates_send_only_company_fields_of_the_right_types(
-    exchanges: list[Exchange], company_fields: dict[str, Any]
+def test_creates_and_updates_send_only_fields_of_their_entity_of_the_right_types(
+    exchanges: list[Exchange], declared: dict[str, dict[str, Any]]
 ) -> None:
     writes = [x for x in exchanges if x.is_entity_write]
 
-    assert {x.method for x in writes} == {"POST", "PATCH"}
+    assert {(x.method, x.entity) for x in writes} == {
+        ("POST", "Companies"),
+        ("PATCH", "Companies"),
+        ("POST", "Tickets"),  # once: the retried delivery found its ticket (INT-4)
+        ("PATCH", "Invoices"),
+    }
+    assert len([x for x in writes if x.entity == "Tickets"]) == 1
     for write in writes:
-        assert _type_errors(company_fields, write.sent) == []
+        fields = declared[write.entity]
+        assert _type_errors(fields, write.sent) == []
         if write.method == "POST":
             given = {name for name, value in write.sent.items() if value is not None}
-            assert _required(company_fields) <= given
+            assert _required(fields) <= given
         else:
             assert isinstance(write.sent["id"], int)
             assert set(write.sent) - {"id"}  # an update sends what changed, nothing idle
+    writable = {n for n, spec in ENTITIES["Invoices"].items() if not spec.read_only}
+    [paid] = [x for x in writes if x.entity == "Invoices"]
+    assert set(paid.sent) - {"id"} <= writable  # paidDate: what the API lets us write
 
 
-def test_queries_filter_on_company_fields_or_named_user_defined_fields(
-    exchanges: list[Exchange], company_fields: dict[str, Any]
+def test_queries_filter_on_queryable_fields_of_their_entity_or_named_udfs(
+    exchanges: list[Exchange], declared: dict[str, dict[str, Any]]
 ) -> None:
     queries = [x for x in exchanges if x.is_query]
 
-    assert len(queries) >= 4  # hub-id look-ups, two pages of a full pull, a pull since a time
+    assert {x.entity for x in queries} == set(FROM_CONTRACT + FROM_DOCS)
+    # Company hub-id look-ups, two pages of a full pull, a pull since a time.
+    assert len([x for x in queries if x.entity == "Companies"]) >= 4
     for query in queries:
         assert set(query.sent) <= QUERY_KEYS
         assert 1 <= query.sent["MaxRecords"] <= 500
-        for condition in query.sent["filter"]:
+        for condition in _conditions(query.sent["filter"]):
             assert condition["op"] in QUERY_OPS
-            assert condition.get("udf") is True or condition["field"] in company_fields
+            if condition.get("udf") is not True:
+                assert condition["field"] in declared[query.entity]
+                assert ENTITIES[query.entity][condition["field"]].queryable
 
 
-def test_sandbox_answers_company_records_with_contract_fields_and_types(
-    exchanges: list[Exchange], company_fields: dict[str, Any]
+def test_sandbox_answers_records_with_the_declared_fields_and_types(
+    exchanges: list[Exchange], declared: dict[str, dict[str, Any]]
 ) -> None:
-    records = [x.answer["item"] for x in exchanges if x.status == 200 and "item" in x.answer]
+    records = [
+        (x.entity, x.answer["item"]) for x in exchanges if x.status == 200 and "item" in x.answer
+    ]
     records += [
-        item for x in exchanges if x.is_query and x.status == 200 for item in x.answer["items"]
+        (x.entity, item)
+        for x in exchanges
+        if x.is_query and x.status == 200
+        for item in x.answer["items"]
     ]
 
-    assert len(records) > 500
-    for record in records:
-        assert _type_errors(company_fields, record) == []
-        assert all(record[name] is not None for name in _required(company_fields))
+    assert len([r for e, r in records if e == "Companies"]) > 500
+    assert {entity for entity, _ in records} == set(FROM_CONTRACT + FROM_DOCS)
+    for entity, record in records:
+        assert _type_errors(declared[entity], record) == []
+        assert all(record[name] is not None for name in _required(declared[entity]))
         assert all(set(udf) == {"name", "value"} for udf in record["userDefinedFields"])
 
 
 def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
-    exchanges: list[Exchange], company_fields: dict[str, Any]
+    exchanges: list[Exchange], declared: dict[str, dict[str, Any]]
 ) -> None:
     for x in exchanges:
         if x.status >= 400:
@@ -265,7 +381,7 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
             assert set(x.answer) == {"items", "pageDetails"}
             assert set(x.answer["pageDetails"]) == PAGE_DETAILS
         elif x.path.lower().endswith("/entityinformation/fields"):
-            assert {f["name"] for f in x.answer["fields"]} <= set(company_fields)
+            assert {f["name"] for f in x.answer["fields"]} <= set(declared[x.entity])
         elif x.path.lower().endswith("/zoneinformation"):
             assert x.answer["url"].endswith("/atservicesrest/")
     assert {x.status for x in exchanges} == {200, 401, 500}
@@ -273,10 +389,70 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
     assert any(pages)  # the full pull went past one page
 
 
-def test_sandbox_serves_companies_with_exactly_the_contracts_fields(
-    company_fields: dict[str, Any],
+@pytest.mark.parametrize("entity", FROM_CONTRACT)
+def test_sandbox_serves_exactly_the_contracts_fields(
+    entity: str, contract_entities: dict[str, dict[str, Any]]
 ) -> None:
-    served = ENTITIES["Companies"]
+    served = ENTITIES[entity]
+    fields = contract_entities[entity]
 
-    assert set(served) == set(company_fields)
-    assert {name for name, spec in served.items() if spec.required} == _required(company_fields)
+    assert set(served) == set(fields)
+    assert {name for name, spec in served.items() if spec.required} == _required(fields)
+    assert all(
+        AS_PHP[spec.data_type.value] == fields[name]["php_type"]
+        for name, spec in served.items()
+        if fields[name]["php_type"] != "mixed"
+    )
+
+
+def test_contracts_and_tickets_come_from_autotasks_docs_as_the_file_lacks_them(
+    contract_entities: dict[str, dict[str, Any]],
+) -> None:
+    assert not set(FROM_DOCS) & set(contract_entities)  # else: hold them to the file instead
+    contracts, tickets = RULES["Contracts"].fields, RULES["Tickets"].fields
+    assert {"id", "contractName", "status", "companyID", "startDate", "endDate"} <= set(contracts)
+    assert contracts["status"].picklist == ((0, "Inactive"), (1, "Active"))
+    assert RULES["Contracts"].modified == "lastModifiedDateTime"
+    required = {name for name, spec in tickets.items() if spec.required}
+    assert required == {"companyID", "title", "status", "priority"}
+    assert {(1, "New"), (5, "Complete")} <= set(tickets["status"].picklist)
+    assert tickets["priority"].picklist == ((1, "High"), (2, "Medium"), (3, "Low"), (4, "Critical"))
+    assert RULES["Tickets"].modified == "lastTrackedModificationDateTime"
+
+
+def test_invoices_and_contacts_cannot_be_created_at_their_own_path_as_in_autotasks_api(
+    operations: list[tuple[str, re.Pattern[str]]],
+) -> None:
+    """The contract has no Invoices_CreateEntity, and Contacts are made under a Company."""
+
+    def offered(method: str, path: str) -> bool:
+        return any(m == method and p.fullmatch(path) for m, p in operations)
+
+    assert not offered("POST", "/v1.0/Invoices")
+    assert offered("PATCH", "/v1.0/Invoices")
+    assert offered("PUT", "/v1.0/Invoices")
+    assert not offered("POST", "/v1.0/Contacts")
+    assert offered("POST", "/v1.0/Companies/1/Contacts")
+    with serve_asgi(create_autotask_sandbox(Faults())) as url:
+        answers = asyncio.run(_posts(url))
+
+    invoice, contact, child = answers
+    assert (invoice.status_code, contact.status_code, child.status_code) == (405, 405, 200)
+    assert set(invoice.json()) == {"errors"}
+    assert set(child.json()) == {"itemId"}
+
+
+async def _posts(url: str) -> list[httpx.Response]:
+    headers = {
+        "UserName": SANDBOX_CREDENTIALS["username"],
+        "Secret": SANDBOX_CREDENTIALS["secret"],
+        "ApiIntegrationCode": SANDBOX_CREDENTIALS["integration_code"],
+    }
+    api = f"{url}/atservicesrest/v1.0"
+    async with httpx.AsyncClient(headers=headers) as http:
+        company = (await http.post(f"{api}/Companies", json=company_body())).json()["itemId"]
+        return [
+            await http.post(f"{api}/Invoices", json=invoice_body(company)),
+            await http.post(f"{api}/Contacts", json=contact_body(companyID=company)),
+            await http.post(f"{api}/Companies/{company}/Contacts", json=contact_body()),
+        ]

@@ -85,6 +85,71 @@ def push_message(
     )
 
 
+def outbox_message(
+    connection: ConnectionConfig,
+    kind: str,
+    payload: Mapping[str, Any],
+    *,
+    aggregate_id: UUID | None = None,
+    message_id: int = 1,
+) -> OutboxMessage:
+    """A message of any kind, e.g. ``ticket.open`` (PAY-13) or ``invoice.paid``."""
+    return OutboxMessage(
+        id=message_id,
+        tenant_id=connection.tenant_id,
+        connection_id=connection.connection_id,
+        kind=kind,
+        aggregate_type=kind.partition(".")[0],
+        aggregate_id=aggregate_id or uuid.uuid4(),
+        payload=dict(payload),
+    )
+
+
+def company_body(**changes: Any) -> dict[str, Any]:
+    """A Company as Autotask's API takes it (its required fields and a name)."""
+    return {"companyName": "Contoso Ltd", "phone": "555", "ownerResourceID": 1, **changes}
+
+
+def contact_body(**changes: Any) -> dict[str, Any]:
+    return {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "emailAddress": "ada@contoso.example",
+        "isActive": 1,
+        **changes,
+    }
+
+
+def contract_body(company_id: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "companyID": company_id,
+        "contractName": "Managed services 2026",
+        "contractType": 7,
+        "status": 1,
+        "startDate": "2026-01-01T00:00:00",
+        "endDate": "2026-12-31T00:00:00",
+        "timeReportingRequiresStartAndStopTimes": 0,
+        **changes,
+    }
+
+
+def ticket_body(company_id: int, **changes: Any) -> dict[str, Any]:
+    return {"companyID": company_id, "title": "Printer jam", "status": 1, "priority": 2, **changes}
+
+
+def invoice_body(company_id: int, **changes: Any) -> dict[str, Any]:
+    """An invoice as Autotask's billing makes it (seeded: the API cannot create one)."""
+    return {
+        "companyID": company_id,
+        "invoiceNumber": "INV-1001",
+        "invoiceDateTime": "2026-03-01T00:00:00",
+        "dueDate": "2026-03-31T00:00:00",
+        "invoiceTotal": 0.1 + 0.2,
+        "comments": "March services",
+        **changes,
+    }
+
+
 class InMemoryExternalLinks:
     """ExternalLinks over a dict (INT-4)."""
 

@@ -1,4 +1,6 @@
-"""The Autotask side of the sync ports: organizations pushed as Companies, Companies pulled.
+"""The Autotask side of the sync ports: organizations pushed as Companies, and the home of
+every Autotask adapter the composition root registers (the puller in ``pulls.py``, tickets in
+``tickets.py``, paid invoices in ``invoices.py``).
 
 Idempotent (INT-4, QUO-6): a linked organization updates its Company; an unlinked one is first
 looked up by the hub's id in a user-defined field, since a crashed earlier attempt may have
@@ -7,50 +9,42 @@ created it, and only then created.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-import httpx
-
-from adapters.psa.autotask.client import AutotaskClient
+from adapters.psa.autotask.client import AutotaskClient, AutotaskClients
+from adapters.psa.autotask.invoices import AutotaskInvoicePaid
+from adapters.psa.autotask.pulls import AutotaskPuller
+from adapters.psa.autotask.tickets import AutotaskTicketOpen
 from adapters.psa.autotask.translate import (
     changed_fields,
     company_fields_of,
     company_from_organization,
     hub_id_udf,
-    organization_from_company,
 )
-from adapters.sync.clients import PerConnection
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
     OutboxMessage,
-    PulledPage,
-    PullRequest,
     VendorError,
-    VendorLimits,
     VendorRejected,
 )
+
+__all__ = [
+    "AutotaskClients",
+    "AutotaskCompanies",
+    "AutotaskConnectionTester",
+    "AutotaskInvoicePaid",
+    "AutotaskOrganizationPush",
+    "AutotaskPuller",
+    "AutotaskTicketOpen",
+]
 
 ORGANIZATION = "organization"
 ORGANIZATION_PUSH = "organization.push"
 COMPANIES = "Companies"
 MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
-
-
-class AutotaskClients(PerConnection[AutotaskClient]):
-    """One AutotaskClient (and so one zone look-up) per connection."""
-
-    def __init__(
-        self,
-        limits: VendorLimits,
-        *,
-        http: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        super().__init__(lambda c: AutotaskClient(c, limits, http=http, timeout=timeout))
 
 
 class AutotaskOrganizationPush:
@@ -108,33 +102,7 @@ class AutotaskOrganizationPush:
         await _patch(client, company_id, current, wanted)
 
 
-class AutotaskCompanies:
-    """Puller of ``organization``: Companies changed since a time, a page at a time.
-
-    The checkpoint is Autotask's ``nextPageUrl``, so a crashed pull resumes on the same page.
-    """
-
-    def __init__(self, clients: AutotaskClients) -> None:
-        self._clients = clients
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
-    async def pages(
-        self, request: PullRequest, connection: ConnectionConfig
-    ) -> AsyncIterator[PulledPage]:
-        if request.entity != ORGANIZATION:
-            raise VendorRejected(f"Autotask cannot pull {request.entity!r}")
-        client = await self._clients.client(connection)
-        udf = hub_id_udf(connection.settings)
-        pages = client.query(
-            COMPANIES, _changed_since(request.changed_since), start_url=request.checkpoint
-        )
-        async for page in pages:
-            records: list[Mapping[str, Any]] = [
-                organization_from_company(item, hub_id_udf=udf) for item in page.items
-            ]
-            yield PulledPage(records=records, next_checkpoint=page.next_page_url)
+AutotaskCompanies = AutotaskPuller  # the name the composition root has registered
 
 
 class AutotaskConnectionTester:
@@ -169,14 +137,6 @@ async def _patch(
     changes = changed_fields(current, wanted)
     if changes:
         await client.update(COMPANIES, company_id, changes)
-
-
-def _changed_since(moment: datetime | None) -> list[dict[str, Any]]:
-    if moment is None:
-        return [{"op": "exist", "field": "id"}]
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    stamp = utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return [{"op": "gte", "field": "lastTrackedModifiedDateTime", "value": stamp}]
 
 
 def _company_id(external_id: str) -> int:

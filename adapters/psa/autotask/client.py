@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from adapters.sync.clients import PerConnection
 from adapters.sync.vendor_http import exchange
 from application.integrations.ports import (
     ConnectionConfig,
@@ -57,6 +58,8 @@ class AutotaskClient:
         self._timeout = timeout
         self._zone: str | None = None
         self._zone_lock = asyncio.Lock()
+        self._fields: dict[str, list[dict[str, Any]]] = {}
+        self._fields_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -91,6 +94,13 @@ class AutotaskClient:
         if not isinstance(fields, list):
             raise VendorUnavailable(f"Autotask answered {entity} field information without fields")
         return fields
+
+    async def fields_of(self, entity: str) -> list[dict[str, Any]]:
+        """``entity_fields``, asked once per client: picklists are per instance, not per call."""
+        async with self._fields_lock:
+            if entity not in self._fields:
+                self._fields[entity] = await self.entity_fields(entity)
+            return self._fields[entity]
 
     async def query(
         self,
@@ -184,6 +194,19 @@ class AutotaskClient:
             limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
         )
         return decode(response, what)
+
+
+class AutotaskClients(PerConnection[AutotaskClient]):
+    """One AutotaskClient (and so one zone look-up and one field cache) per connection."""
+
+    def __init__(
+        self,
+        limits: VendorLimits,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(lambda c: AutotaskClient(c, limits, http=http, timeout=timeout))
 
 
 def decode(response: httpx.Response, what: str) -> Any:

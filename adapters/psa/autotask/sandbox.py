@@ -2,6 +2,12 @@
 
 It is what a new tenant talks to by default and what tests run against; the adapter reaches it
 over HTTP exactly as it would reach Autotask. State is in memory.
+
+Control routes for tests and demos, beside the base's ``/_sandbox/state|faults|reset`` (no auth,
+never faulted): ``POST /_sandbox/autotask/invoices`` makes an invoice as Autotask's billing does
+(the API itself cannot: there is no ``POST /Invoices``), with the Invoice entity's fields, e.g.
+``{"companyID": 29700001, "invoiceDateTime": "2026-03-01T00:00:00", "invoiceTotal": 120.5}``;
+``POST /_sandbox/autotask/invoices/{id}/void`` voids one as a user would in the UI.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litestar import Litestar, Request, get, patch, post
+from litestar import Litestar, Request, get, patch, post, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
@@ -22,7 +28,9 @@ from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.psa.autotask.translate import HUB_ID_UDF
 from adapters.sandbox.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 
-PREFIX = "/atservicesrest"
+PREFIX = "/"  # the API under /atservicesrest, the controls under /_sandbox/autotask
+API_ROOT = "/atservicesrest"
+CONTROL_PATH = "/_sandbox/autotask"
 SANDBOX_CREDENTIALS: Mapping[str, str] = {
     "username": "sandbox@q2c.local",
     "secret": "sandbox-secret",
@@ -58,7 +66,8 @@ def create_autotask_sandbox(
         prefix=PREFIX, limits=limits, endpoint_of=endpoint_of, error_body=error_body
     )
     accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
-    return build_sandbox_app(profile, store, faults, _routes(store, accepted))
+    routes = [*_routes(store, accepted), *_children(store, accepted), *_controls(store)]
+    return build_sandbox_app(profile, store, faults, routes)
 
 
 def endpoint_of(path: str) -> str | None:
@@ -97,13 +106,14 @@ async def _json(request: Request[Any, Any, Any]) -> Any:
 
 
 def _base(request: Request[Any, Any, Any]) -> str:
-    return f"{str(request.base_url).rstrip('/')}{PREFIX}"
+    return f"{str(request.base_url).rstrip('/')}{API_ROOT}"
 
 
 def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[ControllerRouterHandler]:
     guards = [_Authenticate(credentials)]
+    api = f"{API_ROOT}/v1.0"
 
-    @get("/v1.0/zoneInformation", sync_to_thread=False)
+    @get(f"{api}/zoneInformation", sync_to_thread=False)
     def zone_information(request: Request[Any, Any, Any], user: FromQuery[str]) -> dict[str, Any]:
         if user.casefold() != credentials["username"].casefold():
             raise SandboxRefusal(f"Zone information could not be determined for user {user}")
@@ -115,19 +125,23 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
             "ci": 0,
         }
 
-    @post("/v1.0/{entity:str}", guards=guards, status_code=200)
+    @post(f"{api}/{{entity:str}}", guards=guards, status_code=200)
     async def create(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"itemId": store.create(entity, await _json(request))}
 
-    @patch("/v1.0/{entity:str}", guards=guards)
+    @patch(f"{api}/{{entity:str}}", guards=guards)
     async def update(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"itemId": store.update(entity, await _json(request))}
 
-    @get("/v1.0/{entity:str}/{item_id:int}", guards=guards, sync_to_thread=False)
+    @put(f"{api}/{{entity:str}}", guards=guards)
+    async def replace(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"itemId": store.update(entity, await _json(request), replace=True)}
+
+    @get(f"{api}/{{entity:str}}/{{item_id:int}}", guards=guards, sync_to_thread=False)
     def read(entity: FromPath[str], item_id: FromPath[int]) -> dict[str, Any]:
         return {"item": store.get(entity, item_id)}
 
-    @post("/v1.0/{entity:str}/query", guards=guards, status_code=200)
+    @post(f"{api}/{{entity:str}}/query", guards=guards, status_code=200)
     async def query(
         entity: FromPath[str], request: Request[Any, Any, Any], paging: FromQuery[int | None] = None
     ) -> dict[str, Any]:
@@ -143,12 +157,57 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
         }
         return {"items": result.items, "pageDetails": details}
 
-    @post("/v1.0/{entity:str}/query/count", guards=guards, status_code=200)
+    @post(f"{api}/{{entity:str}}/query/count", guards=guards, status_code=200)
     async def count(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"queryCount": store.count(entity, await _json(request))}
 
-    @get("/v1.0/{entity:str}/entityInformation/fields", guards=guards, sync_to_thread=False)
+    @get(f"{api}/{{entity:str}}/entityInformation/fields", guards=guards, sync_to_thread=False)
     def fields(entity: FromPath[str]) -> dict[str, Any]:
         return {"fields": store.fields(entity)}
 
-    return [zone_information, create, update, read, query, count, fields]
+    return [zone_information, create, update, replace, read, query, count, fields]
+
+
+def _children(
+    store: AutotaskStore, credentials: Mapping[str, str]
+) -> list[ControllerRouterHandler]:
+    """Child entities (a Company's Contacts) are created and updated under their parent."""
+    guards = [_Authenticate(credentials)]
+    path = f"{API_ROOT}/v1.0/{{parent:str}}/{{parent_id:int}}/{{child:str}}"
+
+    @post(path, guards=guards, status_code=200)
+    async def create_child(
+        parent: FromPath[str],
+        parent_id: FromPath[int],
+        child: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> dict[str, Any]:
+        body = await _json(request)
+        return {"itemId": store.create_child(parent, parent_id, child, body)}
+
+    @patch(path, guards=guards)
+    async def update_child(
+        parent: FromPath[str],
+        parent_id: FromPath[int],
+        child: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> dict[str, Any]:
+        body = await _json(request)
+        return {"itemId": store.update_child(parent, parent_id, child, body)}
+
+    return [create_child, update_child]
+
+
+def _controls(store: AutotaskStore) -> list[ControllerRouterHandler]:
+    """Knobs for tests and demos: what Autotask's own users and billing do."""
+
+    @post(f"{CONTROL_PATH}/invoices", status_code=200)
+    async def seed_invoice(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        item_id = store.seed("Invoices", await _json(request))
+        return {"itemId": item_id, "item": store.get("Invoices", item_id)}
+
+    @post(f"{CONTROL_PATH}/invoices/{{item_id:int}}/void", status_code=200, sync_to_thread=False)
+    def void_invoice(item_id: FromPath[int]) -> dict[str, Any]:
+        return {"item": store.void_invoice(item_id)}
+
+    return [seed_invoice, void_invoice]

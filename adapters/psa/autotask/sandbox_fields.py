@@ -1,13 +1,15 @@
-"""The Autotask entities the sandbox serves, field by field, as ``entityInformation/fields``.
+"""How the Autotask sandbox describes an entity: its fields, as ``entityInformation/fields``
+answers them, and the rules of its records (which stamps move, where it is created).
 
-Copied from the vendor's contract (``contracts/autotask_entities.json``: non-nullable means
-required); a contract test keeps the two equal.
+The entities themselves are in ``sandbox_entities.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from litestar.exceptions import HTTPException
 
@@ -29,68 +31,37 @@ class FieldSpec:
     required: bool = False
     read_only: bool = False
     picklist: tuple[tuple[int, str], ...] = ()
+    queryable: bool = True  # Autotask answers an error when some fields are filtered on
+    max_length: int | None = None
+    date_only: bool = False  # the vendor keeps the date and drops the time
 
 
-def _specs(
+def specs(
     data_type: DataType, names: str, *, required: bool = False, read_only: bool = False
 ) -> list[FieldSpec]:
     return [FieldSpec(name, data_type, required, read_only) for name in names.split()]
 
 
-COMPANY_TYPES = (
-    (1, "Customer"),
-    (2, "Lead"),
-    (3, "Prospect"),
-    (4, "Dead"),
-    (6, "Cancellation"),
-    (7, "Vendor"),
-    (8, "Partner"),
-)
+@dataclass(frozen=True)
+class EntityRules:
+    """One entity as the sandbox serves it.
 
-_COMPANY = [
-    FieldSpec("id", DataType.LONG, read_only=True),
-    *_specs(DataType.STRING, "companyName phone", required=True),
-    *_specs(
-        DataType.STRING,
-        "additionalAddressInformation address1 address2 alternatePhone1 alternatePhone2"
-        " billingAddress1 billingAddress2 billToAdditionalAddressInformation billToAttention"
-        " billToCity billToState billToZipCode city companyNumber fax postalCode sicCode state"
-        " stockMarket stockSymbol taxID webAddress",
-    ),
-    FieldSpec("ownerResourceID", DataType.INTEGER, required=True),
-    FieldSpec("companyType", DataType.INTEGER, picklist=COMPANY_TYPES),
-    *_specs(
-        DataType.INTEGER,
-        "billToAddressToUse billToCompanyLocationID billToCountryID classification"
-        " companyCategoryID competitorID countryID currencyID invoiceEmailMessageID"
-        " invoiceMethod invoiceTemplateID marketSegmentID parentCompanyID"
-        " purchaseOrderTemplateID quoteEmailMessageID quoteTemplateID taxRegionID territoryID",
-    ),
-    *_specs(
-        DataType.INTEGER,
-        "apiVendorID createdByResourceID impersonatorCreatorResourceID",
-        read_only=True,
-    ),
-    FieldSpec("assetValue", DataType.DOUBLE),
-    FieldSpec("surveyCompanyRating", DataType.DOUBLE, read_only=True),
-    *_specs(
-        DataType.BOOLEAN,
-        "invoiceNonContractItemsToParentCompany isActive isClientPortalActive"
-        " isEnabledForComanaged isTaskFireActive isTaxExempt",
-    ),
-    *_specs(
-        DataType.DATETIME,
-        "createDate lastActivityDate lastTrackedModifiedDateTime",
-        read_only=True,
-    ),
-    FieldSpec("userDefinedFields", DataType.LIST),
-]
+    ``created`` and ``modified`` name the stamps Autotask sets (each entity names its own);
+    ``api_create`` is False where the API has no create (Invoices); ``parent`` is the parent
+    entity and linking field of a child that is created and updated under its parent's URL.
+    """
 
-# Entity name in the URL → its fields; the singular is how the vendor's messages name it.
-ENTITIES: dict[str, dict[str, FieldSpec]] = {
-    "Companies": {spec.name: spec for spec in _COMPANY},
-}
-SINGULAR = {"Companies": "Company"}
+    singular: str
+    fields: Mapping[str, FieldSpec]
+    created: str | None = None
+    modified: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    api_create: bool = True
+    parent: tuple[str, str] | None = None
+
+
+def by_name(fields: list[FieldSpec]) -> dict[str, FieldSpec]:
+    return {spec.name: spec for spec in fields}
 
 
 class SandboxRefusal(HTTPException):

@@ -106,6 +106,8 @@ def _condition(
         spec = fields.get(str(name))
         if spec is None or spec.data_type is DataType.LIST:
             raise SandboxRefusal(f"Unable to find {name} in the {entity} entity")
+        if not spec.queryable:
+            raise SandboxRefusal(f"The field {name} of the {entity} entity cannot be queried")
         data_type = spec.data_type
 
         def read(record: Record) -> Any:

@@ -10,26 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.psa.autotask.sandbox_fields import (
-    ENTITIES,
-    SINGULAR,
-    DataType,
-    FieldSpec,
-    SandboxRefusal,
-)
+from adapters.psa.autotask.sandbox_checks import field_info, written
+from adapters.psa.autotask.sandbox_entities import RULES
+from adapters.psa.autotask.sandbox_fields import EntityRules, SandboxRefusal
 from adapters.psa.autotask.sandbox_query import compile_filter, udf_value
 
 MAX_RECORDS = 500
+INVOICES = "Invoices"
 _FIRST_ID = 29_700_001
-_CHECKS: dict[DataType, Callable[[object], bool]] = {
-    DataType.STRING: lambda v: isinstance(v, str),
-    DataType.INTEGER: lambda v: isinstance(v, int) and not isinstance(v, bool),
-    DataType.LONG: lambda v: isinstance(v, int) and not isinstance(v, bool),
-    DataType.DOUBLE: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    DataType.BOOLEAN: lambda v: isinstance(v, bool),
-    DataType.DATETIME: lambda v: isinstance(v, str),
-    DataType.LIST: lambda v: isinstance(v, list),
-}
 
 
 def _now() -> datetime:
@@ -38,6 +26,12 @@ def _now() -> datetime:
 
 def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _no_method(method: str) -> SandboxRefusal:
+    return SandboxRefusal(
+        f"The requested resource does not support http method '{method}'.", status=405
+    )
 
 
 @dataclass
@@ -71,40 +65,58 @@ class AutotaskStore:
 
     def reset(self) -> None:
         with self._lock:
-            self._tables = {name: _Table() for name in ENTITIES}
+            self._tables = {name: _Table() for name in RULES}
             self._next_id = _FIRST_ID
             self._seq = 0
 
     def create(self, entity: str, body: object) -> int:
-        values = self._writable(entity, body, creating=True)
-        with self._lock:
-            item_id, self._next_id = self._next_id, self._next_id + 1
-            now = _timestamp(self._clock())
-            record: dict[str, Any] = dict.fromkeys(ENTITIES[entity])
-            record["userDefinedFields"] = [{"name": n, "value": None} for n in self.udf_names]
-            record.update(isActive=True, id=item_id, createDate=now)
-            self._apply(record, values, now)
-            self._tables[entity].records[item_id] = record
-            return item_id
+        """``POST /{Entity}``: not for entities the API cannot create (Invoices, children)."""
+        rules = self._rules(entity)
+        if not rules.api_create:
+            raise _no_method("POST")
+        return self._insert(entity, written(rules, body, self.udf_names, complete=True))
 
-    def update(self, entity: str, body: object) -> int:
-        values = self._writable(entity, body, creating=False)
-        item_id = body.get("id") if isinstance(body, dict) else None
-        if not isinstance(item_id, int) or isinstance(item_id, bool):
-            raise SandboxRefusal("An update needs the id of the record to update")
+    def create_child(self, parent: str, parent_id: int, entity: str, body: object) -> int:
+        """``POST /{Parent}/{parentId}/{Child}``, e.g. a Contact under its Company."""
+        rules, link = self._child(parent, entity)
+        given = dict(body) if isinstance(body, dict) else body
+        if isinstance(given, dict) and given.setdefault(link, parent_id) != parent_id:
+            raise SandboxRefusal(f"{link}: must be the parent's id {parent_id}")
+        values = written(rules, given, self.udf_names, complete=True)
+        self._parent_exists(parent, parent_id)
+        return self._insert(entity, values)
+
+    def seed(self, entity: str, body: object) -> int:
+        """A record Autotask makes itself (an invoice from billing), read-only fields and all."""
+        rules = self._rules(entity)
+        return self._insert(
+            entity, written(rules, body, self.udf_names, complete=True, system=True)
+        )
+
+    def update(self, entity: str, body: object, *, replace: bool = False) -> int:
+        """``PATCH`` (or ``PUT`` with ``replace``) ``/{Entity}``; children go through parents."""
+        rules = self._rules(entity)
+        if rules.parent is not None:
+            raise _no_method("PUT" if replace else "PATCH")
+        return self._change(entity, rules, body, replace=replace, parent_id=None)
+
+    def update_child(
+        self, parent: str, parent_id: int, entity: str, body: object, *, replace: bool = False
+    ) -> int:
+        rules, _ = self._child(parent, entity)
+        return self._change(entity, rules, body, replace=replace, parent_id=parent_id)
+
+    def void_invoice(self, item_id: int) -> dict[str, Any]:
+        """What voiding an invoice in Autotask's UI does to its record."""
         with self._lock:
-            table = self._tables[entity]
-            record = table.records.get(item_id)
+            record = self._tables[INVOICES].records.get(item_id)
             if record is None:
-                raise SandboxRefusal(f"Could not find a {SINGULAR[entity]} with id {item_id}")
-            now = _timestamp(self._clock())
-            self._apply(record, values, now)
-            self._seq += 1
-            table.updates[item_id].append({"seq": self._seq, "at": now, "fields": values})
-            return item_id
+                raise SandboxRefusal(f"Could not find an Invoice with id {item_id}", status=404)
+            record.update(isVoided=True, voidedDate=_timestamp(self._clock()))
+            return copy.deepcopy(record)
 
     def get(self, entity: str, item_id: int) -> dict[str, Any] | None:
-        self._fields(entity)
+        self._rules(entity)
         with self._lock:
             record = self._tables[entity].records.get(item_id)
             return copy.deepcopy(record) if record is not None else None
@@ -129,7 +141,7 @@ class AutotaskStore:
             return sum(1 for r in self._tables[entity].records.values() if match(r))
 
     def fields(self, entity: str) -> list[dict[str, Any]]:
-        return [_field_info(spec) for spec in self._fields(entity).values()]
+        return [field_info(spec) for spec in self._rules(entity).fields.values()]
 
     def snapshot(self) -> dict[str, Any]:
         """Records, counts, duplicates by the hub's id, and each record's updates in order."""
@@ -150,6 +162,66 @@ class AutotaskStore:
                 },
             }
 
+    def _insert(self, entity: str, values: Mapping[str, Any]) -> int:
+        rules = RULES[entity]
+        with self._lock:
+            item_id, self._next_id = self._next_id, self._next_id + 1
+            now = _timestamp(self._clock())
+            record: dict[str, Any] = dict.fromkeys(rules.fields)
+            if "userDefinedFields" in rules.fields:
+                record["userDefinedFields"] = [{"name": n, "value": None} for n in self.udf_names]
+            record.update(copy.deepcopy(dict(rules.defaults)), id=item_id)
+            if rules.created:
+                record[rules.created] = now
+            _apply(rules, record, values, now)
+            self._tables[entity].records[item_id] = record
+            return item_id
+
+    def _change(
+        self,
+        entity: str,
+        rules: EntityRules,
+        body: object,
+        *,
+        replace: bool,
+        parent_id: int | None,
+    ) -> int:
+        values = written(rules, body, self.udf_names, complete=replace)
+        item_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(item_id, int) or isinstance(item_id, bool):
+            raise SandboxRefusal("An update needs the id of the record to update")
+        if replace:  # PUT: what the body leaves out is emptied
+            blank = [s.name for s in rules.fields.values() if not s.read_only and s.name != "id"]
+            values = {name: None for name in blank if name != "userDefinedFields"} | values
+        with self._lock:
+            table = self._tables[entity]
+            record = table.records.get(item_id)
+            if record is None or (parent_id is not None and _parent_of(rules, record) != parent_id):
+                raise SandboxRefusal(f"Could not find a {rules.singular} with id {item_id}")
+            now = _timestamp(self._clock())
+            _apply(rules, record, values, now)
+            self._seq += 1
+            table.updates[item_id].append({"seq": self._seq, "at": now, "fields": values})
+            return item_id
+
+    def _rules(self, entity: str) -> EntityRules:
+        rules = RULES.get(entity)
+        if rules is None:
+            raise SandboxRefusal(f"The entity {entity} is not served by this API", status=404)
+        return rules
+
+    def _child(self, parent: str, entity: str) -> tuple[EntityRules, str]:
+        rules = RULES.get(entity)
+        if rules is None or rules.parent is None or rules.parent[0] != parent:
+            raise SandboxRefusal(f"{parent} has no child collection {entity}", status=404)
+        return rules, rules.parent[1]
+
+    def _parent_exists(self, parent: str, parent_id: int) -> None:
+        with self._lock:
+            if parent_id not in self._tables[parent].records:
+                singular = RULES[parent].singular
+                raise SandboxRefusal(f"Could not find a {singular} with id {parent_id}")
+
     def _duplicates(self, table: _Table) -> dict[str, list[int]]:
         by_hub_id: dict[str, list[int]] = defaultdict(list)
         for item_id, record in table.records.items():
@@ -158,105 +230,42 @@ class AutotaskStore:
                 by_hub_id[str(hub_id)].append(item_id)
         return {hub_id: ids for hub_id, ids in by_hub_id.items() if len(ids) > 1}
 
-    def _apply(self, record: dict[str, Any], values: Mapping[str, Any], now: str) -> None:
-        for name, value in values.items():
-            if name == "userDefinedFields":
-                given = {udf["name"]: udf.get("value") for udf in value}
-                for udf in record["userDefinedFields"]:
-                    udf["value"] = given.get(udf["name"], udf["value"])
-            else:
-                record[name] = value
-        record["lastTrackedModifiedDateTime"] = now
-
-    def _fields(self, entity: str) -> dict[str, FieldSpec]:
-        fields = ENTITIES.get(entity)
-        if fields is None:
-            raise SandboxRefusal(f"The entity {entity} is not served by this API", status=404)
-        return fields
-
-    def _writable(self, entity: str, body: object, *, creating: bool) -> dict[str, Any]:
-        """The writable fields of a create or update body, or the vendor's list of errors."""
-        fields = self._fields(entity)
-        if not isinstance(body, dict):
-            raise SandboxRefusal("The request body must be a JSON object")
-        errors = [
-            f"Unable to find {name} in the {SINGULAR[entity]} entity"
-            for name in body
-            if name not in fields
-        ]
-        errors += [
-            e
-            for name, value in body.items()
-            if name in fields
-            for e in self._check(fields[name], value)
-        ]
-        if creating:
-            missing = [s.name for s in fields.values() if s.required and s.name not in body]
-            errors += [f"{name}: a value is required" for name in missing]
-        if errors:
-            raise SandboxRefusal(*errors)
-        return {k: copy.deepcopy(v) for k, v in body.items() if not fields[k].read_only}
-
-    def _check(self, spec: FieldSpec, value: object) -> list[str]:
-        if spec.read_only:
-            return []
-        if value is None or value == "":
-            return [f"{spec.name}: a value is required"] if spec.required else []
-        if not _CHECKS[spec.data_type](value):
-            return [f"{spec.name}: {value!r} is not a valid {spec.data_type}"]
-        if spec.picklist and value not in {v for v, _ in spec.picklist}:
-            return [f"{spec.name}: {value!r} is not a value of its picklist"]
-        if spec.data_type is DataType.LIST:
-            return self._check_udfs(value)
-        return []
-
-    def _check_udfs(self, value: object) -> list[str]:
-        errors = []
-        for udf in value if isinstance(value, list) else ():
-            if not isinstance(udf, dict) or not isinstance(udf.get("name"), str):
-                errors.append("userDefinedFields: each item needs a name and a value")
-            elif udf["name"] not in self.udf_names:
-                errors.append(f"userDefinedFields: no user-defined field named {udf['name']}")
-        return errors
-
     def _parse_query(
         self, entity: str, body: object
     ) -> tuple[Callable[[Mapping[str, Any]], bool], int, list[str] | None]:
-        fields = self._fields(entity)
+        rules = self._rules(entity)
         if not isinstance(body, dict):
             raise SandboxRefusal("The query body must be a JSON object")
         parts = {key.lower(): value for key, value in body.items()}
-        match = compile_filter(parts.get("filter"), SINGULAR[entity], fields, self.udf_names)
+        match = compile_filter(parts.get("filter"), rules.singular, rules.fields, self.udf_names)
         max_records = parts.get("maxrecords", MAX_RECORDS)
         if not isinstance(max_records, int) or not 1 <= max_records <= MAX_RECORDS:
             raise SandboxRefusal(f"MaxRecords must be between 1 and {MAX_RECORDS}")
         include = parts.get("includefields")
         if include is not None and (
-            not isinstance(include, list) or any(name not in fields for name in include)
+            not isinstance(include, list) or any(name not in rules.fields for name in include)
         ):
             raise SandboxRefusal("IncludeFields must list fields of the entity")
         return match, max_records, include
+
+
+def _apply(rules: EntityRules, record: dict[str, Any], values: Mapping[str, Any], now: str) -> None:
+    for name, value in values.items():
+        if name == "userDefinedFields":
+            given = {udf["name"]: udf.get("value") for udf in value}
+            for udf in record["userDefinedFields"]:
+                udf["value"] = given.get(udf["name"], udf["value"])
+        else:
+            record[name] = value
+    if rules.modified:  # each entity names its own stamp, and every change moves it
+        record[rules.modified] = now
+
+
+def _parent_of(rules: EntityRules, record: Mapping[str, Any]) -> object:
+    return record.get(rules.parent[1]) if rules.parent else None
 
 
 def _only(record: Mapping[str, Any], include: list[str] | None) -> dict[str, Any]:
     if not include:
         return copy.deepcopy(dict(record))
     return {name: copy.deepcopy(record[name]) for name in ["id", *include]}
-
-
-def _field_info(spec: FieldSpec) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "dataType": spec.data_type.value,
-        "isRequired": spec.required,
-        "isReadOnly": spec.read_only,
-        "isQueryable": spec.data_type is not DataType.LIST,
-        "isReference": False,
-        "isPickList": bool(spec.picklist),
-        "picklistValues": [
-            {"value": str(value), "label": label, "isActive": True, "isSystem": True}
-            for value, label in spec.picklist
-        ]
-        if spec.picklist
-        else None,
-    }
