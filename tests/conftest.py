@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from adapters.persistence.migrate import migrate
 from entrypoints.containers import Container, build_container
 from entrypoints.settings import Settings
+from tests.support.card_scan import LeakWatch, card_numbers_in
 from tests.support.databases import (
     fresh_postgres_database,
     postgres_required,
@@ -40,14 +42,35 @@ def postgres_url() -> Iterator[str]:
             pytest.skip(message)
         with fresh_postgres_database(server) as url:
             yield url
+            _no_card_numbers(url)
 
 
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path: Path = tmp_path_factory.mktemp("sqlite") / "q2c.db"
     url = f"sqlite+aiosqlite:///{path}"
     run_blocking(lambda: migrate(url))
-    return url
+    yield url
+    _no_card_numbers(url)
+
+
+def _no_card_numbers(url: str) -> None:
+    """PAY-8: after the whole run, not one test card or account number in the database."""
+    found = run_blocking(lambda: card_numbers_in(url))
+    assert found == [], f"card or account numbers stored: {found[:5]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_card_numbers_in_logs() -> Iterator[None]:
+    """PAY-8: no log record of the whole run mentions a test card or account number."""
+    watch, root = LeakWatch(), logging.getLogger()
+    level = root.level
+    root.addHandler(watch)
+    root.setLevel(min(level, logging.INFO) or logging.INFO)
+    yield
+    root.removeHandler(watch)
+    root.setLevel(level)
+    assert watch.found == [], f"card or account numbers logged: {watch.found[:5]}"
 
 
 @pytest.fixture(params=BACKENDS)

@@ -14,19 +14,22 @@ import subprocess
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from typing import TypeVar
 
 from adapters.persistence.database import create_scratch_database, drop_database, normalize_url
 from adapters.persistence.migrate import migrate
 
+T = TypeVar("T")
 
-def run_blocking(work: Callable[[], Awaitable[None]]) -> None:
+
+def run_blocking(work: Callable[[], Awaitable[T]]) -> T:
     """Run async set-up on its own loop, even when a test's loop is already running."""
 
-    async def main() -> None:
-        await work()
+    async def main() -> T:
+        return await work()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, main()).result()
+        return pool.submit(asyncio.run, main()).result()
 
 
 def postgres_required() -> bool:
