@@ -224,3 +224,35 @@ async def _race(container: Container) -> None:
         assert Decimal(balance) == Decimal("100.00") - sum(p.applied.amount for p in taken)
         assert Decimal(balance) >= 0
         assert held == "0.00"
+
+
+async def test_concurrent_refunds_and_applies_never_move_the_same_unapplied_money_twice(
+    postgres_url: str,
+) -> None:  # PAY-4, PAY-5, MON-4
+    container = build_container(settings_for(postgres_url))
+    try:
+        b = await billing(container)
+        first = await b.invoice("100.00")
+        targets = [await b.invoice("40.00") for _ in range(4)]
+        payment = await b.take(b.tenant, command(b, first))
+        await b.actions.void_invoice(b.tenant, first, "key:manager")  # 100.00 now unapplied
+        attempts = [
+            *(b.actions.refund(b.tenant, payment.id, "key:manager") for _ in range(4)),
+            *(b.actions.apply(b.tenant, payment.id, t, "key:manager") for t in targets),
+        ]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        done = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert all(isinstance(r, DomainError | Conflict) for r in refused), refused
+        assert len(done) == 1  # the first to lock the payment moved its money; no one else could
+        moved = await _payment(b, payment)
+        amounts = moved.amounts
+        assert amounts.sale - amounts.refund == amounts.applied + amounts.unapplied
+        assert amounts.unapplied == 0
+        applied_to = [t for t in targets if (await state(b, t))[0] == "paid"]
+        if amounts.applied:  # applied to one invoice, 60.00 refunded
+            assert (len(applied_to), amounts.refund) == (1, Decimal("60.00"))
+        else:  # refunded whole
+            assert (applied_to, amounts.refund) == ([], Decimal("100.00"))
+    finally:
+        await container.persistence.probe().close()
