@@ -14,6 +14,7 @@ Taking a payment runs in three steps so no request can charge twice (PAY-15) or 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,8 @@ from domain.shared.money import Money
 
 # Conflicts on the embedded database (one writer, optimistic versions) are retried this often.
 _ATTEMPTS = 5
+
+log = logging.getLogger("q2c.billing")
 
 
 class GatewayMissing(ApplicationError):
@@ -115,8 +118,12 @@ class TakePayment:
                 gateway, vault_id=request.method.vault_id, amount=request.amount,
                 order_id=str(payment.id),
             )  # fmt: skip
-        except VendorUnavailable:
-            return payment  # no answer: pending, held, resolved later by the worker
+        except VendorUnavailable as unanswered:
+            # No answer: pending, held, resolved later by the worker's watch (by order id).
+            log.warning(
+                "sale_unanswered", extra={"payment": str(payment.id), "reason": unanswered.message}
+            )
+            return payment
         except VendorRejected as rejected:
             result = GatewayResult(
                 GatewayOutcome.ERROR, None, rejected.message, str(rejected.status or "")

@@ -329,3 +329,8 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
             f"{run['per_second']} deliveries/s  ({run['delivered']}/{run['messages']})"
         )
     click.echo(json.dumps({"benchmark": "outbox", "runs": runs}))
+
+
+from entrypoints.cli.bench_payments import payments  # noqa: E402  (q2c bench payments)
+
+bench.add_command(payments)

@@ -97,12 +97,8 @@ def _autotask(base: str, path: str, body: dict[str, Any]) -> int:
     return item_id
 
 
-def test_a_psa_invoice_is_paid_through_the_portal_and_lands_in_quickbooks(
-    hub: tuple[str, str, Path],
-) -> None:
-    base, key, folder = hub
-    staff = {"Authorization": f"Bearer {key}"}
-    # In the PSA: a company, its billing contact, and an invoice made by Autotask's billing.
+def seed_psa(base: str) -> tuple[int, int]:
+    """In the PSA: a company, its billing contact, and an invoice made by Autotask's billing."""
     company = _autotask(
         base,
         "Companies",
@@ -132,6 +128,15 @@ def test_a_psa_invoice_is_paid_through_the_portal_and_lands_in_quickbooks(
     assert seeded.status_code == 200, seeded.text
     autotask_invoice = seeded.json()["itemId"]
 
+    return company, autotask_invoice
+
+
+def test_a_psa_invoice_is_paid_through_the_portal_and_lands_in_quickbooks(
+    hub: tuple[str, str, Path],
+) -> None:
+    base, key, folder = hub
+    staff = {"Authorization": f"Bearer {key}"}
+    _company, autotask_invoice = seed_psa(base)
     # Sync now (PAY-12); the worker pushes the invoice to QuickBooks, which numbers it (PAY-1).
     assert httpx.post(f"{base}/v1/sync/run", headers=staff, json={}).status_code == 202
 
@@ -203,11 +208,15 @@ def test_a_psa_invoice_is_paid_through_the_portal_and_lands_in_quickbooks(
     assert mail[0].to == "nancy@northwind.example"
     assert mail[0].subject == f"Payment received for invoice {invoice['number']}"
 
-    # No card number anywhere: every text cell of the database, and the logs.
+    assert_no_card_numbers(folder)
+    assert re.search(r"payment", (folder / "serve.log").read_text())
+
+
+def assert_no_card_numbers(folder: Path) -> None:
+    """No card number anywhere: every text cell of the database, and the logs."""
     assert VISA not in (folder / "serve.log").read_text()
     with sqlite3.connect(folder / "q2c.db") as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - our own table names
                 assert not any(VISA in str(cell) for cell in row), table
-    assert re.search(r"payment", (folder / "serve.log").read_text())
