@@ -99,16 +99,3 @@ class SqlAlchemyNotificationQueue:
                 .where(and_(c.id == notification.id, c.lease_owner == owner))
                 .values(**values)
             )
-
-    async def recent(self, tenant_id: object, limit: int) -> list[Notification]:
-        c = tables.notifications.c
-        async with self._sessions() as session:
-            query = (
-                select(Notification)
-                .where(c.tenant_id == tenant_id)
-                .order_by(c.created_at.desc(), c.id.desc())
-                .limit(limit)
-            )
-            found = list((await session.scalars(query)).all())
-            session.expunge_all()
-        return found

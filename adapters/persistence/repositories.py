@@ -68,12 +68,17 @@ class _TenantRepository(Generic[A]):
         return item
 
     async def _get(self, item_id: UUID, *, lock: bool = False) -> A:
-        """``lock`` holds the row until commit (PostgreSQL; SQLite has one writer anyway)."""
-        query = self._select().where(self.table.c.id == item_id)
+        """``lock`` holds the row until commit (PostgreSQL; SQLite has one writer anyway).
+
+        Without a lock, an aggregate this unit of work already loaded is served from the
+        session without another query (the sync policy reads what the commit is writing).
+        """
         if lock:
-            query = query.with_for_update()
-        found = (await self._session.scalars(query)).one_or_none()
-        if found is None:
+            query = self._select().where(self.table.c.id == item_id).with_for_update()
+            found = (await self._session.scalars(query)).one_or_none()
+        else:
+            found = await self._session.get(self.entity, item_id)
+        if found is None or found.tenant_id != self._tenant_id:
             raise NotFound(f"{self.noun} {item_id} not found")
         if lock:
             await self._session.refresh(found)  # a locked read must see the newest row

@@ -27,7 +27,7 @@ from application.shared.errors import NotFound
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.billing.invoice import InvoiceId, InvoiceStatus
-from domain.billing.payment import PaymentId, PaymentStatus
+from domain.billing.payment import PaymentId
 from domain.shared.money import Currency, Money
 
 
@@ -87,7 +87,7 @@ class PushPayment:
                 organization = await uow.organizations.get(payment.organization_id)
             except NotFound as error:
                 raise VendorRejected(error.message) from None
-        if payment.status is not PaymentStatus.APPROVED and payment.transaction_id is None:
+        if payment.transaction_id is None:
             raise VendorRejected(f"payment {payment.id} was never approved: nothing to record")
         if invoice.accounting_id is None:
             raise VendorRejected(

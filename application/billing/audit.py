@@ -62,14 +62,7 @@ def audit(
 
 
 def _payment(payment: Payment) -> list[Violation]:
-    subject = f"payment {payment.id}"
-    a = payment.amounts
-    found = []
-    if min(a.sale, a.refund, a.applied, a.unapplied) < 0:
-        found.append(Violation(subject, "MON-4", f"a negative amount: {a}"))
-    if a.sale - a.refund != a.applied + a.unapplied:
-        found.append(Violation(subject, "MON-4", f"sale - refund != applied + unapplied: {a}"))
-    return found
+    return [Violation(f"payment {payment.id}", "MON-4", b) for b in payment.amounts.breaches()]
 
 
 def _keys(payments: Iterable[Payment]) -> list[Violation]:
@@ -101,8 +94,7 @@ def _invoice(invoice: Invoice, payments: Sequence[Payment]) -> list[Violation]:
 def _status_agrees(invoice: Invoice) -> bool:
     if invoice.status is InvoiceStatus.VOID:
         return invoice.applied_amount == 0
-    paid = invoice.total_amount > 0 and invoice.applied_amount >= invoice.total_amount
-    return paid == (invoice.status is InvoiceStatus.PAID)
+    return invoice.fully_applied == (invoice.status is InvoiceStatus.PAID)
 
 
 def _charges(payments: Sequence[Payment], charges: Sequence[Charge]) -> list[Violation]:

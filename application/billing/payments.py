@@ -286,13 +286,17 @@ class ResolvePendingPayments:
             connection = await enabled_connection(uow, Family.PAYMENTS)
         if payment.status is not PaymentStatus.PENDING or connection is None:
             return payment
-        found: SaleLookup = await self._gateway.find_sale(
-            self._configs.of(connection), str(payment.id)
-        )
+        return await self.with_gateway(tenant_id, payment.id, self._configs.of(connection))
+
+    async def with_gateway(
+        self, tenant_id: TenantId, payment_id: PaymentId, gateway: ConnectionConfig
+    ) -> Payment:
+        """Ask ``gateway`` (the tenant's, already loaded) and record its answer."""
+        found: SaleLookup = await self._gateway.find_sale(gateway, str(payment_id))
         result = found.result or GatewayResult(
             GatewayOutcome.ERROR, None, "the sale never reached the gateway", ""
         )
-        return await record_answer(self._uow, self._clock, tenant_id, payment.id, result)
+        return await record_answer(self._uow, self._clock, tenant_id, payment_id, result)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ when the change it reports does:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from application.integrations.outbox import NewOutboxMessage
@@ -56,10 +56,6 @@ async def invoice_payload(uow: UnitOfWork, invoice: Invoice) -> dict[str, Any]:
         "currency": invoice.currency.value,
         "description": invoice.description,
     }
-
-
-def _settings(connection: Connection) -> Mapping[str, Any]:
-    return connection.settings
 
 
 async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
@@ -111,7 +107,7 @@ async def _paid_in_psa(
     uow: UnitOfWork, psa: Sequence[Connection], paid: Sequence[InvoiceId]
 ) -> list[NewOutboxMessage]:
     """The PSA records the invoice as paid where the connection's ``record_payments`` says."""
-    targets = [c for c in psa if _settings(c).get("record_payments") and c.id != uow.origin]
+    targets = [c for c in psa if c.settings.get("record_payments") and c.id != uow.origin]
     messages: list[NewOutboxMessage] = []
     for invoice_id in paid if targets else ():
         invoice = await uow.invoices.get(invoice_id)
@@ -151,5 +147,5 @@ async def _notifications(
 
 def _ticket_kinds(connection: Connection) -> list[str]:
     """PAY-13: which notifications open a PSA ticket on this connection (none by default)."""
-    kinds = _settings(connection).get("ticket_notifications") or []
+    kinds = connection.settings.get("ticket_notifications") or []
     return [str(k) for k in kinds] if isinstance(kinds, list) else []

@@ -25,6 +25,7 @@ from application.billing.repositories import PaymentFilter
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import VendorError
 from application.shared.errors import ApplicationError
+from application.shared.loops import repeat
 from application.shared.pagination import PageRequest
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory
@@ -69,15 +70,16 @@ class WatchPayments:
         self._interval = interval_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.round()
-            except Exception:  # a bad round must not end the watch
-                log.exception("payment_watch_round_failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._interval)
-            except TimeoutError:
-                continue
+        async def round_() -> None:  # a report is not "more work waiting": always pause
+            await self.round()
+
+        await repeat(
+            stop,
+            round_,
+            pause_seconds=self._interval,
+            log=log,
+            failure="payment_watch_round_failed",
+        )
 
     async def round(self) -> WatchReport:
         report = WatchReport()
@@ -96,10 +98,11 @@ class WatchPayments:
             connection = await enabled_connection(uow, Family.PAYMENTS)
         if connection is None:
             return
+        config = self._configs.of(connection)
         cutoff = self._clock.now() - self._grace
         for payment in await self._all(tenant_id, PaymentFilter(status=PaymentStatus.PENDING)):
             if payment.created_at <= cutoff:
-                await self._resolve(tenant_id, payment.id)
+                await self._resolve.with_gateway(tenant_id, payment.id, config)
                 report.resolved += 1
         awaiting = await self._all(
             tenant_id,
@@ -108,7 +111,6 @@ class WatchPayments:
         by_transaction = {p.transaction_id: p for p in awaiting if p.transaction_id}
         if not by_transaction:
             return
-        config = self._configs.of(connection)
         for settlement in await self._gateway.settlements(config, list(by_transaction)):
             watched = by_transaction.get(settlement.transaction_id)
             if watched is None or settlement.status in (

@@ -64,10 +64,17 @@ class PullContext:
     links: ExternalLinks
     now: datetime
     new_links: list[tuple[str, UUID, str]] = field(default_factory=list)
+    # A page's invoices and contacts name the same few companies: look each up once.
+    _hub_ids: dict[tuple[str, str], UUID] = field(default_factory=dict)
 
     async def hub_id(self, entity: str, external_id: str) -> UUID:
-        linked = await self.links.find_entity(self.connection_id, entity, external_id)
-        return linked if linked is not None else pulled_id(self.connection_id, external_id, entity)
+        key = (entity, external_id)
+        if key not in self._hub_ids:
+            linked = await self.links.find_entity(self.connection_id, entity, external_id)
+            self._hub_ids[key] = (
+                linked if linked is not None else pulled_id(self.connection_id, external_id, entity)
+            )
+        return self._hub_ids[key]
 
     async def organization(self, record: Mapping[str, Any]) -> Organization:
         external = record.get("organization_external_id")
@@ -122,14 +129,12 @@ async def apply_organization(context: PullContext, record: Mapping[str, Any]) ->
             now=now,
         )
         await uow.organizations.add(organization)
-        if record.get("active") is False:
-            organization.deactivate(now)
         context.link(ORGANIZATION, organization_id, external_id)
-        return
-    current = organization.profile
-    changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-    if changed:
-        organization.revise(OrganizationChanges(**changed), now)
+    else:
+        current = organization.profile
+        changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
+        if changed:
+            organization.revise(OrganizationChanges(**changed), now)
     if record.get("active") is False and organization.active:
         organization.deactivate(now)
 
@@ -159,15 +164,14 @@ async def apply_contact(context: PullContext, record: Mapping[str, Any]) -> None
             now=now,
         )
         await uow.contacts.add(contact)
-        if record.get("active") is False:
-            contact.deactivate(now)
         context.link(CONTACT, contact_id, external_id)
-        return
-    current = contact.profile
-    changed = {n: getattr(profile, n) for n in _CONTACT_FIELDS}
-    changed = {n: v for n, v in changed.items() if getattr(current, n) != v}
-    if changed:
-        contact.revise(ContactChanges(**changed), now)
+    else:
+        current = contact.profile
+        changed = {
+            n: v for n in _CONTACT_FIELDS if (v := getattr(profile, n)) != getattr(current, n)
+        }
+        if changed:
+            contact.revise(ContactChanges(**changed), now)
     if record.get("active") is False and contact.active:
         contact.deactivate(now)
 

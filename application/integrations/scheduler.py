@@ -7,6 +7,7 @@ import logging
 
 from application.integrations.pulls import PullRunner, SyncJobStore, SyncNow
 from application.shared.errors import ApplicationError
+from application.shared.loops import repeat
 from application.shared.ports import Clock
 
 log = logging.getLogger("q2c.scheduler")
@@ -33,18 +34,17 @@ class SyncScheduler:
         """Requests due pulls every tick; runs requested ones ("sync now") within a second."""
         next_due_check = 0.0
         loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            try:
-                if loop.time() >= next_due_check:
-                    await self.request_due()
-                    next_due_check = loop.time() + self._tick
-                await self.run_requested()
-            except Exception:  # a bad round must not end the schedule
-                log.exception("schedule_round_failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._poll)
-            except TimeoutError:
-                continue
+
+        async def round_() -> None:
+            nonlocal next_due_check
+            if loop.time() >= next_due_check:
+                await self.request_due()
+                next_due_check = loop.time() + self._tick
+            await self.run_requested()
+
+        await repeat(
+            stop, round_, pause_seconds=self._poll, log=log, failure="schedule_round_failed"
+        )
 
     async def request_due(self) -> None:
         for tenant_id, connection_id in await self._jobs.due_connections(self._clock.now()):

@@ -59,7 +59,3 @@ class NotificationQueue(Protocol):
     async def save(self, notification: Notification, owner: str) -> None:
         """Store the outcome of one attempt and hand the lease back."""
         ...
-
-    async def recent(self, tenant_id: object, limit: int) -> list[Notification]:
-        """The tenant's newest notifications, newest first."""
-        ...

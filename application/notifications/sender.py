@@ -12,6 +12,7 @@ from application.notifications.ports import (
     MailUnavailable,
     NotificationQueue,
 )
+from application.shared.loops import repeat
 from application.shared.ports import Clock
 from domain.notifications.notification import Notification
 
@@ -46,18 +47,14 @@ class SendNotifications:
         self._lease, self._interval = lease_seconds, interval_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = await self.round()
-            except Exception:  # a bad round must not end the loop
-                log.exception("notification_round_failed")
-                sent = 0
-            if sent:
-                continue
-            try:
-                await asyncio.wait_for(stop.wait(), self._interval)
-            except TimeoutError:
-                continue
+        # A full round may leave more due: the next one runs at once.
+        await repeat(
+            stop,
+            self.round,
+            pause_seconds=self._interval,
+            log=log,
+            failure="notification_round_failed",
+        )
 
     async def round(self) -> int:
         """Send one batch of due notifications; returns how many were attempted."""

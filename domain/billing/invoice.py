@@ -135,6 +135,11 @@ class Invoice(Aggregate):
         return Money(self.total_amount - self.applied_amount - self.held_amount, self.currency)
 
     @property
+    def fully_applied(self) -> bool:
+        """Approved payments cover the whole (non-zero) total: what makes an invoice paid."""
+        return self.total_amount > 0 and self.applied_amount >= self.total_amount
+
+    @property
     def payable(self) -> bool:
         """PAY-1: numbered by the accounting system, no date paid, not void."""
         return (
@@ -295,7 +300,7 @@ class Invoice(Aggregate):
     def _settle_status(self, now: datetime) -> None:
         if self.status is InvoiceStatus.VOID:
             return
-        paid = self.applied_amount >= self.total_amount and self.total_amount > 0
+        paid = self.fully_applied
         if paid and self.status is not InvoiceStatus.PAID:
             self.status = InvoiceStatus.PAID
             self.date_paid = now

@@ -52,10 +52,18 @@ class Amounts:
     applied: Decimal
     unapplied: Decimal
 
+    def breaches(self) -> list[str]:
+        """What of MON-4 and the payment identity these amounts break (nothing, normally)."""
+        found = []
+        if min(self.sale, self.refund, self.applied, self.unapplied) < 0:
+            found.append(f"a negative amount: {self}")
+        if self.sale - self.refund != self.applied + self.unapplied:
+            found.append(f"sale - refund != applied + unapplied: {self}")
+        return found
+
     def check(self) -> None:
-        """MON-4 and the payment identity; a breach here is a bug, never user input."""
-        values = (self.sale, self.refund, self.applied, self.unapplied)
-        if min(values) < 0 or self.sale - self.refund != self.applied + self.unapplied:
+        """A breach here is a bug, never user input."""
+        if self.breaches():
             raise AssertionError(f"payment amounts broken: {self}")
 
 
