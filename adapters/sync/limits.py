@@ -32,9 +32,9 @@ log = logging.getLogger("q2c.limits")
 LONGEST_WAIT = 2.0
 
 
-def wait_until_window(seconds: float, budget: str) -> None:
-    """The budget of this window is spent: reschedule the call for the next window."""
-    raise VendorRateLimited(
+def budget_spent(seconds: float, budget: str) -> VendorRateLimited:
+    """The budget of this window is spent: the call is rescheduled for the next window."""
+    return VendorRateLimited(
         f"the hourly request budget of {budget.split(':', maxsplit=1)[0]} is spent; "
         f"waiting {seconds:.0f} s for the next window",
         retry_after=max(seconds, 0.0),
@@ -72,14 +72,12 @@ class InMemoryVendorLimits:
         if policy.requests_per_window is None:
             return
         budget = _budget_key(key, policy)
-        while True:
-            window = int(time.time()) // policy.window_seconds
-            start, used = self._budgets.get(budget, (window, 0))
-            used = used if start == window else 0
-            if used < policy.requests_per_window:
-                self._budgets[budget] = (window, used + 1)
-                return
-            wait_until_window((window + 1) * policy.window_seconds - time.time(), budget)
+        window = int(time.time()) // policy.window_seconds
+        start, used = self._budgets.get(budget, (window, 0))
+        used = used if start == window else 0
+        if used >= policy.requests_per_window:
+            raise budget_spent((window + 1) * policy.window_seconds - time.time(), budget)
+        self._budgets[budget] = (window, used + 1)
 
     async def wait_pause(self, connection_id: ConnectionId) -> None:
         # A pause can be extended while we sleep, so look again after each sleep.
@@ -273,21 +271,18 @@ class PostgresVendorLimits:
         if policy.requests_per_window is None:
             return
         budget = _budget_key(key, policy)
-        while True:
-            now = datetime.now(UTC)
-            window = now.timestamp() // policy.window_seconds * policy.window_seconds
-            start, left = self._reserved.get(budget, (window, 0))
-            if start == window and left > 0:
-                self._reserved[budget] = (window, left - 1)
-                return
-            got = await self._reserve(budget, window, policy)
-            if not got:
-                wait_until_window(window + policy.window_seconds - now.timestamp(), budget)
-            if got:
-                # Other calls may have reserved meanwhile: add to what is left, never overwrite.
-                start, left = self._reserved.get(budget, (window, 0))
-                self._reserved[budget] = (window, (left if start == window else 0) + got - 1)
-                return
+        now = datetime.now(UTC)
+        window = now.timestamp() // policy.window_seconds * policy.window_seconds
+        start, left = self._reserved.get(budget, (window, 0))
+        if start == window and left > 0:
+            self._reserved[budget] = (window, left - 1)
+            return
+        got = await self._reserve(budget, window, policy)
+        if not got:
+            raise budget_spent(window + policy.window_seconds - now.timestamp(), budget)
+        # Other calls may have reserved meanwhile: add to what is left, never overwrite.
+        start, left = self._reserved.get(budget, (window, 0))
+        self._reserved[budget] = (window, (left if start == window else 0) + got - 1)
 
     async def _reserve(self, budget: str, window: float, policy: VendorLimitPolicy) -> int:
         """Units of this window's budget for this process: a chunk, or what is left of it."""

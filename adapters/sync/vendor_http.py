@@ -6,12 +6,14 @@ longer, because the vendor may still be working on it and counts it against the 
 transport's failures leave as ``VendorUnavailable`` (transient) or ``VendorRejected`` (a bad
 base URL); a 429 pauses the whole connection for ``Retry-After`` and leaves as
 ``VendorRateLimited``. Nothing is retried here: a POST whose answer was lost may have happened.
+``VendorHttp`` is what every vendor client holds: the limits, a timeout and its httpx client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 
@@ -35,6 +37,42 @@ def retry_after(response: httpx.Response, default: float) -> float:
         return default
 
 
+class VendorHttp:
+    """A vendor client's shared parts: the limits, a timeout, and an httpx client it closes
+    only when it made it (one given is its giver's to close)."""
+
+    def __init__(
+        self, limits: VendorLimits, *, http: httpx.AsyncClient | None, timeout: float
+    ) -> None:
+        self._limits = limits
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient()
+        self._timeout = timeout
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+
+@contextmanager
+def transport_errors(
+    vendor: str, what: str, timeout: float, timeout_hint: str = ""
+) -> Iterator[None]:
+    """httpx's failures to reach ``vendor`` as port errors: transient, or a bad base URL."""
+    try:
+        yield
+    except httpx.TimeoutException:
+        raise VendorUnavailable(
+            f"{vendor} did not answer {what} within {timeout:g} s{timeout_hint}"
+        ) from None
+    except httpx.TransportError as exc:
+        raise VendorUnavailable(
+            f"the connection to {vendor} failed during {what}: {type(exc).__name__}: {exc}"
+        ) from None
+    except httpx.InvalidURL as exc:
+        raise VendorRejected(f"the {vendor} base URL is not valid: {exc}") from None
+
+
 async def exchange(
     send: Callable[[], Awaitable[httpx.Response]],
     *,
@@ -49,21 +87,14 @@ async def exchange(
     timeout_hint: str = "",
 ) -> httpx.Response:
     """``send()`` once within ``key``'s limits; any answer but a 429 is the caller's to decode."""
-    async with limits.call(key, policy):
-        try:
-            response = await send()
-        except httpx.TimeoutException:
-            # The abandoned call may still run at the vendor: keep its slot as long again.
-            await asyncio.sleep(max(timeout, TIMEOUT_GRACE_SECONDS))
-            raise VendorUnavailable(
-                f"{vendor} did not answer {what} within {timeout:g} s{timeout_hint}"
-            ) from None
-        except httpx.TransportError as exc:
-            raise VendorUnavailable(
-                f"the connection to {vendor} failed during {what}: {type(exc).__name__}: {exc}"
-            ) from None
-        except httpx.InvalidURL as exc:
-            raise VendorRejected(f"the {vendor} base URL is not valid: {exc}") from None
+    with transport_errors(vendor, what, timeout, timeout_hint):
+        async with limits.call(key, policy):
+            try:
+                response = await send()
+            except httpx.TimeoutException:
+                # The abandoned call may still run at the vendor: keep its slot as long again.
+                await asyncio.sleep(max(timeout, TIMEOUT_GRACE_SECONDS))
+                raise
     if response.status_code == 429:
         wait = retry_after(response, default_retry_after)
         await limits.pause(key.connection_id, wait)

@@ -29,19 +29,19 @@ from adapters.accounting.quickbooks.client import MINOR_VERSION
 from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
 from adapters.accounting.quickbooks.sandbox_schema import TYPES, Kind
 from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
-from adapters.sandbox.base import Faults
 from application.billing.ports import AccountingLine
 from application.integrations.ports import VendorRejected
 from domain.shared.money import Money
 from tests.support.autotask import UnlimitedLimits
 from tests.support.quickbooks import (
+    QuickBooksSandbox,
     QuickBooksSchema,
     gateway_payment,
     psa_invoice,
     quickbooks_connection,
     quickbooks_schema,
 )
-from tests.support.servers import serve_asgi
+from tests.support.sandboxes import serve_sandbox
 
 TOKEN_ANSWER = {
     "token_type",
@@ -118,11 +118,8 @@ def schema() -> QuickBooksSchema:
 @pytest.fixture(scope="module")
 def exchanges() -> Iterator[list[Exchange]]:
     """Run the scenario once for the module; every request and answer is recorded."""
-    app = create_quickbooks_sandbox(Faults())
-    with serve_asgi(app) as url:
-        store = app.state.sandbox.state
-        assert isinstance(store, QuickBooksStore)
-        yield asyncio.run(_scenario(url, store))
+    with serve_sandbox(QuickBooksSandbox, create_quickbooks_sandbox) as sandbox:
+        yield asyncio.run(_scenario(sandbox.url, sandbox.store))
 
 
 async def _scenario(url: str, store: QuickBooksStore) -> list[Exchange]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,7 +23,6 @@ from adapters.psa.autotask.adapter import (
 )
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
 from adapters.psa.autotask.sandbox_store import AutotaskStore
-from adapters.sandbox.base import Faults
 from application.integrations.ports import (
     ConnectionConfig,
     Deliverer,
@@ -43,8 +41,7 @@ from tests.support.autotask import (
     outbox_message,
     ticket_body,
 )
-from tests.support.sandboxes import RunningSandbox
-from tests.support.servers import serve_asgi
+from tests.support.sandboxes import RunningSandbox, sandbox_starter
 
 HEADERS = {
     "UserName": SANDBOX_CREDENTIALS["username"],
@@ -103,13 +100,7 @@ AUTOTASK_NAMES = {
 
 @pytest.fixture
 def start_sandbox() -> Iterator[StartSandbox]:
-    with ExitStack() as stack:
-
-        def start(faults: Faults | None = None, **options: Any) -> Sandbox:
-            app = create_autotask_sandbox(faults or Faults(), **options)
-            url = stack.enter_context(serve_asgi(app))
-            return Sandbox(url, app.state.sandbox)
-
+    with sandbox_starter(Sandbox, create_autotask_sandbox) as start:
         yield start
 
 

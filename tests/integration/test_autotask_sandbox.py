@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,10 +27,8 @@ from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,
     Deliverer,
-    LimitKey,
     Puller,
     PullRequest,
-    VendorLimitPolicy,
     VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
@@ -45,8 +41,7 @@ from tests.support.autotask import (
     organization_payload,
     push_message,
 )
-from tests.support.sandboxes import RunningSandbox
-from tests.support.servers import serve_asgi
+from tests.support.sandboxes import RunningSandbox, SemaphoreLimits, sandbox_starter
 
 
 @dataclass(frozen=True)
@@ -64,49 +59,12 @@ class Sandbox(RunningSandbox):
         ]
 
 
-class SemaphoreLimits:
-    """A VendorLimits double that keeps to the policy's concurrency per endpoint (AT-10)."""
-
-    def __init__(self) -> None:
-        self._gates: dict[LimitKey, asyncio.Semaphore] = {}
-        self._in_flight: Counter[LimitKey] = Counter()
-        self.max_in_flight: Counter[str] = Counter()
-        self.pauses: list[tuple[ConnectionId, float]] = []
-
-    def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AbstractAsyncContextManager[None]:
-        gate = self._gates.setdefault(key, asyncio.Semaphore(policy.concurrent_per_endpoint or 1))
-        return self._hold(key, gate)
-
-    @asynccontextmanager
-    async def _hold(self, key: LimitKey, gate: asyncio.Semaphore) -> AsyncIterator[None]:
-        async with gate:
-            self._in_flight[key] += 1
-            seen = max(self.max_in_flight[key.endpoint], self._in_flight[key])
-            self.max_in_flight[key.endpoint] = seen
-            try:
-                yield
-            finally:
-                self._in_flight[key] -= 1
-
-    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
-        self.pauses.append((connection_id, seconds))
-
-    async def close(self) -> None:
-        return None
-
-
 StartSandbox = Callable[..., Sandbox]
 
 
 @pytest.fixture
 def start_sandbox() -> Iterator[StartSandbox]:
-    with ExitStack() as stack:
-
-        def start(faults: Faults | None = None, **options: Any) -> Sandbox:
-            app = create_autotask_sandbox(faults or Faults(), **options)
-            url = stack.enter_context(serve_asgi(app))
-            return Sandbox(url, app.state.sandbox)
-
+    with sandbox_starter(Sandbox, create_autotask_sandbox) as start:
         yield start
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -468,8 +467,8 @@ async def test_mounted_under_a_path_the_base_url_is_the_mount(gateway: BngGatewa
         await bng(scope, receive, send)
 
     hub = Litestar(route_handlers=[mounted], openapi_config=None, logging_config=None)
-    with ExitStack() as stack:
-        base_url = f"{stack.enter_context(serve_asgi(hub))}/sandbox/bng"
+    with serve_asgi(hub) as url:
+        base_url = f"{url}/sandbox/bng"
         connection = bng_connection(base_url)
         token = await tokenize_card(base_url)
         method = await gateway.add_method(connection, payment_token=token, contact=CONTACT)

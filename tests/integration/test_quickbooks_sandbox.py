@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -27,13 +25,10 @@ from adapters.sandbox.base import Faults
 from application.billing.ports import AccountingInvoice, AccountingLine, AccountingSystem
 from application.integrations.ports import (
     ConnectionTester,
-    LimitKey,
-    VendorLimitPolicy,
     VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
 )
-from domain.integrations.connection import ConnectionId
 from domain.shared.money import Money
 from tests.support.autotask import UnlimitedLimits
 from tests.support.quickbooks import (
@@ -42,20 +37,14 @@ from tests.support.quickbooks import (
     psa_invoice,
     quickbooks_connection,
 )
-from tests.support.servers import serve_asgi
+from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
 
 StartSandbox = Callable[..., QuickBooksSandbox]
 
 
 @pytest.fixture
 def start_sandbox() -> Iterator[StartSandbox]:
-    with ExitStack() as stack:
-
-        def start(faults: Faults | None = None, **options: Any) -> QuickBooksSandbox:
-            app = create_quickbooks_sandbox(faults or Faults(), **options)
-            url = stack.enter_context(serve_asgi(app))
-            return QuickBooksSandbox(url, app.state.sandbox)
-
+    with sandbox_starter(QuickBooksSandbox, create_quickbooks_sandbox) as start:
         yield start
 
 
@@ -510,36 +499,6 @@ async def test_the_sandbox_answers_429_past_the_requests_a_minute_of_a_company(
     assert (state["counts"]["Invoice"], state["limit_violations"]) == (0, 1)
 
 
-class SemaphoreLimits:
-    """A VendorLimits double keeping to the policy's concurrency per key."""
-
-    def __init__(self) -> None:
-        self._gates: dict[LimitKey, asyncio.Semaphore] = {}
-        self._in_flight: Counter[LimitKey] = Counter()
-        self.max_in_flight = 0
-        self.pauses: list[tuple[ConnectionId, float]] = []
-
-    def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AbstractAsyncContextManager[None]:
-        gate = self._gates.setdefault(key, asyncio.Semaphore(policy.concurrent_per_endpoint or 1))
-        return self._hold(key, gate)
-
-    @asynccontextmanager
-    async def _hold(self, key: LimitKey, gate: asyncio.Semaphore) -> AsyncIterator[None]:
-        async with gate:
-            self._in_flight[key] += 1
-            self.max_in_flight = max(self.max_in_flight, self._in_flight[key])
-            try:
-                yield
-            finally:
-                self._in_flight[key] -= 1
-
-    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
-        self.pauses.append((connection_id, seconds))
-
-    async def close(self) -> None:
-        return None
-
-
 async def _reads_at_once(
     sandbox: QuickBooksSandbox, limits: UnlimitedLimits | SemaphoreLimits, count: int
 ) -> list[AccountingInvoice | BaseException]:
@@ -580,7 +539,7 @@ async def test_the_client_keeps_within_ten_calls_at_once_given_a_limiter(
     results = await _reads_at_once(sandbox, limits, 16)
 
     assert all(isinstance(r, AccountingInvoice) for r in results)
-    assert limits.max_in_flight == 10
+    assert max(limits.max_in_flight.values()) == 10
     state = await sandbox.state()
     assert state["limit_violations"] == 0
     assert max(state["max_concurrency"].values()) == 10

@@ -6,8 +6,7 @@ them to the sandbox's tokenizer the way Collect.js would, and hands the hub only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,7 @@ from adapters.sandbox.base import Faults
 from application.billing.ports import BillingContact
 from application.integrations.ports import ConnectionConfig
 from domain.integrations.connection import System
-from tests.support.sandboxes import RunningSandbox, sandbox_connection
-from tests.support.servers import serve_asgi
+from tests.support.sandboxes import RunningSandbox, sandbox_connection, serve_sandbox
 
 VISA = "4111111111111111"
 MASTERCARD = "5431111111111111"
@@ -44,11 +42,10 @@ class BngSandbox(RunningSandbox):
         return self.runtime.state
 
 
-@contextmanager
-def running_sandbox(faults: Faults | None = None, **options: Any) -> Iterator[BngSandbox]:
-    with ExitStack() as stack:
-        app = create_bng_sandbox(faults or Faults(), **options)
-        yield BngSandbox(stack.enter_context(serve_asgi(app)), app.state.sandbox)
+def running_sandbox(
+    faults: Faults | None = None, **options: Any
+) -> AbstractContextManager[BngSandbox]:
+    return serve_sandbox(BngSandbox, create_bng_sandbox, faults, **options)
 
 
 async def tokenize_card(base_url: str, number: str = VISA, *, ccexp: str = "1230") -> str:

@@ -1,18 +1,29 @@
-"""What every vendor's tests share: a connection to a sandbox, and a sandbox served over HTTP."""
+"""What every vendor's tests share: a connection to a sandbox, a sandbox served over HTTP, and
+a VendorLimits double that keeps to a policy's concurrency."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from litestar import Litestar
 
-from adapters.sandbox.base import SandboxRuntime
-from application.integrations.ports import ConnectionConfig
+from adapters.sandbox.base import Faults, SandboxRuntime
+from application.integrations.ports import (
+    ConnectionConfig,
+    LimitKey,
+    VendorLimitPolicy,
+    VendorLimits,
+)
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, System
+from tests.support.servers import serve_asgi
 
 
 def sandbox_connection(
@@ -53,3 +64,64 @@ class RunningSandbox:
             response = await http.post(f"/_sandbox/{route}", json=body or {})
         response.raise_for_status()
         return response.json()
+
+
+S = TypeVar("S", bound=RunningSandbox)
+
+
+@contextmanager
+def serve_sandbox(
+    kind: type[S], create: Callable[..., Litestar], faults: Faults | None = None, **options: Any
+) -> Iterator[S]:
+    """``create(faults, **options)``, a vendor's sandbox app, served over HTTP as ``kind``."""
+    app = create(faults or Faults(), **options)
+    with serve_asgi(app) as url:
+        yield kind(url, app.state.sandbox)
+
+
+@contextmanager
+def sandbox_starter(kind: type[S], create: Callable[..., Litestar]) -> Iterator[Callable[..., S]]:
+    """For a fixture: a test starts the sandboxes it needs, with its faults; all stop after it."""
+    with ExitStack() as stack:
+
+        def start(faults: Faults | None = None, **options: Any) -> S:
+            return stack.enter_context(serve_sandbox(kind, create, faults, **options))
+
+        yield start
+
+
+class SemaphoreLimits:
+    """A VendorLimits double that keeps to the policy's concurrency per key, and counts the
+    most calls it let run at once per endpoint."""
+
+    def __init__(self) -> None:
+        self._gates: dict[LimitKey, asyncio.Semaphore] = {}
+        self._in_flight: Counter[LimitKey] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
+        self.pauses: list[tuple[ConnectionId, float]] = []
+
+    def call(self, key: LimitKey, policy: VendorLimitPolicy) -> AbstractAsyncContextManager[None]:
+        gate = self._gates.setdefault(key, asyncio.Semaphore(policy.concurrent_per_endpoint or 1))
+        return self._hold(key, gate)
+
+    @asynccontextmanager
+    async def _hold(self, key: LimitKey, gate: asyncio.Semaphore) -> AsyncIterator[None]:
+        async with gate:
+            self._in_flight[key] += 1
+            seen = max(self.max_in_flight[key.endpoint], self._in_flight[key])
+            self.max_in_flight[key.endpoint] = seen
+            try:
+                yield
+            finally:
+                self._in_flight[key] -= 1
+
+    async def pause(self, connection_id: ConnectionId, seconds: float) -> None:
+        self.pauses.append((connection_id, seconds))
+
+    async def close(self) -> None:
+        return None
+
+
+def _conforms(limits: SemaphoreLimits) -> None:
+    """Type-checked only: the double implements the port it stands in for."""
+    _limits: VendorLimits = limits

@@ -67,8 +67,8 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         )
 
 
-class QuickBooksAccounting:
-    """The AccountingSystem port over QuickBooks Online."""
+class _OverQuickBooks:
+    """A port over QuickBooks: its clients, given (and shared) or its own."""
 
     def __init__(
         self,
@@ -82,6 +82,10 @@ class QuickBooksAccounting:
 
     async def aclose(self) -> None:
         await self._clients.aclose()
+
+
+class QuickBooksAccounting(_OverQuickBooks):
+    """The AccountingSystem port over QuickBooks Online."""
 
     async def push_invoice(
         self, connection: ConnectionConfig, invoice: InvoiceForAccounting
@@ -129,21 +133,8 @@ class QuickBooksAccounting:
         return entity_id(created, "Payment")
 
 
-class QuickBooksConnectionTester:
+class QuickBooksConnectionTester(_OverQuickBooks):
     """INT-2: reads the company's CompanyInfo, which needs a working token for that realm."""
-
-    def __init__(
-        self,
-        limits: VendorLimits,
-        http: httpx.AsyncClient | None = None,
-        *,
-        timeout: float = 10.0,
-        clients: QuickBooksClients | None = None,
-    ) -> None:
-        self._clients = clients or QuickBooksClients(limits, http=http, timeout=timeout)
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
 
     async def test(self, connection: ConnectionConfig) -> str | None:
         try:

@@ -24,7 +24,7 @@ from adapters.accounting.quickbooks.oauth import (
     missing_credentials,
 )
 from adapters.accounting.quickbooks.translate import Fault, fault, request_id
-from adapters.sync.vendor_http import exchange
+from adapters.sync.vendor_http import VendorHttp, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -54,7 +54,7 @@ class QuickBooksRejected(VendorRejected):
         self.codes = found.codes
 
 
-class QuickBooksClient:
+class QuickBooksClient(VendorHttp):
     """One connection's calls; owns its httpx client unless one is given."""
 
     def __init__(
@@ -69,18 +69,11 @@ class QuickBooksClient:
         missing = missing_credentials(connection)
         if missing:
             raise VendorRejected(f"the QuickBooks connection lacks {', '.join(missing)}")
+        super().__init__(limits, http=http, timeout=timeout)
         self.connection = connection
-        self._limits = limits
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
-        self._timeout = timeout
         self.tokens = OAuthTokens(connection, self._http, timeout=timeout, clock=clock)
-        realm = quote(connection.credentials["realm_id"], safe="")
-        self._api = f"{connection.base_url.rstrip('/')}/v3/company/{realm}"
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        self._realm = quote(connection.credentials["realm_id"], safe="")
+        self._api = f"{connection.base_url.rstrip('/')}/v3/company/{self._realm}"
 
     async def read(self, entity: str, entity_id: str) -> dict[str, Any]:
         """``GET /{entity}/{id}``: the object, e.g. an invoice with its balance now."""
@@ -126,10 +119,8 @@ class QuickBooksClient:
         return found
 
     async def company_info(self) -> dict[str, Any]:
-        realm = quote(self.connection.credentials["realm_id"], safe="")
-        return _object(
-            await self._call("GET", f"/companyinfo/{realm}", what="GET CompanyInfo"), "CompanyInfo"
-        )
+        answer = await self._call("GET", f"/companyinfo/{self._realm}", what="GET CompanyInfo")
+        return _object(answer, "CompanyInfo")
 
     async def _sparse(
         self,

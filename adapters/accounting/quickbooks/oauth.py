@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.sync.vendor_http import retry_after
+from adapters.sync.vendor_http import retry_after, transport_errors
 from application.integrations.ports import (
     ConnectionConfig,
     VendorRateLimited,
@@ -97,7 +97,7 @@ class OAuthTokens:
     async def _refresh(self) -> _AccessToken:
         credentials = self._connection.credentials
         form = {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
-        try:
+        with transport_errors("QuickBooks", "the token refresh", self._timeout):
             response = await self._http.post(
                 token_url(self._connection),
                 data=form,
@@ -105,16 +105,6 @@ class OAuthTokens:
                 headers={"Accept": "application/json"},
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise VendorUnavailable(
-                f"Intuit's token endpoint did not answer within {self._timeout:g} s"
-            ) from None
-        except httpx.TransportError as exc:
-            raise VendorUnavailable(
-                f"the connection to Intuit's token endpoint failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        except httpx.InvalidURL as exc:
-            raise VendorRejected(f"the QuickBooks token URL is not valid: {exc}") from exc
         return self._accept(response)
 
     def _accept(self, response: httpx.Response) -> _AccessToken:

@@ -46,8 +46,8 @@ QUERY_BATCH = 100  # transaction ids per Query API call
 CONNECTION_PROBE = "0"  # a transaction id no gateway has: the query must still authenticate
 
 
-class BngGateway:
-    """``PaymentGateway`` over BNG's transact and query APIs, for every tenant's connection."""
+class _OverBng:
+    """A port over BNG: one client for every tenant's connection."""
 
     def __init__(
         self,
@@ -60,6 +60,10 @@ class BngGateway:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+class BngGateway(_OverBng):
+    """``PaymentGateway`` over BNG's transact and query APIs, for every tenant's connection."""
 
     async def add_method(
         self, connection: ConnectionConfig, *, payment_token: str, contact: BillingContact
@@ -109,20 +113,8 @@ class BngGateway:
         return [by_id[transaction_id] for transaction_id in transaction_ids]
 
 
-class BngConnectionTester:
+class BngConnectionTester(_OverBng):
     """INT-2: a Query API call, which BNG answers only for a valid security key."""
-
-    def __init__(
-        self,
-        limits: VendorLimits,
-        *,
-        http: httpx.AsyncClient | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        self._client = BngClient(limits, http=http, timeout=timeout)
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
 
     async def test(self, connection: ConnectionConfig) -> str | None:
         try:

@@ -17,7 +17,7 @@ from adapters.payments.bng.translate import (
     parse_answer,
     parse_query,
 )
-from adapters.sync.vendor_http import exchange
+from adapters.sync.vendor_http import VendorHttp, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -34,7 +34,7 @@ QUERY = "query.php"
 DEFAULT_TIMEOUT = 30.0
 
 
-class BngClient:
+class BngClient(VendorHttp):
     """The two endpoints of the gateway; owns its httpx client unless one is given."""
 
     def __init__(
@@ -44,14 +44,7 @@ class BngClient:
         http: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self._limits = limits
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
-        self._timeout = timeout
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        super().__init__(limits, http=http, timeout=timeout)
 
     async def transact(
         self, connection: ConnectionConfig, form: Mapping[str, str]

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from adapters.sync.clients import PerConnection
-from adapters.sync.vendor_http import exchange
+from adapters.sync.vendor_http import VendorHttp, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -40,7 +40,7 @@ class QueryPage:
     next_page_url: str | None
 
 
-class AutotaskClient:
+class AutotaskClient(VendorHttp):
     """One connection's calls; owns its httpx client unless one is given. No transport retries."""
 
     def __init__(
@@ -51,19 +51,12 @@ class AutotaskClient:
         http: httpx.AsyncClient | None = None,
         timeout: float = 10.0,
     ) -> None:
+        super().__init__(limits, http=http, timeout=timeout)
         self.connection = connection
-        self._limits = limits
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
-        self._timeout = timeout
         self._zone: str | None = None
         self._zone_lock = asyncio.Lock()
         self._fields: dict[str, list[dict[str, Any]]] = {}
         self._fields_lock = asyncio.Lock()
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
 
     async def zone_url(self) -> str:
         """The API base of this user's zone (``…/atservicesrest/``), asked once per client."""
