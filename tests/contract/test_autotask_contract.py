@@ -25,14 +25,18 @@ import pytest
 
 from adapters.psa.autotask.adapter import (
     AutotaskClients,
-    AutotaskCompanies,
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
     AutotaskOrganizationPush,
+    AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
-from adapters.psa.autotask.sandbox_entities import ENTITIES, RULES
+from adapters.psa.autotask.sandbox import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
+from adapters.psa.autotask.sandbox_entities import RULES
 from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.psa.autotask.translate import company_from_organization
 from adapters.sandbox.base import Faults
@@ -138,7 +142,7 @@ def declared(contract_entities: dict[str, dict[str, Any]]) -> dict[str, dict[str
     from_docs = {
         entity: {
             name: {"php_type": AS_PHP[spec.data_type.value], "nullable": not spec.required}
-            for name, spec in ENTITIES[entity].items()
+            for name, spec in RULES[entity].fields.items()
         }
         for entity in FROM_DOCS
     }
@@ -204,7 +208,7 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
     for _ in range(501):
         store.create("Companies", company_from_organization(organization_payload(), {}))
     company = _seed_records(store)
-    puller = AutotaskCompanies(clients)
+    puller = AutotaskPuller(clients)
     for entity in PULLED:
         for request in (PullRequest(entity), PullRequest(entity, changed_since=since)):
             assert [p async for p in puller.pages(request, good)]
@@ -322,7 +326,7 @@ def test_creates_and_updates_send_only_fields_of_their_entity_of_the_right_types
         else:
             assert isinstance(write.sent["id"], int)
             assert set(write.sent) - {"id"}  # an update sends what changed, nothing idle
-    writable = {n for n, spec in ENTITIES["Invoices"].items() if not spec.read_only}
+    writable = {n for n, spec in RULES["Invoices"].fields.items() if not spec.read_only}
     [paid] = [x for x in writes if x.entity == "Invoices"]
     assert set(paid.sent) - {"id"} <= writable  # paidDate: what the API lets us write
 
@@ -342,7 +346,7 @@ def test_queries_filter_on_queryable_fields_of_their_entity_or_named_udfs(
             assert condition["op"] in QUERY_OPS
             if condition.get("udf") is not True:
                 assert condition["field"] in declared[query.entity]
-                assert ENTITIES[query.entity][condition["field"]].queryable
+                assert RULES[query.entity].fields[condition["field"]].queryable
 
 
 def test_sandbox_answers_records_with_the_declared_fields_and_types(
@@ -393,7 +397,7 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
 def test_sandbox_serves_exactly_the_contracts_fields(
     entity: str, contract_entities: dict[str, dict[str, Any]]
 ) -> None:
-    served = ENTITIES[entity]
+    served = RULES[entity].fields
     fields = contract_entities[entity]
 
     assert set(served) == set(fields)
@@ -443,13 +447,8 @@ def test_invoices_and_contacts_cannot_be_created_at_their_own_path_as_in_autotas
 
 
 async def _posts(url: str) -> list[httpx.Response]:
-    headers = {
-        "UserName": SANDBOX_CREDENTIALS["username"],
-        "Secret": SANDBOX_CREDENTIALS["secret"],
-        "ApiIntegrationCode": SANDBOX_CREDENTIALS["integration_code"],
-    }
     api = f"{url}/atservicesrest/v1.0"
-    async with httpx.AsyncClient(headers=headers) as http:
+    async with httpx.AsyncClient(headers=api_headers(SANDBOX_CREDENTIALS)) as http:
         company = (await http.post(f"{api}/Companies", json=company_body())).json()["itemId"]
         return [
             await http.post(f"{api}/Invoices", json=invoice_body(company)),

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.psa.autotask.client import AutotaskClient, AutotaskClients
+from adapters.psa.autotask.deliverer import AutotaskDeliverer
 from adapters.psa.autotask.invoices import AutotaskInvoicePaid
 from adapters.psa.autotask.pulls import AutotaskPuller
 from adapters.psa.autotask.tickets import AutotaskTicketOpen
@@ -23,9 +24,11 @@ from adapters.psa.autotask.translate import (
     company_from_organization,
     hub_id_udf,
 )
+from adapters.psa.autotask.translate_writes import external_int
+from application.integrations.appliers import ORGANIZATION
+from application.integrations.policies import ORGANIZATION_PUSH
 from application.integrations.ports import (
     ConnectionConfig,
-    ExternalLinks,
     OutboxMessage,
     VendorError,
     VendorRejected,
@@ -41,25 +44,16 @@ __all__ = [
     "AutotaskTicketOpen",
 ]
 
-ORGANIZATION = "organization"
-ORGANIZATION_PUSH = "organization.push"
 COMPANIES = "Companies"
 MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
 
 
-class AutotaskOrganizationPush:
+class AutotaskOrganizationPush(AutotaskDeliverer):
     """Deliverer of ``organization.push``: the organization as an Autotask Company."""
 
-    def __init__(self, clients: AutotaskClients, links: ExternalLinks) -> None:
-        self._clients = clients
-        self._links = links
+    kind = ORGANIZATION_PUSH
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
-    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        if message.kind != ORGANIZATION_PUSH:
-            raise VendorRejected(f"Autotask cannot deliver {message.kind!r} messages here")
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
         wanted = company_from_organization(message.payload, connection.settings)  # AT-1 first
         client = await self._clients.client(connection)
         linked = await self._links.find(
@@ -73,9 +67,9 @@ class AutotaskOrganizationPush:
             fields = company_fields_of(changed)
             update = {k: v for k, v in wanted.items() if k in fields}
             if update:
-                await client.update(COMPANIES, _company_id(linked), update)
+                await client.update(COMPANIES, external_int(linked, "company"), update)
         else:
-            await self._update(client, _company_id(linked), wanted)
+            await self._update(client, external_int(linked, "company"), wanted)
 
     async def _create_or_adopt(
         self, client: AutotaskClient, organization_id: UUID, wanted: Mapping[str, Any]
@@ -102,7 +96,8 @@ class AutotaskOrganizationPush:
         await _patch(client, company_id, current, wanted)
 
 
-AutotaskCompanies = AutotaskPuller  # the name the composition root has registered
+# The puller's old name, still imported by tests/integration/test_autotask_{sandbox,records}.py.
+AutotaskCompanies = AutotaskPuller
 
 
 class AutotaskConnectionTester:
@@ -110,9 +105,6 @@ class AutotaskConnectionTester:
 
     def __init__(self, clients: AutotaskClients) -> None:
         self._clients = clients
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
 
     async def test(self, connection: ConnectionConfig) -> str | None:
         try:
@@ -137,12 +129,3 @@ async def _patch(
     changes = changed_fields(current, wanted)
     if changes:
         await client.update(COMPANIES, company_id, changes)
-
-
-def _company_id(external_id: str) -> int:
-    try:
-        return int(external_id)
-    except ValueError:
-        raise VendorRejected(
-            f"the linked Autotask company id {external_id!r} is not a number"
-        ) from None

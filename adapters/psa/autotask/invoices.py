@@ -6,34 +6,23 @@ Marking an invoice paid twice changes nothing, so a retried delivery is harmless
 
 from __future__ import annotations
 
-from adapters.psa.autotask.client import AutotaskClients
+from adapters.psa.autotask.deliverer import AutotaskDeliverer
 from adapters.psa.autotask.translate_writes import external_int, invoice_paid
-from application.integrations.ports import (
-    ConnectionConfig,
-    ExternalLinks,
-    OutboxMessage,
-    VendorRejected,
-)
+from application.billing.policies import INVOICE_PAID
+from application.integrations.appliers import INVOICE
+from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
 
-INVOICE_PAID = "invoice.paid"
 INVOICES = "Invoices"
 
 
-class AutotaskInvoicePaid:
+class AutotaskInvoicePaid(AutotaskDeliverer):
     """Deliverer of ``invoice.paid``: the payment's date on the linked Autotask invoice."""
 
-    def __init__(self, clients: AutotaskClients, links: ExternalLinks) -> None:
-        self._clients = clients
-        self._links = links
+    kind = INVOICE_PAID
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
-    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        if message.kind != INVOICE_PAID:
-            raise VendorRejected(f"Autotask cannot deliver {message.kind!r} messages here")
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
         invoice_id, fields = invoice_paid(message.payload)
-        linked = await self._links.find(connection.connection_id, "invoice", invoice_id)
+        linked = await self._links.find(connection.connection_id, INVOICE, invoice_id)
         if linked is None:
             raise VendorRejected(
                 f"the invoice {invoice_id} is not linked to an Autotask invoice: only invoices "

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from adapters.psa.autotask.client import AutotaskClient, AutotaskClients
-from adapters.psa.autotask.translate import hub_id_udf, organization_from_company
+from adapters.psa.autotask.translate import api_time, hub_id_udf, organization_from_company
 from adapters.psa.autotask.translate_records import (
     contact_record,
     contract_record,
@@ -58,9 +58,6 @@ class AutotaskPuller:
     def __init__(self, clients: AutotaskClients) -> None:
         self._clients = clients
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
     async def pages(
         self, request: PullRequest, connection: ConnectionConfig
     ) -> AsyncIterator[PulledPage]:
@@ -97,9 +94,8 @@ def changed_since(source: PullSource, moment: datetime | None) -> list[dict[str,
     """The query filter: everything, or what any of the entity's stamps says changed since."""
     if moment is None:
         return [{"op": "exist", "field": "id"}]
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    stamp = utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    day = f"{utc.date().isoformat()}T00:00:00Z"  # a date-only stamp of that day counts
+    stamp = api_time(moment)
+    day = f"{stamp[:10]}T00:00:00Z"  # a date-only stamp of that day counts
     conditions = [
         {"op": "gte", "field": field, "value": day if field in source.dates else stamp}
         for field in source.stamps

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litestar import Litestar, Request, get, patch, post, put
+from litestar import HttpMethod, Litestar, Request, get, patch, post, put, route
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
@@ -84,11 +84,16 @@ def error_body(messages: Sequence[str]) -> bytes:
     return json.dumps({"errors": list(messages)}).encode()
 
 
+def api_headers(credentials: Mapping[str, str]) -> dict[str, str]:
+    """The three headers of every Autotask call, for an API user's credentials."""
+    return {header: credentials[key] for key, header in _HEADERS.items()}
+
+
 class _Authenticate:
     """The three headers of every Autotask call, checked against the sandbox's API user."""
 
     def __init__(self, credentials: Mapping[str, str]) -> None:
-        self._expected = {header: credentials[key] for key, header in _HEADERS.items()}
+        self._expected = api_headers(credentials)
 
     def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         for header, value in self._expected.items():
@@ -175,27 +180,17 @@ def _children(
     guards = [_Authenticate(credentials)]
     path = f"{API_ROOT}/v1.0/{{parent:str}}/{{parent_id:int}}/{{child:str}}"
 
-    @post(path, guards=guards, status_code=200)
-    async def create_child(
+    @route(path, http_method=[HttpMethod.POST, HttpMethod.PATCH], guards=guards, status_code=200)
+    async def write_child(
         parent: FromPath[str],
         parent_id: FromPath[int],
         child: FromPath[str],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
-        body = await _json(request)
-        return {"itemId": store.create_child(parent, parent_id, child, body)}
+        write = store.create_child if request.method == HttpMethod.POST else store.update_child
+        return {"itemId": write(parent, parent_id, child, await _json(request))}
 
-    @patch(path, guards=guards)
-    async def update_child(
-        parent: FromPath[str],
-        parent_id: FromPath[int],
-        child: FromPath[str],
-        request: Request[Any, Any, Any],
-    ) -> dict[str, Any]:
-        body = await _json(request)
-        return {"itemId": store.update_child(parent, parent_id, child, body)}
-
-    return [create_child, update_child]
+    return [write_child]
 
 
 def _controls(store: AutotaskStore) -> list[ControllerRouterHandler]:

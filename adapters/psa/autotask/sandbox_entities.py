@@ -140,5 +140,3 @@ RULES: dict[str, EntityRules] = {
         api_create=False,
     ),
 }
-ENTITIES = {name: dict(rules.fields) for name, rules in RULES.items()}
-SINGULAR = {name: rules.singular for name, rules in RULES.items()}

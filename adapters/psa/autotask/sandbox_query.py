@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.psa.autotask.sandbox_fields import DataType, FieldSpec, SandboxRefusal
+from adapters.psa.autotask.translate import udf_value
 
 Record = Mapping[str, Any]
 Matcher = Callable[[Record], bool]
@@ -36,13 +37,6 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "exist": lambda left, _: left is not None,
     "notExist": lambda left, _: left is None,
 }
-
-
-def udf_value(record: Record, name: str) -> Any:
-    for udf in record.get("userDefinedFields") or ():
-        if udf.get("name") == name:
-            return udf.get("value")
-    return None
 
 
 def comparable(value: object, data_type: DataType) -> Any:

@@ -13,7 +13,8 @@ from typing import Any
 from adapters.psa.autotask.sandbox_checks import field_info, written
 from adapters.psa.autotask.sandbox_entities import RULES
 from adapters.psa.autotask.sandbox_fields import EntityRules, SandboxRefusal
-from adapters.psa.autotask.sandbox_query import compile_filter, udf_value
+from adapters.psa.autotask.sandbox_query import compile_filter
+from adapters.psa.autotask.translate import api_time, udf_value
 
 MAX_RECORDS = 500
 INVOICES = "Invoices"
@@ -22,10 +23,6 @@ _FIRST_ID = 29_700_001
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _no_method(method: str) -> SandboxRefusal:
@@ -100,11 +97,9 @@ class AutotaskStore:
             raise _no_method("PUT" if replace else "PATCH")
         return self._change(entity, rules, body, replace=replace, parent_id=None)
 
-    def update_child(
-        self, parent: str, parent_id: int, entity: str, body: object, *, replace: bool = False
-    ) -> int:
+    def update_child(self, parent: str, parent_id: int, entity: str, body: object) -> int:
         rules, _ = self._child(parent, entity)
-        return self._change(entity, rules, body, replace=replace, parent_id=parent_id)
+        return self._change(entity, rules, body, replace=False, parent_id=parent_id)
 
     def void_invoice(self, item_id: int) -> dict[str, Any]:
         """What voiding an invoice in Autotask's UI does to its record."""
@@ -112,7 +107,7 @@ class AutotaskStore:
             record = self._tables[INVOICES].records.get(item_id)
             if record is None:
                 raise SandboxRefusal(f"Could not find an Invoice with id {item_id}", status=404)
-            record.update(isVoided=True, voidedDate=_timestamp(self._clock()))
+            record.update(isVoided=True, voidedDate=api_time(self._clock()))
             return copy.deepcopy(record)
 
     def get(self, entity: str, item_id: int) -> dict[str, Any] | None:
@@ -146,15 +141,16 @@ class AutotaskStore:
     def snapshot(self) -> dict[str, Any]:
         """Records, counts, duplicates by the hub's id, and each record's updates in order."""
         with self._lock:
+            duplicates = {n: self._duplicates(t) for n, t in self._tables.items()}
             return {
                 "entities": {
                     n: copy.deepcopy(list(t.records.values())) for n, t in self._tables.items()
                 },
                 "counts": {n: len(t.records) for n, t in self._tables.items()},
-                "duplicates": {n: self._duplicates(t) for n, t in self._tables.items()},
+                "duplicates": duplicates,
                 "duplicate_count": {
-                    n: sum(len(ids) - 1 for ids in self._duplicates(t).values())
-                    for n, t in self._tables.items()
+                    n: sum(len(ids) - 1 for ids in found.values())
+                    for n, found in duplicates.items()
                 },
                 "updates": {
                     n: {str(i): copy.deepcopy(u) for i, u in t.updates.items()}
@@ -166,7 +162,7 @@ class AutotaskStore:
         rules = RULES[entity]
         with self._lock:
             item_id, self._next_id = self._next_id, self._next_id + 1
-            now = _timestamp(self._clock())
+            now = api_time(self._clock())
             record: dict[str, Any] = dict.fromkeys(rules.fields)
             if "userDefinedFields" in rules.fields:
                 record["userDefinedFields"] = [{"name": n, "value": None} for n in self.udf_names]
@@ -198,7 +194,7 @@ class AutotaskStore:
             record = table.records.get(item_id)
             if record is None or (parent_id is not None and _parent_of(rules, record) != parent_id):
                 raise SandboxRefusal(f"Could not find a {rules.singular} with id {item_id}")
-            now = _timestamp(self._clock())
+            now = api_time(self._clock())
             _apply(rules, record, values, now)
             self._seq += 1
             table.updates[item_id].append({"seq": self._seq, "at": now, "fields": values})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.psa.autotask.client import AutotaskClient, AutotaskClients
+from adapters.psa.autotask.client import AutotaskClient
+from adapters.psa.autotask.deliverer import AutotaskDeliverer
 from adapters.psa.autotask.translate_records import picklist_value
 from adapters.psa.autotask.translate_writes import (
     DEFAULT_PRIORITY_LABEL,
@@ -20,35 +21,24 @@ from adapters.psa.autotask.translate_writes import (
     ticket_reference,
     ticket_settings,
 )
-from application.integrations.ports import (
-    ConnectionConfig,
-    ExternalLinks,
-    OutboxMessage,
-    VendorRejected,
-)
+from application.billing.policies import TICKET_OPEN
+from application.integrations.appliers import ORGANIZATION
+from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
 
-TICKET_OPEN = "ticket.open"
 TICKETS = "Tickets"
 
 
-class AutotaskTicketOpen:
+class AutotaskTicketOpen(AutotaskDeliverer):
     """Deliverer of ``ticket.open`` (PAY-13): a ticket for the organization's company, on the
     queue, issue type and priority the connection's settings choose."""
 
-    def __init__(self, clients: AutotaskClients, links: ExternalLinks) -> None:
-        self._clients = clients
-        self._links = links
+    kind = TICKET_OPEN
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
-    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        if message.kind != TICKET_OPEN:
-            raise VendorRejected(f"Autotask cannot deliver {message.kind!r} messages here")
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
         settings = ticket_settings(connection.settings)  # refused before any call
         notice = ticket_notice(message.payload)
         linked = await self._links.find(
-            connection.connection_id, "organization", notice.organization_id
+            connection.connection_id, ORGANIZATION, notice.organization_id
         )
         if linked is None:
             raise VendorRejected(

@@ -7,6 +7,8 @@ a user-defined field so a create can be found again after a crash (INT-4).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 from application.integrations.ports import VendorRejected
@@ -59,21 +61,23 @@ def company_from_organization(
     AT-1: Autotask requires a phone number on a company, so an organization without one is
     refused here, before any call.
     """
-    if not _text(payload.get("phone")):
+    if not text_or_none(payload.get("phone")):
         raise VendorRejected("Autotask requires a phone number for a company (AT-1)")
-    if not _text(payload.get("name")):
+    if not text_or_none(payload.get("name")):
         raise VendorRejected("Autotask requires a name for a company")
     company: dict[str, Any] = {
-        field: _text(payload.get(key)) for key, field in _TEXT_FIELDS.items()
+        field: text_or_none(payload.get(key)) for key, field in _TEXT_FIELDS.items()
     }
     address = payload.get("billing_address") or {}
-    company.update({field: _text(address.get(key)) for key, field in _ADDRESS_FIELDS.items()})
+    company.update(
+        {field: text_or_none(address.get(key)) for key, field in _ADDRESS_FIELDS.items()}
+    )
     company["isActive"] = payload.get("status", "active") == "active"
     company["ownerResourceID"] = _setting(
         settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
     )
     company["companyType"] = _setting(settings, "company_type", DEFAULT_COMPANY_TYPE)
-    company[UDFS] = [{"name": hub_id_udf(settings), "value": _text(payload.get("id"))}]
+    company[UDFS] = [{"name": hub_id_udf(settings), "value": text_or_none(payload.get("id"))}]
     return company
 
 
@@ -81,13 +85,15 @@ def organization_from_company(
     item: Mapping[str, Any], *, hub_id_udf: str = HUB_ID_UDF
 ) -> dict[str, Any]:
     """What a pulled Company says about an organization, in the push payload's terms."""
-    record: dict[str, Any] = {key: _text(item.get(field)) for key, field in _TEXT_FIELDS.items()}
+    record: dict[str, Any] = {
+        key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()
+    }
     record["billing_address"] = {
-        key: _text(item.get(field)) for key, field in _ADDRESS_FIELDS.items()
+        key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()
     } | {"country": None}  # Autotask keeps a countryID, not a name
     record["active"] = item.get("isActive") is not False
     record["external_id"] = str(item["id"])
-    record["hub_id"] = _text(udf_value(item, hub_id_udf))
+    record["hub_id"] = text_or_none(udf_value(item, hub_id_udf))
     record["modified_at"] = item.get("lastTrackedModifiedDateTime")
     return record
 
@@ -116,17 +122,30 @@ def udf_value(item: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-def _setting(settings: Mapping[str, Any], key: str, default: int) -> int:
+def int_setting(settings: Mapping[str, Any], key: str) -> int | None:
+    """A number from the connection's settings (text allowed), None when unset."""
     value = settings.get(key)
-    try:
-        return default if value in (None, "") else int(value)
-    except (TypeError, ValueError):
-        raise VendorRejected(
-            f"the Autotask setting {key} must be a number, not {value!r}"
-        ) from None
+    if value is None or value == "":
+        return None
+    if not isinstance(value, bool):  # int(True) is 1, but True is no queue or type
+        with suppress(TypeError, ValueError):
+            return int(value)
+    raise VendorRejected(f"the Autotask setting {key} must be a number, not {value!r}")
 
 
-def _text(value: object) -> str | None:
+def _setting(settings: Mapping[str, Any], key: str, default: int) -> int:
+    value = int_setting(settings, key)
+    return default if value is None else value
+
+
+def api_time(moment: datetime) -> str:
+    """A moment as Autotask writes one: UTC, milliseconds, ``Z`` (naive means UTC)."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def text_or_none(value: object) -> str | None:
+    """Trimmed text; blank or None is None."""
     if value is None:
         return None
     text = str(value).strip()

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
+from adapters.psa.autotask.translate import text_or_none
+
 Record = dict[str, Any]
 Labels = Mapping[str, str]
 CENT = Decimal("0.01")
@@ -87,13 +89,13 @@ def _guarded(
 def _contact(item: Mapping[str, Any]) -> Record:
     return {
         **_owned(item),
-        "first_name": _required_text(item, "firstName"),
-        "last_name": _required_text(item, "lastName"),
-        "title": _text(item.get("title")),
-        "email": _text(item.get("emailAddress")),
-        "phone": _text(item.get("phone")),
-        "mobile": _text(item.get("mobilePhone")),
-        "fax": _text(item.get("faxNumber")),
+        "first_name": _requiredtext_or_none(item, "firstName"),
+        "last_name": _requiredtext_or_none(item, "lastName"),
+        "title": text_or_none(item.get("title")),
+        "email": text_or_none(item.get("emailAddress")),
+        "phone": text_or_none(item.get("phone")),
+        "mobile": text_or_none(item.get("mobilePhone")),
+        "fax": text_or_none(item.get("faxNumber")),
         "active": item.get("isActive") == 1,
     }
 
@@ -104,7 +106,7 @@ def _titled(item: Mapping[str, Any], title_field: str, statuses: Labels) -> Reco
         raise Malformed(f"{item.get('id')} has no status")
     return {
         **_owned(item),
-        "title": _required_text(item, title_field),
+        "title": _requiredtext_or_none(item, title_field),
         "status": statuses.get(str(status), str(status)),
     }
 
@@ -123,11 +125,11 @@ def _invoice(item: Mapping[str, Any]) -> Record:
         raise Malformed(f"{item.get('id')} has no invoiceDateTime")
     return {
         **owned,
-        "psa_number": _text(item.get("invoiceNumber")) or str(item["id"]),
+        "psa_number": text_or_none(item.get("invoiceNumber")) or str(item["id"]),
         "total": amount,
         "invoice_date": invoice_date,
         "due_date": _iso_date(item, "dueDate"),
-        "description": _text(item.get("comments")) or "",
+        "description": text_or_none(item.get("comments")) or "",
         "voided": item.get("isVoided") is True,
         "paid_date": _iso_date(item, "paidDate"),
     }
@@ -141,8 +143,8 @@ def _owned(item: Mapping[str, Any]) -> Record:
     return {"external_id": str(item["id"]), "organization_external_id": str(company)}
 
 
-def _required_text(item: Mapping[str, Any], field: str) -> str:
-    text = _text(item.get(field))
+def _requiredtext_or_none(item: Mapping[str, Any], field: str) -> str:
+    text = text_or_none(item.get(field))
     if text is None:
         raise Malformed(f"{item.get('id')} has no {field}")
     return text
@@ -158,10 +160,3 @@ def _iso_date(item: Mapping[str, Any], field: str) -> str | None:
     except ValueError:
         raise Malformed(f"{item.get('id')} has an unreadable {field} {value!r}") from None
     return moment.isoformat()
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from adapters.psa.autotask.translate import int_setting
 from application.integrations.ports import VendorRejected
 
 TITLE_LENGTH = 255  # Autotask's limits on a ticket's title and description
@@ -41,17 +42,17 @@ class TicketNotice:
 
 
 def ticket_settings(settings: Mapping[str, Any]) -> TicketSettings:
-    queue_id = _int_setting(settings, "ticket_queue_id")
+    queue_id = int_setting(settings, "ticket_queue_id")
     if queue_id is None:
         raise VendorRejected(
             "the Autotask setting ticket_queue_id is required to open tickets (PAY-13)"
         )
     return TicketSettings(
         queue_id=queue_id,
-        issue_type=_int_setting(settings, "ticket_issue_type"),
-        sub_issue_type=_int_setting(settings, "ticket_sub_issue_type"),
-        priority=_int_setting(settings, "ticket_priority"),
-        status=_int_setting(settings, "ticket_status"),
+        issue_type=int_setting(settings, "ticket_issue_type"),
+        sub_issue_type=int_setting(settings, "ticket_sub_issue_type"),
+        priority=int_setting(settings, "ticket_priority"),
+        status=int_setting(settings, "ticket_status"),
     )
 
 
@@ -123,17 +124,3 @@ def _uuid(value: object, name: str) -> UUID:
         return UUID(str(value))
     except ValueError:
         raise VendorRejected(f"the message has no valid {name}: {value!r}") from None
-
-
-def _int_setting(settings: Mapping[str, Any], key: str) -> int | None:
-    value = settings.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise VendorRejected(f"the Autotask setting {key} must be a number, not {value!r}")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise VendorRejected(
-            f"the Autotask setting {key} must be a number, not {value!r}"
-        ) from None
