@@ -16,12 +16,15 @@ import pytest
 
 from adapters.psa.autotask.adapter import (
     AutotaskClients,
-    AutotaskCompanies,
     AutotaskInvoicePaid,
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
+from adapters.psa.autotask.sandbox import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
 from adapters.psa.autotask.sandbox_store import AutotaskStore
 from application.integrations.ports import (
     ConnectionConfig,
@@ -43,11 +46,7 @@ from tests.support.autotask import (
 )
 from tests.support.sandboxes import RunningSandbox, sandbox_starter
 
-HEADERS = {
-    "UserName": SANDBOX_CREDENTIALS["username"],
-    "Secret": SANDBOX_CREDENTIALS["secret"],
-    "ApiIntegrationCode": SANDBOX_CREDENTIALS["integration_code"],
-}
+HEADERS = api_headers(SANDBOX_CREDENTIALS)
 TICKET_SETTINGS = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
 
 
@@ -127,10 +126,6 @@ async def pulled(
 
 
 # --- the puller (PAY-12) ------------------------------------------------------------------------
-
-
-def test_the_registered_puller_name_still_names_the_autotask_puller() -> None:
-    assert AutotaskCompanies is AutotaskPuller
 
 
 @pytest.mark.parametrize("entity", ENTITIES)

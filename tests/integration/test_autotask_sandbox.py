@@ -14,9 +14,9 @@ import pytest
 
 from adapters.psa.autotask.adapter import (
     AutotaskClients,
-    AutotaskCompanies,
     AutotaskConnectionTester,
     AutotaskOrganizationPush,
+    AutotaskPuller,
 )
 from adapters.psa.autotask.client import AUTOTASK_LIMITS, AutotaskClient
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
@@ -292,7 +292,7 @@ async def test_pull_follows_next_page_url_across_more_than_500_companies(
     sandbox = start_sandbox()
     ids = sandbox.seed(1203)
     connection = autotask_connection(sandbox.url)
-    puller: Puller = AutotaskCompanies(clients)
+    puller: Puller = AutotaskPuller(clients)
 
     pages = [p async for p in puller.pages(PullRequest("organization"), connection)]
 
@@ -315,7 +315,7 @@ async def test_a_checkpoint_outside_the_zone_is_refused_not_sent_the_credentials
     request = PullRequest("organization", checkpoint=stolen)
 
     with pytest.raises(VendorRejected, match="outside the Autotask zone"):
-        _ = [p async for p in AutotaskCompanies(clients).pages(request, connection)]
+        _ = [p async for p in AutotaskPuller(clients).pages(request, connection)]
 
 
 async def test_pull_since_a_time_returns_only_companies_changed_after_it(
@@ -331,7 +331,7 @@ async def test_pull_since_a_time_returns_only_companies_changed_after_it(
 
     request = PullRequest("organization", changed_since=since)
     records = [
-        r async for p in AutotaskCompanies(clients).pages(request, connection) for r in p.records
+        r async for p in AutotaskPuller(clients).pages(request, connection) for r in p.records
     ]
 
     assert [r["external_id"] for r in records] == [str(second)]

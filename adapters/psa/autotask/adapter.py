@@ -36,7 +36,6 @@ from application.integrations.ports import (
 
 __all__ = [
     "AutotaskClients",
-    "AutotaskCompanies",
     "AutotaskConnectionTester",
     "AutotaskInvoicePaid",
     "AutotaskOrganizationPush",
@@ -94,10 +93,6 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
                 f"the Autotask company {company_id} linked to this organization no longer exists"
             )
         await _patch(client, company_id, current, wanted)
-
-
-# The puller's old name, still imported by tests/integration/test_autotask_{sandbox,records}.py.
-AutotaskCompanies = AutotaskPuller
 
 
 class AutotaskConnectionTester:
