@@ -7,24 +7,63 @@ account; pointing a connection at the vendor is a change of base URL and credent
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from litestar import Litestar, asgi
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
+from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
 from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
-from adapters.payments.bng.sandbox import create_bng_sandbox
+from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
 from adapters.sandbox.faults import Faults
+from application.integrations.connections import NewConnection
+from domain.integrations.connection import System
 
 AUTOTASK_PATH = "/sandbox/autotask"
 BNG_PATH = "/sandbox/bng"
 QUICKBOOKS_PATH = "/sandbox/quickbooks"
-SANDBOX_CREDENTIALS = {  # what the Autotask sandbox accepts by default
-    "username": "sandbox@q2c.local",
-    "secret": "sandbox-secret",
-    "integration_code": "Q2CSANDBOX",
-}
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Where a vendor's sandbox is mounted, and the credentials it accepts by default."""
+
+    system: System
+    name: str
+    path: str
+    credentials: Mapping[str, str]
+
+    def connection(self, server: str, *, under: str = "") -> NewConnection:
+        """A connection to this sandbox on ``server``; ``under``: a sub-path (one company)."""
+        return NewConnection(
+            system=self.system,
+            name=self.name,
+            base_url=f"{server}{self.path}{under}",
+            credentials=self.credentials,
+        )
+
+
+AUTOTASK = Sandbox(System.AUTOTASK, "Autotask (sandbox)", AUTOTASK_PATH, AUTOTASK_CREDENTIALS)
+BNG = Sandbox(System.BNG, "BNG gateway (sandbox)", BNG_PATH, {"security_key": SANDBOX_SECURITY_KEY})
+QUICKBOOKS = Sandbox(
+    System.QUICKBOOKS, "QuickBooks Online (sandbox)", QUICKBOOKS_PATH, QUICKBOOKS_CREDENTIALS
+)
+SANDBOXES = (AUTOTASK, BNG, QUICKBOOKS)
+
+
+def mount(path: str, app: ASGIApp) -> ASGIRouteHandler:
+    """A route handler serving ``app`` under ``path``."""
+
+    @asgi(path, is_mount=True, copy_scope=True, include_in_schema=False, name=path)
+    async def mounted(scope: Scope, receive: Receive, send: Send) -> None:
+        # A sandbox builds its own URLs (Autotask's zone lookup answers one): tell it where it is.
+        scope["root_path"] = scope.get("root_path", "") + path
+        await app(scope, receive, send)
+
+    return mounted
 
 
 def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
@@ -38,28 +77,11 @@ def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
         concurrent_per_endpoint=int(environ.get("Q2C_SANDBOX_CONCURRENCY", "3")),
         requests_per_window=int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS", "10000")),
     )
-
-    @asgi(AUTOTASK_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
-    async def autotask_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
-        # The sandbox builds its own URLs (the zone lookup answers one): tell it where it lives.
-        scope["root_path"] = scope.get("root_path", "") + AUTOTASK_PATH
-        await autotask(scope, receive, send)
-
-    bng = create_bng_sandbox(Faults.from_env(environ))
-
-    @asgi(BNG_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
-    async def bng_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["root_path"] = scope.get("root_path", "") + BNG_PATH
-        await bng(scope, receive, send)
-
-    quickbooks = create_quickbooks_sandbox(Faults.from_env(environ))
-
-    @asgi(QUICKBOOKS_PATH, is_mount=True, copy_scope=True, include_in_schema=False)
-    async def quickbooks_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["root_path"] = scope.get("root_path", "") + QUICKBOOKS_PATH
-        await quickbooks(scope, receive, send)
-
-    return [autotask_sandbox, bng_sandbox, quickbooks_sandbox]
+    return [
+        mount(AUTOTASK_PATH, autotask),
+        mount(BNG_PATH, create_bng_sandbox(Faults.from_env(environ))),
+        mount(QUICKBOOKS_PATH, create_quickbooks_sandbox(Faults.from_env(environ))),
+    ]
 
 
 def create_sandboxes_app(environ: Mapping[str, str]) -> Litestar:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from sqlalchemy import func, select
 from adapters.persistence import tables
 from adapters.persistence.database import is_sqlite, scratch_database
 from adapters.persistence.migrate import migrate
+from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
 from adapters.sync.noop import NOOP, NoopDeliverer
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.outbox import NewOutboxMessage
@@ -35,13 +33,17 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
+from entrypoints.cli.bench_payments import payments
+from entrypoints.cli.bench_processes import (
+    bench_settings,
+    q2c,
+    q2c_env,
+    sandbox_process,
+    serve_payment_sandboxes,
+)
 from entrypoints.containers import Container, build_container
 from entrypoints.runtime import run_async
-from entrypoints.sandboxes import AUTOTASK_PATH, SANDBOX_CREDENTIALS
-from entrypoints.servers import free_port
 from entrypoints.settings import Settings
-
-BENCH_KEY = "bench-secret-key-not-for-production"
 
 
 @click.group()
@@ -53,7 +55,7 @@ async def _prepare(
     url: str, base_url: str = "http://127.0.0.1:9"
 ) -> tuple[Container, TenantId, Connection]:
     await migrate(url)
-    container = build_container(Settings(database_url=url, secret_key=BENCH_KEY))
+    container = build_container(bench_settings(url))
     created = await container.identity.create_tenant()(f"bench {new_id().hex[-12:]}", Currency.USD)
     connect: ConnectSystem = container.integrations.connect_system()
     connection = await connect(
@@ -71,19 +73,6 @@ async def _on_scratch(
     """Each PostgreSQL run gets a new database on the server: no backlog from another run."""
     async with scratch_database(server_url) as url:
         return await run(url, *args)
-
-
-async def _bench_sync_on(
-    url: str,
-    n: int,
-    latency_ms: float,
-    concurrency: int,
-) -> dict[str, Any]:
-    return await _bench_sync(n, latency_ms, concurrency, url)
-
-
-async def _bench_outbox_on(url: str, n: int, processes: int) -> dict[str, Any]:
-    return await _bench_outbox(url, n, processes)
 
 
 def _database(url: str | None, workdir: str) -> str:
@@ -131,42 +120,7 @@ def _calls(state: dict[str, Any]) -> int:
     return sum(int(v) for v in state.get("requests", {}).values())
 
 
-@asynccontextmanager
-async def sandbox_process(concurrency: int) -> AsyncIterator[str]:
-    """``q2c sandbox`` in its own process, as a vendor is: it competes for no GIL of ours."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "Q2C_SANDBOX_CONCURRENCY": str(concurrency),
-        "Q2C_LOG_LEVEL": "warning",
-        "Q2C_SANDBOX_HOURLY_REQUESTS": "10000000",
-    }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "entrypoints.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}{AUTOTASK_PATH}"
-    try:
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    await probe.get(f"{base}/_sandbox/state")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        yield base
-    finally:
-        child.terminate()
-        await child.wait()
-
-
-async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> dict[str, Any]:
+async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> dict[str, Any]:
     async with sandbox_process(concurrency) as base:
         container, tenant, _ = await _prepare(url, base)
         worker: OutboxWorker = container.integrations.worker()
@@ -217,15 +171,12 @@ async def _bench_sync(n: int, latency_ms: float, concurrency: int, url: str) -> 
 def bench_sync(n: int, latency_ms: float, concurrency: int, database_url: str | None) -> None:
     """N updates pushed to the Autotask sandbox (latency L, C concurrent) vs the bound N·L/C."""
     if database_url and not is_sqlite(database_url):
-        _emit(
-            run_async(
-                partial(_on_scratch, database_url, _bench_sync_on, n, latency_ms, concurrency)
-            )
-        )
+        scratch = partial(_on_scratch, database_url, _bench_sync, n, latency_ms, concurrency)
+        _emit(run_async(scratch))
         return
     with tempfile.TemporaryDirectory() as workdir:
         url = _database(database_url, workdir)
-        _emit(run_async(lambda: _bench_sync(n, latency_ms, concurrency, url)))
+        _emit(run_async(lambda: _bench_sync(url, n, latency_ms, concurrency)))
 
 
 # --- q2c bench outbox ---------------------------------------------------------------------
@@ -267,16 +218,9 @@ async def _bench_outbox(url: str, n: int, processes: int) -> dict[str, Any]:
     if processes == 1:
         await _noop_worker(container).run_until_idle()
     else:
-        env = {
-            **os.environ,
-            "Q2C_DATABASE_URL": url,
-            "Q2C_SECRET_KEY": BENCH_KEY,
-            "Q2C_LOG_LEVEL": "warning",
-        }
+        env = q2c_env(url, Q2C_LOG_LEVEL="warning")
         children = [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "entrypoints.cli", "bench", "outbox-worker", env=env
-            )
+            await asyncio.create_subprocess_exec(*q2c("bench", "outbox-worker"), env=env)
             for _ in range(processes)
         ]
         await asyncio.gather(*(child.wait() for child in children))
@@ -320,9 +264,7 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
         runs.append(run_async(lambda: _bench_outbox(_database(None, workdir), n, 1)))
     if postgres_url:
         for processes in (1, 2):
-            runs.append(
-                run_async(partial(_on_scratch, postgres_url, _bench_outbox_on, n, processes))
-            )
+            runs.append(run_async(partial(_on_scratch, postgres_url, _bench_outbox, n, processes)))
     for run in runs:
         click.echo(
             f"{run['database']:<10} processes={run['processes']}  "
@@ -331,6 +273,5 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
     click.echo(json.dumps({"benchmark": "outbox", "runs": runs}))
 
 
-from entrypoints.cli.bench_payments import payments  # noqa: E402  (q2c bench payments)
-
 bench.add_command(payments)
+bench.add_command(serve_payment_sandboxes)

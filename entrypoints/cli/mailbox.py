@@ -9,12 +9,8 @@ import click
 
 from adapters.notifications.mailbox import LocalMailbox, StoredMail
 
-DEFAULT_DIRECTORY = Path("var/mailbox")
 
-
-def mailbox_group(
-    default_directory: Callable[[], Path] = lambda: DEFAULT_DIRECTORY,
-) -> click.Group:
+def mailbox_group(default_directory: Callable[[], Path]) -> click.Group:
     """The ``mailbox`` group; ``default_directory()`` is asked when ``--directory`` is not given."""
     directory_option = click.option(
         "--directory",

@@ -6,7 +6,8 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,20 +17,18 @@ import structlog
 import uvicorn
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
-from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence.database import is_sqlite
 from adapters.persistence.migrate import migrate as migrate_database
 from application.billing.watch import WatchPayments
 from application.identity.use_cases import CreateTenant, IssueApiKey
-from application.integrations.connections import ConnectSystem, NewConnection
-from application.integrations.pulls import PullRunner, SyncNow
+from application.integrations.connections import ConnectSystem
+from application.integrations.pulls import PullRunner, SyncJob, SyncNow
 from application.integrations.scheduler import SyncScheduler
 from application.integrations.worker import OutboxWorker
 from application.notifications.sender import SendNotifications
 from application.shared.errors import ApplicationError
 from domain.identity.access import Role
-from domain.integrations.connection import ConnectionId, System
+from domain.integrations.connection import ConnectionId
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.cli.bench import bench
@@ -40,9 +39,7 @@ from entrypoints.logging import configure_logging
 from entrypoints.runtime import run_async
 from entrypoints.sandboxes import (
     AUTOTASK_PATH,
-    BNG_PATH,
-    QUICKBOOKS_PATH,
-    SANDBOX_CREDENTIALS,
+    SANDBOXES,
     create_sandboxes_app,
     sandbox_handlers,
 )
@@ -58,6 +55,16 @@ def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return run_async(work)
     except (DomainError, ApplicationError) as error:
         raise click.ClickException(error.message) from None
+
+
+@asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[Container]:
+    """The composition root for one command; its database connections closed at the end."""
+    container = build_container(settings)
+    try:
+        yield container
+    finally:
+        await container.persistence.probe().close()
 
 
 @click.group()
@@ -92,15 +99,12 @@ def tenant() -> None:
 @click.pass_obj
 def tenant_create(settings: Settings, name: str, currency: str | None) -> None:
     """Create a tenant and print its first admin API key (shown once)."""
-    container = build_container(settings)
 
     async def work() -> str:
-        try:
+        async with _opened(settings) as container:
             create: CreateTenant = container.identity.create_tenant()
             created = await create(name, Currency.parse(currency) if currency else None)
             return created.admin_key.plaintext
-        finally:
-            await container.persistence.probe().close()
 
     key = _run(work)
     click.echo(f"tenant {name!r} created; admin API key (shown once, store it now):\n{key}")
@@ -118,18 +122,15 @@ def tenant_create(settings: Settings, name: str, currency: str | None) -> None:
 @click.pass_obj
 def tenant_key(settings: Settings, name: str, role: str, label: str) -> None:
     """Issue another API key for an existing tenant (e.g. the demo tenant)."""
-    container = build_container(settings)
 
     async def work() -> str:
-        try:
+        async with _opened(settings) as container:
             found = await container.persistence.directory().find_tenant(name)
             if found is None:
                 raise click.ClickException(f"no tenant named {name!r}")
             issue: IssueApiKey = container.identity.issue_api_key()
             issued = await issue(found.id, label, Role(role))
             return issued.plaintext
-        finally:
-            await container.persistence.probe().close()
 
     click.echo(_run(work))
 
@@ -142,33 +143,8 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
     create: CreateTenant = container.identity.create_tenant()
     created = await create(DEMO_TENANT, Currency.USD)
     connect: ConnectSystem = container.integrations.connect_system()
-    await connect(
-        created.tenant.id,
-        NewConnection(
-            system=System.AUTOTASK,
-            name="Autotask (sandbox)",
-            base_url=settings.base_url + AUTOTASK_PATH,
-            credentials=SANDBOX_CREDENTIALS,
-        ),
-    )
-    await connect(
-        created.tenant.id,
-        NewConnection(
-            system=System.BNG,
-            name="BNG gateway (sandbox)",
-            base_url=settings.base_url + BNG_PATH,
-            credentials={"security_key": SANDBOX_SECURITY_KEY},
-        ),
-    )
-    await connect(
-        created.tenant.id,
-        NewConnection(
-            system=System.QUICKBOOKS,
-            name="QuickBooks Online (sandbox)",
-            base_url=settings.base_url + QUICKBOOKS_PATH,
-            credentials=QUICKBOOKS_CREDENTIALS,
-        ),
-    )
+    for sandbox in SANDBOXES:
+        await connect(created.tenant.id, sandbox.connection(settings.base_url))
     click.echo(
         f"\nDemo tenant {DEMO_TENANT!r} created, connected to the Autotask, QuickBooks and BNG "
         "sandboxes. "
@@ -210,15 +186,23 @@ def worker(settings: Settings) -> None:
     """
 
     async def work() -> None:
-        container = build_container(settings)
-        stop = asyncio.Event()
-        _stop_on_signals(stop)
-        try:
+        async with _opened(settings) as container:
+            stop = asyncio.Event()
+            _stop_on_signals(stop)
             await _run_worker(container, stop)
-        finally:
-            await container.persistence.probe().close()
 
     _run(work)
+
+
+async def _pull_with_progress(runner: PullRunner, job: SyncJob, owner: str) -> SyncJob:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+    ) as bar:
+        task = bar.add_task("full sync" if job.full else "changes", total=None)
+        return await runner.run(job, owner, lambda n: bar.advance(task, n))
 
 
 @cli.command()
@@ -229,8 +213,7 @@ def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
     """Pull from a connection now, with progress; a crashed pull resumes where it stopped."""
 
     async def work() -> str:
-        container = build_container(settings)
-        try:
+        async with _opened(settings) as container:
             tenant = await container.persistence.directory().tenant_of_connection(connection_id)
             if tenant is None:
                 raise click.ClickException(f"no connection {connection_id}")
@@ -241,20 +224,13 @@ def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
             if claimed is None:
                 raise click.ClickException(f"job {job.id} is being run by a worker")
             runner: PullRunner = container.integrations.pull_runner()
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TextColumn("{task.completed} records"),
-                TimeElapsedColumn(),
-            ) as bar:
-                task = bar.add_task("full sync" if claimed.full else "changes", total=None)
-                done = await runner.run(claimed, owner, lambda n: bar.advance(task, n))
+            try:
+                done = await _pull_with_progress(runner, claimed, owner)
+            finally:
+                await container.integrations.autotask().aclose()
             return f"{done.status}: {done.records} records" + (
                 f" ({done.error})" if done.error else ""
             )
-        finally:
-            await container.integrations.autotask().aclose()
-            await container.persistence.probe().close()
 
     click.echo(_run(work))
 

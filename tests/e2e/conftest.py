@@ -8,6 +8,7 @@ pool belongs to one loop; so the app gets a container of its own, and the tests'
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +21,7 @@ from domain.identity.tenant import TenantId
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from tests.conftest import settings_for
+from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
 from tests.support.factories import new_tenant
 
 Client = AsyncTestClient[Litestar]
@@ -43,11 +45,42 @@ async def tenant_with_keys(container: Container) -> TenantKeys:
     return TenantKeys(created.tenant.id, keys)
 
 
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[Client]:
+@asynccontextmanager
+async def app_client(
+    database_url: str, gateway: FakeGateway | None = None
+) -> AsyncIterator[Client]:
+    """The app on a container of its own; with a gateway, both payment vendors are the fakes."""
     app_container = build_container(settings_for(database_url))
+    if gateway is not None:
+        app_container.integrations.bng.override(gateway)
+        app_container.integrations.quickbooks.override(FakeAccounting())
     async with AsyncTestClient(create_app(app_container)) as client:
         yield client
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[Client]:
+    async with app_client(database_url) as client:
+        yield client
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+Paying = tuple[Client, TenantKeys, Billing]
+
+
+@pytest.fixture
+async def paying(
+    database_url: str, container: Container, gateway: FakeGateway
+) -> AsyncIterator[Paying]:
+    """A tenant with keys, a contact and a card, and the app on the fake payment vendors."""
+    keys = await tenant_with_keys(container)
+    setup = await billing(container, tenant=keys.tenant_id)
+    async with app_client(database_url, gateway) as client:
+        yield client, keys, setup
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from entrypoints.cli.main import cli
+from entrypoints.servers import free_port
 
 KEY = re.compile(r"q2c_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 
@@ -38,13 +38,6 @@ def test_tenant_create_prints_a_working_key_once(tmp_path: Path) -> None:
     code, second = run(db, "tenant", "key", "Acme MSP", "--role", "sales")
     assert code == 0
     assert KEY.findall(second) != keys
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_serve_migrates_seeds_a_demo_tenant_and_answers(tmp_path: Path) -> None:

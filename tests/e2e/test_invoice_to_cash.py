@@ -25,8 +25,9 @@ import httpx
 import pytest
 
 from adapters.notifications.mailbox import LocalMailbox
-from entrypoints.sandboxes import SANDBOX_CREDENTIALS
-from tests.e2e.test_cli import KEY, free_port
+from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
+from entrypoints.servers import free_port
+from tests.e2e.test_cli import KEY
 from tests.support.bng import VISA
 
 T = TypeVar("T")

@@ -6,45 +6,20 @@ only when asked), PAY-10 (one gateway per tenant).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from litestar.testing import AsyncTestClient
-
 from domain.identity.access import Role
-from entrypoints.containers import Container, build_container
-from entrypoints.http.app import create_app
-from tests.conftest import settings_for
-from tests.e2e.conftest import Client, TenantKeys, tenant_with_keys
-from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
+from tests.e2e.conftest import Client, Paying, TenantKeys
+from tests.support.billing import FakeGateway
 
 URL = "/v1/payment-settings"
-
-
-@pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
-
-
-@pytest.fixture
-async def paying(
-    database_url: str, container: Container, gateway: FakeGateway
-) -> AsyncIterator[tuple[Client, TenantKeys, Billing]]:
-    keys = await tenant_with_keys(container)
-    setup = await billing(container, tenant=keys.tenant_id)
-    app_container = build_container(settings_for(database_url))
-    app_container.integrations.bng.override(gateway)
-    app_container.integrations.quickbooks.override(FakeAccounting())
-    async with AsyncTestClient(create_app(app_container)) as client:
-        yield client, keys, setup
 
 
 def settings(staff: list[str], portal: list[str], refund: bool = False) -> dict[str, Any]:
     return {"methods": {"staff": staff, "portal": portal}, "refund_at_gateway": refund}
 
 
-async def test_any_staff_reads_the_defaults(paying: tuple[Client, TenantKeys, Billing]) -> None:
+async def test_any_staff_reads_the_defaults(paying: Paying) -> None:
     client, keys, _ = paying
     read = await client.get(URL, headers=keys.headers(Role.SALES))
     assert read.status_code == 200
@@ -55,7 +30,7 @@ async def test_any_staff_reads_the_defaults(paying: tuple[Client, TenantKeys, Bi
 
 
 async def test_admins_change_them_and_payments_follow(
-    paying: tuple[Client, TenantKeys, Billing],
+    paying: Paying,
 ) -> None:  # PAY-8
     client, keys, b = paying
     body = settings([], ["card"], refund=True)
@@ -80,7 +55,7 @@ async def test_admins_change_them_and_payments_follow(
 
 
 async def test_refunds_go_to_the_gateway_when_the_settings_say(
-    paying: tuple[Client, TenantKeys, Billing], gateway: FakeGateway
+    paying: Paying, gateway: FakeGateway
 ) -> None:  # PAY-6
     client, keys, b = paying
     await client.put(URL, json=settings(["card"], ["card"], refund=True), headers=keys.headers())
@@ -97,7 +72,7 @@ async def test_refunds_go_to_the_gateway_when_the_settings_say(
     assert len(gateway.refunds) == 1
 
 
-async def test_only_kinds_the_gateway_takes(paying: tuple[Client, TenantKeys, Billing]) -> None:
+async def test_only_kinds_the_gateway_takes(paying: Paying) -> None:
     client, keys, _ = paying  # PAY-8
     refused = await client.put(URL, json=settings(["card"], ["bitcoin"]), headers=keys.headers())
     assert refused.status_code == 422
@@ -126,7 +101,7 @@ async def test_without_a_gateway_nothing_can_be_set(client: Client, acme: Tenant
     assert "PAY-8" in refused.json()["detail"]
 
 
-async def test_one_gateway_per_tenant(paying: tuple[Client, TenantKeys, Billing]) -> None:
+async def test_one_gateway_per_tenant(paying: Paying) -> None:
     client, keys, _ = paying  # PAY-10
     gateway = (await client.get(URL, headers=keys.headers())).json()["gateway"]
     second = {

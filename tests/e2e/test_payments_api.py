@@ -6,35 +6,10 @@ architect would in tests); the vendors' adapters are tested against their sandbo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from litestar.testing import AsyncTestClient
-
 from domain.identity.access import Role
-from entrypoints.containers import Container, build_container
-from entrypoints.http.app import create_app
-from tests.conftest import settings_for
-from tests.e2e.conftest import Client, TenantKeys, tenant_with_keys
-from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
-
-
-@pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
-
-
-@pytest.fixture
-async def paying(
-    database_url: str, container: Container, gateway: FakeGateway
-) -> AsyncIterator[tuple[Client, TenantKeys, Billing]]:
-    keys = await tenant_with_keys(container)
-    setup = await billing(container, tenant=keys.tenant_id)
-    app_container = build_container(settings_for(database_url))
-    app_container.integrations.bng.override(gateway)
-    app_container.integrations.quickbooks.override(FakeAccounting())
-    async with AsyncTestClient(create_app(app_container)) as client:
-        yield client, keys, setup
+from entrypoints.containers import Container
+from tests.e2e.conftest import Paying, TenantKeys, tenant_with_keys
+from tests.support.billing import Billing, FakeGateway
 
 
 def pay_body(b: Billing, amount: str | None = None) -> dict[str, object]:
@@ -49,7 +24,7 @@ def keyed(keys: TenantKeys, key: str, role: Role = Role.MANAGER) -> dict[str, st
 
 
 async def test_take_a_payment_and_read_it_with_its_history(
-    paying: tuple[Client, TenantKeys, Billing], gateway: FakeGateway
+    paying: Paying, gateway: FakeGateway
 ) -> None:  # PAY-2, PAY-9, PAY-11, PAY-15
     client, keys, b = paying
     invoice = await b.invoice("75.00")
@@ -78,7 +53,7 @@ async def test_take_a_payment_and_read_it_with_its_history(
 
 
 async def test_an_overpayment_is_a_problem_naming_the_rule_and_field(
-    paying: tuple[Client, TenantKeys, Billing], gateway: FakeGateway
+    paying: Paying, gateway: FakeGateway
 ) -> None:  # PAY-2, MON-4
     client, keys, b = paying
     invoice = await b.invoice("10.00")
@@ -96,7 +71,7 @@ async def test_an_overpayment_is_a_problem_naming_the_rule_and_field(
 
 
 async def test_a_payment_needs_an_idempotency_key_and_a_contact(
-    paying: tuple[Client, TenantKeys, Billing],
+    paying: Paying,
 ) -> None:  # PAY-11, PAY-15
     client, keys, b = paying
     invoice = await b.invoice("10.00")
@@ -112,7 +87,7 @@ async def test_a_payment_needs_an_idempotency_key_and_a_contact(
 
 
 async def test_only_managers_move_money_and_other_tenants_see_nothing(
-    paying: tuple[Client, TenantKeys, Billing], container: Container
+    paying: Paying, container: Container
 ) -> None:
     client, keys, b = paying
     invoice = await b.invoice("10.00")
@@ -127,7 +102,7 @@ async def test_only_managers_move_money_and_other_tenants_see_nothing(
 
 
 async def test_void_then_refund_tells_the_user_to_issue_it_at_the_gateway(
-    paying: tuple[Client, TenantKeys, Billing],
+    paying: Paying,
 ) -> None:  # PAY-3, PAY-5, PAY-6
     client, keys, b = paying
     invoice = await b.invoice("40.00")

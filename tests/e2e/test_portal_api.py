@@ -14,18 +14,15 @@ from dataclasses import dataclass, replace
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from domain.billing.methods import MethodDetails, MethodKind, PaymentMethod, PaymentMethodId
 from domain.crm.contact import Contact, ContactProfile
 from domain.crm.organization import ContactId
 from domain.identity.access import Role
 from domain.shared.ids import new_id
-from entrypoints.containers import Container, build_container
-from entrypoints.http.app import create_app
-from tests.conftest import settings_for
-from tests.e2e.conftest import Client, TenantKeys, tenant_with_keys
-from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
+from entrypoints.containers import Container
+from tests.e2e.conftest import Client, TenantKeys, app_client, tenant_with_keys
+from tests.support.billing import Billing, FakeGateway, billing
 from tests.support.factories import NOW, organization
 
 
@@ -78,21 +75,13 @@ async def issue_token(client: Client, keys: TenantKeys, contact: ContactId) -> d
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
-
-
-@pytest.fixture
 async def portal(
     database_url: str, container: Container, gateway: FakeGateway
 ) -> AsyncIterator[Portal]:
     keys = await tenant_with_keys(container)
     own = await billing(container, tenant=keys.tenant_id)
     other = await another_organization(own)
-    app_container = build_container(settings_for(database_url))
-    app_container.integrations.bng.override(gateway)
-    app_container.integrations.quickbooks.override(FakeAccounting())
-    async with AsyncTestClient(create_app(app_container)) as client:
+    async with app_client(database_url, gateway) as client:
         token = await issue_token(client, keys, own.contact)
         yield Portal(client, keys, own, other, token["key"], token["id"])
 

@@ -12,7 +12,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from adapters.persistence import tables
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, create_autotask_sandbox
+from adapters.psa.autotask.sandbox import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
 from adapters.sandbox.faults import Faults
 from application.crm.ports import OrganizationFilter
 from application.integrations.appliers import ORGANIZATION
@@ -20,17 +24,13 @@ from application.integrations.pulls import PullRunner, SyncJob, SyncJobStore
 from application.shared.pagination import PageRequest
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection
-from entrypoints.cli.bench import sandbox_process
+from entrypoints.cli.bench_processes import sandbox_process
 from entrypoints.containers import Container, build_container
 from entrypoints.servers import serve_asgi
 from tests.conftest import settings_for
 from tests.support.sync import tenant_with_autotask
 
-HEADERS = {
-    "UserName": SANDBOX_CREDENTIALS["username"],
-    "Secret": SANDBOX_CREDENTIALS["secret"],
-    "ApiIntegrationCode": SANDBOX_CREDENTIALS["integration_code"],
-}
+HEADERS = api_headers(SANDBOX_CREDENTIALS)
 
 
 class Crash(Exception):

@@ -11,9 +11,8 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from adapters.persistence import tables
 from domain.crm.organization import Organization, OrganizationId, OrganizationProfile
 from domain.identity.tenant import TenantId
 from domain.shared.ids import new_id
+from entrypoints.cli.bench_processes import child_process, q2c
 from entrypoints.containers import Container, build_container
 from entrypoints.sandboxes import AUTOTASK_PATH
 from entrypoints.servers import free_port
@@ -37,7 +37,7 @@ RECORDS = 2000
 
 def _spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", *args],
+        q2c(*args),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -45,23 +45,13 @@ def _spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[str]:
+async def sandbox() -> AsyncIterator[str]:
     port = free_port()
     env = {**os.environ, "Q2C_SANDBOX_LATENCY_MS": "2", "Q2C_LOG_LEVEL": "warning"}
-    process = _spawn("sandbox", "--port", str(port), env=env)
     base = f"http://127.0.0.1:{port}{AUTOTASK_PATH}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/_sandbox/state")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    args = q2c("sandbox", "--port", str(port))
+    async with child_process("sandbox", args, f"{base}/_sandbox/state", env, quiet=True):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture

@@ -17,12 +17,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.billing.payments import (
     AddPaymentMethod,
-    NewMethod,
     PaymentActions,
     TakePayment,
     TakePaymentCommand,
 )
-from application.billing.ports import BillingContact
 from application.billing.queries import BillingQueries
 from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.identity.ports import Principal
@@ -89,7 +87,7 @@ class InvoiceController(Controller):
         page = await billing_queries.invoices(
             principal.tenant_id, where, PageRequest.parse(limit, cursor)
         )
-        return PageOut(items=[InvoiceOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, InvoiceOut.of)
 
     @get("/{invoice_id:uuid}", summary="An invoice with its balance")
     async def show(
@@ -166,7 +164,7 @@ class InvoiceController(Controller):
             PaymentFilter(invoice_id=InvoiceId(invoice_id)),
             PageRequest.parse(limit, cursor),
         )
-        return PageOut(items=[PaymentOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, PaymentOut.of)
 
 
 class PaymentController(Controller):
@@ -266,16 +264,6 @@ class PaymentMethodController(Controller):
         add_payment_method: NamedDependency[AddPaymentMethod],
     ) -> MethodOut:
         method = await add_payment_method(
-            principal.tenant_id,
-            NewMethod(
-                organization_id=OrganizationId(data.organization_id),
-                payment_token=data.payment_token,
-                contact=BillingContact(
-                    first_name=data.first_name,
-                    last_name=data.last_name,
-                    company=data.company,
-                    email=data.email,
-                ),
-            ),
+            principal.tenant_id, data.to_new(OrganizationId(data.organization_id))
         )
         return MethodOut.of(method)

@@ -59,7 +59,7 @@ class ContactController(Controller):
         page = await crm_queries.contacts(
             principal.tenant_id, where, PageRequest.parse(limit, cursor)
         )
-        return PageOut(items=[ContactOut.of(c) for c in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, ContactOut.of)
 
     @get("/{contact_id:uuid}", summary="Read a contact")
     async def read(

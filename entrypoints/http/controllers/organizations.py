@@ -70,9 +70,7 @@ class OrganizationController(Controller):
         page = await crm_queries.organizations(
             principal.tenant_id, where, PageRequest.parse(limit, cursor)
         )
-        return PageOut(
-            items=[OrganizationOut.of(o) for o in page.items], next_cursor=page.next_cursor
-        )
+        return PageOut.of(page, OrganizationOut.of)
 
     @get("/{organization_id:uuid}", summary="Read an organization")
     async def read(

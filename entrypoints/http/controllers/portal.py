@@ -32,10 +32,10 @@ from domain.identity.tenant import TenantId
 from entrypoints.http.auth import ADMINS, PORTAL
 from entrypoints.http.controllers.billing import idempotency_key
 from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.billing import InvoiceOut, MethodOut, PaymentOut
+from entrypoints.http.schemas.billing import InvoiceOut, MethodOut, MethodTokenIn, PaymentOut
 from entrypoints.http.schemas.common import PageOut
 from entrypoints.http.schemas.identity import ApiKeyCreated
-from entrypoints.http.schemas.portal import PortalMethodIn, PortalPaymentIn
+from entrypoints.http.schemas.portal import PortalPaymentIn
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class PortalController(Controller):
         page = await portal_billing.invoices(
             caller.tenant_id, caller.organization_id, where, PageRequest.parse(limit, cursor)
         )
-        return PageOut(items=[InvoiceOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, InvoiceOut.of)
 
     @get("/invoices/{invoice_id:uuid}", summary="One of the organization's invoices")
     async def invoice(
@@ -126,7 +126,7 @@ class PortalController(Controller):
             InvoiceId(invoice_id),
             PageRequest.parse(limit, cursor),
         )
-        return PageOut(items=[PaymentOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, PaymentOut.of)
 
     @post(
         "/invoices/{invoice_id:uuid}/payments",
@@ -183,7 +183,7 @@ class PortalController(Controller):
     )
     async def add_method(
         self,
-        data: JSONBody[PortalMethodIn],
+        data: JSONBody[MethodTokenIn],
         caller: NamedDependency[PortalCaller],
         add_payment_method: NamedDependency[AddPaymentMethod],
     ) -> MethodOut:

@@ -42,7 +42,7 @@ class SyncController(Controller):
             status=None if status == "all" else status,
         )
         page = await sync_errors.page(principal.tenant_id, where, PageRequest.parse(limit, cursor))
-        return PageOut(items=[SyncErrorOut.of(e) for e in page.items], next_cursor=page.next_cursor)
+        return PageOut.of(page, SyncErrorOut.of)
 
     @post(
         "/errors/{error_id:uuid}/retry",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-import msgspec
-
-from application.billing.payments import RefundOutcome
+from application.billing.payments import NewMethod, RefundOutcome
+from application.billing.ports import BillingContact
 from application.billing.queries import PaymentWithHistory
 from domain.billing.invoice import Invoice
 from domain.billing.methods import PaymentMethod
 from domain.billing.payment import Amounts, HistoryEntry, Payment
+from domain.crm.organization import OrganizationId
 from domain.shared.money import Money
 from entrypoints.http.schemas.common import Input, MoneyBody, MoneyOut, Output
 
@@ -174,13 +174,30 @@ class RefundOut(Output, frozen=True):
         )
 
 
-class MethodIn(Input, frozen=True):
-    organization_id: UUID
-    payment_token: str = msgspec.field()  # the gateway's browser token, never a card number
+class MethodTokenIn(Input, frozen=True):
+    """A method as the gateway tokenized it in the browser, with the name it bears."""
+
+    payment_token: str  # the gateway's browser token, never a card number (PAY-8)
     first_name: str
     last_name: str
     company: str = ""
     email: str = ""
+
+    def to_new(self, organization_id: OrganizationId) -> NewMethod:
+        return NewMethod(
+            organization_id=organization_id,
+            payment_token=self.payment_token,
+            contact=BillingContact(
+                first_name=self.first_name,
+                last_name=self.last_name,
+                company=self.company,
+                email=self.email,
+            ),
+        )
+
+
+class MethodIn(MethodTokenIn, frozen=True, kw_only=True):
+    organization_id: UUID  # staff name it; a portal token's organization is its own
 
 
 class MethodOut(Output, frozen=True):

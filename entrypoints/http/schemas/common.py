@@ -7,6 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
+from application.shared.pagination import HasId, Page
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency, Money
 from domain.shared.unset import UNSET as DOMAIN_UNSET
@@ -14,6 +15,7 @@ from domain.shared.unset import Unset as DomainUnset
 
 T = TypeVar("T")
 R = TypeVar("R")
+Row = TypeVar("Row", bound=HasId)
 
 DecimalString = Annotated[
     str,
@@ -69,6 +71,10 @@ class MoneyOut(Output, frozen=True):
 class PageOut(Output, Generic[T], frozen=True):
     items: list[T]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Row], item: Callable[[Row], T]) -> PageOut[T]:
+        return cls(items=[item(row) for row in page.items], next_cursor=page.next_cursor)
 
 
 def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:
