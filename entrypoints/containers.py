@@ -323,10 +323,7 @@ class IdentityContainer(containers.DeclarativeContainer):
         ids=core.ids,
     )
     authenticate = providers.Factory(
-        Authenticate,
-        directory=persistence.directory,
-        secrets=security.api_key_secrets,
-        uow=persistence.uow,
+        Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
 

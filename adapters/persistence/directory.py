@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from application.identity.ports import FoundKey, PortalHolder
 from domain.identity.access import ApiKey
 from domain.identity.tenant import Tenant, TenantId
 
@@ -16,11 +17,24 @@ class SqlAlchemyDirectory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def find_api_key(self, prefix: str) -> ApiKey | None:
+    async def find_api_key(self, prefix: str) -> FoundKey | None:
+        """One query: the key and, for a portal token, its contact of the same tenant."""
+        keys, contacts = tables.api_keys.c, tables.contacts.c
+        query = (
+            select(ApiKey, contacts.organization_id, contacts.active)
+            .outerjoin(
+                tables.contacts,
+                (contacts.id == keys.contact_id) & (contacts.tenant_id == keys.tenant_id),
+            )
+            .where(keys.prefix == prefix)
+        )
         async with self._sessions() as session:
-            return (
-                await session.scalars(select(ApiKey).where(tables.api_keys.c.prefix == prefix))
-            ).one_or_none()
+            row = (await session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        key, organization_id, active = row
+        holder = None if organization_id is None else PortalHolder(organization_id, active)
+        return FoundKey(key, holder)
 
     async def find_tenant(self, name: str) -> Tenant | None:
         async with self._sessions() as session:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.crm.ports import ContactFilter, OrganizationFilter
+from application.identity.ports import FoundKey, PortalHolder
 from application.integrations.outbox import NewOutboxMessage
 from application.shared.errors import Conflict, NotFound
 from application.shared.idempotency import Claim, ClaimResult, StoredResponse
@@ -397,9 +398,15 @@ class InMemoryDirectory:
     def __init__(self, db: InMemoryDatabase) -> None:
         self._db = db
 
-    async def find_api_key(self, prefix: str) -> ApiKey | None:
+    async def find_api_key(self, prefix: str) -> FoundKey | None:
         keys = self._db.table(ApiKey).values()
-        return next((copy.deepcopy(k) for k in keys if k.prefix == prefix), None)
+        key = next((copy.deepcopy(k) for k in keys if k.prefix == prefix), None)
+        if key is None:
+            return None
+        contact = self._db.table(Contact).get(key.contact_id) if key.contact_id else None
+        if contact is None or contact.tenant_id != key.tenant_id:
+            return FoundKey(key)
+        return FoundKey(key, PortalHolder(contact.organization_id, contact.active))
 
     async def find_tenant(self, name: str) -> Tenant | None:
         tenants = self._db.table(Tenant).values()

@@ -48,13 +48,29 @@ class ApiKeyRepository(Protocol):
     async def list(self) -> list[ApiKey]: ...
 
 
+@dataclass(frozen=True)
+class PortalHolder:
+    """The contact a portal token belongs to, read with the key in one look-up."""
+
+    organization_id: OrganizationId
+    active: bool
+
+
+@dataclass(frozen=True)
+class FoundKey:
+    key: ApiKey
+    holder: PortalHolder | None = None  # None for staff keys, or a contact that is gone
+
+
 class Directory(Protocol):
     """The only look-ups that precede knowing the tenant: authentication and tenant names.
 
     Everything else goes through a unit of work scoped to one tenant.
     """
 
-    async def find_api_key(self, prefix: str) -> ApiKey | None: ...
+    async def find_api_key(self, prefix: str) -> FoundKey | None:
+        """The key with this prefix and, for a portal token, its contact's standing."""
+        ...
 
     async def find_tenant(self, name: str) -> Tenant | None: ...
 

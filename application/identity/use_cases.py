@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.identity.ports import ApiKeySecrets, Directory, Principal
-from application.shared.errors import Conflict, NotFound
+from application.shared.errors import Conflict
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.crm.organization import ContactId
@@ -161,36 +161,28 @@ class Authenticate:
     contact is deactivated or gone.
     """
 
-    def __init__(
-        self, directory: Directory, secrets: ApiKeySecrets, uow: UnitOfWorkFactory
-    ) -> None:
+    def __init__(self, directory: Directory, secrets: ApiKeySecrets) -> None:
         self._directory = directory
         self._secrets = secrets
-        self._uow = uow
 
     async def __call__(self, presented: str) -> Principal | None:
         prefix = self._secrets.prefix_of(presented)
         if prefix is None:
             return None
-        key = await self._directory.find_api_key(prefix)
-        if key is None or not key.active or not self._secrets.matches(presented, key.secret_hash):
+        found = await self._directory.find_api_key(prefix)
+        if found is None:
+            return None
+        key, holder = found.key, found.holder
+        if not key.active or not self._secrets.matches(presented, key.secret_hash):
             return None
         if key.contact_id is None:
             return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role.value)
-        return await self._portal(key, key.contact_id)
-
-    async def _portal(self, key: ApiKey, contact_id: ContactId) -> Principal | None:
-        try:
-            async with self._uow(key.tenant_id) as uow:
-                contact = await uow.contacts.get(contact_id)
-        except NotFound:
-            return None
-        if not contact.active:
+        if holder is None or not holder.active:  # the contact is gone or deactivated
             return None
         return Principal(
             tenant_id=key.tenant_id,
             key_id=key.id,
             role=key.role.value,
-            contact_id=contact.id,
-            organization_id=contact.organization_id,
+            contact_id=key.contact_id,
+            organization_id=holder.organization_id,
         )
