@@ -89,13 +89,16 @@ def _emit(table: dict[str, Any]) -> None:
 # --- q2c bench sync -----------------------------------------------------------------------
 
 
-async def _organizations(container: Container, tenant: TenantId, n: int) -> list[OrganizationId]:
+async def add_organizations(
+    container: Container, tenant: TenantId, n: int, prefix: str = "Bench"
+) -> list[OrganizationId]:
+    """``n`` organizations in one commit (so ``n`` outbox messages to each pushing PSA)."""
     now = container.core.clock().now()
     organizations = [
         Organization(
             id=OrganizationId(new_id()),
             tenant_id=tenant,
-            profile=OrganizationProfile(name=f"Bench {i:05}", phone="555-0100"),
+            profile=OrganizationProfile(name=f"{prefix} {i:05}", phone="555-0100"),
             now=now,
         )
         for i in range(n)
@@ -125,7 +128,7 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
         container, tenant, _ = await _prepare(url, base)
         worker: OutboxWorker = container.integrations.worker()
         async with httpx.AsyncClient(base_url=base) as control:
-            ids = await _organizations(container, tenant, n)
+            ids = await add_organizations(container, tenant, n)
             await worker.run_until_idle()  # the companies exist and are linked
             await control.put("/_sandbox/faults", json={"latency_ms": latency_ms})
             before = _calls((await control.get("/_sandbox/state")).json())

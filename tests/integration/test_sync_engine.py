@@ -20,13 +20,11 @@ from application.integrations.sync_errors import SyncErrorFilter, SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.shared.pagination import PageRequest
 from domain.crm.organization import (
-    Organization,
     OrganizationChanges,
     OrganizationId,
-    OrganizationProfile,
 )
 from domain.identity.tenant import TenantId
-from domain.shared.ids import new_id
+from entrypoints.cli.bench import add_organizations
 from entrypoints.containers import Container, build_container
 from entrypoints.servers import serve_asgi
 from entrypoints.settings import Settings
@@ -72,24 +70,6 @@ async def set_faults(base: str, **faults: float) -> None:
         assert (await client.put(f"{base}/_sandbox/faults", json=body)).status_code < 300
 
 
-async def organizations(container: Container, tenant: TenantId, n: int) -> list[OrganizationId]:
-    now = container.core.clock().now()
-    created = [
-        Organization(
-            id=OrganizationId(new_id()),
-            tenant_id=tenant,
-            now=now,
-            profile=OrganizationProfile(name=f"Org {i:04}", phone=f"555-{i:04}"),
-        )
-        for i in range(n)
-    ]
-    async with container.persistence.uow()(tenant) as uow:
-        for organization in created:
-            await uow.organizations.add(organization)
-        await uow.commit()
-    return [o.id for o in created]
-
-
 def worker(container: Container) -> OutboxWorker:
     made: OutboxWorker = container.integrations.worker(settings=FAST)
     return made
@@ -114,7 +94,7 @@ async def test_every_record_arrives_exactly_once_through_faults_and_429_storms(
     container: Container, sandbox: str
 ) -> None:  # INT-4, INT-6, INT-7, AT-10
     tenant, _ = await tenant_with_autotask(container, sandbox)
-    ids = await organizations(container, tenant, 150)
+    ids = await add_organizations(container, tenant, 150)
     await set_faults(sandbox, rate_limit_rate=1.0)  # a 429 storm first
     run = asyncio.create_task(worker(container).run_until_idle())
     await asyncio.sleep(0.6)
@@ -140,7 +120,7 @@ async def test_updates_of_one_organization_reach_the_vendor_in_commit_order(
     container: Container, sandbox: str
 ) -> None:  # INT-5
     tenant, _ = await tenant_with_autotask(container, sandbox)
-    ids = await organizations(container, tenant, 20)
+    ids = await add_organizations(container, tenant, 20)
     update: UpdateOrganization = container.crm.update_organization()
     for phone in ("1", "2", "3", "4", "5"):
         await update(tenant, ids[0], OrganizationChanges(phone=f"555-000{phone}"))
@@ -159,7 +139,7 @@ async def test_a_vendor_rejection_is_a_sync_error_until_the_cause_is_fixed(
     container: Container, sandbox: str
 ) -> None:  # INT-6, INT-7, CW-8
     tenant, connection = await tenant_with_autotask(container, sandbox, hub_id_udf="No Such Field")
-    (organization,) = await organizations(container, tenant, 1)
+    (organization,) = await add_organizations(container, tenant, 1)
     await worker(container).run_until_idle()
     (error,) = await open_errors(container, tenant)
     assert "No Such Field" in error.message  # the vendor's own words

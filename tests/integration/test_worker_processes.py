@@ -20,9 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.persistence import tables
-from domain.crm.organization import Organization, OrganizationId, OrganizationProfile
 from domain.identity.tenant import TenantId
-from domain.shared.ids import new_id
+from entrypoints.cli.bench import add_organizations
 from entrypoints.cli.bench_processes import child_process, q2c
 from entrypoints.containers import Container, build_container
 from entrypoints.sandboxes import AUTOTASK_PATH
@@ -73,21 +72,8 @@ async def pending(container: Container, tenant: TenantId) -> int:
 
 
 async def create_organizations(container: Container, tenant: TenantId) -> set[str]:
-    now = container.core.clock().now()
-    created = [
-        Organization(
-            id=OrganizationId(new_id()),
-            tenant_id=tenant,
-            now=now,
-            profile=OrganizationProfile(name=f"Scale {i:05}", phone="555-0100"),
-        )
-        for i in range(RECORDS)
-    ]
-    async with container.persistence.uow()(tenant) as uow:
-        for organization in created:
-            await uow.organizations.add(organization)
-        await uow.commit()  # 2,000 changes and 2,000 outbox messages in one commit
-    return {str(o.id) for o in created}
+    # 2,000 changes and 2,000 outbox messages in one commit
+    return {str(o) for o in await add_organizations(container, tenant, RECORDS, "Scale")}
 
 
 def hub_ids(snapshot: dict[str, Any]) -> list[str]:
