@@ -1,0 +1,102 @@
+"""The quote PDF's look: colours, paragraph styles and the table styles its layouts share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Paragraph
+
+from adapters.documents.quote_text import markup
+
+ACCENT = colors.HexColor("#1F3A5F")
+MUTED = colors.HexColor("#5B6573")
+RULE = colors.HexColor("#C9D1DB")
+STRIPE = colors.HexColor("#F3F5F8")
+WHITE = colors.white
+STAMP = colors.HexColor("#C62828")
+
+FONT = "Helvetica"
+BOLD = "Helvetica-Bold"
+
+BODY = ParagraphStyle("q2c-body", fontName=FONT, fontSize=8.5, leading=11)
+NAME = ParagraphStyle("q2c-name", parent=BODY, fontName=BOLD)
+GRAND = ParagraphStyle("q2c-grand", parent=NAME, fontSize=9.5, leading=12)
+SMALL = ParagraphStyle("q2c-small", parent=BODY, fontSize=7.5, leading=9.5, textColor=MUTED)
+LABEL = ParagraphStyle("q2c-label", parent=SMALL, fontName=BOLD, fontSize=7, spaceAfter=2)
+RIGHT = ParagraphStyle("q2c-right", parent=BODY, alignment=TA_RIGHT)
+RIGHT_BOLD = ParagraphStyle("q2c-right-bold", parent=RIGHT, fontName=BOLD)
+ALERT = ParagraphStyle("q2c-alert", parent=RIGHT_BOLD, textColor=STAMP)
+RIGHT_SMALL = ParagraphStyle("q2c-right-small", parent=SMALL, alignment=TA_RIGHT)
+MSP = ParagraphStyle("q2c-msp", parent=BODY, fontName=BOLD, fontSize=16, leading=20)
+DOCUMENT = ParagraphStyle(
+    "q2c-document", parent=MSP, fontSize=20, leading=24, textColor=ACCENT, alignment=TA_RIGHT
+)
+TITLE = ParagraphStyle("q2c-title", parent=BODY, fontName=BOLD, fontSize=13, leading=17)
+HEADING = ParagraphStyle(
+    "q2c-heading",
+    parent=BODY,
+    fontName=BOLD,
+    fontSize=11,
+    leading=14,
+    textColor=ACCENT,
+    spaceBefore=12,
+    spaceAfter=5,
+)
+GROUP = ParagraphStyle("q2c-group", parent=HEADING, spaceBefore=0, spaceAfter=0)
+
+PADDING: list[tuple[Any, ...]] = [
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+]
+NO_PADDING: list[tuple[Any, ...]] = [
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+]
+
+
+def header_row(row: int) -> list[tuple[Any, ...]]:
+    """A table's column headings: white on the accent colour."""
+    return [
+        ("BACKGROUND", (0, row), (-1, row), ACCENT),
+        ("TEXTCOLOR", (0, row), (-1, row), WHITE),
+        ("FONT", (0, row), (-1, row), BOLD, 7.5),
+        ("VALIGN", (0, row), (-1, row), "MIDDLE"),
+    ]
+
+
+def text(value: str, style: ParagraphStyle = BODY) -> Any:
+    """A paragraph of the given text, printed literally (escaped, safe for the fonts)."""
+    return Paragraph(markup(value), style)
+
+
+def heading(title: str, note: str | None = None, *, room: float = 40 * mm) -> list[Any]:
+    """A section heading that starts a new page unless ``room`` is left for what follows it.
+
+    (reportlab's keepWithNext would move a whole long table to the next page instead.)
+    """
+    return [CondPageBreak(room), Paragraph(titled(title, note), HEADING)]
+
+
+def titled(title: str, note: str | None) -> str:
+    """Paragraph markup for a heading with an optional muted note after it."""
+    return markup(title) + (f" &nbsp;{muted(note, 8)}" if note else "")
+
+
+def muted(value: str, size: float = 7.5) -> str:
+    """Paragraph markup for a note in the muted colour, printed literally."""
+    return f"<font name={FONT} size={size} color='#{MUTED.hexval()[2:]}'>{markup(value)}</font>"
+
+
+def caption(title: str, note: str) -> Any:
+    """A bold label with a muted note under it: ``Monthly`` / ``billed every month``."""
+    return Paragraph(f"<b>{markup(title)}</b><br/>{muted(note)}", BODY)
