@@ -18,6 +18,7 @@ from adapters.accounting.quickbooks.adapter import (
     QuickBooksAccounting,
     QuickBooksConnectionTester,
 )
+from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.notifications.smtp import SmtpMailer
 from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
@@ -77,6 +78,7 @@ from application.billing.portal import PortalBilling
 from application.billing.queries import BillingQueries
 from application.billing.settings import ChangePaymentSettings, PaymentSettingsQueries
 from application.billing.watch import WatchPayments
+from application.catalog.use_cases import CreateCategory, CreateItem, ReviseCategory, ReviseItem
 from application.crm.queries import CrmQueries
 from application.crm.use_cases import (
     CreateContact,
@@ -109,11 +111,26 @@ from application.integrations.sync_errors import SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
+from application.quotes.policies import quote_policy
+from application.quotes.queries import QuoteQueries
+from application.quotes.search import PsaSearch
+from application.quotes.use_cases import (
+    AddLine,
+    ChangeLine,
+    CreateQuote,
+    LoseQuote,
+    PublishQuote,
+    RemoveLine,
+    RenderQuote,
+    ReviseQuote,
+    SetQuoteDiscount,
+    WinQuote,
+)
 from domain.integrations.connection import System
 from entrypoints.settings import Settings
 
 # Every context's sync policy, asked inside each commit (INT-5).
-hub_policy = combine(sync_policy, billing_policy)
+hub_policy = combine(sync_policy, billing_policy, quote_policy)
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
 PERSISTENCE_PORTS = (
@@ -216,6 +233,9 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     quickbooks = providers.Singleton(
         QuickBooksAccounting, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
     )
+    documents = providers.Singleton(ReportlabQuoteDocuments)
+    # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14).
+    quoting = providers.Dict({})
     deliverers = providers.Dict(
         {
             (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
@@ -409,6 +429,42 @@ class BillingContainer(containers.DeclarativeContainer):
     change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)
 
 
+class QuotesContainer(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+    persistence = providers.DependenciesContainer()
+    integrations = providers.DependenciesContainer()
+
+    create_category = providers.Factory(CreateCategory, persistence.uow, core.clock, core.ids)
+    revise_category = providers.Factory(ReviseCategory, persistence.uow, core.clock, core.ids)
+    create_item = providers.Factory(CreateItem, persistence.uow, core.clock, core.ids)
+    revise_item = providers.Factory(ReviseItem, persistence.uow, core.clock, core.ids)
+    create_quote = providers.Factory(CreateQuote, persistence.uow, core.clock, core.ids)
+    revise_quote = providers.Factory(ReviseQuote, persistence.uow, core.clock, core.ids)
+    add_line = providers.Factory(AddLine, persistence.uow, core.clock, core.ids)
+    change_line = providers.Factory(ChangeLine, persistence.uow, core.clock, core.ids)
+    remove_line = providers.Factory(RemoveLine, persistence.uow, core.clock, core.ids)
+    set_discount = providers.Factory(SetQuoteDiscount, persistence.uow, core.clock, core.ids)
+    publish = providers.Factory(
+        PublishQuote,
+        persistence.uow,
+        core.clock,
+        core.ids,
+        integrations.configs,
+        integrations.quoting,
+    )
+    win = providers.Factory(WinQuote, persistence.uow, core.clock, core.ids)
+    lose = providers.Factory(LoseQuote, persistence.uow, core.clock, core.ids)
+    render = providers.Factory(RenderQuote, persistence.uow, core.clock, integrations.documents)
+    queries = providers.Factory(QuoteQueries, persistence.uow, core.clock)
+    search = providers.Factory(
+        PsaSearch,
+        persistence.uow,
+        integrations.configs,
+        integrations.quoting,
+        persistence.links,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.Container(CoreContainer)
@@ -431,6 +487,9 @@ class Container(containers.DeclarativeContainer):
         core=core,
         persistence=persistence,
         integrations=integrations,
+    )
+    quotes = providers.Container(
+        QuotesContainer, core=core, persistence=persistence, integrations=integrations
     )
 
 

@@ -15,9 +15,11 @@ from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from application.billing.repositories import InvoiceFilter, PaymentFilter
+from application.catalog.ports import ItemFilter
 from application.crm.ports import ContactFilter, OrganizationFilter
 from application.identity.ports import FoundKey, PortalHolder
 from application.integrations.outbox import NewOutboxMessage
+from application.quotes.repositories import QuoteFilter, QuotePush
 from application.shared.errors import Conflict, NotFound
 from application.shared.idempotency import Claim, ClaimResult, StoredResponse
 from application.shared.pagination import PageRequest
@@ -25,6 +27,7 @@ from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.methods import PaymentMethod, PaymentMethodId
 from domain.billing.payment import HistoryEntry, Payment, PaymentId
+from domain.catalog.item import CatalogItem, CatalogItemId, Category, CategoryId
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
@@ -32,6 +35,7 @@ from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId
 from domain.notifications.notification import Notification
+from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
 
 E = TypeVar(
@@ -46,6 +50,9 @@ E = TypeVar(
     PaymentMethod,
     PsaRecord,
     Notification,
+    Category,
+    CatalogItem,
+    Quote,
 )
 
 
@@ -60,6 +67,7 @@ class InMemoryDatabase:
     )
     outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
     history: dict[UUID, list[HistoryEntry]] = field(default_factory=dict)
+    quote_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -290,6 +298,81 @@ class InMemoryNotificationRepository(_Repository[Notification]):
     noun = "notification"
 
 
+class InMemoryCategoryRepository(_Repository[Category]):
+    kind = Category
+    noun = "category"
+
+    async def get(self, category_id: CategoryId) -> Category:
+        return self._load(category_id)
+
+    async def all(self) -> list[Category]:
+        return [self._load(c.id) for c in sorted(self._visible(), key=lambda c: c.name)]
+
+
+class InMemoryCatalogItemRepository(_Repository[CatalogItem]):
+    kind = CatalogItem
+    noun = "catalog item"
+
+    async def get(self, item_id: CatalogItemId) -> CatalogItem:
+        return self._load(item_id)
+
+    async def list(self, where: ItemFilter, page: PageRequest) -> list[CatalogItem]:
+        def keep(i: CatalogItem) -> bool:
+            d = i.details
+            text = where.search
+            return (
+                where.kind in (None, d.kind)
+                and where.active in (None, i.active)
+                and where.category_id in (None, d.category_id)
+                and (
+                    not text
+                    or _contains(d.sku, text)
+                    or _contains(d.mpn, text)
+                    or _contains(d.name, text)
+                )
+            )
+
+        return self._page(keep, page)
+
+
+class InMemoryQuoteRepository(_Repository[Quote]):
+    kind = Quote
+    noun = "quote"
+
+    async def get(self, quote_id: QuoteId, *, lock: bool = False) -> Quote:  # noqa: ARG002
+        return self._load(quote_id)
+
+    async def list(self, where: QuoteFilter, page: PageRequest) -> list[Quote]:
+        def keep(q: Quote) -> bool:
+            text = where.search
+            return (
+                where.organization_id in (None, q.header.organization_id)
+                and where.status in (None, q.status)
+                and (not text or _contains(q.number, text) or _contains(q.header.title, text))
+            )
+
+        return self._page(keep, page)
+
+    async def count(self) -> int:
+        return sum(1 for _ in self._visible())
+
+
+class InMemoryQuotePushRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def save(self, push: QuotePush) -> None:
+        key = (self._uow.tenant_id, push.quote_id, push.connection_id)
+        self._uow.new_pushes[key] = push
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuotePush]:
+        pushes = {**self._uow.db.quote_pushes, **self._uow.new_pushes}
+        return sorted(
+            (p for (t, q, _), p in pushes.items() if t == self._uow.tenant_id and q == quote_id),
+            key=lambda p: p.pushed_at,
+        )
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -328,6 +411,11 @@ class InMemoryUnitOfWork:
         self.payment_methods = InMemoryPaymentMethodRepository(self)
         self.psa_records = InMemoryPsaRecordRepository(self)
         self.notifications = InMemoryNotificationRepository(self)
+        self.categories = InMemoryCategoryRepository(self)
+        self.catalog_items = InMemoryCatalogItemRepository(self)
+        self.quotes = InMemoryQuoteRepository(self)
+        self.quote_pushes = InMemoryQuotePushRepository(self)
+        self.new_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = {}
 
     def staged(self, item_id: UUID) -> object | None:
         found = self._staged.get(item_id)
@@ -370,6 +458,8 @@ class InMemoryUnitOfWork:
             self.db.table(type(item))[item_id] = copy.deepcopy(item)
             self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
         self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)
+        self.db.quote_pushes.update(self.new_pushes)
+        self.new_pushes.clear()
         self._events.extend(events)
         self.new_messages.clear()
         self._staged.clear()
@@ -377,6 +467,7 @@ class InMemoryUnitOfWork:
     async def rollback(self) -> None:
         self._staged.clear()
         self.new_messages.clear()
+        self.new_pushes.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Composite, composite, registry
 
 from adapters.persistence import tables
+from adapters.persistence.quote_mapping import map_quotes
 from domain.billing.invoice import Invoice
 from domain.billing.methods import PaymentMethod
 from domain.billing.payment import Payment
@@ -31,18 +33,27 @@ def _money_columns(money: Money | None) -> tuple[Any, Any]:
     return (None, None) if money is None else (money.amount, money.currency)
 
 
-class _OptionalMoney(Composite[Money | None]):
-    """An optional Money over (minor units, currency) columns: NULLs load as ``None``.
+class _Built(Composite[Any]):
+    """A value object over flat columns, built by ``build`` and read back by ``values``.
 
-    SQLAlchemy builds a composite from its columns even when all are NULL; this one builds
-    through ``_optional_money`` and reads a Money back as its two fields.
+    SQLAlchemy builds a composite from its columns even when all are NULL, and reads it back
+    by its attributes in column order; value objects with keyword-only fields, nested values
+    or an optional whole need both directions spelled out.
     """
 
-    def __init__(self, *columns: Any) -> None:
-        super().__init__(_optional_money, *columns)
+    def __init__(
+        self, build: Callable[..., Any], values: Callable[[Any], tuple[Any, ...]], *columns: Any
+    ) -> None:
+        self._values = values
+        super().__init__(build, *columns)
 
     def _init_accessor(self) -> None:
-        self._generated_composite_accessor = _money_columns
+        self._generated_composite_accessor = self._values
+
+
+def _optional_money_of(*columns: Any) -> _Built:
+    """An optional Money over (minor units, currency) columns: NULLs load as ``None``."""
+    return _Built(_optional_money, _money_columns, *columns)
 
 
 def start_mappers() -> None:
@@ -66,7 +77,7 @@ def start_mappers() -> None:
                 org.postal_code,
                 org.country,
             ),
-            "credit_limit": _OptionalMoney(org.credit_limit_minor, org.credit_limit_currency),
+            "credit_limit": _optional_money_of(org.credit_limit_minor, org.credit_limit_currency),
         },
     )
     mapper_registry.map_imperatively(
@@ -95,7 +106,9 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Notification, tables.notifications, exclude_properties=[n.lease_owner, n.lease_until]
     )
-    for cls in (Organization, Contact, Tenant, ApiKey, Connection, Invoice, Payment, PaymentMethod):
+    quoting = map_quotes(mapper_registry, _Built)
+    loaded = (Organization, Contact, Tenant, ApiKey, Connection, Invoice, Payment, PaymentMethod)
+    for cls in (*loaded, *quoting):
         event.listen(cls, "load", _init_events)
 
 

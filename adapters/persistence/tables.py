@@ -21,15 +21,24 @@ from sqlalchemy import (
     text,
 )
 
-from adapters.persistence.types import CurrencyCode, MinorUnits, StrEnumType, UtcDateTime
+from adapters.persistence.types import (
+    CurrencyCode,
+    DecimalText,
+    MinorUnits,
+    QuoteLines,
+    StrEnumType,
+    UtcDateTime,
+)
 from domain.billing.invoice import InvoiceStatus
 from domain.billing.methods import Environment, MethodKind
 from domain.billing.payment import PaymentStatus, SettlementState
+from domain.catalog.item import ItemKind, Period
 from domain.crm.organization import OrganizationStatus, OrganizationType
 from domain.crm.records import RecordKind
 from domain.identity.access import Role
 from domain.integrations.connection import ConnectionStatus, Family, System
 from domain.notifications.notification import NotificationKind, NotificationStatus
+from domain.quotes.quote import DiscountKind, QuoteStatus
 
 metadata = MetaData(
     naming_convention={
@@ -426,4 +435,99 @@ notifications = Table(
     Column("lease_until", UtcDateTime),
     Index("ix_notifications_due", "status", "next_attempt_at"),
     Index("ix_notifications_tenant", "tenant_id", "id"),
+)
+
+# Quotes (issue 5): the catalog, quotes with their lines, and where each quote landed in a PSA.
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("name", String(100), nullable=False),
+    Column("parent_id", Uuid, ForeignKey("categories.id")),
+    Column("labor", Boolean, nullable=False),
+    Column("kaseya_item_type", String(50)),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_categories_tenant_id", "tenant_id", "id"),
+)
+
+catalog_items = Table(
+    "catalog_items",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("kind", StrEnumType(ItemKind), nullable=False),
+    Column("sku", String(50), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("currency", CurrencyCode, nullable=False),
+    Column("unit_price", MinorUnits, nullable=False),
+    Column("unit_cost", MinorUnits),
+    Column("mpn", String(50)),
+    Column("description", Text),
+    Column("customer_description", Text),
+    Column("category_id", Uuid, ForeignKey("categories.id")),
+    Column("subcategory_id", Uuid, ForeignKey("categories.id")),
+    Column("period", StrEnumType(Period)),
+    Column("taxable", Boolean, nullable=False),
+    Column("unit_of_measure", String(30), nullable=False),
+    Column("source_system", String(30)),
+    Column("source_kind", String(30)),
+    Column("source_external_id", String(100)),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("tenant_id", "sku", name="uq_catalog_items_tenant_sku"),
+    Index("ix_catalog_items_tenant_id", "tenant_id", "id"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("number", String(30), nullable=False),
+    Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
+    Column("contact_id", Uuid, ForeignKey("contacts.id")),
+    Column("owner_name", String(100), nullable=False),
+    Column("owner_email", String(254)),
+    Column("title", String(200), nullable=False),
+    Column("currency", CurrencyCode, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("notes", Text),
+    Column("opportunity_ref", String(50)),
+    # The lines, in order, as JSON: money in minor units, quantities and rates as text.
+    Column("lines", QuoteLines, nullable=False),
+    Column("discount_kind", StrEnumType(DiscountKind)),
+    Column("discount_value", DecimalText),
+    Column("status", StrEnumType(QuoteStatus), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("changed_since_publish", Boolean, nullable=False),
+    Column("published_at", UtcDateTime),
+    Column("decided_at", UtcDateTime),
+    Column("lost_reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
+    Index("ix_quotes_tenant_id", "tenant_id", "id"),
+    Index("ix_quotes_tenant_organization", "tenant_id", "organization_id", "id"),
+)
+
+quote_pushes = Table(
+    "quote_pushes",
+    metadata,
+    Column("quote_id", Uuid, ForeignKey("quotes.id"), primary_key=True),
+    Column("connection_id", Uuid, ForeignKey("connections.id"), primary_key=True),
+    _tenant(),
+    Column("revision", Integer, nullable=False),
+    Column("opportunity_ref", String(100), nullable=False),
+    Column("quote_ref", String(100), nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("outcome", String(10)),
+    Column("pushed_at", UtcDateTime, nullable=False),
 )

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, String, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, String, TypeDecorator
 
+from adapters.persistence.quote_codec import line_from_json, line_to_json
+from domain.quotes.quote import QuoteLine
 from domain.shared.money import Currency
 
 # Every supported currency (MON-2) has two minor digits; a test holds Currency to this.
@@ -30,6 +32,19 @@ class MinorUnits(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value).scaleb(-STORED_MINOR_DIGITS)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """A Decimal that is not money (a percent, a quantity) kept exactly as its text."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
 
 
 class CurrencyCode(TypeDecorator[Currency]):
@@ -77,3 +92,20 @@ class StrEnumType(TypeDecorator[Any]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         return None if value is None else self._enum(value)
+
+
+class QuoteLines(TypeDecorator[list[QuoteLine]]):
+    """A quote's lines in one JSON column (``quote_codec`` says how each is written)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: list[QuoteLine] | None, dialect: Dialect
+    ) -> list[dict[str, Any]] | None:
+        return None if value is None else [line_to_json(line) for line in value]
+
+    def process_result_value(
+        self, value: list[dict[str, Any]] | None, dialect: Dialect
+    ) -> list[QuoteLine] | None:
+        return None if value is None else [line_from_json(row) for row in value]

@@ -19,6 +19,12 @@ from adapters.persistence.integrations import (
     SqlAlchemyConnectionRepository,
     SqlAlchemyOutboxWriter,
 )
+from adapters.persistence.quotes import (
+    SqlAlchemyCatalogItemRepository,
+    SqlAlchemyCategoryRepository,
+    SqlAlchemyQuotePushRepository,
+    SqlAlchemyQuoteRepository,
+)
 from adapters.persistence.records import (
     SqlAlchemyNotificationRepository,
     SqlAlchemyPsaRecordRepository,
@@ -69,6 +75,10 @@ class SqlAlchemyUnitOfWork:
         self.payment_methods = SqlAlchemyPaymentMethodRepository(*args)
         self.psa_records = SqlAlchemyPsaRecordRepository(*args)
         self.notifications = SqlAlchemyNotificationRepository(*args)
+        self.categories = SqlAlchemyCategoryRepository(*args)
+        self.catalog_items = SqlAlchemyCatalogItemRepository(*args)
+        self.quotes = SqlAlchemyQuoteRepository(*args)
+        self.quote_pushes = SqlAlchemyQuotePushRepository(self._session, self.tenant_id)
         self.outbox = SqlAlchemyOutboxWriter(self._session, self.tenant_id, self._clock)
         return self
 

@@ -6,7 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.integrations.ports import ConnectionConfig, ConnectionTester, CredentialVault
+from application.integrations.ports import (
+    ConnectionConfig,
+    ConnectionTester,
+    CredentialVault,
+    SettingsPolicy,
+)
 from application.shared.errors import Conflict
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -74,14 +79,33 @@ async def _only_one_enabled(uow: UnitOfWork, connection: Connection) -> None:
             )
 
 
+def _settings_of(
+    policies: Mapping[System, SettingsPolicy], system: System, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The settings as they will be saved, once the system's own checks pass (KBMS-2)."""
+    policy = policies.get(system)
+    if policy is not None:
+        policy.check(settings)
+    return dict(settings)
+
+
 class ConnectSystem:
     def __init__(
-        self, uow: UnitOfWorkFactory, vault: CredentialVault, clock: Clock, ids: IdGenerator
+        self,
+        uow: UnitOfWorkFactory,
+        vault: CredentialVault,
+        clock: Clock,
+        ids: IdGenerator,
+        policies: Mapping[System, SettingsPolicy] | None = None,
     ) -> None:
         self._uow, self._vault, self._clock, self._ids = uow, vault, clock, ids
+        self._policies = policies or {}
 
     async def __call__(self, tenant_id: TenantId, new: NewConnection) -> Connection:
         check_credentials(new.system, dict(new.credentials))
+        policy = self._policies.get(new.system)
+        own = dict(policy.defaults()) if policy is not None else {}
+        settings = {**DEFAULT_SETTINGS[new.system], **own, **new.settings}
         connection = Connection(
             id=ConnectionId(self._ids()),
             tenant_id=tenant_id,
@@ -89,7 +113,7 @@ class ConnectSystem:
             name=new.name,
             base_url=new.base_url,
             credentials=self._vault.seal(new.credentials),
-            settings={**DEFAULT_SETTINGS[new.system], **new.settings},
+            settings=_settings_of(self._policies, new.system, settings),
             now=self._clock.now(),
             sync_interval_minutes=new.sync_interval_minutes,
         )
@@ -101,8 +125,15 @@ class ConnectSystem:
 
 
 class UpdateConnection:
-    def __init__(self, uow: UnitOfWorkFactory, vault: CredentialVault, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        vault: CredentialVault,
+        clock: Clock,
+        policies: Mapping[System, SettingsPolicy] | None = None,
+    ) -> None:
         self._uow, self._vault, self._clock = uow, vault, clock
+        self._policies = policies or {}
 
     async def __call__(
         self, tenant_id: TenantId, connection_id: ConnectionId, changes: ConnectionChanges
@@ -114,6 +145,8 @@ class UpdateConnection:
                 check_credentials(connection.system, dict(changes.credentials))
                 connection.replace_credentials(self._vault.seal(changes.credentials), now)
             if changes.settings is not None:
+                merged = {**connection.settings, **changes.settings}
+                _settings_of(self._policies, connection.system, merged)
                 connection.change_settings(dict(changes.settings), now)
             connection.revise(
                 name=changes.name,

@@ -159,6 +159,15 @@ class ConnectionTester(Protocol):
         ...
 
 
+class SettingsPolicy(Protocol):
+    """A system's own settings: its working defaults on connect (INT-3, AT-9, KBMS-1), and
+    the checks a save must pass (KBMS-2); ``check`` raises ``InvalidValue`` naming the field."""
+
+    def defaults(self) -> Mapping[str, Any]: ...
+
+    def check(self, settings: Mapping[str, Any]) -> None: ...
+
+
 class CredentialVault(Protocol):
     """Seals credentials at rest and opens them for the adapters; never logs them (INT-1)."""
 

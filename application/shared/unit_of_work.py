@@ -11,11 +11,13 @@ from application.billing.repositories import (
     PaymentMethodRepository,
     PaymentRepository,
 )
+from application.catalog.ports import CatalogItemRepository, CategoryRepository
 from application.crm.ports import ContactRepository, OrganizationRepository, PsaRecordRepository
 from application.identity.ports import ApiKeyRepository, TenantRepository
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
 from application.integrations.repositories import ConnectionRepository
 from application.notifications.ports import NotificationRepository
+from application.quotes.repositories import QuotePushRepository, QuoteRepository
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
@@ -57,6 +59,18 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def categories(self) -> CategoryRepository: ...
+
+    @property
+    def catalog_items(self) -> CatalogItemRepository: ...
+
+    @property
+    def quotes(self) -> QuoteRepository: ...
+
+    @property
+    def quote_pushes(self) -> QuotePushRepository: ...
 
     @property
     def outbox(self) -> OutboxWriter: ...

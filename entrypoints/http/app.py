@@ -23,12 +23,18 @@ from entrypoints.http.controllers.billing import (
     PaymentController,
     PaymentMethodController,
 )
+from entrypoints.http.controllers.catalog import CatalogController
 from entrypoints.http.controllers.connections import ConnectionController
 from entrypoints.http.controllers.contacts import ContactController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
 from entrypoints.http.controllers.organizations import OrganizationController
 from entrypoints.http.controllers.payment_settings import PaymentSettingsController
 from entrypoints.http.controllers.portal import PortalController, PortalTokenController
+from entrypoints.http.controllers.psa_search import (
+    PortalOpportunityController,
+    PsaSearchController,
+)
+from entrypoints.http.controllers.quotes import QuoteController
 from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
@@ -84,6 +90,22 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "portal_billing": container.billing.portal,
         "payment_settings": container.billing.payment_settings,
         "change_payment_settings": container.billing.change_payment_settings,
+        "create_category": container.quotes.create_category,
+        "revise_category": container.quotes.revise_category,
+        "create_item": container.quotes.create_item,
+        "revise_item": container.quotes.revise_item,
+        "create_quote": container.quotes.create_quote,
+        "revise_quote": container.quotes.revise_quote,
+        "add_line": container.quotes.add_line,
+        "change_line": container.quotes.change_line,
+        "remove_line": container.quotes.remove_line,
+        "set_quote_discount": container.quotes.set_discount,
+        "publish_quote": container.quotes.publish,
+        "win_quote": container.quotes.win,
+        "lose_quote": container.quotes.lose,
+        "render_quote": container.quotes.render,
+        "quote_queries": container.quotes.queries,
+        "psa_search": container.quotes.search,
     }
     return {"principal": Provide(_principal, sync_to_thread=False)} | {
         name: _from(provider) for name, provider in providers.items()
@@ -134,6 +156,10 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             PaymentSettingsController,
             PortalTokenController,
             PortalController,
+            CatalogController,
+            QuoteController,
+            PsaSearchController,
+            PortalOpportunityController,
             HealthController,
             MetricsController,
             *mounts,

@@ -51,7 +51,7 @@ class PortalCaller:
         return f"portal:{self.contact_id}"
 
 
-def _caller(principal: NamedDependency[Principal]) -> PortalCaller:
+def portal_caller(principal: NamedDependency[Principal]) -> PortalCaller:
     if principal.contact_id is None or principal.organization_id is None:
         raise PermissionDeniedException("this needs a portal token")
     return PortalCaller(principal.tenant_id, principal.contact_id, principal.organization_id)
@@ -80,7 +80,7 @@ class PortalController(Controller):
     path = "/portal/v1"
     tags = ["portal"]  # noqa: RUF012
     guards = [PORTAL]  # noqa: RUF012
-    dependencies = {"caller": Provide(_caller, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {"caller": Provide(portal_caller, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/invoices", summary="The organization's invoices, filtered by status and invoice date")
     async def invoices(

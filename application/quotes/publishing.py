@@ -1,0 +1,121 @@
+"""The worker's side of quotes: push a quote to its PSA (QUO-3, QUO-6), set its outcome (QUO-4).
+
+Both are outbox deliverers, one instance per PSA system, around that system's ``PsaQuoting``
+adapter. They read the quote as it is now: a message for an older revision than the quote's
+is already covered by the newer one's message, and is acknowledged without a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
+from application.quotes.policies import QUOTE_OUTCOME, QUOTE_PUSH
+from application.quotes.ports import Outcome, PsaQuoting, QuoteDocuments
+from application.quotes.repositories import QuotePush
+from application.quotes.snapshot import QuoteSnapshot
+from application.quotes.snapshots import load_snapshot
+from application.shared.errors import NotFound
+from application.shared.ports import Clock
+from application.shared.unit_of_work import UnitOfWorkFactory
+from domain.quotes.quote import QuoteId
+
+
+class _QuoteDeliverer:
+    kind: str
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, quoting: PsaQuoting) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._quoting = quoting
+
+    async def _snapshot(self, message: OutboxMessage) -> QuoteSnapshot | None:
+        if message.kind != self.kind:
+            raise VendorRejected(f"cannot deliver {message.kind!r} messages here")
+        async with self._uow(message.tenant_id) as uow:
+            try:
+                quote = await uow.quotes.get(QuoteId(message.aggregate_id))
+            except NotFound:
+                return None  # nothing left to push
+            return await load_snapshot(uow, quote, self._clock.now().date())
+
+    async def _record(self, push: QuotePush, message: OutboxMessage) -> None:
+        async with self._uow(message.tenant_id) as uow:
+            await uow.quote_pushes.save(push)
+            await uow.commit()
+
+    async def _last(self, message: OutboxMessage) -> QuotePush | None:
+        async with self._uow(message.tenant_id) as uow:
+            pushes = await uow.quote_pushes.of_quote(QuoteId(message.aggregate_id))
+        return next((p for p in pushes if p.connection_id == message.connection_id), None)
+
+
+class PushQuote(_QuoteDeliverer):
+    """``quote.push``: the opportunity, the PSA quote and items, and the PDF (QUO-3)."""
+
+    kind = QUOTE_PUSH
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        quoting: PsaQuoting,
+        documents: QuoteDocuments,
+    ) -> None:
+        super().__init__(uow, clock, quoting)
+        self._documents = documents
+
+    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        quote = await self._snapshot(message)
+        if quote is None or quote.revision > int(message.payload.get("revision", 0)):
+            return  # deleted, or a newer revision's message will push it
+        problems = self._quoting.check(quote, connection)  # before any call (AT-1, KBMS-7)
+        if problems:
+            raise VendorRejected("; ".join(f"{p.rule}: {p.message}" for p in problems))
+        pdf = await asyncio.to_thread(self._documents.render, quote)  # CPU: off the loop
+        result = await self._quoting.publish(quote, pdf, connection)
+        last = await self._last(message)
+        await self._record(
+            QuotePush(
+                quote_id=QuoteId(quote.id),
+                connection_id=connection.connection_id,
+                revision=quote.revision,
+                opportunity_ref=result.opportunity_ref,
+                quote_ref=result.quote_ref,
+                warnings=result.warnings,
+                pushed_at=self._clock.now(),
+                outcome=last.outcome if last else None,
+            ),
+            message,
+        )
+
+
+class SetQuoteOutcome(_QuoteDeliverer):
+    """``quote.outcome``: won or lost moves the PSA opportunity (QUO-4)."""
+
+    kind = QUOTE_OUTCOME
+
+    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        quote = await self._snapshot(message)
+        if quote is None:
+            return
+        last = await self._last(message)
+        if last is None:
+            raise VendorRejected(
+                f"quote {quote.number} was never pushed to this PSA; publish it first"
+            )
+        outcome = Outcome(str(message.payload["outcome"]))
+        await self._quoting.set_outcome(quote, outcome, connection)
+        await self._record(
+            QuotePush(
+                quote_id=last.quote_id,
+                connection_id=last.connection_id,
+                revision=last.revision,
+                opportunity_ref=last.opportunity_ref,
+                quote_ref=last.quote_ref,
+                warnings=last.warnings,
+                pushed_at=last.pushed_at,
+                outcome=outcome.value,
+            ),
+            message,
+        )
