@@ -113,7 +113,15 @@ async def line_details(uow: UnitOfWork, spec: LineSpec, currency_code: str) -> L
         try:
             item = await uow.catalog_items.get(spec.item_id)
         except NotFound:
-            raise InvalidValue("no such catalog item", rule="CAT-1", field="item_id") from None
+            raise InvalidValue(
+                "no such catalog item", rule="CAT-1", field="lines[].item_id"
+            ) from None
+        if not item.active:
+            raise InvalidValue(
+                f"the catalog item {item.details.sku} is inactive; it goes on no new line",
+                rule="CAT-1",
+                field="lines[].item_id",
+            )
         d = item.details
         names = {c.id: c.name for c in every}
         category = spec.category or (names.get(d.category_id) if d.category_id else None)
@@ -133,10 +141,12 @@ async def line_details(uow: UnitOfWork, spec: LineSpec, currency_code: str) -> L
         }
     else:
         if not spec.name:
-            raise InvalidValue("a line needs a name or an item_id", rule="QUO-1", field="name")
+            raise InvalidValue(
+                "a line needs a name or an item_id", rule="QUO-1", field="lines[].name"
+            )
         if spec.unit_price is None:
             raise InvalidValue(
-                "a line needs a unit_price or an item_id", rule="QUO-1", field="unit_price"
+                "a line needs a unit_price or an item_id", rule="QUO-1", field="lines[].unit_price"
             )
         category, sub, period = spec.category, spec.subcategory, spec.period
         price, cost = spec.unit_price, spec.unit_cost

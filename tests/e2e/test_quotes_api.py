@@ -195,3 +195,19 @@ async def test_publishing_without_a_psa_needs_no_connection(
     assert "no_psa_connection" in search.text
     published = await post(client, acme, f"/v1/quotes/{quote['id']}/publish", None)
     assert published["status"] == "published"
+
+
+async def test_an_inactive_item_goes_on_no_new_line(client: Client, acme: TenantKeys) -> None:
+    org, contact = await organization(client, acme)
+    items = await catalog(client, acme)  # CAT-1: deactivated, never deleted
+    laptop = items["laptop"]
+    body = {k: laptop[k] for k in ("kind", "sku", "name", "currency", "unit_price")}
+    retired = await client.put(
+        f"/v1/catalog/items/{laptop['id']}", json={**body, "active": False}, headers=acme.headers()
+    )
+    assert retired.json()["active"] is False
+    response = await client.post(
+        "/v1/quotes", json=quote_body(org, contact, items), headers=acme.headers()
+    )
+    assert response.status_code == 422
+    assert "lines[0].item_id" in response.text
