@@ -18,12 +18,15 @@ from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
 from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
+from adapters.psa.kaseya.sandbox import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
+from adapters.psa.kaseya.sandbox import create_kaseya_sandbox
 from adapters.sandbox.faults import Faults
 from application.integrations.connections import NewConnection
 from domain.integrations.connection import System
 
 AUTOTASK_PATH = "/sandbox/autotask"
 BNG_PATH = "/sandbox/bng"
+KASEYA_PATH = "/sandbox/kaseya"
 QUICKBOOKS_PATH = "/sandbox/quickbooks"
 
 
@@ -51,6 +54,10 @@ BNG = Sandbox(System.BNG, "BNG gateway (sandbox)", BNG_PATH, {"security_key": SA
 QUICKBOOKS = Sandbox(
     System.QUICKBOOKS, "QuickBooks Online (sandbox)", QUICKBOOKS_PATH, QUICKBOOKS_CREDENTIALS
 )
+KASEYA = Sandbox(System.KASEYA_BMS, "Kaseya BMS (sandbox)", KASEYA_PATH, KASEYA_CREDENTIALS)
+# The demo tenant's connections. Kaseya BMS is mounted but not among them: the demo's PSA is
+# Autotask, one PSA is enabled at a time (PAY-10) and a new connection starts enabled, so a
+# Kaseya one would be refused. ``KASEYA.connection(server)`` connects it once Autotask is off.
 SANDBOXES = (AUTOTASK, BNG, QUICKBOOKS)
 
 
@@ -81,6 +88,7 @@ def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
         mount(AUTOTASK_PATH, autotask),
         mount(BNG_PATH, create_bng_sandbox(Faults.from_env(environ))),
         mount(QUICKBOOKS_PATH, create_quickbooks_sandbox(Faults.from_env(environ))),
+        mount(KASEYA_PATH, create_kaseya_sandbox(Faults.from_env(environ))),
     ]
 
 
