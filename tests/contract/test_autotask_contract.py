@@ -455,3 +455,258 @@ async def _posts(url: str) -> list[httpx.Response]:
             await http.post(f"{api}/Contacts", json=contact_body(companyID=company)),
             await http.post(f"{api}/Companies/{company}/Contacts", json=contact_body()),
         ]
+
+
+# --- the quoting entities (QUO-3, AT-3..AT-8): fields and operations as the contract has them ---
+
+QUOTING = (
+    "Opportunities",
+    "Quotes",
+    "QuoteItems",
+    "Products",
+    "Services",
+    "TaxCategories",
+    "OpportunityAttachments",
+    "ServiceBundles",
+    "BillingCodes",
+)
+
+
+@pytest.mark.parametrize("entity", QUOTING)
+def test_sandbox_serves_exactly_the_contracts_fields_of_the_quoting_entities(
+    entity: str, contract_entities: dict[str, dict[str, Any]]
+) -> None:
+    served = RULES[entity].fields
+    fields = contract_entities[entity]
+
+    assert set(served) == set(fields)
+    assert {name for name, spec in served.items() if spec.required} == _required(fields)
+    wrong = [
+        name
+        for name, spec in served.items()
+        if fields[name]["php_type"] != "mixed"
+        and AS_PHP[spec.data_type.value] != fields[name]["php_type"]
+    ]
+    assert wrong == []
+
+
+def test_quote_locations_come_from_autotasks_docs_as_the_file_lacks_them(
+    contract_entities: dict[str, dict[str, Any]],
+) -> None:
+    """A Quote's bill-to, ship-to and sold-to locations are QuoteLocations, which the file
+    lacks: the sandbox declares Autotask's address fields, none required."""
+    assert "QuoteLocations" not in contract_entities
+    fields = RULES["QuoteLocations"].fields
+    assert set(fields) == {"id", "address1", "address2", "city", "state", "postalCode"}
+    assert not any(spec.required for spec in fields.values())
+    quote_fields = RULES["Quotes"].fields
+    locations = ("billToLocationID", "shipToLocationID", "soldToLocationID")
+    assert {quote_fields[name].reference for name in locations} == {"QuoteLocations"}
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # as the contract writes paths: /v1.0/..., ids as numbers
+    status: int
+    answer: Any
+
+
+@pytest.fixture(scope="module")
+def quoting_calls() -> Iterator[list[Call]]:
+    """A quote publish's calls and the ones Autotask lacks, each made once, with valid bodies:
+    only the operation itself can make the sandbox refuse."""
+    with serve_asgi(create_autotask_sandbox(Faults())) as url:
+        yield asyncio.run(_quoting_calls(url))
+
+
+async def _quoting_calls(url: str) -> list[Call]:
+    calls: list[Call] = []
+    api = f"{url}/atservicesrest/v1.0"
+
+    async def call(method: str, path: str, body: Any = None) -> Any:
+        response = await http.request(method, f"{api}{path}", json=body)
+        calls.append(Call(method, f"/v1.0{path}", response.status_code, response.json()))
+        return response.json()
+
+    async with httpx.AsyncClient(headers=api_headers(SANDBOX_CREDENTIALS)) as http:
+        company = (await call("POST", "/Companies", company_body()))["itemId"]
+        ids = await _publish(call, company)
+        await _refused_operations(call, ids)
+    return calls
+
+
+async def _publish(call: Any, company: int) -> dict[str, int]:
+    """What publishing a quote does: catalog look-ups, opportunity, quote, items, the PDF."""
+    for entity in ("Products", "Services", "BillingCodes", "TaxCategories", "ServiceBundles"):
+        await call("GET", f"/{entity}/entityInformation/fields")
+        await call("POST", f"/{entity}/query", {"filter": [{"op": "exist", "field": "id"}]})
+    code = (await call("POST", "/BillingCodes/query", _named("Hardware")))["items"][0]["id"]
+    await call("GET", f"/BillingCodes/{code}")
+    product = await _created(call, "/Products", _product(code))
+    await call("PATCH", "/Products", {"id": product, "unitPrice": 1250})
+    opportunity = await _created(call, "/Opportunities", _opportunity(company))
+    await call("PATCH", "/Opportunities", {"id": opportunity, "amount": 2500})
+    await call(
+        "POST",
+        "/Opportunities/query/count",
+        {"filter": [{"op": "eq", "field": "status", "value": 1}]},
+    )
+    await call("GET", "/Opportunities/entityInformation/userDefinedFields")
+    location = await _created(call, "/QuoteLocations", {"address1": "1 Main St", "city": "Nome"})
+    quote = await _created(call, "/Quotes", _quote(opportunity, location))
+    await call("PATCH", "/Quotes", {"id": quote, "description": "Refresh"})
+    item = await _created(call, f"/Quotes/{quote}/Items", _item(product))
+    await call("PATCH", f"/Quotes/{quote}/Items", {"id": item, "quantity": 3})
+    await call("GET", f"/Quotes/{quote}/Items")
+    await call(
+        "POST", "/QuoteItems/query", {"filter": [{"op": "eq", "field": "quoteID", "value": quote}]}
+    )
+    attachment = await _created(call, f"/Opportunities/{opportunity}/Attachments", _pdf())
+    await call(
+        "POST",
+        "/OpportunityAttachments/query",
+        {"filter": [{"op": "eq", "field": "opportunityID", "value": opportunity}]},
+    )
+    await call("GET", f"/OpportunityAttachments/{attachment}")
+    for entity, item_id in (
+        ("Opportunities", opportunity),
+        ("Quotes", quote),
+        ("QuoteItems", item),
+    ):
+        await call("GET", f"/{entity}/{item_id}")
+    await call("GET", f"/Opportunities/{opportunity}/Attachments/{attachment}")
+    await call("DELETE", f"/Opportunities/{opportunity}/Attachments/{attachment}")
+    await call("DELETE", f"/Quotes/{quote}/Items/{item}")
+    return {"code": code, "product": product, "opportunity": opportunity, "quote": quote}
+
+
+async def _refused_operations(call: Any, ids: dict[str, int]) -> None:
+    """Operations the contract does not have, with bodies that would otherwise be accepted."""
+    quote, opportunity = ids["quote"], ids["opportunity"]
+    await call("POST", "/QuoteItems", {**_item(ids["product"]), "quoteID": quote})
+    await call(
+        "POST", "/BillingCodes", {"name": "X", "isActive": True, "unitCost": 0, "unitPrice": 0}
+    )
+    await call("PATCH", "/BillingCodes", {"id": ids["code"], "name": "X"})
+    await call("POST", "/OpportunityAttachments", {**_pdf(), "opportunityID": opportunity})
+    await call("DELETE", f"/Products/{ids['product']}")
+    await call("DELETE", f"/Quotes/{quote}")
+    await call("DELETE", f"/Opportunities/{opportunity}")
+    attachment = await _created(call, f"/Opportunities/{opportunity}/Attachments", _pdf())
+    await call(
+        "PATCH", f"/Opportunities/{opportunity}/Attachments", {"id": attachment, "title": "v2"}
+    )
+
+
+async def _created(call: Any, path: str, body: dict[str, Any]) -> int:
+    item_id: int = (await call("POST", path, body))["itemId"]
+    return item_id
+
+
+def _named(name: str) -> dict[str, Any]:
+    return {"filter": [{"op": "eq", "field": "name", "value": name}]}
+
+
+def _product(code: int) -> dict[str, Any]:
+    return {
+        "name": "ThinkPad X1",
+        "productBillingCodeID": code,
+        "productCategory": 2,
+        "isActive": True,
+        "isSerialized": False,
+        "unitPrice": 1300,
+    }
+
+
+def _opportunity(company: int) -> dict[str, Any]:
+    return {
+        "companyID": company,
+        "title": "Refresh",
+        "amount": 0,
+        "cost": 0,
+        "probability": 50,
+        "projectedCloseDate": "2030-01-01T00:00:00",
+        "startDate": "2026-01-01T00:00:00",
+        "ownerResourceID": 29682885,
+        "status": 1,
+        "stage": 3,
+        "useQuoteTotals": False,
+    }
+
+
+def _quote(opportunity: int, location: int) -> dict[str, Any]:
+    locations = ("billToLocationID", "shipToLocationID", "soldToLocationID")
+    return {
+        "opportunityID": opportunity,
+        "name": "Q-1",
+        "effectiveDate": "2026-01-01T00:00:00",
+        "expirationDate": "2026-02-01T00:00:00",
+        **dict.fromkeys(locations, location),
+    }
+
+
+def _item(product: int) -> dict[str, Any]:
+    discounts = ("unitDiscount", "lineDiscount", "percentageDiscount")
+    return {
+        "quoteItemType": 1,
+        "productID": product,
+        "quantity": 2,
+        "isOptional": False,
+        **dict.fromkeys(discounts, 0),
+    }
+
+
+def _pdf() -> dict[str, Any]:
+    return {
+        "id": 0,
+        "title": "Quote Q-1",
+        "fullPath": "Q-1.pdf",
+        "attachmentType": "FILE_ATTACHMENT",
+        "publish": 1,
+        "data": "JVBERi0xLjc=",  # %PDF-1.7
+    }
+
+
+def test_the_sandbox_serves_a_quoting_call_exactly_when_autotask_offers_it(
+    quoting_calls: list[Call], operations: list[tuple[str, re.Pattern[str]]]
+) -> None:
+    def offered(call: Call) -> bool:
+        return any(m == call.method and p.fullmatch(call.path) for m, p in operations)
+
+    wrong = [
+        f"{c.method} {c.path} -> {c.status}"
+        for c in quoting_calls
+        if offered(c) != (c.status == 200)
+    ]
+
+    assert wrong == []
+    assert len([c for c in quoting_calls if c.status != 200]) == 8
+    for c in quoting_calls:
+        if c.status != 200:
+            assert c.status == 405
+            assert set(c.answer) == {"errors"}
+        elif c.method in ("POST", "PATCH", "DELETE") and not c.path.endswith(("/query", "/count")):
+            assert set(c.answer) == {"itemId"}
+
+
+def test_the_sandbox_answers_quoting_records_with_the_contracts_fields(
+    quoting_calls: list[Call], contract_entities: dict[str, dict[str, Any]]
+) -> None:
+    records = [  # GET /{Entity}/{id}; a child read under its parent is the same record
+        (c.path.split("/")[2], c.answer["item"])
+        for c in quoting_calls
+        if "item" in c.answer and c.path.count("/") == 3
+    ]
+    records += [
+        (c.path.split("/")[2], item)
+        for c in quoting_calls
+        if c.path.endswith("/query") and c.status == 200
+        for item in c.answer["items"]
+    ]
+
+    assert {entity for entity, _ in records} == set(QUOTING)
+    for entity, record in records:
+        fields = contract_entities[entity]
+        assert _type_errors(fields, record) == []
+        assert all(record[name] is not None for name in _required(fields))

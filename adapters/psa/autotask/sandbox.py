@@ -8,6 +8,12 @@ never faulted): ``POST /_sandbox/autotask/invoices`` makes an invoice as Autotas
 (the API itself cannot: there is no ``POST /Invoices``), with the Invoice entity's fields, e.g.
 ``{"companyID": 29700001, "invoiceDateTime": "2026-03-01T00:00:00", "invoiceTotal": 120.5}``;
 ``POST /_sandbox/autotask/invoices/{id}/void`` voids one as a user would in the UI.
+
+Quoting: Opportunities, Quotes (with their QuoteLocations), QuoteItems under
+``/Quotes/{id}/Items``, OpportunityAttachments under ``/Opportunities/{id}/Attachments``, and the
+catalog (Products, Services, ServiceBundles, TaxCategories, BillingCodes), seeded on every reset
+(``sandbox_seed.py``). Opportunities carry the user-defined fields ``opportunity_udf_names``
+(the portal's quote URL, PAY-14) beside the hub's id.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litestar import HttpMethod, Litestar, Request, get, patch, post, put, route
+from litestar import HttpMethod, Litestar, Request, delete, get, patch, post, put, route
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
@@ -37,6 +43,7 @@ SANDBOX_CREDENTIALS: Mapping[str, str] = {
     "integration_code": "Q2CSANDBOX",
 }
 _HEADERS = {"username": "UserName", "secret": "Secret", "integration_code": "ApiIntegrationCode"}
+QUOTE_URL_UDF = "Quote URL"  # the Opportunity UDF a portal quote link is kept in (PAY-14)
 
 
 def create_autotask_sandbox(
@@ -49,13 +56,19 @@ def create_autotask_sandbox(
     limit_retry_after: float = 1.0,
     hub_id_udf: str = HUB_ID_UDF,
     udf_names: Sequence[str] = (),
+    opportunity_udf_names: Sequence[str] = (QUOTE_URL_UDF,),
 ) -> Litestar:
     """Autotask under ``/atservicesrest``, with Autotask's limits unless told otherwise.
 
     Autotask allows 3 concurrent calls per endpoint (entity) and 10,000 requests per rolling
-    hour for the whole database; tests pass smaller numbers.
+    hour for the whole database; tests pass smaller numbers. ``udf_names`` are user-defined
+    fields of every entity that has them; ``opportunity_udf_names`` only the Opportunities'.
     """
-    store = AutotaskStore(hub_id_udf=hub_id_udf, udf_names=udf_names)
+    store = AutotaskStore(
+        hub_id_udf=hub_id_udf,
+        udf_names=udf_names,
+        entity_udf_names={"Opportunities": opportunity_udf_names},
+    )
     limits = SandboxLimits(
         concurrent_per_endpoint=concurrent_per_endpoint,
         requests_per_window=requests_per_window,
@@ -166,31 +179,103 @@ def _routes(store: AutotaskStore, credentials: Mapping[str, str]) -> list[Contro
     async def count(entity: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"queryCount": store.count(entity, await _json(request))}
 
-    @get(f"{api}/{{entity:str}}/entityInformation/fields", guards=guards, sync_to_thread=False)
+    @delete(
+        f"{api}/{{entity:str}}/{{item_id:int}}",
+        guards=guards,
+        status_code=200,
+        sync_to_thread=False,
+    )
+    def remove(entity: FromPath[str], item_id: FromPath[int]) -> dict[str, Any]:
+        return {"itemId": store.delete(entity, item_id)}
+
+    return [
+        zone_information,
+        create,
+        update,
+        replace,
+        read,
+        remove,
+        query,
+        count,
+        *_information(store, guards),
+    ]
+
+
+def _information(
+    store: AutotaskStore, guards: list[_Authenticate]
+) -> list[ControllerRouterHandler]:
+    """``/{Entity}/entityInformation``: the entity, its fields (with picklists), its UDFs."""
+    info = f"{API_ROOT}/v1.0/{{entity:str}}/entityInformation"
+
+    @get(info, guards=guards, sync_to_thread=False)
+    def entity(entity: FromPath[str]) -> dict[str, Any]:
+        return {"info": store.entity_info(entity)}
+
+    @get(f"{info}/fields", guards=guards, sync_to_thread=False)
     def fields(entity: FromPath[str]) -> dict[str, Any]:
         return {"fields": store.fields(entity)}
 
-    return [zone_information, create, update, replace, read, query, count, fields]
+    @get(f"{info}/userDefinedFields", guards=guards, sync_to_thread=False)
+    def udfs(entity: FromPath[str]) -> dict[str, Any]:
+        return {"fields": store.udf_fields(entity)}
+
+    return [entity, fields, udfs]
 
 
 def _children(
     store: AutotaskStore, credentials: Mapping[str, str]
 ) -> list[ControllerRouterHandler]:
-    """Child entities (a Company's Contacts) are created and updated under their parent."""
+    """Child entities (a Company's Contacts, a Quote's Items, an Opportunity's Attachments)
+    are created, updated, listed and deleted under their parent."""
     guards = [_Authenticate(credentials)]
     path = f"{API_ROOT}/v1.0/{{parent:str}}/{{parent_id:int}}/{{child:str}}"
+    writes = [HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT]
 
-    @route(path, http_method=[HttpMethod.POST, HttpMethod.PATCH], guards=guards, status_code=200)
+    @route(path, http_method=writes, guards=guards, status_code=200)
     async def write_child(
         parent: FromPath[str],
         parent_id: FromPath[int],
         child: FromPath[str],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
-        write = store.create_child if request.method == HttpMethod.POST else store.update_child
-        return {"itemId": write(parent, parent_id, child, await _json(request))}
+        body = await _json(request)
+        if request.method == HttpMethod.POST:
+            return {"itemId": store.create_child(parent, parent_id, child, body)}
+        replace = request.method == HttpMethod.PUT
+        return {"itemId": store.update_child(parent, parent_id, child, body, replace=replace)}
 
-    return [write_child]
+    @get(path, guards=guards, sync_to_thread=False)
+    def list_children(
+        parent: FromPath[str], parent_id: FromPath[int], child: FromPath[str]
+    ) -> dict[str, Any]:
+        items = store.children(parent, parent_id, child)
+        details = {
+            "count": len(items),
+            "requestCount": 500,
+            "prevPageUrl": None,
+            "nextPageUrl": None,
+        }
+        return {"items": items, "pageDetails": details}
+
+    @get(f"{path}/{{item_id:int}}", guards=guards, sync_to_thread=False)
+    def read_child(
+        parent: FromPath[str],
+        parent_id: FromPath[int],
+        child: FromPath[str],
+        item_id: FromPath[int],
+    ) -> dict[str, Any]:
+        return {"item": store.child(parent, parent_id, child, item_id)}
+
+    @delete(f"{path}/{{item_id:int}}", guards=guards, status_code=200, sync_to_thread=False)
+    def delete_child(
+        parent: FromPath[str],
+        parent_id: FromPath[int],
+        child: FromPath[str],
+        item_id: FromPath[int],
+    ) -> dict[str, Any]:
+        return {"itemId": store.delete_child(parent, parent_id, child, item_id)}
+
+    return [write_child, list_children, read_child, delete_child]
 
 
 def _controls(store: AutotaskStore) -> list[ControllerRouterHandler]:

@@ -127,11 +127,20 @@ def field_info(spec: FieldSpec) -> dict[str, Any]:
         "isRequired": spec.required,
         "isReadOnly": spec.read_only,
         "isQueryable": spec.queryable and spec.data_type is not DataType.LIST,
-        "isReference": False,
+        "isReference": spec.reference is not None,
+        "referenceEntityType": spec.reference or "",
         "isPickList": bool(spec.picklist),
         "picklistValues": [
-            {"value": str(value), "label": label, "isActive": True, "isSystem": True}
-            for value, label in spec.picklist
+            {
+                "value": str(value),
+                "label": label,
+                "isDefaultValue": value == spec.default,
+                "sortOrder": order,
+                "parentValue": "",
+                "isActive": True,
+                "isSystem": True,
+            }
+            for order, (value, label) in enumerate(spec.picklist)
         ]
         if spec.picklist
         else None,

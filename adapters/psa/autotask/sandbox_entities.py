@@ -2,12 +2,27 @@
 
 Companies, Contacts and Invoices are copied from the vendor's contract
 (``contracts/autotask_entities.json``: non-nullable means required); a contract test keeps them
-equal. Contracts and Tickets are not in that file: ``sandbox_entities_docs.py`` has them.
+equal. Contracts and Tickets are not in that file: ``sandbox_entities_docs.py`` has them. The
+quoting entities are in ``sandbox_entities_quotes.py`` and ``sandbox_entities_catalog.py``.
 """
 
 from __future__ import annotations
 
+from adapters.psa.autotask.sandbox_entities_catalog import (
+    BILLING_CODES,
+    PRODUCTS,
+    SERVICE_BUNDLES,
+    SERVICES,
+    TAX_CATEGORIES,
+)
 from adapters.psa.autotask.sandbox_entities_docs import CONTRACTS, TICKETS
+from adapters.psa.autotask.sandbox_entities_quotes import (
+    OPPORTUNITIES,
+    OPPORTUNITY_ATTACHMENTS,
+    QUOTE_ITEMS,
+    QUOTE_LOCATIONS,
+    QUOTES,
+)
 from adapters.psa.autotask.sandbox_fields import (
     DataType,
     EntityRules,
@@ -139,4 +154,15 @@ RULES: dict[str, EntityRules] = {
         defaults={"isVoided": False},
         api_create=False,
     ),
+    # Quoting: opportunities, quotes and their items, attachments, the catalog.
+    "TaxCategories": TAX_CATEGORIES,
+    "BillingCodes": BILLING_CODES,
+    "Products": PRODUCTS,
+    "Services": SERVICES,
+    "ServiceBundles": SERVICE_BUNDLES,
+    "Opportunities": OPPORTUNITIES,
+    "OpportunityAttachments": OPPORTUNITY_ATTACHMENTS,
+    "QuoteLocations": QUOTE_LOCATIONS,
+    "Quotes": QUOTES,
+    "QuoteItems": QUOTE_ITEMS,
 }

@@ -13,6 +13,9 @@ from typing import Any
 
 from litestar.exceptions import HTTPException
 
+# A picklist's (value, label) pairs; values are ints, or strings for the few string picklists.
+Picklist = tuple[tuple[int | str, str], ...]
+
 
 class DataType(StrEnum):
     STRING = "string"
@@ -30,10 +33,17 @@ class FieldSpec:
     data_type: DataType
     required: bool = False
     read_only: bool = False
-    picklist: tuple[tuple[int, str], ...] = ()
+    picklist: Picklist = ()
     queryable: bool = True  # Autotask answers an error when some fields are filtered on
     max_length: int | None = None
     date_only: bool = False  # the vendor keeps the date and drops the time
+    reference: str | None = None  # the entity whose id this field holds: it must exist
+    default: int | str | None = None  # the picklist value marked isDefaultValue
+
+
+def ref(name: str, entity: str, *, required: bool = False) -> FieldSpec:
+    """An id field pointing at a record of ``entity`` (Autotask's isReference)."""
+    return FieldSpec(name, DataType.INTEGER, required=required, reference=entity)
 
 
 def specs(
@@ -47,8 +57,13 @@ class EntityRules:
     """One entity as the sandbox serves it.
 
     ``created`` and ``modified`` name the stamps Autotask sets (each entity names its own);
-    ``api_create`` is False where the API has no create (Invoices); ``parent`` is the parent
-    entity and linking field of a child that is created and updated under its parent's URL.
+    ``api_create`` is False where the API has no create at the entity's own path (Invoices,
+    children); ``parent`` is the parent entity and linking field of a child that is created,
+    updated and deleted under its parent's URL; ``api_update`` is False where there is no
+    PATCH/PUT (BillingCodes, attachments); ``api_delete`` where a DELETE exists;
+    ``listed_without`` are fields queries and lists leave empty (an attachment's data);
+    ``collection`` is a child's name in its parent's URL when it differs from the entity's
+    (QuoteItems are ``/Quotes/{id}/Items``).
     """
 
     singular: str
@@ -58,6 +73,10 @@ class EntityRules:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     api_create: bool = True
     parent: tuple[str, str] | None = None
+    api_update: bool = True
+    api_delete: bool = False
+    listed_without: tuple[str, ...] = ()
+    collection: str | None = None
 
 
 def by_name(fields: list[FieldSpec]) -> dict[str, FieldSpec]:

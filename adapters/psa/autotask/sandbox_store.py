@@ -1,22 +1,36 @@
-"""The Autotask sandbox's records: validation as the vendor does it, history for tests."""
+"""The Autotask sandbox's records: validation as the vendor does it, history for tests.
+
+Writes are here; reads (get, lists, queries, entity information, the snapshot) are in
+``sandbox_reads.py``. Each reset seeds what a new Autotask instance would hold for quoting
+(``sandbox_seed.py``): tax categories, billing codes, products, services, a service bundle.
+"""
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.psa.autotask.sandbox_checks import field_info, written
+from adapters.psa.autotask.sandbox_checks import written
 from adapters.psa.autotask.sandbox_entities import RULES
 from adapters.psa.autotask.sandbox_fields import EntityRules, SandboxRefusal
-from adapters.psa.autotask.sandbox_query import compile_filter
-from adapters.psa.autotask.translate import api_time, udf_value
+from adapters.psa.autotask.sandbox_links import Write, referrers, settle
+from adapters.psa.autotask.sandbox_reads import (
+    MAX_RECORDS,
+    LiveRecords,
+    QueryResult,
+    StoreReads,
+    Table,
+    child_rules,
+    rules_of,
+)
+from adapters.psa.autotask.sandbox_seed import SEEDS
+from adapters.psa.autotask.translate import UDFS, api_time
 
-MAX_RECORDS = 500
+__all__ = ["INVOICES", "MAX_RECORDS", "AutotaskStore", "QueryResult"]
+
 INVOICES = "Invoices"
 _FIRST_ID = 29_700_001
 
@@ -31,75 +45,89 @@ def _no_method(method: str) -> SandboxRefusal:
     )
 
 
-@dataclass
-class _Table:
-    records: dict[int, dict[str, Any]] = field(default_factory=dict)
-    updates: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+class AutotaskStore(StoreReads):
+    """In-memory entities keyed by Autotask ids; every method is safe across threads.
 
-
-@dataclass(frozen=True)
-class QueryResult:
-    items: list[dict[str, Any]]
-    max_records: int
-    next_after: int | None  # the last id of this page when another page follows
-
-
-class AutotaskStore:
-    """In-memory entities keyed by Autotask ids; every method is safe across threads."""
+    ``udf_names`` are user-defined fields of every entity that has them (beside the hub's id);
+    ``entity_udf_names`` adds an entity's own, e.g. the Opportunity's quote URL (PAY-14).
+    """
 
     def __init__(
         self,
         *,
         hub_id_udf: str,
         udf_names: Sequence[str] = (),
+        entity_udf_names: Mapping[str, Sequence[str]] | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.hub_id_udf = hub_id_udf
         self.udf_names = tuple(dict.fromkeys([hub_id_udf, *udf_names]))
+        self.entity_udf_names = {e: tuple(n) for e, n in (entity_udf_names or {}).items()}
         self._clock = clock
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
-            self._tables = {name: _Table() for name in RULES}
+            self._tables = {name: Table() for name in RULES}
             self._next_id = _FIRST_ID
             self._seq = 0
+        for entity, item_id, body in SEEDS:
+            seeded = {"id": item_id, **body}
+            values = written(RULES[entity], seeded, self.udfs(entity), complete=True, system=True)
+            self._insert(entity, values, item_id=item_id)
 
     def create(self, entity: str, body: object) -> int:
         """``POST /{Entity}``: not for entities the API cannot create (Invoices, children)."""
-        rules = self._rules(entity)
+        rules = rules_of(entity)
         if not rules.api_create:
             raise _no_method("POST")
-        return self._insert(entity, written(rules, body, self.udf_names, complete=True))
+        return self._insert(entity, written(rules, body, self.udfs(entity), complete=True))
 
-    def create_child(self, parent: str, parent_id: int, entity: str, body: object) -> int:
+    def create_child(self, parent: str, parent_id: int, collection: str, body: object) -> int:
         """``POST /{Parent}/{parentId}/{Child}``, e.g. a Contact under its Company."""
-        rules, link = self._child(parent, entity)
+        entity, rules, link = child_rules(parent, collection)
         given = dict(body) if isinstance(body, dict) else body
         if isinstance(given, dict) and given.setdefault(link, parent_id) != parent_id:
             raise SandboxRefusal(f"{link}: must be the parent's id {parent_id}")
-        values = written(rules, given, self.udf_names, complete=True)
+        values = written(rules, given, self.udfs(entity), complete=True)
         self._parent_exists(parent, parent_id)
         return self._insert(entity, values)
 
     def seed(self, entity: str, body: object) -> int:
         """A record Autotask makes itself (an invoice from billing), read-only fields and all."""
-        rules = self._rules(entity)
-        return self._insert(
-            entity, written(rules, body, self.udf_names, complete=True, system=True)
-        )
+        rules = rules_of(entity)
+        values = written(rules, body, self.udfs(entity), complete=True, system=True)
+        return self._insert(entity, values)
 
     def update(self, entity: str, body: object, *, replace: bool = False) -> int:
         """``PATCH`` (or ``PUT`` with ``replace``) ``/{Entity}``; children go through parents."""
-        rules = self._rules(entity)
-        if rules.parent is not None:
+        rules = rules_of(entity)
+        if rules.parent is not None or not rules.api_update:
             raise _no_method("PUT" if replace else "PATCH")
         return self._change(entity, rules, body, replace=replace, parent_id=None)
 
-    def update_child(self, parent: str, parent_id: int, entity: str, body: object) -> int:
-        rules, _ = self._child(parent, entity)
-        return self._change(entity, rules, body, replace=False, parent_id=parent_id)
+    def update_child(
+        self, parent: str, parent_id: int, collection: str, body: object, *, replace: bool = False
+    ) -> int:
+        entity, rules, _ = child_rules(parent, collection)
+        if not rules.api_update:
+            raise _no_method("PUT" if replace else "PATCH")
+        return self._change(entity, rules, body, replace=replace, parent_id=parent_id)
+
+    def delete(self, entity: str, item_id: int) -> int:
+        """``DELETE /{Entity}/{id}``, where Autotask has one (ServiceBundles)."""
+        rules = rules_of(entity)
+        if rules.parent is not None or not rules.api_delete:
+            raise _no_method("DELETE")
+        return self._remove(entity, rules, item_id, parent_id=None)
+
+    def delete_child(self, parent: str, parent_id: int, collection: str, item_id: int) -> int:
+        """``DELETE /{Parent}/{parentId}/{Child}/{id}`` (a quote item, an attachment)."""
+        entity, rules, _ = child_rules(parent, collection)
+        if not rules.api_delete:
+            raise _no_method("DELETE")
+        return self._remove(entity, rules, item_id, parent_id=parent_id)
 
     def void_invoice(self, item_id: int) -> dict[str, Any]:
         """What voiding an invoice in Autotask's UI does to its record."""
@@ -110,68 +138,23 @@ class AutotaskStore:
             record.update(isVoided=True, voidedDate=api_time(self._clock()))
             return copy.deepcopy(record)
 
-    def get(self, entity: str, item_id: int) -> dict[str, Any] | None:
-        self._rules(entity)
-        with self._lock:
-            record = self._tables[entity].records.get(item_id)
-            return copy.deepcopy(record) if record is not None else None
-
-    def query(self, entity: str, body: object, *, after: int | None) -> QueryResult:
-        match, max_records, include = self._parse_query(entity, body)
-        with self._lock:
-            found = []
-            for item_id in sorted(self._tables[entity].records):
-                record = self._tables[entity].records[item_id]
-                if (after is None or item_id > after) and match(record):
-                    found.append(_only(record, include))
-                    if len(found) > max_records:
-                        break
-        more = len(found) > max_records
-        items = found[:max_records]
-        return QueryResult(items, max_records, items[-1]["id"] if more else None)
-
-    def count(self, entity: str, body: object) -> int:
-        match, _, _ = self._parse_query(entity, body)
-        with self._lock:
-            return sum(1 for r in self._tables[entity].records.values() if match(r))
-
-    def fields(self, entity: str) -> list[dict[str, Any]]:
-        return [field_info(spec) for spec in self._rules(entity).fields.values()]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Records, counts, duplicates by the hub's id, and each record's updates in order."""
-        with self._lock:
-            duplicates = {n: self._duplicates(t) for n, t in self._tables.items()}
-            return {
-                "entities": {
-                    n: copy.deepcopy(list(t.records.values())) for n, t in self._tables.items()
-                },
-                "counts": {n: len(t.records) for n, t in self._tables.items()},
-                "duplicates": duplicates,
-                "duplicate_count": {
-                    n: sum(len(ids) - 1 for ids in found.values())
-                    for n, found in duplicates.items()
-                },
-                "updates": {
-                    n: {str(i): copy.deepcopy(u) for i, u in t.updates.items()}
-                    for n, t in self._tables.items()
-                },
-            }
-
-    def _insert(self, entity: str, values: Mapping[str, Any]) -> int:
+    def _insert(self, entity: str, values: Mapping[str, Any], *, item_id: int | None = None) -> int:
         rules = RULES[entity]
         with self._lock:
-            item_id, self._next_id = self._next_id, self._next_id + 1
+            new_id = self._next_id if item_id is None else item_id
             now = api_time(self._clock())
             record: dict[str, Any] = dict.fromkeys(rules.fields)
-            if "userDefinedFields" in rules.fields:
-                record["userDefinedFields"] = [{"name": n, "value": None} for n in self.udf_names]
-            record.update(copy.deepcopy(dict(rules.defaults)), id=item_id)
+            if UDFS in rules.fields:
+                record[UDFS] = [{"name": n, "value": None} for n in self.udfs(entity)]
+            record.update(copy.deepcopy(dict(rules.defaults)), id=new_id)
             if rules.created:
                 record[rules.created] = now
             _apply(rules, record, values, now)
-            self._tables[entity].records[item_id] = record
-            return item_id
+            self._settle(entity, rules, Write(record, LiveRecords(self._tables), True, now))
+            self._tables[entity].records[new_id] = record
+            if item_id is None:
+                self._next_id += 1
+            return new_id
 
     def _change(
         self,
@@ -182,35 +165,63 @@ class AutotaskStore:
         replace: bool,
         parent_id: int | None,
     ) -> int:
-        values = written(rules, body, self.udf_names, complete=replace)
+        values = written(rules, body, self.udfs(entity), complete=replace)
         item_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(item_id, int) or isinstance(item_id, bool):
             raise SandboxRefusal("An update needs the id of the record to update")
         if replace:  # PUT: what the body leaves out is emptied
             blank = [s.name for s in rules.fields.values() if not s.read_only and s.name != "id"]
-            values = {name: None for name in blank if name != "userDefinedFields"} | values
+            values = {name: None for name in blank if name != UDFS} | values
         with self._lock:
             table = self._tables[entity]
-            record = table.records.get(item_id)
-            if record is None or (parent_id is not None and _parent_of(rules, record) != parent_id):
-                raise SandboxRefusal(f"Could not find a {rules.singular} with id {item_id}")
+            found = self._own(table, rules, item_id, parent_id)
             now = api_time(self._clock())
+            record = copy.deepcopy(found)
             _apply(rules, record, values, now)
+            self._settle(entity, rules, Write(record, LiveRecords(self._tables), False, now))
+            table.records[item_id] = record
             self._seq += 1
             table.updates[item_id].append({"seq": self._seq, "at": now, "fields": values})
             return item_id
 
-    def _rules(self, entity: str) -> EntityRules:
-        rules = RULES.get(entity)
-        if rules is None:
-            raise SandboxRefusal(f"The entity {entity} is not served by this API", status=404)
-        return rules
+    def _remove(
+        self, entity: str, rules: EntityRules, item_id: int, *, parent_id: int | None
+    ) -> int:
+        with self._lock:
+            table = self._tables[entity]
+            self._own(table, rules, item_id, parent_id, status=404)
+            users = referrers(entity, item_id, LiveRecords(self._tables))
+            if users:
+                raise SandboxRefusal(
+                    f"The {rules.singular} {item_id} cannot be deleted: {', '.join(users)}"
+                    " refer to it"
+                )
+            del table.records[item_id]
+            table.updates.pop(item_id, None)
+            table.deleted.append(item_id)
+            return item_id
 
-    def _child(self, parent: str, entity: str) -> tuple[EntityRules, str]:
-        rules = RULES.get(entity)
-        if rules is None or rules.parent is None or rules.parent[0] != parent:
-            raise SandboxRefusal(f"{parent} has no child collection {entity}", status=404)
-        return rules, rules.parent[1]
+    def _own(
+        self,
+        table: Table,
+        rules: EntityRules,
+        item_id: int,
+        parent_id: int | None,
+        *,
+        status: int = 500,
+    ) -> dict[str, Any]:
+        """The record ``item_id`` (under ``parent_id`` for a child), or Autotask's refusal."""
+        record = table.records.get(item_id)
+        if record is None or (parent_id is not None and _parent_of(rules, record) != parent_id):
+            raise SandboxRefusal(
+                f"Could not find a {rules.singular} with id {item_id}", status=status
+            )
+        return record
+
+    def _settle(self, entity: str, rules: EntityRules, write: Write) -> None:
+        errors = settle(entity, rules, write)
+        if errors:
+            raise SandboxRefusal(*errors)
 
     def _parent_exists(self, parent: str, parent_id: int) -> None:
         with self._lock:
@@ -218,38 +229,12 @@ class AutotaskStore:
                 singular = RULES[parent].singular
                 raise SandboxRefusal(f"Could not find a {singular} with id {parent_id}")
 
-    def _duplicates(self, table: _Table) -> dict[str, list[int]]:
-        by_hub_id: dict[str, list[int]] = defaultdict(list)
-        for item_id, record in table.records.items():
-            hub_id = udf_value(record, self.hub_id_udf)
-            if hub_id:
-                by_hub_id[str(hub_id)].append(item_id)
-        return {hub_id: ids for hub_id, ids in by_hub_id.items() if len(ids) > 1}
-
-    def _parse_query(
-        self, entity: str, body: object
-    ) -> tuple[Callable[[Mapping[str, Any]], bool], int, list[str] | None]:
-        rules = self._rules(entity)
-        if not isinstance(body, dict):
-            raise SandboxRefusal("The query body must be a JSON object")
-        parts = {key.lower(): value for key, value in body.items()}
-        match = compile_filter(parts.get("filter"), rules.singular, rules.fields, self.udf_names)
-        max_records = parts.get("maxrecords", MAX_RECORDS)
-        if not isinstance(max_records, int) or not 1 <= max_records <= MAX_RECORDS:
-            raise SandboxRefusal(f"MaxRecords must be between 1 and {MAX_RECORDS}")
-        include = parts.get("includefields")
-        if include is not None and (
-            not isinstance(include, list) or any(name not in rules.fields for name in include)
-        ):
-            raise SandboxRefusal("IncludeFields must list fields of the entity")
-        return match, max_records, include
-
 
 def _apply(rules: EntityRules, record: dict[str, Any], values: Mapping[str, Any], now: str) -> None:
     for name, value in values.items():
-        if name == "userDefinedFields":
+        if name == UDFS:
             given = {udf["name"]: udf.get("value") for udf in value}
-            for udf in record["userDefinedFields"]:
+            for udf in record[UDFS]:
                 udf["value"] = given.get(udf["name"], udf["value"])
         else:
             record[name] = value
@@ -259,9 +244,3 @@ def _apply(rules: EntityRules, record: dict[str, Any], values: Mapping[str, Any]
 
 def _parent_of(rules: EntityRules, record: Mapping[str, Any]) -> object:
     return record.get(rules.parent[1]) if rules.parent else None
-
-
-def _only(record: Mapping[str, Any], include: list[str] | None) -> dict[str, Any]:
-    if not include:
-        return copy.deepcopy(dict(record))
-    return {name: copy.deepcopy(record[name]) for name in ["id", *include]}
