@@ -54,6 +54,9 @@ from adapters.psa.autotask.adapter import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
+from adapters.psa.kaseya.client import KaseyaClients, KaseyaConnectionTester
+from adapters.psa.kaseya.quote_settings import kaseya_settings_policy
+from adapters.psa.kaseya.quoting import KaseyaQuoting
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
@@ -111,7 +114,8 @@ from application.integrations.sync_errors import SyncErrors
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
-from application.quotes.policies import quote_policy
+from application.quotes.policies import QUOTE_OUTCOME, QUOTE_PUSH, quote_policy
+from application.quotes.publishing import PushQuote, SetQuoteOutcome
 from application.quotes.queries import QuoteQueries
 from application.quotes.search import PsaSearch
 from application.quotes.use_cases import (
@@ -233,11 +237,24 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     quickbooks = providers.Singleton(
         QuickBooksAccounting, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
     )
+    kaseya = providers.Singleton(
+        KaseyaClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    )
     documents = providers.Singleton(ReportlabQuoteDocuments)
-    # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14).
-    quoting = providers.Dict({})
+    # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14), and of its settings (INT-3).
+    kaseya_quoting = providers.Singleton(KaseyaQuoting, kaseya, persistence.links)
+    quoting = providers.Dict({System.KASEYA_BMS: kaseya_quoting})
+    settings_policies = providers.Dict(
+        {System.KASEYA_BMS: providers.Singleton(kaseya_settings_policy)}
+    )
     deliverers = providers.Dict(
         {
+            (System.KASEYA_BMS, QUOTE_PUSH): providers.Singleton(
+                PushQuote, persistence.uow, core.clock, kaseya_quoting, documents
+            ),
+            (System.KASEYA_BMS, QUOTE_OUTCOME): providers.Singleton(
+                SetQuoteOutcome, persistence.uow, core.clock, kaseya_quoting
+            ),
             (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
                 AutotaskOrganizationPush, autotask, persistence.links
             ),
@@ -260,16 +277,17 @@ class IntegrationsContainer(containers.DeclarativeContainer):
             System.AUTOTASK: providers.Singleton(AutotaskConnectionTester, autotask),
             System.BNG: providers.Singleton(BngConnectionTester, persistence.limits),
             System.QUICKBOOKS: providers.Singleton(QuickBooksConnectionTester, persistence.limits),
+            System.KASEYA_BMS: providers.Singleton(KaseyaConnectionTester, kaseya),
         }
     )
     pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskPuller, autotask)})
 
     configs = providers.Singleton(ConnectionConfigs, persistence.uow, security.vault)
     connect_system = providers.Factory(
-        ConnectSystem, persistence.uow, security.vault, core.clock, core.ids
+        ConnectSystem, persistence.uow, security.vault, core.clock, core.ids, settings_policies
     )
     update_connection = providers.Factory(
-        UpdateConnection, persistence.uow, security.vault, core.clock
+        UpdateConnection, persistence.uow, security.vault, core.clock, settings_policies
     )
     test_connection = providers.Factory(
         TestConnection, persistence.uow, configs, testers, core.clock

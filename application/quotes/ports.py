@@ -149,9 +149,3 @@ class PsaQuoting(Protocol):
     ) -> list[PsaOpportunity]:
         """A portal contact's organization's open opportunities, with quote URLs (PAY-14)."""
         ...
-
-
-class PsaSettingsRules(Protocol):
-    """Validates a PSA connection's settings when they are saved (KBMS-2, AT-9)."""
-
-    def check_settings(self, settings: dict[str, object]) -> Sequence[Problem]: ...

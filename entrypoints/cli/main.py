@@ -173,6 +173,7 @@ async def _run_worker(container: Container, stop: asyncio.Event) -> None:
         )
     finally:
         await container.integrations.autotask().aclose()
+        await container.integrations.kaseya().aclose()
         await container.persistence.limits().close()
         log.info("worker_stopped", owner=worker.owner, delivered=worker.delivered)
 

@@ -140,6 +140,9 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
     authenticate = container.identity.authenticate()
 
     async def close() -> None:
+        # The PSA searches' clients (QUO-5, CAT-2), then the database.
+        await container.integrations.autotask().aclose()
+        await container.integrations.kaseya().aclose()
         await container.persistence.probe().close()
 
     return Litestar(

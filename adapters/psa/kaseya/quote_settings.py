@@ -8,10 +8,11 @@ so they are ids, as a Kaseya admin reads them off the BMS screens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.psa.settings import ProblemsPolicy
 from application.quotes.ports import Problem
 
 STATUS_KEYS = ("published", "won", "lost")
@@ -128,11 +129,9 @@ def quote_settings(settings: Mapping[str, Any]) -> QuoteSettings:
     return QuoteSettings(**{name: values[name] for name in fields})
 
 
-class KaseyaSettingsRules:
-    """``PsaSettingsRules`` for Kaseya BMS: the application calls it when settings are saved."""
-
-    def check_settings(self, settings: dict[str, object]) -> Sequence[Problem]:
-        return check_settings(settings)
+def kaseya_settings_policy() -> ProblemsPolicy:
+    """Kaseya BMS's settings: these defaults on connect, ``check_settings`` on every save."""
+    return ProblemsPolicy(QUOTE_SETTINGS_DEFAULTS, check_settings)
 
 
 def _mapping_problems(values: Mapping[str, Any]) -> list[Problem]:

@@ -12,8 +12,8 @@ import pytest
 
 from adapters.psa.kaseya.quote_settings import (
     QUOTE_SETTINGS_DEFAULTS,
-    KaseyaSettingsRules,
     check_settings,
+    kaseya_settings_policy,
     quote_settings,
 )
 from adapters.psa.kaseya.search import product_item, service_item
@@ -35,10 +35,10 @@ from adapters.psa.kaseya.translate_quotation import (
     quotation_body,
     skipped_line,
 )
-from application.integrations.ports import VendorRejected
-from application.quotes.ports import PsaSettingsRules
+from application.integrations.ports import SettingsPolicy, VendorRejected
 from application.quotes.snapshot import SnapshotLine
 from domain.catalog.item import ItemKind, ItemSource, Period
+from domain.shared.errors import InvalidValue
 from tests.support.quotes import quote_line, sample_snapshot
 
 STATUSES = [
@@ -73,12 +73,13 @@ def test_default_settings_pass_their_own_check_kbms_1() -> None:
 
 
 def test_service_quotations_without_default_warehouse_are_refused_kbms_2() -> None:
-    rules: PsaSettingsRules = KaseyaSettingsRules()
+    policy: SettingsPolicy = kaseya_settings_policy()
 
-    found = rules.check_settings({"service_quotations": True, "default_warehouse": None})
+    with pytest.raises(InvalidValue) as refused:
+        policy.check({"service_quotations": True, "default_warehouse": None})
 
-    assert [(p.rule, p.field) for p in found] == [("KBMS-2", "default_warehouse")]
-    assert "default warehouse" in found[0].message
+    assert (refused.value.rule, refused.value.field) == ("KBMS-2", "settings.default_warehouse")
+    assert "default warehouse" in refused.value.message
 
 
 @pytest.mark.parametrize("warehouse", ["Main Warehouse", 1])
