@@ -299,6 +299,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
             max_in_flight=s.worker_concurrency,
             lease_seconds=s.worker_lease_seconds,
             backoff_base_seconds=s.worker_backoff_seconds,
+            backoff_cap_seconds=s.worker_backoff_cap_seconds,
             max_attempts=s.worker_max_attempts,
         ),
         settings,

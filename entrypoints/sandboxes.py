@@ -79,16 +79,20 @@ def sandbox_handlers(environ: Mapping[str, str]) -> list[ASGIRouteHandler]:
     Limits are the vendor's unless ``Q2C_SANDBOX_CONCURRENCY`` (calls per endpoint at once) or
     ``Q2C_SANDBOX_HOURLY_REQUESTS`` say otherwise.
     """
+    hourly = environ.get("Q2C_SANDBOX_HOURLY_REQUESTS")
     autotask = create_autotask_sandbox(
         Faults.from_env(environ),
         concurrent_per_endpoint=int(environ.get("Q2C_SANDBOX_CONCURRENCY", "3")),
-        requests_per_window=int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS", "10000")),
+        requests_per_window=int(hourly or "10000"),
+    )
+    kaseya = create_kaseya_sandbox(
+        Faults.from_env(environ), requests_per_window=int(hourly or "1500")
     )
     return [
         mount(AUTOTASK_PATH, autotask),
         mount(BNG_PATH, create_bng_sandbox(Faults.from_env(environ))),
         mount(QUICKBOOKS_PATH, create_quickbooks_sandbox(Faults.from_env(environ))),
-        mount(KASEYA_PATH, create_kaseya_sandbox(Faults.from_env(environ))),
+        mount(KASEYA_PATH, kaseya),
     ]
 
 

@@ -21,6 +21,7 @@ class Settings:
     worker_concurrency: int = 64
     worker_lease_seconds: float = 60.0
     worker_backoff_seconds: float = 1.0
+    worker_backoff_cap_seconds: float = 600.0
     worker_max_attempts: int = 8
     vendor_timeout_seconds: float = 10.0
     # Money in flight: how often the worker asks the gateway, and how long a sale may go

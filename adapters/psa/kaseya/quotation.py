@@ -177,17 +177,25 @@ class QuotationPush:
 
     async def _service(self, line: SnapshotLine) -> Record:
         name = line.name.strip().casefold()
-        found = await every(lambda n: self._calls.services(name=line.name, page=n))
-        same = [s for s in found if str(s.get("Name") or "").strip().casefold() == name]
-        return (
-            same[0] if same else await self._calls.create_service(service_body(line, self._quote))
+
+        async def find() -> Record | None:
+            found = await every(lambda n: self._calls.services(name=line.name, page=n))
+            same = [s for s in found if str(s.get("Name") or "").strip().casefold() == name]
+            return same[0] if same else None
+
+        return await found_or_made(
+            find, lambda: self._calls.create_service(service_body(line, self._quote))
         )
 
     async def _product(self, line: SnapshotLine) -> Record:
         number = product_number(line).casefold()
-        found = (await self._calls.products(number=product_number(line))).items
-        same = [p for p in found if str(p.get("ProductNumber") or "").casefold() == number]
-        return same[0] if same else await self._calls.create_product(product_body(line))
+
+        async def find() -> Record | None:
+            found = (await self._calls.products(number=product_number(line))).items
+            same = [p for p in found if str(p.get("ProductNumber") or "").casefold() == number]
+            return same[0] if same else None
+
+        return await found_or_made(find, lambda: self._calls.create_product(product_body(line)))
 
     async def _item_types(self) -> dict[str, int]:
         if self._type_ids is None:
@@ -211,6 +219,24 @@ class QuotationPush:
 
     async def _link(self, entity: str, entity_id: UUID, external_id: object) -> None:
         await self._links.link(self._connection, entity, entity_id, str(external_id))
+
+
+async def found_or_made(
+    find: Callable[[], Awaitable[Record | None]], make: Callable[[], Awaitable[Record]]
+) -> Record:
+    """The record ``find`` finds, else a new one. Another push may make the same item between
+    our search and our create (quotes share items); Kaseya then refuses ours as taken, and the
+    one it took is found again rather than failing this push (QUO-6)."""
+    found = await find()
+    if found is not None:
+        return found
+    try:
+        return await make()
+    except VendorRejected:
+        again = await find()
+        if again is None:
+            raise
+        return again
 
 
 async def every(fetch: Callable[[int], Awaitable[Page]]) -> list[Record]:
