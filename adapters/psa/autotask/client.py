@@ -7,7 +7,9 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -38,6 +40,27 @@ _NOT_JSON = object()
 class QueryPage:
     items: list[dict[str, Any]]
     next_page_url: str | None
+
+
+@dataclass
+class CallCount:
+    """The Autotask calls made inside one ``counting_calls`` block (the bench reads them)."""
+
+    calls: int = 0
+
+
+_COUNTING: ContextVar[CallCount | None] = ContextVar("autotask_calls", default=None)
+
+
+@contextmanager
+def counting_calls() -> Iterator[CallCount]:
+    """Counts every call this task (and the tasks it starts) sends, whichever client sends it."""
+    count = CallCount()
+    token = _COUNTING.set(count)
+    try:
+        yield count
+    finally:
+        _COUNTING.reset(token)
 
 
 class AutotaskClient(VendorHttp):
@@ -80,6 +103,28 @@ class AutotaskClient(VendorHttp):
         payload = {"id": item_id, **fields}
         body = await self._call(entity, "PATCH", await self._url(entity), json=payload)
         return _item_id(body, f"PATCH {entity}")
+
+    async def delete(self, entity: str, item_id: int) -> None:
+        await self._call(entity, "DELETE", await self._url(entity, str(item_id)))
+
+    async def create_child(
+        self, parent: str, parent_id: int, child: str, fields: Mapping[str, Any]
+    ) -> int:
+        """``POST /{Parent}/{parentId}/{Child}``: a Contact, QuoteItem or attachment."""
+        url = await self._url(parent, str(parent_id), child)
+        body = await self._call(parent, "POST", url, json=dict(fields))
+        return _item_id(body, f"POST {parent}/{child}")
+
+    async def update_child(
+        self, parent: str, parent_id: int, child: str, item_id: int, fields: Mapping[str, Any]
+    ) -> int:
+        url = await self._url(parent, str(parent_id), child)
+        body = await self._call(parent, "PATCH", url, json={"id": item_id, **fields})
+        return _item_id(body, f"PATCH {parent}/{child}")
+
+    async def delete_child(self, parent: str, parent_id: int, child: str, item_id: int) -> None:
+        url = await self._url(parent, str(parent_id), child, str(item_id))
+        await self._call(parent, "DELETE", url)
 
     async def entity_fields(self, entity: str) -> list[dict[str, Any]]:
         url = await self._url(entity, "entityInformation", "fields")
@@ -170,6 +215,9 @@ class AutotaskClient(VendorHttp):
     ) -> Any:
         what = f"{method} {endpoint}"
         headers = self._headers() if auth else {}
+        count = _COUNTING.get()
+        if count is not None:
+            count.calls += 1
 
         def send() -> Awaitable[httpx.Response]:
             return self._http.request(
@@ -186,6 +234,8 @@ class AutotaskClient(VendorHttp):
             timeout=self._timeout,
             limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
         )
+        if method == "DELETE" and response.is_success and not response.content:
+            return None  # a delete may answer with no body
         return decode(response, what)
 
 
