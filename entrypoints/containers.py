@@ -54,6 +54,8 @@ from adapters.psa.autotask.adapter import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
+from adapters.psa.autotask.quote_settings import autotask_settings_policy
+from adapters.psa.autotask.quoting import AutotaskQuoting
 from adapters.psa.kaseya.client import KaseyaClients, KaseyaConnectionTester
 from adapters.psa.kaseya.quote_settings import kaseya_settings_policy
 from adapters.psa.kaseya.quoting import KaseyaQuoting
@@ -242,13 +244,23 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     )
     documents = providers.Singleton(ReportlabQuoteDocuments)
     # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14), and of its settings (INT-3).
+    autotask_quoting = providers.Singleton(AutotaskQuoting, autotask, persistence.links)
     kaseya_quoting = providers.Singleton(KaseyaQuoting, kaseya, persistence.links)
-    quoting = providers.Dict({System.KASEYA_BMS: kaseya_quoting})
+    quoting = providers.Dict({System.AUTOTASK: autotask_quoting, System.KASEYA_BMS: kaseya_quoting})
     settings_policies = providers.Dict(
-        {System.KASEYA_BMS: providers.Singleton(kaseya_settings_policy)}
+        {
+            System.AUTOTASK: providers.Singleton(autotask_settings_policy),
+            System.KASEYA_BMS: providers.Singleton(kaseya_settings_policy),
+        }
     )
     deliverers = providers.Dict(
         {
+            (System.AUTOTASK, QUOTE_PUSH): providers.Singleton(
+                PushQuote, persistence.uow, core.clock, autotask_quoting, documents
+            ),
+            (System.AUTOTASK, QUOTE_OUTCOME): providers.Singleton(
+                SetQuoteOutcome, persistence.uow, core.clock, autotask_quoting
+            ),
             (System.KASEYA_BMS, QUOTE_PUSH): providers.Singleton(
                 PushQuote, persistence.uow, core.clock, kaseya_quoting, documents
             ),

@@ -41,6 +41,7 @@ from entrypoints.cli.bench_processes import (
     sandbox_process,
     serve_payment_sandboxes,
 )
+from entrypoints.cli.bench_quotes import bench_quotes
 from entrypoints.containers import Container, build_container
 from entrypoints.runtime import run_async
 from entrypoints.settings import Settings
@@ -155,6 +156,33 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
         "max_concurrency_seen": max(state.get("max_concurrency", {}).values(), default=0),
         "limit_violations": state.get("limit_violations", 0),
     }
+
+
+@bench.command("quotes")
+@click.option("--n", "n", default=20, show_default=True, help="quotes")
+@click.option("--m", "m", default=50, show_default=True, help="lines per quote")
+@click.option("--latency-ms", default=50.0, show_default=True, help="the sandbox's latency")
+@click.option(
+    "--database-url",
+    envvar="Q2C_BENCH_DATABASE_URL",
+    default=None,
+    help="default: a SQLite file in a temporary folder",
+)
+def bench_quotes_command(n: int, m: int, latency_ms: float, database_url: str | None) -> None:
+    """Publish N quotes of M lines to the Autotask sandbox (latency L, 3 calls per endpoint
+    at once), then edit one line of each: calls per publish and per edit, time against the
+    bound calls x L / 3."""
+    with tempfile.TemporaryDirectory() as workdir:
+        run = partial(
+            bench_quotes,
+            _database(database_url, workdir),
+            n,
+            m,
+            latency_ms,
+            prepare=_prepare,
+            add_organizations=add_organizations,
+        )
+        _emit(run_async(run))
 
 
 @bench.command("sync")

@@ -55,7 +55,7 @@ async def catalog(client: Client, tenant: TenantKeys) -> dict[str, Any]:
     return {"laptop": laptop, "backup": backup, "onsite": onsite, "labor": labor}
 
 
-LINES = [
+LINES: list[dict[str, Any]] = [
     {"item_id": None, "quantity": "3", "tax_rate": "8.25",
      "discount": {"kind": "percent", "value": "10"}},
     {"item_id": None, "quantity": "10"},
