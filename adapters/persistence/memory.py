@@ -348,6 +348,8 @@ class InMemoryQuoteRepository(_Repository[Quote]):
             return (
                 where.organization_id in (None, q.header.organization_id)
                 and where.status in (None, q.status)
+                and (where.expires_before is None or q.header.expires_on < where.expires_before)
+                and (where.expires_from is None or q.header.expires_on >= where.expires_from)
                 and (not text or _contains(q.number, text) or _contains(q.header.title, text))
             )
 

@@ -73,6 +73,10 @@ class SqlAlchemyQuoteRepository(_TenantRepository[Quote]):
             conditions.append(
                 or_(contains(c.number, where.search), contains(c.title, where.search))
             )
+        if where.expires_before is not None:
+            conditions.append(c.expires_on < where.expires_before)
+        if where.expires_from is not None:
+            conditions.append(c.expires_on >= where.expires_from)
         return await self._page(conditions, page)
 
     async def count(self) -> int:

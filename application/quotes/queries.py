@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from application.catalog.ports import ItemFilter
@@ -12,7 +12,7 @@ from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.catalog.item import CatalogItem, CatalogItemId, Category
 from domain.identity.tenant import TenantId
-from domain.quotes.quote import Quote, QuoteId
+from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,14 @@ class QuoteQueries:
     async def quotes(
         self, tenant_id: TenantId, where: QuoteFilter, page: PageRequest
     ) -> Page[QuoteView]:
+        today = self._clock.now().date()
+        # Expired is read, not stored: a published quote whose expiry has passed (QUO-1).
+        if where.status == QuoteStatus.EXPIRED:
+            where = replace(where, status=QuoteStatus.PUBLISHED, expires_before=today)
+        elif where.status == QuoteStatus.PUBLISHED:
+            where = replace(where, expires_from=today)
         async with self._uow(tenant_id) as uow:
             rows = await uow.quotes.list(where, page)
-        today = self._clock.now().date()
         return page_of([QuoteView(q, [], today) for q in rows], page)
 
     async def categories(self, tenant_id: TenantId) -> list[Category]:

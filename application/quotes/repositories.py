@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from application.shared.pagination import PageRequest
@@ -15,8 +15,10 @@ from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 @dataclass(frozen=True, kw_only=True)
 class QuoteFilter:
     organization_id: OrganizationId | None = None
-    status: QuoteStatus | None = None  # stored status; "expired" is asked as published
+    status: QuoteStatus | None = None  # "expired": QuoteQueries asks for published and past
     search: str | None = None  # number or title contains
+    expires_before: date | None = None  # expiry earlier than this day (expired, with published)
+    expires_from: date | None = None  # expiry on or after this day
 
 
 class QuoteRepository(Protocol):

@@ -211,3 +211,24 @@ async def test_an_inactive_item_goes_on_no_new_line(client: Client, acme: Tenant
     )
     assert response.status_code == 422
     assert "lines[0].item_id" in response.text
+
+
+async def test_expired_is_listed_apart_from_published(client: Client, acme: TenantKeys) -> None:
+    org, contact = await organization(client, acme)  # QUO-1: expired is read, not stored
+    items = await catalog(client, acme)
+    current = await post(client, acme, "/v1/quotes", quote_body(org, contact, items))
+    await post(client, acme, f"/v1/quotes/{current['id']}/publish", None)
+    old = await post(client, acme, "/v1/quotes", quote_body(org, contact, items))
+    await post(client, acme, f"/v1/quotes/{old['id']}/publish", None)
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    aged = await client.patch(
+        f"/v1/quotes/{old['id']}", json={"expires_on": yesterday}, headers=acme.headers()
+    )
+    assert aged.json()["status"] == "expired"
+
+    async def listed(status: str) -> list[str]:
+        page = await client.get(f"/v1/quotes?status={status}", headers=acme.headers())
+        return [q["number"] for q in page.json()["items"]]
+
+    assert await listed("expired") == [old["number"]]
+    assert await listed("published") == [current["number"]]

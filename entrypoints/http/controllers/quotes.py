@@ -79,7 +79,7 @@ class QuoteController(Controller):
     ) -> PageOut[QuoteOut]:
         where = QuoteFilter(
             organization_id=OrganizationId(organization_id) if organization_id else None,
-            status=QuoteStatus.PUBLISHED if status is QuoteStatus.EXPIRED else status,
+            status=status,
             search=q,
         )
         page = await quote_queries.quotes(
