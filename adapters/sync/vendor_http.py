@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import httpx
 
@@ -35,6 +37,28 @@ def retry_after(response: httpx.Response, default: float) -> float:
         return max(float(response.headers.get("Retry-After", default)), 0.0)
     except ValueError:
         return default
+
+
+@dataclass
+class CallCount:
+    """The vendor calls made inside one ``counting_calls`` block."""
+
+    calls: int = 0
+
+
+_COUNTING: ContextVar[CallCount | None] = ContextVar("vendor_calls", default=None)
+
+
+@contextmanager
+def counting_calls() -> Iterator[CallCount]:
+    """Counts every call ``exchange`` sends from this task (and the tasks it starts), whichever
+    client sends it: a push reports its calls (``PublishResult.calls``, the quote bench)."""
+    count = CallCount()
+    token = _COUNTING.set(count)
+    try:
+        yield count
+    finally:
+        _COUNTING.reset(token)
 
 
 class VendorHttp:
@@ -87,6 +111,9 @@ async def exchange(
     timeout_hint: str = "",
 ) -> httpx.Response:
     """``send()`` once within ``key``'s limits; any answer but a 429 is the caller's to decode."""
+    count = _COUNTING.get()
+    if count is not None:
+        count.calls += 1
     with transport_errors(vendor, what, timeout, timeout_hint):
         async with limits.call(key, policy):
             try:

@@ -7,9 +7,7 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -40,27 +38,6 @@ _NOT_JSON = object()
 class QueryPage:
     items: list[dict[str, Any]]
     next_page_url: str | None
-
-
-@dataclass
-class CallCount:
-    """The Autotask calls made inside one ``counting_calls`` block (the bench reads them)."""
-
-    calls: int = 0
-
-
-_COUNTING: ContextVar[CallCount | None] = ContextVar("autotask_calls", default=None)
-
-
-@contextmanager
-def counting_calls() -> Iterator[CallCount]:
-    """Counts every call this task (and the tasks it starts) sends, whichever client sends it."""
-    count = CallCount()
-    token = _COUNTING.set(count)
-    try:
-        yield count
-    finally:
-        _COUNTING.reset(token)
 
 
 class AutotaskClient(VendorHttp):
@@ -215,9 +192,6 @@ class AutotaskClient(VendorHttp):
     ) -> Any:
         what = f"{method} {endpoint}"
         headers = self._headers() if auth else {}
-        count = _COUNTING.get()
-        if count is not None:
-            count.calls += 1
 
         def send() -> Awaitable[httpx.Response]:
             return self._http.request(

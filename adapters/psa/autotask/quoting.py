@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from adapters.psa.autotask import quote_search
-from adapters.psa.autotask.client import AutotaskClient, AutotaskClients, counting_calls
+from adapters.psa.autotask.client import AutotaskClient, AutotaskClients
 from adapters.psa.autotask.quote_items import ItemSync, run_all
 from adapters.psa.autotask.quote_opportunity import QuoteOpportunity
 from adapters.psa.autotask.quote_parties import Parties
@@ -42,6 +42,7 @@ from adapters.psa.autotask.translate_quotes import (
 )
 from adapters.psa.autotask.translate_records import picklist_value
 from adapters.psa.autotask.translate_writes import external_int
+from adapters.sync.vendor_http import counting_calls
 from application.integrations.ports import ConnectionConfig, ExternalLinks, VendorRejected
 from application.quotes.ports import (
     OpportunitySearch,

@@ -11,15 +11,15 @@ was lost finds it instead of making another (QUO-6).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from adapters.psa.kaseya import contract as api
 from adapters.psa.kaseya import search as lookups
-from adapters.psa.kaseya.calls import MAX_PAGES, Query
+from adapters.psa.kaseya.calls import MAX_PAGES
 from adapters.psa.kaseya.calls_quotes import KaseyaQuoteCalls
-from adapters.psa.kaseya.client import KaseyaClient, KaseyaClients
+from adapters.psa.kaseya.client import KaseyaClients
 from adapters.psa.kaseya.quotation import QuotationPush, every
 from adapters.psa.kaseya.quote_settings import QuoteSettings, check_settings, quote_settings
 from adapters.psa.kaseya.translate import (
@@ -36,6 +36,7 @@ from adapters.psa.kaseya.translate import (
     updated_opportunity,
 )
 from adapters.psa.kaseya.translate_quotation import is_pdf_of, pdf_name
+from adapters.sync.vendor_http import counting_calls
 from application.integrations.appliers import CONTACT, ORGANIZATION
 from application.integrations.ports import ConnectionConfig, ExternalLinks, VendorRejected
 from application.quotes.ports import (
@@ -54,27 +55,6 @@ PAGE = 100  # opportunities read a page at a time looking for a push's marker
 Record = dict[str, Any]
 
 
-class CountedCalls(KaseyaQuoteCalls):
-    """A client's calls, counted (``PublishResult.calls``); signing in is not counted."""
-
-    def __init__(self, client: KaseyaClient) -> None:
-        self.connection = client.connection
-        self._client = client
-        self.count = 0
-
-    async def call(
-        self,
-        op: api.Operation,
-        *,
-        path: Mapping[str, int | str] | None = None,
-        params: Query | None = None,
-        json: Any = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
-    ) -> dict[str, Any]:
-        self.count += 1
-        return await self._client.call(op, path=path, params=params, json=json, files=files)
-
-
 class KaseyaQuoting:
     """``PsaQuoting`` for Kaseya BMS."""
 
@@ -90,19 +70,20 @@ class KaseyaQuoting:
         self, quote: QuoteSnapshot, pdf: bytes, connection: ConnectionConfig
     ) -> PublishResult:
         _refuse(_problems(quote, connection))
-        calls = CountedCalls(await self._clients.client(connection))
+        calls = await self._clients.client(connection)
         settings = quote_settings(connection.settings)
-        push = _Push(calls, self._links, connection, quote, settings)
-        opportunity, made = await push.opportunity()
-        lines = QuotationPush(calls, self._links, connection.connection_id, quote, settings)
-        quotation_id = await lines.push(opportunity, made)
-        attachment_id = await push.attach(int(opportunity["Id"]), pdf)
+        with counting_calls() as count:
+            push = _Push(calls, self._links, connection, quote, settings)
+            opportunity, made = await push.opportunity()
+            lines = QuotationPush(calls, self._links, connection.connection_id, quote, settings)
+            quotation_id = await lines.push(opportunity, made)
+            attachment_id = await push.attach(int(opportunity["Id"]), pdf)
         return PublishResult(
             opportunity_ref=str(opportunity["Id"]),
             quote_ref=str(quotation_id),
             attachment_ref=str(attachment_id),
             warnings=tuple(lines.warnings),
-            calls=calls.count,
+            calls=count.calls,
         )
 
     async def set_outcome(
@@ -156,7 +137,7 @@ class _Push:
 
     def __init__(
         self,
-        calls: CountedCalls,
+        calls: KaseyaQuoteCalls,
         links: ExternalLinks,
         connection: ConnectionConfig,
         quote: QuoteSnapshot,

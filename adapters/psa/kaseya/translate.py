@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from adapters.psa.kaseya.calls import OPPORTUNITY_INPUT
 from adapters.psa.kaseya.quote_settings import QuoteSettings
 from application.integrations.ports import VendorRejected
 from application.quotes.ports import Problem
@@ -173,27 +174,9 @@ def new_opportunity(
     }
 
 
-_INPUT_FIELDS = (
-    "Subject",
-    "StatusId",
-    "AccountId",
-    "AccountLocationId",
-    "ContactId",
-    "TypeId",
-    "Probability",
-    "RatingId",
-    "LeadSourceId",
-    "SalesRepresentativeUserId",
-    "Amount",
-    "Description",
-    "CustomerPO",
-    "CloseDate",
-)
-
-
 def opportunity_input(current: Mapping[str, Any], settings: QuoteSettings) -> dict[str, Any]:
     """An opportunity as read, as the full body its PUT needs (every required field)."""
-    body = {name: current.get(name) for name in _INPUT_FIELDS}
+    body = {name: current.get(name) for name in OPPORTUNITY_INPUT}
     if body["RatingId"] is None:
         body["RatingId"] = settings.opportunity_rating_id
     return body
