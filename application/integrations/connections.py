@@ -79,14 +79,13 @@ async def _only_one_enabled(uow: UnitOfWork, connection: Connection) -> None:
             )
 
 
-def _settings_of(
+def _check_settings(
     policies: Mapping[System, SettingsPolicy], system: System, settings: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The settings as they will be saved, once the system's own checks pass (KBMS-2)."""
+) -> None:
+    """The system's own checks of the settings as they would be saved (AT-9, KBMS-2)."""
     policy = policies.get(system)
     if policy is not None:
         policy.check(settings)
-    return dict(settings)
 
 
 class ConnectSystem:
@@ -106,6 +105,7 @@ class ConnectSystem:
         policy = self._policies.get(new.system)
         own = dict(policy.defaults()) if policy is not None else {}
         settings = {**DEFAULT_SETTINGS[new.system], **own, **new.settings}
+        _check_settings(self._policies, new.system, settings)
         connection = Connection(
             id=ConnectionId(self._ids()),
             tenant_id=tenant_id,
@@ -113,7 +113,7 @@ class ConnectSystem:
             name=new.name,
             base_url=new.base_url,
             credentials=self._vault.seal(new.credentials),
-            settings=_settings_of(self._policies, new.system, settings),
+            settings=settings,
             now=self._clock.now(),
             sync_interval_minutes=new.sync_interval_minutes,
         )
@@ -146,7 +146,7 @@ class UpdateConnection:
                 connection.replace_credentials(self._vault.seal(changes.credentials), now)
             if changes.settings is not None:
                 merged = {**connection.settings, **changes.settings}
-                _settings_of(self._policies, connection.system, merged)
+                _check_settings(self._policies, connection.system, merged)
                 connection.change_settings(dict(changes.settings), now)
             connection.revise(
                 name=changes.name,

@@ -8,6 +8,8 @@ is already covered by the newer one's message, and is acknowledged without a cal
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import replace
 
 from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
 from application.quotes.policies import QUOTE_OUTCOME, QUOTE_PUSH
@@ -17,7 +19,7 @@ from application.quotes.snapshot import QuoteSnapshot
 from application.quotes.snapshots import load_snapshot
 from application.shared.errors import NotFound
 from application.shared.ports import Clock
-from application.shared.unit_of_work import UnitOfWorkFactory
+from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.quotes.quote import QuoteId
 
 
@@ -39,15 +41,22 @@ class _QuoteDeliverer:
                 return None  # nothing left to push
             return await load_snapshot(uow, quote, self._clock.now().date())
 
-    async def _record(self, push: QuotePush, message: OutboxMessage) -> None:
-        async with self._uow(message.tenant_id) as uow:
-            await uow.quote_pushes.save(push)
-            await uow.commit()
-
     async def _last(self, message: OutboxMessage) -> QuotePush | None:
         async with self._uow(message.tenant_id) as uow:
-            pushes = await uow.quote_pushes.of_quote(QuoteId(message.aggregate_id))
-        return next((p for p in pushes if p.connection_id == message.connection_id), None)
+            return await _last_push(uow, message)
+
+    async def _record(
+        self, message: OutboxMessage, push: Callable[[QuotePush | None], QuotePush]
+    ) -> None:
+        """Saves ``push(last)``: the record made from this connection's last one, if any."""
+        async with self._uow(message.tenant_id) as uow:
+            await uow.quote_pushes.save(push(await _last_push(uow, message)))
+            await uow.commit()
+
+
+async def _last_push(uow: UnitOfWork, message: OutboxMessage) -> QuotePush | None:
+    pushes = await uow.quote_pushes.of_quote(QuoteId(message.aggregate_id))
+    return next((p for p in pushes if p.connection_id == message.connection_id), None)
 
 
 class PushQuote(_QuoteDeliverer):
@@ -74,19 +83,18 @@ class PushQuote(_QuoteDeliverer):
             raise VendorRejected("; ".join(f"{p.rule}: {p.message}" for p in problems))
         pdf = await asyncio.to_thread(self._documents.render, quote)  # CPU: off the loop
         result = await self._quoting.publish(quote, pdf, connection)
-        last = await self._last(message)
+        pushed = QuotePush(
+            quote_id=QuoteId(quote.id),
+            connection_id=connection.connection_id,
+            revision=quote.revision,
+            opportunity_ref=result.opportunity_ref,
+            quote_ref=result.quote_ref,
+            warnings=result.warnings,
+            pushed_at=self._clock.now(),
+        )
+        # A won or lost quote pushed again keeps its recorded outcome.
         await self._record(
-            QuotePush(
-                quote_id=QuoteId(quote.id),
-                connection_id=connection.connection_id,
-                revision=quote.revision,
-                opportunity_ref=result.opportunity_ref,
-                quote_ref=result.quote_ref,
-                warnings=result.warnings,
-                pushed_at=self._clock.now(),
-                outcome=last.outcome if last else None,
-            ),
-            message,
+            message, lambda last: replace(pushed, outcome=last.outcome if last else None)
         )
 
 
@@ -106,16 +114,4 @@ class SetQuoteOutcome(_QuoteDeliverer):
             )
         outcome = Outcome(str(message.payload["outcome"]))
         await self._quoting.set_outcome(quote, outcome, connection)
-        await self._record(
-            QuotePush(
-                quote_id=last.quote_id,
-                connection_id=last.connection_id,
-                revision=last.revision,
-                opportunity_ref=last.opportunity_ref,
-                quote_ref=last.quote_ref,
-                warnings=last.warnings,
-                pushed_at=last.pushed_at,
-                outcome=outcome.value,
-            ),
-            message,
-        )
+        await self._record(message, lambda now: replace(now or last, outcome=outcome.value))

@@ -14,7 +14,7 @@ from application.quotes.snapshot import (
 from application.shared.unit_of_work import UnitOfWork
 from domain.crm.contact import Contact
 from domain.crm.organization import Organization
-from domain.quotes.quote import DiscountKind, Quote, QuoteLine, QuoteTotals
+from domain.quotes.quote import DiscountKind, LineTotals, Quote, QuoteLine
 
 
 def _address(organization: Organization) -> tuple[str, ...]:
@@ -27,9 +27,8 @@ def _percent(discount_kind: DiscountKind | None, value: Decimal | None) -> Decim
     return value if discount_kind is DiscountKind.PERCENT else None
 
 
-def _line(line: QuoteLine, totals: QuoteTotals) -> SnapshotLine:
+def _line(line: QuoteLine, money: LineTotals) -> SnapshotLine:
     d = line.details
-    money = {t.line_id: t for t in totals.lines}[line.id]
     cost = d.unit_cost.amount if d.unit_cost is not None else None
     discount = d.discount
     return SnapshotLine(
@@ -73,6 +72,7 @@ def snapshot_of(
     tenant_name: str,
 ) -> QuoteSnapshot:
     totals = quote.totals()
+    by_line = {t.line_id: t for t in totals.lines}
     header = quote.header
     discount = quote.discount
     contact_party = None
@@ -103,7 +103,7 @@ def snapshot_of(
         ),
         contact=contact_party,
         owner=SnapshotParty(id=None, name=header.owner_name, email=header.owner_email),
-        lines=tuple(_line(line, totals) for line in sorted(quote.lines, key=lambda x: x.position)),
+        lines=tuple(_line(line, by_line[line.id]) for line in quote.lines),
         quote_discount_percent=_percent(
             discount.kind if discount else None, discount.value if discount else None
         ),
