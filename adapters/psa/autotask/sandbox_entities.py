@@ -29,6 +29,7 @@ from adapters.psa.autotask.sandbox_fields import (
     FieldSpec,
     by_name,
     specs,
+    udfs,
 )
 
 COMPANY_TYPES = (
@@ -77,7 +78,7 @@ _COMPANY = [
         "createDate lastActivityDate lastTrackedModifiedDateTime",
         read_only=True,
     ),
-    FieldSpec("userDefinedFields", DataType.LIST),
+    udfs(),
 ]
 
 _CONTACT = [
@@ -103,7 +104,7 @@ _CONTACT = [
         "bulkEmailOptOutTime createDate lastActivityDate lastModifiedDate solicitationOptOutTime",
         read_only=True,
     ),
-    FieldSpec("userDefinedFields", DataType.LIST),
+    udfs(),
 ]
 
 # Autotask makes invoices when billing items are processed; the API may set only these.
@@ -124,7 +125,7 @@ _INVOICE = [
     FieldSpec("invoiceEditorTemplateID", DataType.INTEGER),
     FieldSpec("paidDate", DataType.DATETIME, date_only=True),
     FieldSpec("webServiceDate", DataType.DATETIME),
-    FieldSpec("userDefinedFields", DataType.LIST),
+    udfs(),
 ]
 
 # Entity name in the URL → how the sandbox serves it.

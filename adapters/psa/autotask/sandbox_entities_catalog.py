@@ -16,9 +16,8 @@ from adapters.psa.autotask.sandbox_fields import (
     by_name,
     ref,
     specs,
+    udfs,
 )
-
-_UDFS = FieldSpec("userDefinedFields", DataType.LIST)
 
 _PRODUCT = [
     FieldSpec("id", DataType.LONG, read_only=True),
@@ -40,7 +39,7 @@ _PRODUCT = [
     *specs(DataType.BOOLEAN, "doesNotRequireProcurement isEligibleForRma"),
     *specs(DataType.INTEGER, "createdByResourceID impersonatorCreatorResourceID", read_only=True),
     FieldSpec("createdTime", DataType.DATETIME, read_only=True),
-    _UDFS,
+    udfs(),
 ]
 
 
@@ -64,7 +63,7 @@ def _recurring(*extra: FieldSpec) -> list[FieldSpec]:
         *extra,
         *specs(DataType.INTEGER, "creatorResourceID updateResourceID", read_only=True),
         *specs(DataType.DATETIME, "createDate lastModifiedDate", read_only=True),
-        _UDFS,
+        udfs(),
     ]
 
 
@@ -82,7 +81,7 @@ _TAX_CATEGORY = [
     FieldSpec("name", DataType.STRING, required=True),
     FieldSpec("description", DataType.STRING),
     FieldSpec("isActive", DataType.BOOLEAN),
-    _UDFS,
+    udfs(),
 ]
 
 _BILLING_CODE = [
@@ -99,7 +98,7 @@ _BILLING_CODE = [
     ),
     FieldSpec("isExcludedFromNewContracts", DataType.BOOLEAN),
     FieldSpec("markupRate", DataType.DOUBLE),
-    _UDFS,
+    udfs(),
 ]
 
 PRODUCTS = EntityRules(

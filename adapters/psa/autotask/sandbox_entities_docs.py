@@ -15,6 +15,7 @@ from adapters.psa.autotask.sandbox_fields import (
     FieldSpec,
     by_name,
     specs,
+    udfs,
 )
 
 CONTRACT_STATUSES = ((0, "Inactive"), (1, "Active"))
@@ -61,7 +62,7 @@ _CONTRACT = [
     FieldSpec("isDefaultContract", DataType.BOOLEAN),
     FieldSpec("isCompliant", DataType.BOOLEAN, read_only=True),
     FieldSpec("lastModifiedDateTime", DataType.DATETIME, read_only=True),
-    FieldSpec("userDefinedFields", DataType.LIST),
+    udfs(),
 ]
 
 TICKET_STATUSES = (
@@ -146,7 +147,7 @@ _TICKET = [
         " lastTrackedModificationDateTime resolutionPlanDateTime resolvedDateTime",
         read_only=True,
     ),
-    FieldSpec("userDefinedFields", DataType.LIST),
+    udfs(),
 ]
 
 CONTRACTS = EntityRules("Contract", by_name(_CONTRACT), modified="lastModifiedDateTime")

@@ -17,9 +17,8 @@ from adapters.psa.autotask.sandbox_fields import (
     by_name,
     ref,
     specs,
+    udfs,
 )
-
-_UDFS = FieldSpec("userDefinedFields", DataType.LIST)
 
 _OPPORTUNITY = [
     FieldSpec("id", DataType.LONG, read_only=True),
@@ -58,7 +57,7 @@ _OPPORTUNITY = [
     *specs(DataType.DATETIME, "closedDate lostDate promisedFulfillmentDate throughDate"),
     *specs(DataType.INTEGER, "creatorResourceID impersonatorCreatorResourceID", read_only=True),
     *specs(DataType.DATETIME, "createDate lastActivity", read_only=True),
-    _UDFS,
+    udfs(),
 ]
 
 _QUOTE = [
@@ -100,7 +99,7 @@ _QUOTE = [
         " lastPublishedDateTime",
         read_only=True,
     ),
-    _UDFS,
+    udfs(),
 ]
 
 _QUOTE_ITEM = [
@@ -135,7 +134,7 @@ _QUOTE_ITEM = [
         " totalEffectiveTax",
         read_only=True,
     ),
-    _UDFS,
+    udfs(),
 ]
 
 _OPPORTUNITY_ATTACHMENT = [
@@ -162,7 +161,7 @@ _OPPORTUNITY_ATTACHMENT = [
     FieldSpec("fileSize", DataType.LONG, read_only=True),
     FieldSpec("contentType", DataType.STRING, read_only=True),
     FieldSpec("attachDate", DataType.DATETIME, read_only=True),
-    _UDFS,
+    udfs(),
 ]
 
 _QUOTE_LOCATION = [

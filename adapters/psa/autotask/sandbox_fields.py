@@ -41,6 +41,14 @@ class FieldSpec:
     default: int | str | None = None  # the picklist value marked isDefaultValue
 
 
+# Every entity that has user-defined fields lists them under this one field.
+UDFS_NAME = "userDefinedFields"
+
+
+def udfs() -> FieldSpec:
+    return FieldSpec(UDFS_NAME, DataType.LIST)
+
+
 def ref(name: str, entity: str, *, required: bool = False) -> FieldSpec:
     """An id field pointing at a record of ``entity`` (Autotask's isReference)."""
     return FieldSpec(name, DataType.INTEGER, required=required, reference=entity)
