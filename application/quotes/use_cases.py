@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from application.catalog.ports import CategoryRepository
 from application.integrations.connections import ConnectionConfigs
 from application.quotes.ports import Problem, PsaQuoting, QuoteDocuments
 from application.quotes.snapshots import load_snapshot
@@ -105,10 +104,16 @@ def _flags(
     return parent
 
 
-async def line_details(uow: UnitOfWork, spec: LineSpec, currency_code: str) -> LineDetails:
-    """Fill a line from its catalog item and its category's vendor flags (CAT-1, AT-4)."""
-    categories: CategoryRepository = uow.categories
-    every = await categories.all()
+async def line_details(
+    uow: UnitOfWork,
+    spec: LineSpec,
+    currency_code: str,
+    every: Sequence[Category] | None = None,
+) -> LineDetails:
+    """Fill a line from its catalog item and its category's vendor flags (CAT-1, AT-4);
+    ``every``: the tenant's categories, when the caller has read them already."""
+    if every is None:
+        every = await uow.categories.all()
     if spec.item_id is not None:
         try:
             item = await uow.catalog_items.get(spec.item_id)
@@ -212,9 +217,10 @@ class CreateQuote(_QuoteUseCase):
                 id=QuoteId(self._ids()), tenant_id=tenant_id, number=number, header=header,
                 now=now,
             )  # fmt: skip
+            categories = await uow.categories.all() if specs else []  # once for all lines
             for index, spec in enumerate(specs):
                 try:
-                    details = await line_details(uow, spec, header.currency.value)
+                    details = await line_details(uow, spec, header.currency.value, categories)
                 except InvalidValue as error:
                     error.field = (error.field or "").replace("lines[]", f"lines[{index}]")
                     raise
