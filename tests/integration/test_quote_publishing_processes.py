@@ -10,12 +10,7 @@ per line.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import random
-import signal
-import subprocess
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -23,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from adapters.persistence import tables
 from adapters.psa.kaseya.sandbox import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
@@ -42,6 +37,7 @@ from entrypoints.servers import free_port
 from entrypoints.settings import Settings
 from tests.support.factories import new_tenant
 from tests.support.sync import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
+from tests.support.workers import drain_with_kills, undelivered, worker_env
 
 pytestmark = pytest.mark.postgres
 SECRET = "q" * 32
@@ -129,17 +125,6 @@ async def connected(container: Container, system: System, base_url: str) -> Tena
     return tenant
 
 
-async def pending(container: Container, tenant: TenantId) -> int:
-    o = tables.outbox.c
-    async with container.persistence.sessions()() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(tables.outbox)
-            .where(o.tenant_id == tenant, o.status == "pending")
-        )
-        return int(count or 0)
-
-
 async def sync_errors(container: Container, tenant: TenantId) -> list[str]:
     e = tables.sync_errors.c
     async with container.persistence.sessions()() as session:
@@ -147,44 +132,6 @@ async def sync_errors(container: Container, tenant: TenantId) -> list[str]:
             select(e.message).where(e.tenant_id == tenant, e.status == "open")
         )
         return [row.message for row in rows]
-
-
-def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        q2c("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-async def run_workers_with_kills(container: Container, tenant: TenantId, postgres_url: str) -> int:
-    env = {
-        **os.environ,
-        "Q2C_DATABASE_URL": postgres_url,
-        "Q2C_SECRET_KEY": SECRET,
-        "Q2C_WORKER_LEASE_SECONDS": "3",
-        "Q2C_WORKER_BACKOFF_SECONDS": "0.05",
-        "Q2C_WORKER_BACKOFF_CAP_SECONDS": "0.5",
-        "Q2C_WORKER_MAX_ATTEMPTS": "200",
-        "Q2C_LOG_LEVEL": "warning",
-    }
-    workers = [_spawn(env) for _ in range(3)]
-    kills = 0
-    try:
-        deadline = time.monotonic() + 400
-        while await pending(container, tenant) and time.monotonic() < deadline:
-            await asyncio.sleep(2.0)
-            if kills < KILLS:
-                victim = random.randrange(3)
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                workers[victim] = _spawn(env)
-                kills += 1
-        assert await pending(container, tenant) == 0
-    finally:
-        for process in workers:
-            process.send_signal(signal.SIGTERM)
-        for process in workers:
-            process.wait(timeout=60)
-    return kills
 
 
 def _autotask_counts(state: dict[str, Any], quotes: list[Quote]) -> dict[str, Any]:
@@ -248,7 +195,14 @@ async def test_publish_and_update_under_faults_and_restarts_make_one_of_each(
     path, counts = CASES[system]
     tenant = await connected(container, system, f"{sandboxes}{path}")
     quotes = await publish_and_edit(container, tenant)
-    kills = await run_workers_with_kills(container, tenant, postgres_url)
+    env = worker_env(
+        postgres_url,
+        SECRET,
+        Q2C_WORKER_BACKOFF_CAP_SECONDS="0.5",
+        Q2C_WORKER_MAX_ATTEMPTS="200",
+    )
+    kills, _ = await drain_with_kills(container, tenant, env, kills=KILLS, every=2.0, deadline=400)
+    assert await undelivered(container, tenant) == 0
     assert kills == KILLS  # the run lasted long enough to kill and restart workers
     assert await sync_errors(container, tenant) == []
     async with httpx.AsyncClient() as client:

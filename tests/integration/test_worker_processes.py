@@ -6,20 +6,13 @@ outbox and the vendor limits through PostgreSQL (INT-5, INT-6, AT-10).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import random
-import signal
-import subprocess
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from adapters.persistence import tables
 from domain.identity.tenant import TenantId
 from entrypoints.cli.bench import add_organizations
 from entrypoints.cli.bench_processes import child_process, q2c
@@ -28,19 +21,11 @@ from entrypoints.sandboxes import AUTOTASK_PATH
 from entrypoints.servers import free_port
 from entrypoints.settings import Settings
 from tests.support.sync import tenant_with_autotask
+from tests.support.workers import drain_with_kills, undelivered, worker_env
 
 pytestmark = pytest.mark.postgres
 SECRET = "k" * 32
 RECORDS = 2000
-
-
-def _spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        q2c(*args),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -58,17 +43,6 @@ async def container(postgres_url: str) -> AsyncIterator[Container]:
     container = build_container(Settings(database_url=postgres_url, secret_key=SECRET))
     yield container
     await container.persistence.probe().close()
-
-
-async def pending(container: Container, tenant: TenantId) -> int:
-    o = tables.outbox.c
-    async with container.persistence.sessions()() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(tables.outbox)
-            .where(o.tenant_id == tenant, o.status != "delivered")
-        )
-        return int(count or 0)
 
 
 async def create_organizations(container: Container, tenant: TenantId) -> set[str]:
@@ -90,34 +64,11 @@ async def test_three_workers_killed_repeatedly_deliver_everything_once(
 ) -> None:
     tenant, _ = await tenant_with_autotask(container, sandbox)
     wanted = await create_organizations(container, tenant)
-    env = {
-        **os.environ,
-        "Q2C_DATABASE_URL": postgres_url,
-        "Q2C_SECRET_KEY": SECRET,
-        "Q2C_WORKER_LEASE_SECONDS": "3",
-        "Q2C_WORKER_BACKOFF_SECONDS": "0.05",
-        "Q2C_LOG_LEVEL": "warning",
-    }
-    workers = [_spawn("worker", env=env) for _ in range(3)]
-    kills = 0
-    try:
-        deadline = time.monotonic() + 240
-        while await pending(container, tenant) and time.monotonic() < deadline:
-            await asyncio.sleep(1.0)
-            if kills < 5:
-                victim = random.randrange(3)
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                workers[victim] = _spawn("worker", env=env)
-                kills += 1
-        assert await pending(container, tenant) == 0
-    finally:
-        for process in workers:
-            process.send_signal(signal.SIGTERM)
-        for process in workers:
-            process.wait(timeout=60)
+    env = worker_env(postgres_url, SECRET)
+    kills, exits = await drain_with_kills(container, tenant, env, kills=5, every=1.0, deadline=240)
+    assert await undelivered(container, tenant) == 0
     assert kills == 5  # the run lasted long enough to kill and restart five times
-    assert [p.returncode for p in workers] == [0, 0, 0]  # SIGTERM: in-flight work finished
+    assert exits == [0, 0, 0]  # SIGTERM: in-flight work finished
     async with httpx.AsyncClient() as client:
         snapshot = (await client.get(f"{sandbox}/_sandbox/state")).json()
     delivered = hub_ids(snapshot)
