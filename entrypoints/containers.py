@@ -25,6 +25,7 @@ from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
 from adapters.persistence.billing import SqlAlchemyPaymentWatchlist
 from adapters.persistence.database import (
     SqlAlchemyProbe,
+    control_engine,
     create_engine,
     is_sqlite,
     normalize_url,
@@ -166,11 +167,18 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
+    control = providers.Singleton(control_engine, settings.provided.database_url, engine)
     uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, hub_policy, core.clock)
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
-    probe = providers.Singleton(SqlAlchemyProbe, engine)
-    outbox = providers.Singleton(SqlAlchemyOutboxQueue, sessions, core.clock, core.ids)
+    probe = providers.Singleton(SqlAlchemyProbe, engine, control)
+    outbox = providers.Singleton(
+        SqlAlchemyOutboxQueue,
+        sessions,
+        core.clock,
+        core.ids,
+        control=providers.Singleton(session_factory, control),
+    )
     link_store = providers.Singleton(SqlAlchemyExternalLinks, sessions, core.clock)
     links = providers.Singleton(CachedExternalLinks, link_store)  # for deliveries
     sync_errors = providers.Singleton(SqlAlchemySyncErrors, sessions, core.clock)

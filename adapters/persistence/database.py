@@ -35,11 +35,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10
+) -> AsyncEngine:
     url = normalize_url(url)
     if not is_sqlite(url):
         return create_async_engine(
-            url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
         )
     database = make_url(url).database
     if database and database != ":memory:":
@@ -61,22 +63,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def control_engine(url: str, main: AsyncEngine) -> AsyncEngine:
+    """The worker's bookkeeping (claims, lease renewals, completions) on a small pool of its
+    own, so that it never waits behind deliveries for a connection: a renewal held up past the
+    lease would hand a message to a second worker. SQLite, with one writer, keeps one engine."""
+    return main if is_sqlite(url) else create_engine(url, pool_size=2, max_overflow=2)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 class SqlAlchemyProbe:
-    """Answers the health check: can the database run a query?"""
+    """Answers the health check: can the database run a query? Closes every engine at the end."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *others: AsyncEngine) -> None:
         self._engine = engine
+        self._others = others
 
     async def ping(self) -> None:
         async with self._engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        for engine in {self._engine, *self._others}:
+            await engine.dispose()
 
 
 async def _admin(server_url: str, sql: str) -> None:

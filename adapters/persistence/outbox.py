@@ -41,9 +41,18 @@ def _message(row: Any) -> OutboxMessage:
 
 class SqlAlchemyOutboxQueue:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, ids: IdGenerator
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ids: IdGenerator,
+        *,
+        control: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
+        """``control`` serves the worker's own loop (claims, lease renewals, completions) and
+        ``sessions`` what each delivery records (a retry, a sync error): a renewal never waits
+        behind deliveries for a connection (``control_engine``)."""
         self._sessions = sessions
+        self._control = control or sessions
         self._clock = clock
         self._ids = ids
 
@@ -67,7 +76,7 @@ class SqlAlchemyOutboxQueue:
             .limit(limit)
             .with_for_update(skip_locked=True, of=tables.outbox)
         )
-        async with self._sessions() as session, session.begin():
+        async with self._control() as session, session.begin():
             ids = list((await session.scalars(due)).all())
             if not ids:
                 return []
@@ -83,7 +92,7 @@ class SqlAlchemyOutboxQueue:
         if not ids:
             return set()
         until = self._clock.now() + timedelta(seconds=lease_seconds)
-        async with self._sessions() as session, session.begin():
+        async with self._control() as session, session.begin():
             held = await session.scalars(
                 update(tables.outbox)
                 .where(OUT.id.in_(ids), OUT.lease_owner == owner, OUT.status == PENDING)
@@ -97,7 +106,7 @@ class SqlAlchemyOutboxQueue:
         if not messages:
             return
         now = self._clock.now()
-        async with self._sessions() as session, session.begin():
+        async with self._control() as session, session.begin():
             await session.execute(
                 update(tables.outbox)
                 .where(OUT.id.in_([m.id for m in messages]), OUT.status == PENDING)
@@ -204,7 +213,7 @@ class SqlAlchemyOutboxQueue:
         )
 
     async def requeue(self, tenant_id: TenantId, outbox_id: int) -> bool:
-        async with self._sessions() as session, session.begin():
+        async with self._control() as session, session.begin():
             result = await session.execute(
                 update(tables.outbox)
                 .where(OUT.id == outbox_id, OUT.tenant_id == tenant_id, OUT.status == FAILED)
@@ -219,7 +228,7 @@ class SqlAlchemyOutboxQueue:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def pending(self) -> int:
-        async with self._sessions() as session:
+        async with self._control() as session:
             count = await session.scalar(
                 select(func.count()).select_from(tables.outbox).where(OUT.status == PENDING)
             )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,6 +48,13 @@ class WorkerSettings:
     flush_seconds: float = 0.05
 
 
+def current_task() -> asyncio.Task[object]:
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("not inside a task")
+    return task
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -66,7 +74,8 @@ class OutboxWorker:
         self.owner = owner
         self._done: list[OutboxMessage] = []
         self._in_flight: dict[asyncio.Task[None], OutboxMessage] = {}
-        self._last_heartbeat = 0.0
+        self._renewed: dict[int, float] = {}  # message id → when its lease was last renewed
+        self._delivering: dict[int, asyncio.Task[object]] = {}  # in the deliverer's hands
         self._wake = asyncio.Event()
         self._config_cache: dict[object, tuple[float, ConnectionConfig]] = {}
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
@@ -75,55 +84,96 @@ class OutboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set; then finishes what is in flight (SIGTERM) and returns."""
-        while not stop.is_set():
-            claimed = await self.step()
-            if not claimed:
-                await self._sleep(stop)
-        await self.drain()
+        async with self._leases_kept():
+            while not stop.is_set():
+                claimed = await self.step()
+                if not claimed:
+                    await self._sleep(stop)
+            await self.drain()
 
     async def run_until_idle(self) -> None:
         """For tests and benchmarks: until nothing is due, in flight or pending."""
-        while True:
-            claimed = await self.step()
-            if claimed or self._in_flight:
-                if not claimed:
-                    await self._sleep(asyncio.Event())
-                continue
-            await self._flush(force=True)
-            if await self._queue.pending() == 0:
-                return
-            await asyncio.sleep(self._settings.poll_seconds)
+        async with self._leases_kept():
+            while True:
+                claimed = await self.step()
+                if claimed or self._in_flight:
+                    if not claimed:
+                        await self._sleep(asyncio.Event())
+                    continue
+                await self._flush(force=True)
+                if await self._queue.pending() == 0:
+                    return
+                await asyncio.sleep(self._settings.poll_seconds)
 
     async def step(self) -> int:
         await self._flush(force=not self._in_flight)
-        await self._heartbeat()
         free = self._settings.max_in_flight - len(self._in_flight)
         wanted = min(self._settings.batch_size, max(1, self._settings.max_in_flight // 2))
         if free < wanted and self._in_flight:
             return 0  # claim in batches, not one message per finished delivery
+        claimed_at = asyncio.get_running_loop().time()
         batch = await self._queue.claim(
             self.owner, min(free, self._settings.batch_size), self._settings.lease_seconds
         )
+        running = {message.id for message in self._in_flight.values()}
         for message in batch:
+            self._renewed[message.id] = claimed_at
+            if message.id in running:
+                continue  # its lease ran out and came back to this worker: the delivery goes on
             task = asyncio.create_task(self._deliver(message))
             self._in_flight[task] = message
             task.add_done_callback(self._finished)
         return len(batch)
 
-    async def _heartbeat(self) -> None:
-        """Renew the leases of messages still waiting or in delivery, a third of a lease apart.
+    @asynccontextmanager
+    async def _leases_kept(self) -> AsyncIterator[None]:
+        keeper = asyncio.create_task(self._keep_leases())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
 
-        Without it a message queued behind a vendor's limit could outlive its lease and be
-        delivered by a second worker at the same time.
+    async def _keep_leases(self) -> None:
+        """Renews the leases of the messages in flight a third of a lease apart, in a task of
+        its own so that a slow claim or flush cannot hold it up.
+
+        A message is delivered by one worker at a time (QUO-6 rests on it: two deliveries of
+        one quote at once would both create). So a delivery whose lease another worker has
+        taken, or whose lease ran out by this worker's clock without a renewal (the database
+        out of reach), is cancelled rather than left to race the next claimer.
         """
-        now = asyncio.get_running_loop().time()
-        if not self._in_flight or now - self._last_heartbeat < self._settings.lease_seconds / 3:
-            return
-        self._last_heartbeat = now
-        ids = [m.id for m in self._in_flight.values()]
-        held = await self._queue.extend(self.owner, ids, self._settings.lease_seconds)
-        if len(held) < len(ids):
-            log.warning("leases_lost", extra={"lost": sorted(set(ids) - held)})
+        lease = self._settings.lease_seconds
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(lease / 3)
+            ids = [message.id for message in self._in_flight.values()]
+            started = loop.time()
+            held = await self._extend(ids, lease)
+            for message_id in (held or set()) & self._renewed.keys():
+                self._renewed[message_id] = started
+            lost = set() if held is None else set(ids) - held
+            self._fence(lost, loop.time())
+
+    async def _extend(self, ids: list[int], within: float) -> set[int] | None:
+        """The ids whose lease was renewed; None when the database did not answer in time."""
+        if not ids:
+            return set()
+        try:
+            return await asyncio.wait_for(
+                self._queue.extend(self.owner, ids, self._settings.lease_seconds), within
+            )
+        except Exception as error:  # an unreachable database renews nothing
+            log.warning("leases_not_renewed", extra={"reason": type(error).__name__})
+            return None
+
+    def _fence(self, lost: set[int], now: float) -> None:
+        """Cancels the deliveries whose lease is taken, or has run out by ``now``."""
+        lease = self._settings.lease_seconds
+        for message_id, task in list(self._delivering.items()):
+            if message_id in lost or self._renewed[message_id] + lease <= now:
+                log.warning("delivery_stopped_lease_lost", extra={"outbox_id": message_id})
+                task.cancel()
 
     async def drain(self) -> None:
         if self._in_flight:
@@ -131,7 +181,9 @@ class OutboxWorker:
         await self._flush(force=True)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.pop(task, None)
+        message = self._in_flight.pop(task, None)
+        if message is not None:
+            self._renewed.pop(message.id, None)
         self._wake.set()
 
     async def _sleep(self, stop: asyncio.Event) -> None:
@@ -164,7 +216,11 @@ class OutboxWorker:
             if deliverer is None:
                 await self._fail(message, f"no adapter delivers {message.kind} to {config.system}")
                 return
-            await deliverer.deliver(message, config)
+            self._delivering[message.id] = current_task()
+            try:
+                await deliverer.deliver(message, config)
+            finally:
+                del self._delivering[message.id]
         except VendorRateLimited as error:
             at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
             await self._queue.retry(self.owner, message, at, error.message, count_attempt=False)
