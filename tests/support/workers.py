@@ -9,8 +9,9 @@ import random
 import signal
 import subprocess
 import time
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from adapters.persistence import tables
 from domain.identity.tenant import TenantId
@@ -24,7 +25,7 @@ def worker_env(postgres_url: str, secret: str, **extra: str) -> dict[str, str]:
         **os.environ,
         "Q2C_DATABASE_URL": postgres_url,
         "Q2C_SECRET_KEY": secret,
-        "Q2C_WORKER_LEASE_SECONDS": "3",
+        "Q2C_WORKER_LEASE_SECONDS": "5",
         "Q2C_WORKER_BACKOFF_SECONDS": "0.05",
         "Q2C_LOG_LEVEL": "warning",
         **extra,
@@ -32,18 +33,39 @@ def worker_env(postgres_url: str, secret: str, **extra: str) -> dict[str, str]:
 
 
 def spawn_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        q2c("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    """A ``q2c worker``; its log goes to a file of its own in ``Q2C_TEST_WORKER_LOGS`` when
+    that names a folder (to read what the workers saw in a failed run), else nowhere."""
+    folder = os.environ.get("Q2C_TEST_WORKER_LOGS")
+    if not folder:
+        return subprocess.Popen(
+            q2c("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    with (Path(folder) / f"worker-{time.time_ns()}.log").open("wb") as log:
+        return subprocess.Popen(q2c("worker"), env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
-async def undelivered(container: Container, tenant: TenantId) -> int:
+async def pending(container: Container, tenant: TenantId) -> int:
+    """Messages a worker may still deliver (a failed one is a sync error: no worker retries it)."""
+    return await _count(container, tenant, tables.outbox.c.status == "pending")
+
+
+async def not_delivered(container: Container, tenant: TenantId) -> list[tuple[str, ...]]:
+    """What is left undelivered and why, for an assertion that shows it."""
+    o = tables.outbox.c
+    async with container.persistence.sessions()() as session:
+        rows = await session.execute(
+            select(o.kind, o.status, o.attempts, o.last_error).where(
+                o.tenant_id == tenant, o.status != "delivered"
+            )
+        )
+        return [(r.kind, r.status, str(r.attempts), str(r.last_error)) for r in rows]
+
+
+async def _count(container: Container, tenant: TenantId, where: ColumnElement[bool]) -> int:
     o = tables.outbox.c
     async with container.persistence.sessions()() as session:
         count = await session.scalar(
-            select(func.count())
-            .select_from(tables.outbox)
-            .where(o.tenant_id == tenant, o.status != "delivered")
+            select(func.count()).select_from(tables.outbox).where(o.tenant_id == tenant, where)
         )
         return int(count or 0)
 
@@ -63,7 +85,7 @@ async def drain_with_kills(
     killed = 0
     try:
         until = time.monotonic() + deadline
-        while await undelivered(container, tenant) and time.monotonic() < until:
+        while await pending(container, tenant) and time.monotonic() < until:
             await asyncio.sleep(every)
             if killed < kills:
                 victim = random.randrange(3)
