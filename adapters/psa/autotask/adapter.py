@@ -77,6 +77,10 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
         found = await _find_by_hub_id(client, hub_id_udf(connection.settings), organization_id)
         if found is None:
             company_id = await client.create(COMPANIES, wanted)
+            # The organization's push and a quote's may create it at once: each then keeps
+            # the first one made, so both link the same company.
+            first = await _find_by_hub_id(client, hub_id_udf(connection.settings), organization_id)
+            company_id = company_id if first is None else int(first["id"])
         else:
             company_id = int(found["id"])
             await _patch(client, company_id, found, wanted)

@@ -43,6 +43,9 @@ class Parties:
                 _organization_payload(organization), self._client.connection.settings
             )
             company_id = await self._client.create(COMPANIES, body)
+            # The organization's own push may have made one at the same time: both keep the
+            # first one made (the lowest id), so the opportunity and quote share one company.
+            company_id = await self._found_company(organization) or company_id
         if organization.id is not None:
             await self._links.link(
                 self._connection_id, ORGANIZATION, organization.id, str(company_id)
