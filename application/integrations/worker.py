@@ -48,13 +48,6 @@ class WorkerSettings:
     flush_seconds: float = 0.05
 
 
-def current_task() -> asyncio.Task[object]:
-    task = asyncio.current_task()
-    if task is None:
-        raise RuntimeError("not inside a task")
-    return task
-
-
 class OutboxWorker:
     def __init__(
         self,
@@ -75,7 +68,7 @@ class OutboxWorker:
         self._done: list[OutboxMessage] = []
         self._in_flight: dict[asyncio.Task[None], OutboxMessage] = {}
         self._renewed: dict[int, float] = {}  # message id → when its lease was last renewed
-        self._delivering: dict[int, asyncio.Task[object]] = {}  # in the deliverer's hands
+        self._delivering: set[int] = set()  # message ids in the deliverer's hands
         self._wake = asyncio.Event()
         self._config_cache: dict[object, tuple[float, ConnectionConfig]] = {}
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
@@ -170,9 +163,11 @@ class OutboxWorker:
     def _fence(self, lost: set[int], now: float) -> None:
         """Cancels the deliveries whose lease is taken, or has run out by ``now``."""
         lease = self._settings.lease_seconds
-        for message_id, task in list(self._delivering.items()):
-            if message_id in lost or self._renewed[message_id] + lease <= now:
-                log.warning("delivery_stopped_lease_lost", extra={"outbox_id": message_id})
+        for task, message in self._in_flight.items():
+            if message.id not in self._delivering:
+                continue  # recording its outcome: nothing more goes to the vendor
+            if message.id in lost or self._renewed[message.id] + lease <= now:
+                log.warning("delivery_stopped_lease_lost", extra={"outbox_id": message.id})
                 task.cancel()
 
     async def drain(self) -> None:
@@ -216,11 +211,11 @@ class OutboxWorker:
             if deliverer is None:
                 await self._fail(message, f"no adapter delivers {message.kind} to {config.system}")
                 return
-            self._delivering[message.id] = current_task()
+            self._delivering.add(message.id)
             try:
                 await deliverer.deliver(message, config)
             finally:
-                del self._delivering[message.id]
+                self._delivering.discard(message.id)
         except VendorRateLimited as error:
             at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
             await self._queue.retry(self.owner, message, at, error.message, count_attempt=False)

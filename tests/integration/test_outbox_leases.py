@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select, update
 
 from adapters.persistence import tables
+from adapters.persistence.outbox import SqlAlchemyOutboxQueue
 from application.crm.use_cases import CreateOrganization
 from application.integrations.outbox import OutboxQueue
 from application.integrations.policies import ORGANIZATION_PUSH
@@ -65,47 +65,22 @@ class Vendor:
         self.done.set()
 
 
-class Unreachable:
+class Unreachable(SqlAlchemyOutboxQueue):
     """The real queue for one claim; then the database is out of reach: claims find nothing
     and renewing a lease never answers."""
 
-    def __init__(self, queue: OutboxQueue) -> None:
-        self._queue = queue
-        self._claimed = False
+    _claimed = False
 
     async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxMessage]:
         if self._claimed:
             return []
         self._claimed = True
-        return await self._queue.claim(owner, limit, lease_seconds)
+        return await super().claim(owner, limit, lease_seconds)
 
     async def extend(self, owner: str, ids: Sequence[int], lease_seconds: float) -> set[int]:
         del owner, ids, lease_seconds
         await asyncio.sleep(3600)
         return set()
-
-    async def complete(self, owner: str, messages: Sequence[OutboxMessage]) -> None:
-        await self._queue.complete(owner, messages)
-
-    async def retry(
-        self,
-        owner: str,
-        message: OutboxMessage,
-        at: datetime,
-        error: str,
-        *,
-        count_attempt: bool = True,
-    ) -> None:
-        await self._queue.retry(owner, message, at, error, count_attempt=count_attempt)
-
-    async def fail(self, owner: str, message: OutboxMessage, error: str) -> None:
-        await self._queue.fail(owner, message, error)
-
-    async def requeue(self, tenant_id: TenantId, outbox_id: int) -> bool:
-        return await self._queue.requeue(tenant_id, outbox_id)
-
-    async def pending(self) -> int:
-        return await self._queue.pending()
 
 
 def worker(
@@ -180,7 +155,12 @@ async def test_a_delivery_that_loses_its_database_stops_and_another_worker_deliv
     tenant = await one_message(container, "Unreachable database")
     stuck, healthy = Vendor(tenant), Vendor(tenant, seconds=0.0)
     stop = asyncio.Event()
-    cut_off = worker(container, stuck, "cut-off", Unreachable(container.persistence.outbox()))
+    cut_off = worker(
+        container,
+        stuck,
+        "cut-off",
+        Unreachable(container.persistence.sessions(), container.core.clock(), container.core.ids()),
+    )
     first = asyncio.create_task(cut_off.run(stop))
     await within(stuck.cancelled)  # stopped by its own worker, its lease still running out
     second = asyncio.create_task(worker(container, healthy, "healthy").run(stop))

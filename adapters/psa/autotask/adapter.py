@@ -74,12 +74,13 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
         self, client: AutotaskClient, organization_id: UUID, wanted: Mapping[str, Any]
     ) -> None:
         connection = client.connection
-        found = await _find_by_hub_id(client, hub_id_udf(connection.settings), organization_id)
+        udf = hub_id_udf(connection.settings)
+        found = await _find_by_hub_id(client, udf, organization_id)
         if found is None:
             company_id = await client.create(COMPANIES, wanted)
             # The organization's push and a quote's may create it at once: each then keeps
             # the first one made, so both link the same company.
-            first = await _find_by_hub_id(client, hub_id_udf(connection.settings), organization_id)
+            first = await _find_by_hub_id(client, udf, organization_id)
             company_id = company_id if first is None else int(first["id"])
         else:
             company_id = int(found["id"])
