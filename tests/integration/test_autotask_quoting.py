@@ -96,6 +96,7 @@ class Hub:
     sandbox: Sandbox
     sent: list[httpx.Request]
     limits: SemaphoreLimits
+    clients: AutotaskClients
 
     def sent_since(self, start: int) -> Counter[tuple[str, str]]:
         """(method, entity or child collection) of the requests sent after ``start``."""
@@ -128,7 +129,7 @@ async def start_hub() -> AsyncIterator[StartHub]:
             connection = autotask_connection(sandbox.url, settings={**SETTINGS, **settings})
             quoting = AutotaskQuoting(clients, links, today=lambda: TODAY)
             opened.append((http, clients))
-            return Hub(quoting, links, connection, sandbox, sent, limits)
+            return Hub(quoting, links, connection, sandbox, sent, limits, clients)
 
         yield make
         for http, clients in opened:
@@ -405,6 +406,24 @@ async def test_a_new_pdf_replaces_the_old_attachment_quo_3(start_hub: StartHub) 
 
     attachment = only(hub.sandbox.records("OpportunityAttachments"))
     assert str(attachment["id"]) == second.attachment_ref != first.attachment_ref
+
+
+async def test_deleting_an_item_already_gone_is_done_not_an_error_quo_6(
+    start_hub: StartHub,
+) -> None:
+    """A retried delete whose first answer was lost meets a 404: the item is gone, as asked."""
+    hub = start_hub()
+    quote = sample_snapshot(quote_discount_percent=None)
+    await hub.quoting.publish(quote, PDF, hub.connection)
+    item = items_by_sort(hub)[8]
+    client = await hub.clients.client(hub.connection)
+    await client.delete_child("Quotes", item["quoteID"], "Items", item["id"])
+
+    await client.delete_child("Quotes", item["quoteID"], "Items", item["id"])
+
+    assert 8 not in items_by_sort(hub)
+    assert hub.sandbox.store.snapshot()["deleted"]["QuoteItems"].count(item["id"]) == 1
+    assert [r.method for r in hub.sent[-2:]] == ["DELETE", "DELETE"]
 
 
 @pytest.mark.parametrize(

@@ -282,6 +282,23 @@ async def test_a_removed_line_is_deleted_from_the_quotation_quo_6(
     assert not [name for name in names if name.startswith(quote.lines[-1].name)]
 
 
+async def test_deleting_a_line_item_already_gone_is_done_not_an_error_quo_6(
+    kaseya: Callable[..., Kaseya], clients: KaseyaClients
+) -> None:
+    """A retried delete whose first answer was lost meets a 404: the line is gone, as asked."""
+    k = kaseya()
+    await k.publish(current_quote())
+    line = (await k.state())["line_items"][-1]
+    client = await clients.client(k.connection)
+    await client.delete_line_item(line["QuotationId"], line["Id"])
+
+    await client.delete_line_item(line["QuotationId"], line["Id"])
+
+    state = await k.state()
+    assert line["Id"] not in [item["Id"] for item in state["line_items"]]
+    assert requests(state, LINE_ITEM_PATH) == 2
+
+
 async def test_repeating_a_push_through_dropped_answers_leaves_one_of_each_quo_6(
     kaseya: Callable[..., Kaseya],
 ) -> None:

@@ -208,6 +208,9 @@ class AutotaskClient(VendorHttp):
             timeout=self._timeout,
             limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
         )
+        if method == "DELETE" and response.status_code == 404:
+            # Already gone: a retried delete whose first answer was lost, or another delivery's.
+            return None
         if method == "DELETE" and response.is_success and not response.content:
             return None  # a delete may answer with no body
         return decode(response, what)
