@@ -50,3 +50,17 @@ def test_context_ids_are_bound_to_every_line(json_logs: io.StringIO) -> None:
     records = lines(json_logs)
     assert [r["event"] for r in records] == ["one", "two"]
     assert all(r["request_id"] == "r-1" and r["tenant_id"] == "t-1" for r in records)
+
+
+def test_standard_library_extras_are_fields_and_are_redacted_too(json_logs: io.StringIO) -> None:
+    logging.getLogger("q2c.worker").warning(
+        "sync_error", extra={"outbox_id": 7, "kind": "quote.publish", "secret": "s3cr3t"}
+    )
+    (record,) = lines(json_logs)
+    assert (record["event"], record["outbox_id"], record["kind"]) == (
+        "sync_error",
+        7,
+        "quote.publish",
+    )
+    assert record["secret"] == "***"
+    assert "s3cr3t" not in json_logs.getvalue()
