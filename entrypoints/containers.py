@@ -18,6 +18,7 @@ from adapters.accounting.quickbooks.adapter import (
     QuickBooksAccounting,
     QuickBooksConnectionTester,
 )
+from adapters.documents.cache import CachedQuoteDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.notifications.smtp import SmtpMailer
@@ -250,7 +251,10 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     kaseya = providers.Singleton(
         KaseyaClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
     )
-    documents = providers.Singleton(ReportlabQuoteDocuments)
+    # A retried push renders nothing again: the PDFs rendered last are kept by snapshot.
+    documents = providers.Singleton(
+        CachedQuoteDocuments, providers.Singleton(ReportlabQuoteDocuments)
+    )
     # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14), and of its settings (INT-3).
     autotask_quoting = providers.Singleton(AutotaskQuoting, autotask, persistence.links)
     kaseya_quoting = providers.Singleton(KaseyaQuoting, kaseya, persistence.links)
