@@ -164,11 +164,11 @@ async def peak_bytes(container: Container, sandbox: str, companies: int) -> int:
 
 async def test_memory_stays_flat_as_the_records_grow(database_url: str) -> None:  # PAY-12
     peaks = []
-    for companies in (600, 2400):
+    for companies in (500, 1500):  # one page of 500, then three
         container = build_container(settings_for(database_url))
         # The vendor in its own process, so only the hub's memory is traced.
         async with sandbox_process(concurrency=3) as base:
             peaks.append(await peak_bytes(container, base, companies))
         await container.integrations.autotask().aclose()
         await container.persistence.probe().close()
-    assert peaks[1] < peaks[0] * 1.6  # four times the records, not four times the memory
+    assert peaks[1] < peaks[0] * 1.6, peaks  # three times the records, not three times the memory
