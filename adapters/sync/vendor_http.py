@@ -39,6 +39,12 @@ def retry_after(response: httpx.Response, default: float) -> float:
         return default
 
 
+def already_gone(method: str, response: httpx.Response) -> bool:
+    """A DELETE answered 404: the record is gone, as asked (a retried delete whose first answer
+    was lost, or another delivery's). Done, not a refusal."""
+    return method == "DELETE" and response.status_code == 404
+
+
 @dataclass
 class CallCount:
     """The vendor calls made inside one ``counting_calls`` block."""

@@ -21,7 +21,6 @@ from adapters.psa.autotask.client import AutotaskClients
 from adapters.psa.autotask.quoting import AutotaskQuoting
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
 from adapters.psa.autotask.sandbox_seed import seeded_id
-from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.sandbox.base import Faults
 from application.integrations.ports import (
     ConnectionConfig,
@@ -31,9 +30,14 @@ from application.integrations.ports import (
 from application.quotes.ports import OpportunitySearch, Outcome, PsaQuoting
 from domain.catalog.item import ItemKind, ItemSource, Period
 from domain.integrations.connection import ConnectionId
-from tests.support.autotask import InMemoryExternalLinks, autotask_connection, company_body
+from tests.support.autotask import (
+    AutotaskSandbox,
+    InMemoryExternalLinks,
+    autotask_connection,
+    company_body,
+)
 from tests.support.quotes import ORGANIZATION, many_lines, quote_line, sample_snapshot
-from tests.support.sandboxes import RunningSandbox, SemaphoreLimits, sandbox_starter
+from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
 
 TODAY = date(2026, 11, 20)
 PDF = b"%PDF-1.7 the quote"
@@ -61,12 +65,7 @@ class FirstLinkWins(InMemoryExternalLinks):
 
 
 @dataclass(frozen=True)
-class Sandbox(RunningSandbox):
-    @property
-    def store(self) -> AutotaskStore:
-        assert isinstance(self.runtime.state, AutotaskStore)
-        return self.runtime.state
-
+class Sandbox(AutotaskSandbox):
     def records(self, entity: str) -> list[dict[str, Any]]:
         return list(self.store.snapshot()["entities"][entity])
 

@@ -25,7 +25,6 @@ from adapters.psa.autotask.sandbox import (
     api_headers,
     create_autotask_sandbox,
 )
-from adapters.psa.autotask.sandbox_store import AutotaskStore
 from application.integrations.ports import (
     ConnectionConfig,
     Deliverer,
@@ -34,6 +33,7 @@ from application.integrations.ports import (
     VendorRejected,
 )
 from tests.support.autotask import (
+    AutotaskSandbox,
     InMemoryExternalLinks,
     UnlimitedLimits,
     autotask_connection,
@@ -44,19 +44,14 @@ from tests.support.autotask import (
     outbox_message,
     ticket_body,
 )
-from tests.support.sandboxes import RunningSandbox, sandbox_starter
+from tests.support.sandboxes import sandbox_starter
 
 HEADERS = api_headers(SANDBOX_CREDENTIALS)
 TICKET_SETTINGS = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
 
 
 @dataclass(frozen=True)
-class Sandbox(RunningSandbox):
-    @property
-    def store(self) -> AutotaskStore:
-        assert isinstance(self.runtime.state, AutotaskStore)
-        return self.runtime.state
-
+class Sandbox(AutotaskSandbox):
     def company(self) -> int:
         return self.store.create("Companies", company_body())
 

@@ -20,7 +20,6 @@ from adapters.psa.autotask.adapter import (
 )
 from adapters.psa.autotask.client import AUTOTASK_LIMITS, AutotaskClient
 from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.psa.autotask.sandbox_store import AutotaskStore
 from adapters.psa.autotask.translate import company_from_organization
 from adapters.sandbox.base import Faults
 from application.integrations.ports import (
@@ -35,22 +34,18 @@ from application.integrations.ports import (
 )
 from domain.integrations.connection import ConnectionId
 from tests.support.autotask import (
+    AutotaskSandbox,
     InMemoryExternalLinks,
     UnlimitedLimits,
     autotask_connection,
     organization_payload,
     push_message,
 )
-from tests.support.sandboxes import RunningSandbox, SemaphoreLimits, sandbox_starter
+from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
 
 
 @dataclass(frozen=True)
-class Sandbox(RunningSandbox):
-    @property
-    def store(self) -> AutotaskStore:
-        assert isinstance(self.runtime.state, AutotaskStore)
-        return self.runtime.state
-
+class Sandbox(AutotaskSandbox):
     def seed(self, count: int) -> list[int]:
         """Companies made inside the sandbox, as if other users had entered them."""
         return [

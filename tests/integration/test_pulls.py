@@ -17,8 +17,6 @@ from adapters.psa.autotask.sandbox import (
     api_headers,
     create_autotask_sandbox,
 )
-from adapters.psa.autotask.sandbox_store import AutotaskStore
-from adapters.sandbox.faults import Faults
 from application.crm.ports import OrganizationFilter
 from application.integrations.appliers import ORGANIZATION
 from application.integrations.pulls import PullRunner, SyncJob, SyncJobStore
@@ -27,8 +25,9 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection
 from entrypoints.cli.bench_processes import sandbox_process
 from entrypoints.containers import Container, build_container
-from entrypoints.servers import serve_asgi
 from tests.conftest import settings_for
+from tests.support.autotask import AutotaskSandbox, company_body
+from tests.support.sandboxes import serve_sandbox
 from tests.support.sync import tenant_with_autotask
 
 HEADERS = api_headers(SANDBOX_CREDENTIALS)
@@ -39,21 +38,9 @@ class Crash(Exception):
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, AutotaskStore]]:
-    app = create_autotask_sandbox(Faults(), requests_per_window=None)
-    with serve_asgi(app) as base:
-        yield base, app.state.sandbox.state
-
-
-@pytest.fixture
-def sandbox(served: tuple[str, AutotaskStore]) -> str:
-    return served[0]
-
-
-@pytest.fixture
-def store(served: tuple[str, AutotaskStore]) -> AutotaskStore:
-    """The served sandbox's records: seeding through it skips a thousand set-up POSTs."""
-    return served[1]
+def sandbox() -> Iterator[AutotaskSandbox]:
+    with serve_sandbox(AutotaskSandbox, create_autotask_sandbox, requests_per_window=None) as s:
+        yield s
 
 
 @pytest.fixture
@@ -65,15 +52,15 @@ async def container(database_url: str) -> AsyncIterator[Container]:
 
 
 def company(i: int) -> dict[str, object]:
-    return {"companyName": f"Pulled {i:05}", "phone": "555", "ownerResourceID": 1, "companyType": 1}
+    return company_body(companyName=f"Pulled {i:05}", companyType=1)
 
 
-async def seed(target: str | AutotaskStore, start: int, count: int) -> None:
-    """Companies made as ``POST /Companies`` makes them: in the store of a sandbox served here,
-    else over HTTP (a sandbox in its own process)."""
-    if not isinstance(target, str):
+async def seed(target: str | AutotaskSandbox, start: int, count: int) -> None:
+    """Companies made as ``POST /Companies`` makes them: in the store of a sandbox served here
+    (no thousand set-up POSTs), else over HTTP (a sandbox in its own process)."""
+    if isinstance(target, AutotaskSandbox):
         for i in range(start, start + count):
-            target.create("Companies", company(i))
+            target.store.create("Companies", company(i))
         return
     url = f"{target}/atservicesrest/v1.0/Companies"
     async with httpx.AsyncClient(headers=HEADERS) as client:
@@ -104,10 +91,10 @@ async def names(container: Container, tenant: TenantId) -> list[str]:
 
 
 async def test_a_full_sync_pages_through_everything(
-    container: Container, sandbox: str, store: AutotaskStore
+    container: Container, sandbox: AutotaskSandbox
 ) -> None:  # PAY-12
-    tenant, connection = await tenant_with_autotask(container, sandbox)
-    await seed(store, 0, 1203)
+    tenant, connection = await tenant_with_autotask(container, sandbox.url)
+    await seed(sandbox, 0, 1203)
     runner: PullRunner = container.integrations.pull_runner()
     done = await runner.run(await requested(container, tenant, connection), "test")
     assert (done.status, done.records) == ("done", 1203)
@@ -116,10 +103,10 @@ async def test_a_full_sync_pages_through_everything(
 
 
 async def test_a_crashed_pull_resumes_at_its_checkpoint_without_duplicates(
-    container: Container, sandbox: str, store: AutotaskStore
+    container: Container, sandbox: AutotaskSandbox
 ) -> None:  # PAY-12
-    tenant, connection = await tenant_with_autotask(container, sandbox)
-    await seed(store, 0, 1203)
+    tenant, connection = await tenant_with_autotask(container, sandbox.url)
+    await seed(sandbox, 0, 1203)
     runner: PullRunner = container.integrations.pull_runner()
     job = await requested(container, tenant, connection)
 
@@ -146,9 +133,9 @@ async def test_a_crashed_pull_resumes_at_its_checkpoint_without_duplicates(
 
 
 async def test_pulled_changes_are_not_pushed_back_and_later_syncs_take_only_changes(
-    container: Container, sandbox: str
+    container: Container, sandbox: AutotaskSandbox
 ) -> None:  # PAY-12, INT-4
-    tenant, connection = await tenant_with_autotask(container, sandbox)
+    tenant, connection = await tenant_with_autotask(container, sandbox.url)
     await seed(sandbox, 0, 30)
     runner: PullRunner = container.integrations.pull_runner()
     await runner.run(await requested(container, tenant, connection), "test")

@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
+from adapters.psa.autotask.sandbox_store import AutotaskStore
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -22,7 +23,16 @@ from application.integrations.ports import (
     VendorLimits,
 )
 from domain.integrations.connection import ConnectionId, System
-from tests.support.sandboxes import sandbox_connection
+from tests.support.sandboxes import RunningSandbox, sandbox_connection
+
+
+class AutotaskSandbox(RunningSandbox):
+    """The Autotask sandbox served for a test, with its in-process records."""
+
+    @property
+    def store(self) -> AutotaskStore:
+        assert isinstance(self.runtime.state, AutotaskStore)
+        return self.runtime.state
 
 
 def contracts_dir() -> Path:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from adapters.sync.clients import PerConnection
-from adapters.sync.vendor_http import VendorHttp, exchange
+from adapters.sync.vendor_http import VendorHttp, already_gone, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -208,8 +208,7 @@ class AutotaskClient(VendorHttp):
             timeout=self._timeout,
             limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
         )
-        if method == "DELETE" and response.status_code == 404:
-            # Already gone: a retried delete whose first answer was lost, or another delivery's.
+        if already_gone(method, response):
             return None
         if method == "DELETE" and response.is_success and not response.content:
             return None  # a delete may answer with no body

@@ -26,7 +26,7 @@ from adapters.psa.kaseya.auth import KaseyaTokens, missing_credentials
 from adapters.psa.kaseya.calls import Page, Query
 from adapters.psa.kaseya.calls_quotes import KaseyaQuoteCalls
 from adapters.sync.clients import PerConnection
-from adapters.sync.vendor_http import VendorHttp, exchange
+from adapters.sync.vendor_http import VendorHttp, already_gone, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -101,8 +101,8 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
         if response.status_code == 401:
             await self.tokens.refused(token)
             response = await self._exchange(op, send(await self.tokens.access_token()))
-        if op.method == "DELETE" and response.status_code == 404:
-            return {}  # already gone: a retried delete whose first answer was lost
+        if already_gone(op.method, response):
+            return {}
         return decode(response, op)
 
     async def _post_form(self, op: api.Operation, form: Mapping[str, str]) -> Any:
