@@ -28,7 +28,7 @@ class CountingRenderer:
         return hashlib.sha256(repr(quote).encode()).hexdigest().encode().ljust(self.size, b".")
 
 
-def test_a_snapshot_is_rendered_once_and_its_bytes_are_handed_back() -> None:
+def test_a_snapshot_is_rendered_once_and_its_bytes_are_handed_back_quo_7() -> None:
     inner = CountingRenderer()
     documents: QuoteDocuments = CachedQuoteDocuments(inner)
     quote = sample_snapshot()

@@ -52,7 +52,9 @@ def test_context_ids_are_bound_to_every_line(json_logs: io.StringIO) -> None:
     assert all(r["request_id"] == "r-1" and r["tenant_id"] == "t-1" for r in records)
 
 
-def test_standard_library_extras_are_fields_and_are_redacted_too(json_logs: io.StringIO) -> None:
+def test_standard_library_extras_are_fields_and_are_redacted_too_int_1(
+    json_logs: io.StringIO,
+) -> None:
     logging.getLogger("q2c.worker").warning(
         "sync_error", extra={"outbox_id": 7, "kind": "quote.publish", "secret": "s3cr3t"}
     )
