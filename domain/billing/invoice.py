@@ -70,6 +70,13 @@ class InvoicePaid(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceReopened(DomainEvent):
+    """Paid no longer (a payment on it was cancelled, PAY-7): the PSA's date paid goes too."""
+
+    invoice_id: InvoiceId
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceDetails:
     """What the PSA says of an invoice; re-imported on every change there."""
 
@@ -126,13 +133,15 @@ class Invoice(Aggregate):
 
     @property
     def balance(self) -> Money:
-        """Total less what approved payments applied."""
+        """Total less what approved payments applied; a void invoice owes nothing."""
+        if self.status is InvoiceStatus.VOID:
+            return Money(ZERO, self.currency)
         return Money(self.total_amount - self.applied_amount, self.currency)
 
     @property
     def available(self) -> Money:
         """What a new payment may take: the balance less payments waiting for the gateway."""
-        return Money(self.total_amount - self.applied_amount - self.held_amount, self.currency)
+        return Money(self.balance.amount - self.held_amount, self.currency)
 
     @property
     def fully_applied(self) -> bool:
@@ -197,8 +206,8 @@ class Invoice(Aggregate):
             )
         )
 
-    def check_payment(self, amount: Money) -> None:
-        """Every reason a payment of ``amount`` is refused (PAY-1, PAY-2, MON-2, MON-4)."""
+    def check_payable(self) -> None:
+        """Why no payment at all can be taken now, whatever its amount (PAY-1, PAY-2, PAY-3)."""
         if self.status is InvoiceStatus.VOID:
             raise InvoiceNotPayable("the invoice is void", rule="PAY-3", field="invoice_id")
         if self.status is InvoiceStatus.PAID or self.date_paid is not None:
@@ -210,6 +219,18 @@ class Invoice(Aggregate):
                 rule="PAY-1",
                 field="invoice_id",
             )
+        if self.available.amount <= 0 and self.held_amount > 0:
+            raise InvoiceNotPayable(
+                f"the {self.balance} left to pay is held by a payment waiting for the "
+                "gateway's answer; try again once it is answered",
+                code="invoice_held",
+                rule="PAY-15",
+                field="invoice_id",
+            )
+
+    def check_payment(self, amount: Money) -> None:
+        """Every reason a payment of ``amount`` is refused (PAY-1, PAY-2, MON-2, MON-4)."""
+        self.check_payable()
         if amount.currency is not self.currency:
             raise InvalidValue(
                 f"the invoice is in {self.currency}, not {amount.currency}",
@@ -221,8 +242,10 @@ class Invoice(Aggregate):
                 "a payment must be more than zero", rule="PAY-2", field="amount.amount"
             )
         if amount > self.available:
+            held = f" ({self.held} is held by a payment waiting for the gateway)"
             raise AmountNotAllowed(
-                f"{amount} is more than the {self.available} left to pay",
+                f"{amount} is more than the {self.available} left to pay"
+                + (held if self.held_amount else ""),
                 rule="PAY-2",
                 field="amount.amount",
             )
@@ -274,8 +297,12 @@ class Invoice(Aggregate):
         self.applied_amount -= amount.amount
         self._settle_status(now)
 
-    def void(self, now: datetime) -> None:
-        """Voided in the PSA or here (PAY-3); its payments become unapplied elsewhere."""
+    def void(self, now: datetime, *, uncollected: Decimal = ZERO) -> None:
+        """Voided in the PSA or here (PAY-3); its payments become unapplied elsewhere.
+
+        ``uncollected`` is what payments that failed to settle keep applied here: that money
+        was never collected, so it never becomes unapplied; cancelling them takes it back.
+        """
         if self.status is InvoiceStatus.VOID:
             raise DomainError("the invoice is already void", code="already_void", rule="PAY-3")
         if self.held_amount:
@@ -286,7 +313,7 @@ class Invoice(Aggregate):
                 rule="PAY-3",
             )
         self.status = InvoiceStatus.VOID
-        self.applied_amount = ZERO
+        self.applied_amount = uncollected
         self.date_paid = None
         self.updated_at = now
         self.record(InvoiceVoided(tenant_id=self.tenant_id, occurred_at=now, invoice_id=self.id))
@@ -308,6 +335,9 @@ class Invoice(Aggregate):
         elif not paid and self.status is InvoiceStatus.PAID:
             self.status = InvoiceStatus.OPEN
             self.date_paid = None
+            self.record(
+                InvoiceReopened(tenant_id=self.tenant_id, occurred_at=now, invoice_id=self.id)
+            )
         self.updated_at = now
 
     def _take(self, details: InvoiceDetails) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from domain.billing.invoice import ZERO, Invoice
 from domain.billing.payment import (
@@ -17,6 +18,7 @@ from domain.billing.payment import (
     PaymentRefused,
     PaymentRequest,
     PaymentStatus,
+    SettlementState,
 )
 from domain.identity.tenant import TenantId
 from domain.shared.errors import DomainError
@@ -39,6 +41,14 @@ def start_payment(
         )
     invoice.hold(request.amount)
     return Payment(id=payment_id, tenant_id=tenant_id, request=request, actor=actor, now=now)
+
+
+def resend(invoice: Invoice, payment: Payment, actor: str, now: datetime) -> None:
+    """An unsent sale asked for again with its key (PAY-15): held again, to be sent again."""
+    if payment.status is not PaymentStatus.UNSENT or payment.invoice_id != invoice.id:
+        raise AssertionError("only an unsent payment is sent again, on its own invoice")
+    invoice.hold(payment.requested)
+    payment.resend(actor, now)
 
 
 def approved(
@@ -72,11 +82,27 @@ def declined(
     invoice.release(held)
 
 
+def not_sent(invoice: Invoice, payment: Payment, *, message: str, now: datetime) -> None:
+    """The gateway turned the sale away before reading it (429): nothing is held any more."""
+    _require_pending_on(invoice, payment)
+    held = payment.applied
+    payment.not_sent(message, now)
+    invoice.release(held)
+
+
 def void_invoice(
-    invoice: Invoice, payments: Sequence[Payment], actor: str, now: datetime
+    invoice: Invoice,
+    payments: Sequence[Payment],
+    actor: str,
+    now: datetime,
+    *,
+    by_psa: bool = False,
 ) -> list[Payment]:
     """PAY-3: the invoice is void; each payment applied to it keeps its money as unapplied.
 
+    A payment that failed to settle never collected its money, so it never becomes unapplied
+    (PAY-7): a person voiding the invoice is told to cancel it first; a void made in the PSA
+    (``by_psa``) leaves it on the void invoice, where only cancelling it takes it off.
     ``payments`` must be every payment whose money is on the invoice. Returns those moved.
     """
     on_invoice = [p for p in payments if p.invoice_id == invoice.id and p.applied_amount > 0]
@@ -86,31 +112,76 @@ def void_invoice(
             code="payment_in_flight",
             rule="PAY-3",
         )
+    uncollected = [p for p in on_invoice if p.settlement is SettlementState.FAILED]
+    if uncollected and not by_psa:
+        raise PaymentRefused(
+            f"payment {uncollected[0].id} on this invoice did not settle at the gateway, so "
+            "its money was never collected and cannot become unapplied: cancel it first",
+            code="payment_not_collected",
+            rule="PAY-7",
+            field="invoice_id",
+        )
     applied = sum((p.applied_amount for p in on_invoice), start=ZERO)
     if applied != invoice.applied_amount:
         raise AssertionError(
             f"invoice {invoice.id} has {invoice.applied} applied but its payments hold {applied}"
         )
-    invoice.void(now)
-    for payment in on_invoice:
+    moved = [p for p in on_invoice if p not in uncollected]
+    for payment in moved:
+        payment.check_collected("moved off a voided invoice")
+    invoice.void(now, uncollected=sum((p.applied_amount for p in uncollected), start=ZERO))
+    for payment in moved:
         payment.invoice_voided(actor, now)
-    return on_invoice
+    return moved
 
 
 def apply_elsewhere(payment: Payment, target: Invoice, actor: str, now: datetime) -> Money:
-    """PAY-4: the unapplied amount pays ``target`` whole; the difference is refunded.
+    """PAY-4: the unapplied amount pays ``target`` whole; any difference is refunded in the hub.
 
     Returns the refund (zero when the totals are equal).
     """
-    if payment.organization_id != target.organization_id:
-        raise PaymentRefused(
-            "the invoice belongs to another organization", rule="PAY-4", field="invoice_id"
-        )
-    payment.check_apply(target.total)
-    target.check_take_unapplied(target.total)
+    _check_target(payment, target)
     refund = payment.apply_to(target.id, target.total, actor, now)
     target.take_unapplied(target.total, now)
     return refund
+
+
+def send_refund(
+    payment: Payment, target: Invoice | None, gateway_before: Decimal, actor: str, now: datetime
+) -> Money:
+    """PAY-6: a refund goes to the gateway before any money moves. ``target`` (an apply,
+    PAY-4) is held whole meanwhile, so nothing else pays it. Returns the amount to refund."""
+    if target is None:
+        return payment.send_refund(None, gateway_before, actor, now)
+    _check_target(payment, target)
+    payment.refund_on_apply(target.total)  # every check, before anything changes
+    target.hold(target.total)
+    return payment.send_refund((target.id, target.total), gateway_before, actor, now)
+
+
+def refund_made(
+    payment: Payment, target: Invoice | None, transaction_id: str, now: datetime
+) -> None:
+    """The gateway made the refund: the payment's money moves as it was asked to."""
+    pending = payment.pending_refund
+    if pending is None or (target is not None and pending.invoice_id != target.id):
+        raise AssertionError("the refund made must be the payment's pending one")
+    if target is None:
+        payment.complete_refund(transaction_id, now, None)
+        return
+    target.release(target.total)
+    payment.complete_refund(transaction_id, now, target.total)
+    target.take_unapplied(target.total, now)
+
+
+def refund_not_made(payment: Payment, target: Invoice | None, reason: str, now: datetime) -> None:
+    """The gateway refused the refund or never got it: every amount as it was (MON-4)."""
+    pending = payment.pending_refund
+    if pending is None or (target is not None and pending.invoice_id != target.id):
+        raise AssertionError("the refund dropped must be the payment's pending one")
+    if target is not None:
+        target.release(target.total)
+    payment.drop_refund(reason, now)
 
 
 def cancel(payment: Payment, invoice: Invoice | None, actor: str, now: datetime) -> None:
@@ -123,6 +194,15 @@ def cancel(payment: Payment, invoice: Invoice | None, actor: str, now: datetime)
     payment.cancel(actor, now)
     if invoice is not None and applied.amount > 0:
         invoice.withdraw(applied, now)
+
+
+def _check_target(payment: Payment, target: Invoice) -> None:
+    if payment.organization_id != target.organization_id:
+        raise PaymentRefused(
+            "the invoice belongs to another organization", rule="PAY-4", field="invoice_id"
+        )
+    payment.check_apply(target.total)
+    target.check_take_unapplied(target.total)
 
 
 def _require_pending_on(invoice: Invoice, payment: Payment) -> None:

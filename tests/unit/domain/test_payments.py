@@ -233,9 +233,11 @@ def test_an_invoice_with_a_pending_payment_cannot_be_voided() -> None:  # PAY-3,
 # ---- PAY-4: apply the unapplied amount to an invoice of equal or lower total
 
 
-def _unapplied(total: str) -> Payment:
+def _unapplied(total: str, *, settled: bool = True) -> Payment:
     inv = invoice(total)
     payment = pay(inv)
+    if settled:  # the money was collected: it may be refunded (PAY-5, PAY-7)
+        payment.settled(NOW)
     ledger.void_invoice(inv, [payment], "key:manager", LATER)
     return payment
 
@@ -350,10 +352,17 @@ def test_a_settled_payment_is_never_flagged_failed_afterwards() -> None:  # PAY-
 def test_every_change_is_in_the_history_with_amounts_before_and_after() -> None:
     inv = invoice("100.00")
     payment = pay(inv)
+    payment.settled(LATER)
     ledger.void_invoice(inv, [payment], "key:manager", LATER)
     payment.refund_unapplied("key:boss", LATER, at_gateway=True)
     history = payment.pull_history()
-    assert [h.action for h in history] == ["requested", "approved", "invoice_voided", "refunded"]
+    assert [h.action for h in history] == [
+        "requested",
+        "approved",
+        "settled",
+        "invoice_voided",
+        "refunded",
+    ]
     refunded = history[-1]
     assert refunded.actor == "key:boss"
     assert refunded.before.unapplied == Decimal("100.00")
@@ -379,7 +388,7 @@ class Ledger(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         amount=st.decimals(min_value="-5.00", max_value="600.00", places=2),
-        outcome=st.sampled_from(["approve", "decline", "pending"]),
+        outcome=st.sampled_from(["approve", "decline", "pending", "unsent"]),
     )
     def take_payment(self, data: st.DataObject, amount: Decimal, outcome: str) -> None:
         if not self.invoices:
@@ -394,6 +403,16 @@ class Ledger(RuleBasedStateMachine):
             ledger.approved(inv, payment, transaction_id="t", message="ok", code="100", now=NOW)
         elif outcome == "decline":
             ledger.declined(inv, payment, message="no", code="200", now=NOW)
+        elif outcome == "unsent":
+            ledger.not_sent(inv, payment, message="429", now=NOW)
+
+    @rule(data=st.data())
+    def resend(self, data: st.DataObject) -> None:
+        unsent = [p for p in self.payments if p.status is PaymentStatus.UNSENT]
+        if unsent:
+            payment = data.draw(st.sampled_from(unsent))
+            inv = self._invoice(payment)
+            self._guarded(lambda: ledger.resend(inv, payment, "a", NOW), payment, inv)
 
     @rule(data=st.data())
     def resolve_pending(self, data: st.DataObject) -> None:
@@ -403,11 +422,38 @@ class Ledger(RuleBasedStateMachine):
             inv = self._invoice(payment)
             ledger.approved(inv, payment, transaction_id="t", message="ok", code="100", now=NOW)
 
-    @rule(data=st.data())
-    def void(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), by_psa=st.booleans())
+    def void(self, data: st.DataObject, by_psa: bool) -> None:
         if self.invoices:
             inv = data.draw(st.sampled_from(self.invoices))
-            self._guarded(lambda: ledger.void_invoice(inv, self.payments, "a", NOW), inv)
+            self._guarded(
+                lambda: ledger.void_invoice(inv, self.payments, "a", NOW, by_psa=by_psa),
+                inv,
+                *self.payments,
+            )
+
+    @rule(data=st.data(), to_invoice=st.booleans())
+    def send_refund(self, data: st.DataObject, to_invoice: bool) -> None:
+        if not self.payments or not self.invoices:
+            return
+        payment = data.draw(st.sampled_from(self.payments))
+        target = data.draw(st.sampled_from(self.invoices)) if to_invoice else None
+        things = [payment] + ([target] if target else [])
+        self._guarded(lambda: ledger.send_refund(payment, target, Decimal(0), "a", NOW), *things)
+
+    @rule(data=st.data(), made=st.booleans())
+    def gateway_answers_refund(self, data: st.DataObject, made: bool) -> None:
+        waiting = [p for p in self.payments if p.pending_refund is not None]
+        if not waiting:
+            return
+        payment = data.draw(st.sampled_from(waiting))
+        pending = payment.pending_refund
+        assert pending is not None
+        target = next((i for i in self.invoices if i.id == pending.invoice_id), None)
+        if made:
+            ledger.refund_made(payment, target, "rf", NOW)
+        else:
+            ledger.refund_not_made(payment, target, "refused", NOW)
 
     @rule(data=st.data())
     def apply(self, data: st.DataObject) -> None:
@@ -451,6 +497,8 @@ class Ledger(RuleBasedStateMachine):
     def amounts_hold(self) -> None:
         for payment in self.payments:
             payment.amounts.check()  # sale - refund = applied + unapplied, all >= 0
+            if payment.refund_amount:  # only collected money is refunded (PAY-5, PAY-7)
+                assert payment.settlement is SettlementState.SETTLED
         for inv in self.invoices:
             on_it = [p for p in self.payments if p.invoice_id == inv.id]
             applied = sum(
@@ -459,6 +507,13 @@ class Ledger(RuleBasedStateMachine):
             )
             held = sum(
                 (p.applied_amount for p in on_it if p.status is PaymentStatus.PENDING),
+                start=Decimal(0),
+            ) + sum(  # an apply waiting for its refund holds the whole invoice (PAY-4, PAY-6)
+                (
+                    inv.total_amount
+                    for p in self.payments
+                    if (pending := p.pending_refund) is not None and pending.invoice_id == inv.id
+                ),
                 start=Decimal(0),
             )
             assert inv.applied_amount == applied  # balance = total - applied payments
