@@ -67,13 +67,10 @@ from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.sync.links import CachedExternalLinks
 from adapters.system import SystemClock, uuid7
 from application.billing.accounting_sync import PushInvoice, PushPayment
+from application.billing.actions import PaymentActions, ResolvePendingRefunds
 from application.billing.imports import pull_appliers
-from application.billing.payments import (
-    AddPaymentMethod,
-    PaymentActions,
-    ResolvePendingPayments,
-    TakePayment,
-)
+from application.billing.methods import AddPaymentMethod
+from application.billing.payments import ResolvePendingPayments, TakePayment
 from application.billing.policies import (
     INVOICE_PAID,
     INVOICE_PUSH,
@@ -292,7 +289,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
                 PushInvoice, persistence.uow, quickbooks, core.clock
             ),
             (System.QUICKBOOKS, PAYMENT_PUSH): providers.Singleton(
-                PushPayment, persistence.uow, quickbooks
+                PushPayment, persistence.uow, quickbooks, persistence.links
             ),
         }
     )
@@ -438,6 +435,13 @@ class BillingContainer(containers.DeclarativeContainer):
     resolve_pending = providers.Factory(
         ResolvePendingPayments, persistence.uow, integrations.configs, integrations.bng, core.clock
     )
+    resolve_refunds = providers.Factory(
+        ResolvePendingRefunds,
+        persistence.uow,
+        integrations.bng,
+        core.clock,
+        grace_seconds=settings.provided.pending_payment_grace_seconds,
+    )
     add_payment_method = providers.Factory(
         AddPaymentMethod,
         persistence.uow,
@@ -455,6 +459,7 @@ class BillingContainer(containers.DeclarativeContainer):
         core.clock,
         watchlist=persistence.payment_watchlist,
         resolve=resolve_pending,
+        refunds=resolve_refunds,
         pending_grace_seconds=settings.provided.pending_payment_grace_seconds,
         interval_seconds=settings.provided.payment_watch_seconds,
     )

@@ -101,6 +101,9 @@ class SqlAlchemyPaymentRepository(_TenantRepository[Payment]):
             conditions.append(c.status == where.status)
         if where.settlement is not None:
             conditions.append(c.settlement == where.settlement)
+        if where.refund_pending is not None:
+            since = c.pending_refund_since
+            conditions.append(since.is_not(None) if where.refund_pending else since.is_(None))
         return await self._page(conditions, page)
 
 
@@ -165,8 +168,10 @@ class SqlAlchemyPaymentWatchlist:
 
     async def tenants_with_payments_in_flight(self) -> list[TenantId]:
         c = tables.payments.c
-        in_flight = (c.status == PaymentStatus.PENDING) | (
-            (c.status == PaymentStatus.APPROVED) & (c.settlement == SettlementState.PENDING)
+        in_flight = (
+            (c.status == PaymentStatus.PENDING)
+            | ((c.status == PaymentStatus.APPROVED) & (c.settlement == SettlementState.PENDING))
+            | c.pending_refund_since.is_not(None)
         )
         async with self._sessions() as session:
             rows = await session.scalars(select(c.tenant_id).where(in_flight).distinct())

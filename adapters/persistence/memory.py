@@ -249,6 +249,8 @@ class InMemoryPaymentRepository(_Repository[Payment]):
                     where.organization_id is None or p.organization_id == where.organization_id,
                     where.status is None or p.status is where.status,
                     where.settlement is None or p.settlement is where.settlement,
+                    where.refund_pending is None
+                    or (p.pending_refund is not None) is where.refund_pending,
                 )
             )
 

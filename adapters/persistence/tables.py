@@ -365,6 +365,12 @@ payments = Table(
     Column("refund_amount", MinorUnits, nullable=False),
     Column("applied_amount", MinorUnits, nullable=False),
     Column("unapplied_amount", MinorUnits, nullable=False),
+    Column("refunded_at_gateway", MinorUnits, nullable=False),
+    # A refund sent to the gateway, not answered yet (PAY-6): its money moves once it is.
+    Column("pending_refund_amount", MinorUnits, nullable=False),
+    Column("pending_refund_invoice_id", Uuid, ForeignKey("invoices.id")),
+    Column("pending_refund_since", UtcDateTime),
+    Column("pending_refund_baseline", MinorUnits, nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -374,6 +380,7 @@ payments = Table(
     Index("ix_payments_tenant_id", "tenant_id", "id"),
     Index("ix_payments_tenant_invoice", "tenant_id", "invoice_id"),
     Index("ix_payments_tenant_status", "tenant_id", "status", "settlement"),
+    Index("ix_payments_pending_refund", "pending_refund_since"),
 )
 
 _AMOUNTS = ("sale", "refund", "applied", "unapplied")

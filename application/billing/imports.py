@@ -86,7 +86,7 @@ async def apply_invoice(context: PullContext, record: Mapping[str, Any]) -> None
         return  # a void invoice stays void; the PSA cannot reopen one either
     if voided:
         payments = await uow.payments.on_invoice(invoice.id, lock=True)
-        void_invoice(invoice, payments, actor, now)  # PAY-3
+        void_invoice(invoice, payments, actor, now, by_psa=True)  # PAY-3, PAY-7
         return
     invoice.revise(details, now)
 

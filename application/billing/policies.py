@@ -4,8 +4,12 @@ Called inside the unit of work's commit (INT-5), so a message or notification ex
 when the change it reports does:
 
 - a PSA invoice imported or changed goes to the accounting system, which numbers it (PAY-1);
-- an approved payment goes to the accounting system, linked to its invoice;
-- an invoice fully paid is recorded as paid in the PSA, where its API allows;
+  a voided one is voided there (PAY-3);
+- every change of where a payment's money sits (approved, moved off a voided invoice, applied
+  elsewhere, refunded, cancelled) makes the accounting system hold the payment as the hub does
+  (PAY-4, PAY-5, PAY-7, PAY-9);
+- an invoice fully paid is recorded as paid in the PSA, where its API allows, and that date is
+  taken back when it is no longer paid (a cancelled payment, PAY-7; a void);
 - payment received, payment failed and settlement failed are emailed to the organization's
   billing contact and, where the PSA connection says so, open a PSA ticket (PAY-13).
 """
@@ -23,14 +27,18 @@ from domain.billing.invoice import (
     InvoiceId,
     InvoiceImported,
     InvoicePaid,
+    InvoiceReopened,
     InvoiceStatus,
+    InvoiceVoided,
 )
 from domain.billing.payment import (
     PaymentApproved,
     PaymentDeclined,
     PaymentEvent,
+    PaymentId,
     PaymentSettlementFailed,
 )
+from domain.billing.payment_events import MONEY_MOVED
 from domain.integrations.connection import Connection, Family
 from domain.shared.events import DomainEvent
 
@@ -47,6 +55,7 @@ NOTIFIED = (PaymentApproved, PaymentDeclined, PaymentSettlementFailed)
 async def invoice_payload(uow: UnitOfWork, invoice: Invoice) -> dict[str, Any]:
     organization = await uow.organizations.get(invoice.organization_id)
     return {
+        "void": invoice.status is InvoiceStatus.VOID,
         "id": str(invoice.id),
         "psa_number": invoice.psa_number,
         "customer_name": organization.name,
@@ -59,22 +68,32 @@ async def invoice_payload(uow: UnitOfWork, invoice: Invoice) -> dict[str, Any]:
 
 
 async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+    imported = {e.invoice_id for e in events if isinstance(e, InvoiceImported)}
+    born_void = {e.invoice_id for e in events if isinstance(e, InvoiceVoided)} & imported
     pushed = list(
         dict.fromkeys(
-            e.invoice_id for e in events if isinstance(e, InvoiceImported | InvoiceChanged)
+            e.invoice_id
+            for e in events
+            if isinstance(e, InvoiceImported | InvoiceChanged | InvoiceVoided)
+            and e.invoice_id not in born_void  # void on arrival: nothing to hold, nor void
         )
     )
     paid = [e.invoice_id for e in events if isinstance(e, InvoicePaid)]
-    approved = [e for e in events if isinstance(e, PaymentApproved)]
+    unpaid = [
+        e.invoice_id
+        for e in events
+        if isinstance(e, InvoiceReopened) or (isinstance(e, InvoiceVoided) and e.was_paid)
+    ]
+    moved = list(dict.fromkeys(e.payment_id for e in events if isinstance(e, MONEY_MOVED)))
     notify = [e for e in events if isinstance(e, NOTIFIED)]
-    if not (pushed or paid or approved or notify):
+    if not (pushed or paid or unpaid or moved or notify):
         return []
     enabled = await uow.connections.enabled()
     accounting = [c for c in enabled if c.family is Family.ACCOUNTING and c.id != uow.origin]
     psa = [c for c in enabled if c.family is Family.PSA]
     return [
-        *await _to_accounting(uow, accounting, pushed, approved),
-        *await _paid_in_psa(uow, psa, paid),
+        *await _to_accounting(uow, accounting, pushed, moved),
+        *await _paid_in_psa(uow, psa, paid, unpaid),
         *await _notifications(uow, psa, notify),
     ]
 
@@ -83,37 +102,41 @@ async def _to_accounting(
     uow: UnitOfWork,
     targets: Sequence[Connection],
     pushed: Sequence[InvoiceId],
-    approved: Sequence[PaymentEvent],
+    moved: Sequence[PaymentId],
 ) -> list[NewOutboxMessage]:
+    """Invoices to hold (or void) and payments to hold as the hub now does; each message
+    carries ids, and its deliverer reads the invoice or payment as it is when delivered."""
     messages: list[NewOutboxMessage] = []
     for invoice_id in pushed:
-        invoice = await uow.invoices.get(invoice_id)
-        if invoice.status is InvoiceStatus.VOID:
-            continue
-        payload = await invoice_payload(uow, invoice)
+        payload = await invoice_payload(uow, await uow.invoices.get(invoice_id))
         messages += [
             NewOutboxMessage(c.id, INVOICE_PUSH, "invoice", invoice_id, payload) for c in targets
         ]
-    for event in approved:
-        payload = {"payment_id": str(event.payment_id), "invoice_id": str(event.invoice_id)}
+    for payment_id in moved:
+        payment = await uow.payments.get(payment_id)
+        payload = {"payment_id": str(payment_id), "invoice_id": str(payment.invoice_id)}
         messages += [
-            NewOutboxMessage(c.id, PAYMENT_PUSH, "payment", event.payment_id, payload)
-            for c in targets
+            NewOutboxMessage(c.id, PAYMENT_PUSH, "payment", payment_id, payload) for c in targets
         ]
     return messages
 
 
 async def _paid_in_psa(
-    uow: UnitOfWork, psa: Sequence[Connection], paid: Sequence[InvoiceId]
+    uow: UnitOfWork,
+    psa: Sequence[Connection],
+    paid: Sequence[InvoiceId],
+    unpaid: Sequence[InvoiceId],
 ) -> list[NewOutboxMessage]:
-    """The PSA records the invoice as paid where the connection's ``record_payments`` says."""
+    """The PSA records the invoice's date paid, or forgets it, where ``record_payments`` says.
+
+    The message carries the date as the invoice has it after this change (none: not paid).
+    """
     targets = [c for c in psa if c.settings.get("record_payments") and c.id != uow.origin]
     messages: list[NewOutboxMessage] = []
-    for invoice_id in paid if targets else ():
+    for invoice_id in dict.fromkeys([*paid, *unpaid]) if targets else ():
         invoice = await uow.invoices.get(invoice_id)
-        if invoice.date_paid is None:  # paid and reopened within one change
-            continue
-        payload = {"invoice_id": str(invoice_id), "paid_date": invoice.date_paid.date().isoformat()}
+        paid_on = invoice.date_paid.date().isoformat() if invoice.date_paid else None
+        payload = {"invoice_id": str(invoice_id), "paid_date": paid_on}
         messages += [
             NewOutboxMessage(c.id, INVOICE_PAID, "invoice", invoice_id, payload) for c in targets
         ]

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from application.integrations.ports import ConnectionConfig
 from domain.billing.methods import MethodDetails
-from domain.shared.money import Money
+from domain.shared.money import Currency, Money
 
 # ---------------------------------------------------------------------------------------------
 # The payment gateway (BNG, an NMI white label)
@@ -74,6 +74,15 @@ class SaleLookup:
     result: GatewayResult | None
 
 
+@dataclass(frozen=True)
+class RefundsMade:
+    """The refunds the gateway made on the sale sent with an order id: their total, and the
+    transaction id of the latest (to record after a lost answer)."""
+
+    total: Money
+    last_transaction_id: str | None
+
+
 @runtime_checkable
 class PaymentGateway(Protocol):
     async def add_method(
@@ -93,6 +102,12 @@ class PaymentGateway(Protocol):
     async def refund(
         self, connection: ConnectionConfig, *, transaction_id: str, amount: Money
     ) -> GatewayResult: ...
+
+    async def refunds_made(
+        self, connection: ConnectionConfig, *, order_id: str, currency: Currency
+    ) -> RefundsMade:
+        """The refunds made on the sale sent with ``order_id``, as the gateway has them now."""
+        ...
 
     async def find_sale(self, connection: ConnectionConfig, order_id: str) -> SaleLookup:
         """Whether a sale sent with ``order_id`` reached the gateway (after a timeout)."""
@@ -139,12 +154,24 @@ class AccountingInvoice:
 
 @dataclass(frozen=True)
 class PaymentForAccounting:
+    """A payment as the hub holds it now, for the accounting system to hold the same (PAY-9).
+
+    ``sale`` is what was collected, ``applied`` sits on the invoice ``applied_to`` (none while
+    the money is unapplied), ``refunded`` went back to the payer (PAY-4, PAY-5). A cancelled
+    payment (PAY-7) holds nothing any more.
+    """
+
     hub_id: str  # the hub's payment id: the request id, so a retried push records it once
     customer_name: str
-    invoice_accounting_id: str
-    amount: Money
+    first_invoice_id: str  # the accounting id of the invoice it was taken for
+    sale: Money
+    applied_to: str | None  # the accounting id of the invoice its money is applied to now
+    applied: Money
+    refunded: Money
+    cancelled: bool
     paid_on: date
     reference: str  # the gateway's transaction id
+    accounting_id: str | None = None  # the accounting system's id for it, once known (INT-4)
 
 
 @runtime_checkable
@@ -159,8 +186,15 @@ class AccountingSystem(Protocol):
         """The invoice as the accounting system has it now, its balance in real time."""
         ...
 
+    async def void_invoice(self, connection: ConnectionConfig, accounting_id: str) -> None:
+        """The invoice is void (PAY-3): voided there too; its payments' money is unapplied."""
+        ...
+
     async def record_payment(
         self, connection: ConnectionConfig, payment: PaymentForAccounting
-    ) -> str:
-        """A payment linked to the invoice; returns its id. Recording it twice records it once."""
+    ) -> str | None:
+        """Make the accounting system hold the payment as the hub does (PAY-4, PAY-5, PAY-7,
+        PAY-9): recorded once, re-linked when its money moves, its refunds recorded, voided
+        when cancelled. Safe to repeat; returns the payment's id there (None: a payment
+        cancelled before it was ever recorded, which has nothing to hold)."""
         ...

@@ -34,6 +34,7 @@ class PaymentFilter:
     organization_id: OrganizationId | None = None
     status: PaymentStatus | None = None
     settlement: SettlementState | None = None
+    refund_pending: bool | None = None  # a refund sent to the gateway and not answered yet
 
 
 class InvoiceRepository(Protocol):

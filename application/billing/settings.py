@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from application.billing.payments import enabled_connection, payment_policy
+from application.billing.gateway import enabled_connection, payment_policy
 from application.shared.errors import Conflict
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory

@@ -5,7 +5,9 @@ Each round, for every tenant with payments in flight:
 - sales that got no answer from the gateway (still *pending* after a grace period) are looked
   up by order id and recorded as the gateway has them (``ResolvePendingPayments``);
 - approved sales waiting to settle are checked against the gateway's query API: settled ones
-  can no longer be cancelled, failed ones are flagged so a manager can cancel them (PAY-7).
+  can no longer be cancelled, failed ones are flagged so a manager can cancel them (PAY-7);
+- refunds sent to the gateway whose answer was lost are looked up among the sale's refunds and
+  recorded as made or not made (``ResolvePendingRefunds``, PAY-6, MON-4).
 
 A vendor failure ends that tenant's round with a log line; the next round tries again.
 """
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from application.billing.payments import ResolvePendingPayments, enabled_connection
+from application.billing.actions import ResolvePendingRefunds
+from application.billing.gateway import enabled_connection
+from application.billing.payments import ResolvePendingPayments
 from application.billing.ports import PaymentGateway, SettlementStatus
 from application.billing.repositories import PaymentFilter
 from application.integrations.connections import ConnectionConfigs
@@ -39,7 +43,7 @@ PAGE = 200
 
 class PaymentWatchlist(Protocol):
     async def tenants_with_payments_in_flight(self) -> list[TenantId]:
-        """Tenants with a pending payment or an approved one not yet settled."""
+        """Tenants with a pending payment, one not yet settled, or a refund not yet answered."""
         ...
 
 
@@ -48,6 +52,7 @@ class WatchReport:
     resolved: int = 0
     settled: int = 0
     failed: int = 0
+    refunds: int = 0
     errors: int = 0
 
 
@@ -61,11 +66,12 @@ class WatchPayments:
         *,
         watchlist: PaymentWatchlist,
         resolve: ResolvePendingPayments,
+        refunds: ResolvePendingRefunds,
         pending_grace_seconds: float = 60.0,
         interval_seconds: float = 60.0,
     ) -> None:
         self._uow, self._configs, self._gateway, self._clock = uow, configs, gateway, clock
-        self._watchlist, self._resolve = watchlist, resolve
+        self._watchlist, self._resolve, self._refunds = watchlist, resolve, refunds
         self._grace = timedelta(seconds=pending_grace_seconds)
         self._interval = interval_seconds
 
@@ -104,6 +110,9 @@ class WatchPayments:
             if payment.created_at <= cutoff:
                 await self._resolve.with_gateway(tenant_id, payment.id, config)
                 report.resolved += 1
+        for payment in await self._all(tenant_id, PaymentFilter(refund_pending=True)):
+            if await self._refunds(tenant_id, payment, config):
+                report.refunds += 1
         awaiting = await self._all(
             tenant_id,
             PaymentFilter(status=PaymentStatus.APPROVED, settlement=SettlementState.PENDING),

@@ -36,6 +36,7 @@ CONTACT = "contact"
 CONTRACT = "contract"
 TICKET = "ticket"
 INVOICE = "invoice"
+PAYMENT = "payment"  # linked when pushed (to the accounting system), never pulled
 _PULLED = uuid.UUID("5b0f5cf0-5d1a-4c1e-9a53-2f1e4f0b6a11")  # namespace of pulled ids
 
 

@@ -60,6 +60,7 @@ class InvoiceNumbered(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class InvoiceVoided(DomainEvent):
     invoice_id: InvoiceId
+    was_paid: bool = False  # it had a date paid, which the PSA must forget too
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,11 +313,16 @@ class Invoice(Aggregate):
                 code="payment_in_flight",
                 rule="PAY-3",
             )
+        was_paid = self.date_paid is not None
         self.status = InvoiceStatus.VOID
         self.applied_amount = uncollected
         self.date_paid = None
         self.updated_at = now
-        self.record(InvoiceVoided(tenant_id=self.tenant_id, occurred_at=now, invoice_id=self.id))
+        self.record(
+            InvoiceVoided(
+                tenant_id=self.tenant_id, occurred_at=now, invoice_id=self.id, was_paid=was_paid
+            )
+        )
 
     def _require_held(self, amount: Money) -> None:
         if amount.currency is not self.currency or amount.amount > self.held_amount:

@@ -31,7 +31,7 @@ import httpx
 from adapters.persistence.database import scratch_database
 from adapters.persistence.migrate import migrate
 from application.billing.audit import Charge, audit, everything
-from application.billing.payments import NewMethod
+from application.billing.methods import NewMethod
 from application.billing.ports import AccountingLine, BillingContact, InvoiceForAccounting
 from domain.billing.invoice import Invoice, InvoiceDetails, InvoiceId, InvoiceStatus
 from domain.billing.methods import PaymentMethod, PaymentMethodId

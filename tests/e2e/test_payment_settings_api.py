@@ -66,6 +66,7 @@ async def test_refunds_go_to_the_gateway_when_the_settings_say(
         json={"method_id": str(b.method), "contact_id": str(b.contact)},
         headers={**manager, "Idempotency-Key": "refund-me"},
     )
+    await b.settle(taken.json()["id"])  # collected: its money may be refunded (PAY-7)
     await client.post(f"/v1/invoices/{invoice}/void", headers=manager)
     refund = await client.post(f"/v1/payments/{taken.json()['id']}/refund", headers=manager)
     assert refund.json()["sent_to_gateway"] is True

@@ -110,6 +110,7 @@ async def test_void_then_refund_tells_the_user_to_issue_it_at_the_gateway(
         f"/v1/invoices/{invoice}/payments", json=pay_body(b), headers=keyed(keys, "v-1")
     )
     payment_id = taken.json()["id"]
+    await b.settle(payment_id)  # collected: its money may be refunded (PAY-7)
     manager = keys.headers(Role.MANAGER)
     voided = await client.post(f"/v1/invoices/{invoice}/void", headers=manager)
     assert voided.json()["status"] == "void"

@@ -22,7 +22,9 @@ from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKB
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence import tables
-from application.billing.payments import NewMethod, PaymentActions, TakePayment, TakePaymentCommand
+from application.billing.actions import PaymentActions
+from application.billing.methods import NewMethod
+from application.billing.payments import TakePayment, TakePaymentCommand
 from application.billing.ports import BillingContact
 from application.billing.watch import WatchPayments
 from application.integrations.connections import ConnectSystem, NewConnection

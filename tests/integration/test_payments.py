@@ -141,6 +141,7 @@ async def test_void_apply_and_refund(container: Container) -> None:  # PAY-3, PA
     b = await billing(container)
     first, smaller = await b.invoice("100.00"), await b.invoice("60.00")
     payment = await b.take(b.tenant, command(b, first))
+    await b.settle(payment.id)  # collected: its money may be refunded (PAY-7)
     voided = await b.actions.void_invoice(b.tenant, first, "key:manager")
     assert voided.status is InvoiceStatus.VOID
     outcome = await b.actions.apply(b.tenant, payment.id, smaller, "key:manager")
@@ -159,6 +160,7 @@ async def test_a_refund_goes_to_the_gateway_when_the_tenant_asks(
     b = await billing(container, settings={"refund_at_gateway": True})
     invoice = await b.invoice("30.00")
     payment = await b.take(b.tenant, command(b, invoice))
+    await b.settle(payment.id)
     await b.actions.void_invoice(b.tenant, invoice, "key:manager")
     outcome = await b.actions.refund(b.tenant, payment.id, "key:manager")
     assert outcome.at_gateway
@@ -235,6 +237,7 @@ async def test_concurrent_refunds_and_applies_never_move_the_same_unapplied_mone
         first = await b.invoice("100.00")
         targets = [await b.invoice("40.00") for _ in range(4)]
         payment = await b.take(b.tenant, command(b, first))
+        await b.settle(payment.id)
         await b.actions.void_invoice(b.tenant, first, "key:manager")  # 100.00 now unapplied
         attempts = [
             *(b.actions.refund(b.tenant, payment.id, "key:manager") for _ in range(4)),

@@ -15,7 +15,8 @@ from adapters.payments.bng.adapter import BngGateway
 from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence import tables
 from adapters.sync.limits import InMemoryVendorLimits
-from application.billing.payments import AddPaymentMethod, NewMethod, TakePayment
+from application.billing.methods import AddPaymentMethod, NewMethod
+from application.billing.payments import TakePayment
 from application.billing.ports import BillingContact
 from domain.billing.payment import PaymentStatus
 from domain.shared.money import Money

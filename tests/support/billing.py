@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
-from application.billing.payments import PaymentActions, ResolvePendingPayments, TakePayment
+from application.billing.actions import PaymentActions
+from application.billing.payments import ResolvePendingPayments, TakePayment
 from application.billing.ports import (
     AccountingInvoice,
     BillingContact,
@@ -22,30 +24,42 @@ from application.billing.ports import (
     GatewayResult,
     InvoiceForAccounting,
     PaymentForAccounting,
+    RefundsMade,
     SaleLookup,
     Settlement,
     SettlementStatus,
 )
 from application.integrations.connections import ConnectSystem, NewConnection
-from application.integrations.ports import ConnectionConfig, VendorUnavailable
+from application.integrations.ports import (
+    ConnectionConfig,
+    VendorRateLimited,
+    VendorUnavailable,
+)
 from domain.billing.invoice import Invoice, InvoiceDetails, InvoiceId
 from domain.billing.methods import MethodDetails, MethodKind, PaymentMethod, PaymentMethodId
+from domain.billing.payment import PaymentId
 from domain.crm.contact import Contact, ContactProfile
 from domain.crm.organization import ContactId
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import System
 from domain.shared.ids import new_id
-from domain.shared.money import Money
+from domain.shared.money import Currency, Money
 from entrypoints.containers import Container
 from tests.support.factories import new_tenant, organization
 
 
 @dataclass
 class FakeGateway:
-    """Approves unless told otherwise; remembers every sale by order id (one charge each)."""
+    """Approves unless told otherwise; remembers every sale by order id (one charge each).
+
+    ``refund_answer`` says what a refund meets: ``approve``, ``refuse``, ``lose`` (made, its
+    answer lost), ``drop`` (never arrives, no answer) or ``rate_limit`` (429, not made).
+    """
 
     outcome: GatewayOutcome = GatewayOutcome.APPROVED
     time_out: bool = False
+    rate_limited: bool = False
+    refund_answer: str = "approve"
     latency: float = 0.0
     sales: Counter[str] = field(default_factory=Counter)
     refunds: list[tuple[str, Money]] = field(default_factory=list)
@@ -64,6 +78,8 @@ class FakeGateway:
     ) -> GatewayResult:
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self.rate_limited:
+            raise VendorRateLimited("BNG: too many requests", retry_after=2.0)
         self.sales[order_id] += 1
         approved = self.outcome is GatewayOutcome.APPROVED
         result = GatewayResult(
@@ -80,8 +96,27 @@ class FakeGateway:
     async def refund(
         self, connection: ConnectionConfig, *, transaction_id: str, amount: Money
     ) -> GatewayResult:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        answer = self.refund_answer
+        if answer == "rate_limit":
+            raise VendorRateLimited("BNG: too many requests", retry_after=2.0)
+        if answer == "drop":
+            raise VendorUnavailable("BNG did not answer within 10 s")
+        if answer == "refuse":
+            return GatewayResult(GatewayOutcome.ERROR, None, "Refund amount may not exceed", "300")
         self.refunds.append((transaction_id, amount))
-        return GatewayResult(GatewayOutcome.APPROVED, f"rf-{transaction_id}", "SUCCESS", "100")
+        if answer == "lose":
+            raise VendorUnavailable("BNG did not answer within 10 s")
+        return GatewayResult(GatewayOutcome.APPROVED, f"rf-{len(self.refunds)}", "SUCCESS", "100")
+
+    async def refunds_made(
+        self, connection: ConnectionConfig, *, order_id: str, currency: Currency
+    ) -> RefundsMade:
+        sale = self.answers.get(order_id)
+        made = [a for t, a in self.refunds if sale is not None and t == sale.transaction_id]
+        total = sum((a.amount for a in made), start=Decimal("0.00"))
+        return RefundsMade(Money(total, currency), f"rf-{len(self.refunds)}" if made else None)
 
     async def find_sale(self, connection: ConnectionConfig, order_id: str) -> SaleLookup:
         return SaleLookup(self.answers.get(order_id))
@@ -109,9 +144,12 @@ class FakeAccounting:
             accounting_id, f"Q{accounting_id}", Money.of("0", "USD"), Money.of(balance, "USD")
         )
 
+    async def void_invoice(self, connection: ConnectionConfig, accounting_id: str) -> None:
+        raise NotImplementedError
+
     async def record_payment(
         self, connection: ConnectionConfig, payment: PaymentForAccounting
-    ) -> str:
+    ) -> str | None:
         raise NotImplementedError
 
 
@@ -126,6 +164,17 @@ class Billing:
     gateway: FakeGateway
     accounting: FakeAccounting
     container: Container
+
+    async def settle(self, payment_id: UUID | str, *, failed: bool = False) -> None:
+        """The gateway's batch closed: the sale settled (its money collected) or failed."""
+        async with self.container.persistence.uow()(self.tenant) as uow:
+            payment = await uow.payments.get(PaymentId(UUID(str(payment_id))), lock=True)
+            now = self.container.core.clock().now()
+            if failed:
+                payment.settlement_failed("R01 insufficient funds", now)
+            else:
+                payment.settled(now)
+            await uow.commit()
 
     async def invoice(self, total: str, *, numbered: bool = True) -> InvoiceId:
         async with self.container.persistence.uow()(self.tenant) as uow:

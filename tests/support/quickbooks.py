@@ -58,11 +58,16 @@ def psa_invoice(**changes: Any) -> InvoiceForAccounting:
 def gateway_payment(
     invoice_accounting_id: str, amount: str = "50.00", **changes: Any
 ) -> PaymentForAccounting:
+    """A payment approved for the whole ``amount``, applied to the invoice it was taken for."""
     values: dict[str, Any] = {
         "hub_id": str(uuid.uuid4()),
         "customer_name": "Contoso Ltd",
-        "invoice_accounting_id": invoice_accounting_id,
-        "amount": Money.of(amount, "USD"),
+        "first_invoice_id": invoice_accounting_id,
+        "sale": Money.of(amount, "USD"),
+        "applied_to": invoice_accounting_id,
+        "applied": Money.of(amount, "USD"),
+        "refunded": Money.of("0.00", "USD"),
+        "cancelled": False,
         "paid_on": date(2026, 3, 9),
         "reference": "10584532231",
     }

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from adapters.accounting.quickbooks.client import QuickBooksClient, QuickBooksRejected
+from adapters.accounting.quickbooks.payments import hold_payment
 from adapters.accounting.quickbooks.translate import (
     DEFAULT_ITEM_ID,
     QUERY_PAGE_MAX,
@@ -27,13 +27,10 @@ from adapters.accounting.quickbooks.translate import (
     entity_id,
     for_customer,
     invoice_body,
-    invoice_customer_id,
     invoices_of_customer_query,
-    linked_ids,
-    payment_body,
-    records_hub_payment,
     request_id,
 )
+from adapters.accounting.quickbooks.translate_payments import is_voided
 from adapters.sync.clients import PerConnection
 from application.billing.ports import (
     AccountingInvoice,
@@ -44,7 +41,6 @@ from application.integrations.ports import (
     ConnectionConfig,
     VendorError,
     VendorLimits,
-    VendorRejected,
     VendorUnavailable,
 )
 
@@ -106,31 +102,19 @@ class QuickBooksAccounting(_OverQuickBooks):
         client = await self._clients.client(connection)
         return accounting_invoice(await client.read("Invoice", accounting_id))
 
+    async def void_invoice(self, connection: ConnectionConfig, accounting_id: str) -> None:
+        """PAY-3: voided in QuickBooks too; its payments' money stays there, unapplied."""
+        client = await self._clients.client(connection)
+        invoice = await client.read("Invoice", accounting_id)
+        if not is_voided(invoice):
+            await client.void("Invoice", invoice, hub_id=accounting_id)
+
     async def record_payment(
         self, connection: ConnectionConfig, payment: PaymentForAccounting
-    ) -> str:
-        """PAY-9: a payment linked to its invoice, recorded once however often it is pushed.
-
-        Applied up to the invoice's balance; what is left stays unapplied on the customer.
-        """
-        if payment.amount.amount <= 0:
-            raise VendorRejected("QuickBooks records payments of a positive amount only")
+    ) -> str | None:
+        """PAY-4, PAY-5, PAY-7, PAY-9: QuickBooks holds the payment as the hub does now."""
         client = await self._clients.client(connection)
-        invoice = await client.read("Invoice", payment.invoice_accounting_id)
-        for payment_id in linked_ids(invoice, "Payment"):
-            linked = await client.read("Payment", payment_id)
-            if records_hub_payment(linked, payment.hub_id):
-                return entity_id(linked, "Payment")
-        balance = accounting_invoice(invoice).balance
-        if balance.currency is not payment.amount.currency:
-            raise VendorRejected(
-                f"the invoice is in {balance.currency} in QuickBooks, the payment in "
-                f"{payment.amount.currency}"
-            )
-        applied = min(payment.amount.amount, max(balance.amount, Decimal(0)))
-        body = payment_body(payment, invoice_customer_id(invoice), applied)
-        created = await client.create("Payment", body, request_id("pay", payment.hub_id))
-        return entity_id(created, "Payment")
+        return await hold_payment(client, connection.settings, payment)
 
 
 class QuickBooksConnectionTester(_OverQuickBooks):

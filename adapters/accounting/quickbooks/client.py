@@ -104,6 +104,38 @@ class QuickBooksClient(VendorHttp):
         fresh = await self.read(entity, str(current.get("Id")))
         return await self._sparse(entity, fresh, changes, hub_id)
 
+    async def void(self, entity: str, current: Mapping[str, Any], *, hub_id: str) -> dict[str, Any]:
+        """Void a transaction: QBO keeps it, amounts zero, "Voided" in its note (PAY-3, PAY-7).
+
+        An invoice is voided by ``?operation=void``, a payment by a sparse update with
+        ``include=void``. A stale SyncToken (5010) is re-read and voided again.
+        """
+        try:
+            return await self._void(entity, current, hub_id)
+        except QuickBooksRejected as exc:
+            if STALE_OBJECT not in exc.codes:
+                raise
+        fresh = await self.read(entity, str(current.get("Id")))
+        return await self._void(entity, fresh, hub_id)
+
+    async def _void(self, entity: str, current: Mapping[str, Any], hub_id: str) -> dict[str, Any]:
+        entity_id, token = current.get("Id"), current.get("SyncToken")
+        body: dict[str, Any] = {"Id": entity_id, "SyncToken": token}
+        params = {"operation": "void"}
+        if entity == "Payment":
+            body["sparse"] = True
+            params = {"operation": "update", "include": "void"}
+        version = f"{hub_id}.{entity}.{entity_id}.v{token}"
+        answer = await self._call(
+            "POST",
+            f"/{entity.lower()}",
+            params={**params, "requestid": request_id("void", version)},
+            content=_ENCODER.encode(body),
+            content_type="application/json",
+            what=f"void {entity}",
+        )
+        return _object(answer, entity)
+
     async def query(self, statement: str) -> dict[str, Any]:
         """``POST /query`` (``application/text``): the QueryResponse object."""
         answer = await self._call(

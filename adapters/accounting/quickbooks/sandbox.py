@@ -21,7 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.accounting.quickbooks.sandbox_auth import OAuthRefusal, SandboxTokens
 from adapters.accounting.quickbooks.sandbox_schema import ENTITIES, SandboxFault, validate
-from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
+from adapters.accounting.quickbooks.sandbox_store import VOIDS, QuickBooksStore
 from adapters.sandbox.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 
 PREFIX = "/"  # the API (/v3/…) and the token endpoint (/oauth2/…) both sit at the mount point
@@ -131,7 +131,6 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
         entity: FromPath[str],
         request: Request[Any, Any, Any],
         requestid: FromQuery[str | None] = None,
-        operation: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         _admit(store, request, realm)
         body = await request.body()
@@ -140,12 +139,21 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
             found = store.query(body.decode(errors="replace"))
             return _reply({"QueryResponse": found, "time": store.now()})
         name = _entity(entity)
-        if operation not in (None, "update"):
-            raise SandboxFault(
-                "Unsupported Operation", f"Operation {operation} is not supported here", "500"
-            )
         _content_type(request, ("application/json",))
-        record = store.write(name, validate(name, _json(body, name)), requestid)
+        values = validate(name, _json(body, name))
+        operation = request.query_params.get("operation")
+        include = request.query_params.get("include")
+        voids = VOIDS.get((operation or "", include or ""))
+        if voids is not None and voids == name:
+            return _reply({name: store.void(name, values, requestid), "time": store.now()})
+        if operation not in (None, "update") or include is not None:
+            raise SandboxFault(
+                "Unsupported Operation",
+                f"Operation {operation}{f' include={include}' if include else ''} is not "
+                f"supported for {name} here",
+                "500",
+            )
+        record = store.write(name, values, requestid)
         return _reply({name: record, "time": store.now()})
 
     @get(f"{API_PATH}/{{realm:str}}/{{entity:str}}/{{entity_id:str}}", exception_handlers=handlers)

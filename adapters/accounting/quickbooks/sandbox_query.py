@@ -23,6 +23,8 @@ FILTERABLE: dict[str, tuple[str, ...]] = {
     "Customer": ("Id", "DisplayName", "CompanyName", "GivenName", "FamilyName", "Active", *_META),
     "Invoice": ("Id", "DocNumber", "TxnDate", "DueDate", "CustomerRef", "TotalAmt", *_META),
     "Payment": ("Id", "TxnDate", "CustomerRef", "TotalAmt", *_META),
+    "RefundReceipt": ("Id", "TxnDate", "CustomerRef", "TotalAmt", *_META),
+    "Account": ("Id", "Name", "AccountType", "Active", *_META),
     "Item": ("Id", "Name", "Active", "Type", *_META),
 }
 _TOKEN = re.compile(

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from adapters.accounting.quickbooks.sandbox_schema import (
-    ENTITIES,
+    STORED,
     SandboxFault,
     business,
     invalid_reference,
@@ -53,14 +53,14 @@ def first_note_line(record: Mapping[str, Any]) -> str | None:
     return note.splitlines()[0] if isinstance(note, str) and note.strip() else None
 
 
-def _amount(value: object, element: str) -> Decimal:
+def money_amount(value: object, element: str) -> Decimal:
     amount = Decimal(str(value))
     if amount != amount.quantize(CENT):
         raise business(f"{element} {amount} has more than two decimals", element=element)
     return amount.quantize(CENT)
 
 
-def _text(values: Mapping[str, Any], element: str, limit: int) -> str | None:
+def note_text(values: Mapping[str, Any], element: str, limit: int) -> str | None:
     text = values.get(element)
     if isinstance(text, str) and len(text) > limit:
         raise too_long(element, text, limit)
@@ -73,9 +73,15 @@ class RecordRules:
     def __init__(self, home_currency: str, clock: Callable[[], datetime]) -> None:
         self.home_currency = home_currency
         self._clock = clock
-        self.records: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in STORED}
         self.other_names: set[str] = set()  # vendors' and employees' DisplayNames
-        self._next_id = dict.fromkeys(ENTITIES, 1)
+        self._next_id = dict.fromkeys(STORED, 1)
+        # How each entity is made; the money rules (``sandbox_money``) add theirs.
+        self.makers: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+            "Customer": self._customer,
+            "Invoice": self._invoice,
+            "Item": self._item,
+        }
         self._next_doc_number = FIRST_DOC_NUMBER
         self.create("Item", {"Name": "Services", "Type": "Service"})  # as in a new company
 
@@ -93,14 +99,11 @@ class RecordRules:
         record["SyncToken"] = str(int(record["SyncToken"]) + 1)
         record["MetaData"]["LastUpdatedTime"] = self.timestamp()
 
+    def today(self) -> str:
+        return self._clock().date().isoformat()
+
     def create(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        make = {
-            "Customer": self._customer,
-            "Invoice": self._invoice,
-            "Payment": self._payment,
-            "Item": self._item,
-        }[entity]
-        record = make(values)
+        record = self.makers[entity](values)
         self.records[entity][record["Id"]] = record
         return record
 
@@ -111,7 +114,7 @@ class RecordRules:
         record.update(changes)
         self.touch(record)
 
-    def _new(self, entity: str) -> dict[str, Any]:
+    def new_record(self, entity: str) -> dict[str, Any]:
         entity_id = str(self._next_id[entity])
         self._next_id[entity] += 1
         now = self.timestamp()
@@ -149,7 +152,7 @@ class RecordRules:
         name = self._unique_name(values.get("DisplayName") or given or values.get("CompanyName"))
         kept = {k: values[k] for k in ("GivenName", "FamilyName", "CompanyName") if k in values}
         return {
-            **self._new("Customer"),
+            **self.new_record("Customer"),
             **kept,
             "DisplayName": name,
             "FullyQualifiedName": name,
@@ -163,7 +166,7 @@ class RecordRules:
             "BalanceWithJobs": Decimal("0.00"),
         }
 
-    def _customer_of(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def customer_of(self, values: Mapping[str, Any]) -> dict[str, Any]:
         customer_id = reference(values, "CustomerRef")
         if customer_id is None:
             raise missing("CustomerRef")
@@ -179,7 +182,7 @@ class RecordRules:
             )
         return customer
 
-    def _transaction_currency(
+    def transaction_currency(
         self, values: Mapping[str, Any], customer: Mapping[str, Any]
     ) -> dict[str, str]:
         currency = self._currency(values, customer["CurrencyRef"]["value"])
@@ -192,18 +195,18 @@ class RecordRules:
         return currency
 
     def _invoice(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        customer = self._customer_of(values)
-        currency = self._transaction_currency(values, customer)
+        customer = self.customer_of(values)
+        currency = self.transaction_currency(values, customer)
         given = values.get("Line")
         if not given:
             raise missing("Line")
-        lines = [self._sales_line(number, line) for number, line in enumerate(given, 1)]
+        lines = [self.sales_line(number, line) for number, line in enumerate(given, 1)]
         total = sum((line["Amount"] for line in lines), Decimal("0.00"))
         if total < 0:
             raise business("An invoice total cannot be negative", element="Line")
-        note = _text(values, "PrivateNote", TEXT_MAX)
+        note = note_text(values, "PrivateNote", TEXT_MAX)
         doc_number = self._doc_number(values)
-        record = self._new("Invoice")
+        record = self.new_record("Invoice")
         txn_date = values.get("TxnDate") or self._clock().date().isoformat()
         subtotal: dict[str, Any] = {
             "Amount": total,
@@ -230,7 +233,7 @@ class RecordRules:
         customer["BalanceWithJobs"] += total
         return record
 
-    def _sales_line(self, number: int, line: Mapping[str, Any]) -> dict[str, Any]:
+    def sales_line(self, number: int, line: Mapping[str, Any]) -> dict[str, Any]:
         kind = line.get("DetailType")
         if kind is None:
             raise missing("Line.DetailType")
@@ -241,7 +244,7 @@ class RecordRules:
             raise missing("Line.Amount")
         if not isinstance(detail, Mapping):
             raise missing("Line.SalesItemLineDetail")
-        amount = _amount(line["Amount"], "Line.Amount")
+        amount = money_amount(line["Amount"], "Line.Amount")
         item_id = reference(detail, "ItemRef")
         if item_id is None:
             raise missing("Line.SalesItemLineDetail.ItemRef")
@@ -257,7 +260,7 @@ class RecordRules:
                     element="Line.Amount",
                 )
         shown = {"ItemRef": {"value": item_id, "name": item["Name"]}, **kept}
-        description = _text(line, "Description", TEXT_MAX)
+        description = note_text(line, "Description", TEXT_MAX)
         return {
             "Id": str(number),
             "LineNum": number,
@@ -290,68 +293,6 @@ class RecordRules:
             )
         return str(given)
 
-    def _payment(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        customer = self._customer_of(values)
-        currency = self._transaction_currency(values, customer)
-        if "TotalAmt" not in values:
-            raise missing("TotalAmt")
-        total = _amount(values["TotalAmt"], "TotalAmt")
-        if total < 0:
-            raise business("A payment amount cannot be negative", element="TotalAmt")
-        links = [self._payment_link(line, customer) for line in values.get("Line", [])]
-        if sum((amount for amount, _ in links), Decimal(0)) > total:
-            raise business("The amount applied to invoices is more than the payment's total")
-        texts = {
-            name: text
-            for name, limit in (("PaymentRefNum", PAYMENT_REF_MAX), ("PrivateNote", TEXT_MAX))
-            if (text := _text(values, name, limit)) is not None
-        }
-        record = self._new("Payment")  # nothing changes before every check has passed
-        lines = []
-        for amount, invoice in links:
-            applied = min(amount, invoice["Balance"])  # the rest stays unapplied
-            if applied <= 0:
-                continue
-            invoice["Balance"] -= applied
-            invoice["LinkedTxn"].append({"TxnId": record["Id"], "TxnType": "Payment"})
-            self.touch(invoice)
-            lines.append(
-                {"Amount": applied, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
-            )
-        applied_total = sum((line["Amount"] for line in lines), Decimal("0.00"))
-        record.update(
-            TxnDate=values.get("TxnDate") or self._clock().date().isoformat(),
-            CurrencyRef=currency,
-            CustomerRef={"value": customer["Id"], "name": customer["DisplayName"]},
-            TotalAmt=total,
-            UnappliedAmt=total - applied_total,
-            ProcessPayment=False,
-            Line=lines,
-            LinkedTxn=[],
-            **texts,
-        )
-        customer["Balance"] -= total
-        customer["BalanceWithJobs"] -= total
-        return record
-
-    def _payment_link(
-        self, line: Mapping[str, Any], customer: Mapping[str, Any]
-    ) -> tuple[Decimal, dict[str, Any]]:
-        if "Amount" not in line:
-            raise missing("Line.Amount")
-        amount = _amount(line["Amount"], "Line.Amount")
-        links = line.get("LinkedTxn") or []
-        if len(links) != 1 or links[0].get("TxnType") != "Invoice":
-            raise business("each payment line links one invoice (TxnType Invoice)")
-        invoice = self.records["Invoice"].get(str(links[0].get("TxnId")))
-        if invoice is None:
-            raise invalid_reference("Invoice", links[0].get("TxnId"))
-        if invoice["CustomerRef"]["value"] != customer["Id"]:
-            raise business("The invoice linked to this payment belongs to another customer")
-        if amount < 0:
-            raise business("A payment line cannot be negative", element="Line.Amount")
-        return amount, invoice
-
     def _item(self, values: Mapping[str, Any]) -> dict[str, Any]:
         name = values.get("Name")
         if not isinstance(name, str) or not name.strip():
@@ -360,7 +301,7 @@ class RecordRules:
         if any(i["Name"].casefold() == name.casefold() for i in self.records["Item"].values()):
             raise SandboxFault(*_DUPLICATE_NAME)
         return {
-            **self._new("Item"),
+            **self.new_record("Item"),
             "Name": name,
             "FullyQualifiedName": name,
             "Type": values.get("Type", "Service"),

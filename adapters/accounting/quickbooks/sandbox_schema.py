@@ -109,6 +109,18 @@ TYPES: dict[str, dict[str, Spec]] = {
         "UnappliedAmt": Spec(Kind.DECIMAL, read_only=True),
         "ProcessPayment": Spec(Kind.BOOLEAN),
     },
+    "RefundReceipt": {
+        **_TRANSACTION,
+        "CustomerRef": REF,
+        "DepositToAccountRef": REF,
+        "PaymentRefNum": Spec(Kind.STRING),
+        **_all(Kind.DECIMAL, "TotalAmt Balance", read_only=True),
+    },
+    "Account": {
+        **_ENTITY,
+        **_all(Kind.STRING, "Name AccountType AccountSubType"),
+        "Active": Spec(Kind.BOOLEAN),
+    },
     "Item": {
         **_ENTITY,
         **_all(Kind.STRING, "Name Description Type"),
@@ -123,7 +135,9 @@ TYPES: dict[str, dict[str, Spec]] = {
         "CompanyStartDate": Spec(Kind.DATE, read_only=True),
     },
 }
-ENTITIES = ("Customer", "Invoice", "Payment", "Item")  # what POST /{entity} creates
+# What POST /{entity} creates; the sandbox also keeps the company's accounts (read by query).
+ENTITIES = ("Customer", "Invoice", "Payment", "RefundReceipt", "Item")
+STORED = (*ENTITIES, "Account")
 
 
 class SandboxFault(Exception):

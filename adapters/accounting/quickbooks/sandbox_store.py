@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.accounting.quickbooks.sandbox_auth import SandboxTokens
+from adapters.accounting.quickbooks.sandbox_money import MoneyRules
 from adapters.accounting.quickbooks.sandbox_query import field_value, parse
 from adapters.accounting.quickbooks.sandbox_records import (
     CENT,
@@ -28,9 +29,13 @@ from adapters.accounting.quickbooks.sandbox_schema import SandboxFault, business
 _UPDATABLE = {
     "Customer": {"DisplayName", "CompanyName", "GivenName", "FamilyName", "Notes", "Active"},
     "Invoice": {"PrivateNote", "DueDate", "TxnDate", "CustomerMemo", "BillEmail"},
-    "Payment": {"PrivateNote", "PaymentRefNum"},
+    "Payment": {"PrivateNote", "PaymentRefNum", "Line", "TotalAmt"},
+    "RefundReceipt": {"PrivateNote"},
     "Item": {"Name", "Description", "Active", "UnitPrice", "Taxable"},
 }
+_RELINKS = {"Line", "TotalAmt"}  # a payment update that moves its money
+# ``?operation=`` (and ``include=``) → the entity it voids: QBO's two spellings of a void.
+VOIDS = {("void", ""): "Invoice", ("update", "void"): "Payment"}
 
 
 def _now() -> datetime:
@@ -58,6 +63,7 @@ class QuickBooksStore:
     def reset(self) -> None:
         with self._lock:
             self._rules = RecordRules(self.home_currency, self._clock)
+            self._money = MoneyRules(self._rules)
             self._replies: dict[tuple[str, str], dict[str, Any]] = {}
             self._replays = 0
             self._refusals: Counter[str] = Counter()
@@ -82,6 +88,25 @@ class QuickBooksStore:
                 record = self._update(entity, values)
             else:
                 record = self._rules.create(entity, values)
+            answer = copy.deepcopy(record)
+            if request_id:
+                self._replies[key] = copy.deepcopy(answer)
+            return answer
+
+    def void(
+        self, entity: str, values: Mapping[str, Any], request_id: str | None
+    ) -> dict[str, Any]:
+        """``?operation=void`` (an invoice) or ``?operation=update&include=void`` (a payment)."""
+        with self._lock:
+            key = (f"void-{entity}", request_id or "")
+            if request_id and key in self._replies:
+                self._replays += 1
+                return copy.deepcopy(self._replies[key])
+            record = self._current(entity, values)
+            if entity == "Invoice":
+                self._money.void_invoice(record)
+            else:
+                self._money.void_payment(record)
             answer = copy.deepcopy(record)
             if request_id:
                 self._replies[key] = copy.deepcopy(answer)
@@ -168,6 +193,7 @@ class QuickBooksStore:
                 "customers": copy.deepcopy(records["Customer"]),
                 "invoices": copy.deepcopy(records["Invoice"]),
                 "payments": copy.deepcopy(records["Payment"]),
+                "refund_receipts": copy.deepcopy(records["RefundReceipt"]),
                 "items": copy.deepcopy(records["Item"]),
                 "counts": {entity: len(found) for entity, found in records.items()},
                 "duplicates": {
@@ -180,8 +206,9 @@ class QuickBooksStore:
             }
         return {**state, "tokens": self.tokens.snapshot()}
 
-    def _update(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        entity_id = str(values["Id"])
+    def _current(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The record ``values`` names, if ``SyncToken`` is still its version (else 5010)."""
+        entity_id = str(values.get("Id"))
         record = self._rules.records[entity].get(entity_id)
         if record is None:
             raise not_found(entity, entity_id)
@@ -195,12 +222,19 @@ class QuickBooksStore:
                 "same time. sandbox@q2c.local finished before you did, so your work was not saved.",
                 "5010",
             )
+        return record
+
+    def _update(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        record = self._current(entity, values)
         if values.get("sparse") is not True:
             raise business('this sandbox takes sparse updates only ("sparse": true)')
         changes = {k: v for k, v in values.items() if k not in ("Id", "SyncToken", "sparse")}
         refused = sorted(set(changes) - _UPDATABLE[entity])
         if refused:
             raise business(f"this sandbox does not update {entity} {', '.join(refused)}")
+        if entity == "Payment" and _RELINKS & set(changes):
+            self._money.relink(record, changes)
+            return record
         self._rules.change(entity, record, changes)
         return record
 

@@ -17,7 +17,6 @@ from application.billing.ports import (
     AccountingInvoice,
     AccountingLine,
     InvoiceForAccounting,
-    PaymentForAccounting,
 )
 from application.integrations.ports import VendorRejected, VendorUnavailable
 from domain.shared.errors import DomainError
@@ -39,8 +38,6 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]+")
 # queried by customer and the note is matched here.
 PSA_NOTE = "PSA invoice {number}"
 HUB_INVOICE_NOTE = "Q2C invoice {hub_id}"
-HUB_PAYMENT_NOTE = "Q2C payment {hub_id}"
-GATEWAY_NOTE = "Gateway transaction {reference}"
 
 
 @dataclass(frozen=True)
@@ -190,29 +187,6 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def payment_body(
-    payment: PaymentForAccounting, customer_id: str, applied: Decimal
-) -> dict[str, Any]:
-    """A payment of ``amount``, ``applied`` of it linked to the invoice, the rest unapplied."""
-    body: dict[str, Any] = {
-        "CustomerRef": {"value": customer_id},
-        "TotalAmt": payment.amount.amount,
-        "CurrencyRef": {"value": payment.amount.currency.value},
-        "TxnDate": payment.paid_on.isoformat(),
-        "PaymentRefNum": payment_ref_num(payment.reference),
-        "PrivateNote": "\n".join(
-            [
-                HUB_PAYMENT_NOTE.format(hub_id=payment.hub_id),
-                GATEWAY_NOTE.format(reference=payment.reference),
-            ]
-        ),
-    }
-    if applied > 0:
-        linked = [{"TxnId": payment.invoice_accounting_id, "TxnType": "Invoice"}]
-        body["Line"] = [{"Amount": applied, "LinkedTxn": linked}]
-    return body
-
-
 def payment_ref_num(reference: str) -> str:
     """QBO keeps 21 characters: a longer gateway id keeps its end, where ids tend to differ.
 
@@ -232,10 +206,6 @@ def has_note_line(record: Mapping[str, Any], line: str) -> bool:
 
 def carries_psa_number(record: Mapping[str, Any], psa_number: str) -> bool:
     return has_note_line(record, PSA_NOTE.format(number=psa_number))
-
-
-def records_hub_payment(record: Mapping[str, Any], hub_id: str) -> bool:
-    return has_note_line(record, HUB_PAYMENT_NOTE.format(hub_id=hub_id))
 
 
 def accounting_invoice(record: Mapping[str, Any]) -> AccountingInvoice:

@@ -17,6 +17,7 @@ from adapters.payments.bng.translate import (
     method_from,
     order_query,
     refund_form,
+    refunds_from,
     sale_form,
     sale_from,
     settlements_from,
@@ -30,6 +31,7 @@ from adapters.payments.bng.translate import (
 from application.billing.ports import (
     BillingContact,
     GatewayResult,
+    RefundsMade,
     SaleLookup,
     Settlement,
 )
@@ -40,7 +42,7 @@ from application.integrations.ports import (
     VendorRejected,
 )
 from domain.billing.methods import MethodDetails
-from domain.shared.money import Money
+from domain.shared.money import Currency, Money
 
 QUERY_BATCH = 100  # transaction ids per Query API call
 CONNECTION_PROBE = "0"  # a transaction id no gateway has: the query must still authenticate
@@ -93,6 +95,13 @@ class BngGateway(_OverBng):
     ) -> GatewayResult:
         form = refund_form(transaction_id, amount)
         return gateway_result(await self._client.transact(connection, form))
+
+    async def refunds_made(
+        self, connection: ConnectionConfig, *, order_id: str, currency: Currency
+    ) -> RefundsMade:
+        """What the gateway refunded on the sale sent with ``order_id`` (PAY-6): never refunds."""
+        root = await self._client.query(connection, order_query(order_id))
+        return refunds_from(root, order_id, currency)
 
     async def find_sale(self, connection: ConnectionConfig, order_id: str) -> SaleLookup:
         """After a lost answer: did the sale reach the gateway? Never charges (PAY-15)."""

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from application.billing.ports import (
     BillingContact,
     GatewayOutcome,
     GatewayResult,
+    RefundsMade,
     Settlement,
     SettlementStatus,
 )
 from application.integrations.ports import VendorRejected, VendorUnavailable
 from domain.billing.methods import MethodDetails, MethodKind
-from domain.shared.money import Money
+from domain.shared.money import Currency, Money
 
 AUTHENTICATION_FAILED = "Authentication Failed"
 APPROVED_CODE = "100"
@@ -208,6 +210,35 @@ def _sale_result(transaction: ET.Element) -> GatewayResult | None:
     return GatewayResult(
         outcome_of_code(code), transaction_id, _text(action, "response_text"), code
     )
+
+
+def refunds_from(root: ET.Element, order_id: str, currency: Currency) -> RefundsMade:
+    """The approved refunds of the sale sent with ``order_id``, the latest last (PAY-6).
+
+    NMI makes each refund a transaction of its own, under the sale's order id, whose first
+    action is the refund; a voided refund (condition ``canceled``) gave nothing back.
+    """
+    made = [
+        (transaction, action)
+        for transaction in root.iter("transaction")
+        if _text(transaction, "order_id") == order_id
+        and (action := transaction.find("action")) is not None
+        and _text(action, "action_type") == "refund"
+        and _text(action, "response_code") == APPROVED_CODE
+        and _text(transaction, "condition") not in ("canceled", "failed")
+    ]
+    total = sum((_amount(action) for _, action in made), start=Decimal(0))
+    last = _text(made[-1][0], "transaction_id") if made else ""
+    return RefundsMade(Money.rounded(total, currency), last or None)
+
+
+def _amount(action: ET.Element) -> Decimal:
+    try:
+        return Decimal(_text(action, "amount"))
+    except ArithmeticError:
+        raise VendorUnavailable(
+            f"BNG's query answered a refund without a readable amount: {_text(action, 'amount')!r}"
+        ) from None
 
 
 def method_from(root: ET.Element, vault_id: str) -> MethodDetails:

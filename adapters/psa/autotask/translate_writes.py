@@ -98,9 +98,12 @@ def invoice_paid(payload: Mapping[str, Any]) -> tuple[UUID, dict[str, Any]]:
     """The hub invoice and the Invoice fields an ``invoice.paid`` message sets.
 
     Autotask has no invoice payment entity; ``paidDate`` is the part of a payment its API lets
-    an integration record, and Autotask keeps only its date.
+    an integration record, and Autotask keeps only its date. No date (the invoice is no longer
+    paid: a payment cancelled, PAY-7, or the invoice voided) clears it.
     """
     invoice_id = _uuid(payload.get("invoice_id"), "invoice_id")
+    if payload.get("paid_date") is None:
+        return invoice_id, {"paidDate": None}
     try:
         paid = date.fromisoformat(str(payload.get("paid_date")))
     except ValueError:

@@ -11,16 +11,14 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.billing.payments import (
-    AddPaymentMethod,
-    PaymentActions,
-    TakePayment,
-    TakePaymentCommand,
-)
+from application.billing.actions import PaymentActions, RefundOutcome, RefundStatus
+from application.billing.methods import AddPaymentMethod
+from application.billing.payments import TakePayment, TakePaymentCommand
 from application.billing.queries import BillingQueries
 from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.identity.ports import Principal
@@ -59,6 +57,26 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str:
             "taking a payment needs an Idempotency-Key header (PAY-15)", field="Idempotency-Key"
         )
     return key
+
+
+_REFUND_ANSWERS = (
+    "When the tenant has refunds made at the gateway (PAY-6), the refund goes to the gateway "
+    "first and the money moves only once it is made (200, `refund_status: made`). A refund "
+    "the gateway refuses changes nothing (422, `refund_refused`). A refund whose answer was "
+    "lost is pending (202): no money has moved yet, the payment shows it under "
+    "`pending_refund`, and the hub asks the gateway and records what it finds. Otherwise the "
+    "refund is recorded in the hub for a person to issue at the gateway "
+    "(`refund_status: recorded`)."
+)
+_PENDING_REFUND = ResponseSpec(
+    data_container=RefundOut,
+    description="The refund was sent and its answer lost: nothing moved yet (PAY-6, MON-4)",
+)
+
+
+def _refund_answer(outcome: RefundOutcome) -> Response[RefundOut]:
+    status = 202 if outcome.status is RefundStatus.PENDING else 200
+    return Response(RefundOut.of(outcome), status_code=status)
 
 
 class InvoiceController(Controller):
@@ -187,6 +205,8 @@ class PaymentController(Controller):
         guards=[MANAGERS],
         status_code=200,
         summary="Apply the unapplied amount to an invoice of equal or lower total (PAY-4)",
+        description=_REFUND_ANSWERS,
+        responses={202: _PENDING_REFUND},
     )
     async def apply(
         self,
@@ -194,28 +214,30 @@ class PaymentController(Controller):
         data: JSONBody[ApplyIn],
         principal: NamedDependency[Principal],
         payment_actions: NamedDependency[PaymentActions],
-    ) -> RefundOut:
+    ) -> Response[RefundOut]:
         outcome = await payment_actions.apply(
             principal.tenant_id, PaymentId(payment_id), InvoiceId(data.invoice_id), actor(principal)
         )
-        return RefundOut.of(outcome)
+        return _refund_answer(outcome)
 
     @post(
         "/{payment_id:uuid}/refund",
         guards=[MANAGERS],
         status_code=200,
         summary="Refund the whole unapplied amount (PAY-5, PAY-6)",
+        description=_REFUND_ANSWERS,
+        responses={202: _PENDING_REFUND},
     )
     async def refund(
         self,
         payment_id: FromPath[UUID],
         principal: NamedDependency[Principal],
         payment_actions: NamedDependency[PaymentActions],
-    ) -> RefundOut:
+    ) -> Response[RefundOut]:
         outcome = await payment_actions.refund(
             principal.tenant_id, PaymentId(payment_id), actor(principal)
         )
-        return RefundOut.of(outcome)
+        return _refund_answer(outcome)
 
     @post(
         "/{payment_id:uuid}/cancel",

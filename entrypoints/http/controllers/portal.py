@@ -18,7 +18,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.billing.payments import AddPaymentMethod, TakePayment, TakePaymentCommand
+from application.billing.methods import AddPaymentMethod
+from application.billing.payments import TakePayment, TakePaymentCommand
 from application.billing.portal import PortalBilling
 from application.billing.repositories import InvoiceFilter
 from application.identity.ports import Principal

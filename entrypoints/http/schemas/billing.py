@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from application.billing.payments import NewMethod, RefundOutcome
+from application.billing.actions import RefundOutcome
+from application.billing.methods import NewMethod
 from application.billing.ports import BillingContact
 from application.billing.queries import PaymentWithHistory
 from domain.billing.invoice import Invoice
@@ -100,6 +101,25 @@ class MethodSummary(Output, frozen=True):
     last4: str
 
 
+class PendingRefundOut(Output, frozen=True):
+    """A refund sent to the gateway and not answered yet: no money has moved (PAY-6, MON-4)."""
+
+    amount: MoneyOut
+    invoice_id: UUID | None  # where the rest goes once it is made (an apply, PAY-4)
+    since: datetime
+
+    @classmethod
+    def of(cls, payment: Payment) -> PendingRefundOut | None:
+        pending = payment.pending_refund
+        if pending is None:
+            return None
+        return cls(
+            amount=_money(Money(pending.amount, payment.currency)),
+            invoice_id=pending.invoice_id,
+            since=pending.since,
+        )
+
+
 class PaymentOut(Output, frozen=True):
     id: UUID
     invoice_id: UUID | None
@@ -113,6 +133,8 @@ class PaymentOut(Output, frozen=True):
     gateway_message: str
     currency: str
     amounts: AmountsOut
+    refunded_at_gateway: str  # the part of the refund the gateway confirmed
+    pending_refund: PendingRefundOut | None
     method: MethodSummary
     created_by: str
     created_at: datetime
@@ -133,6 +155,8 @@ class PaymentOut(Output, frozen=True):
             gateway_message=payment.gateway_message,
             currency=payment.currency.value,
             amounts=AmountsOut.of(payment.amounts),
+            refunded_at_gateway=str(payment.refunded_at_gateway),
+            pending_refund=PendingRefundOut.of(payment),
             method=MethodSummary(
                 kind=payment.method_kind.value,
                 brand=payment.method_brand,
@@ -161,7 +185,10 @@ class ApplyIn(Input, frozen=True):
 class RefundOut(Output, frozen=True):
     payment: PaymentOut
     refunded: MoneyOut
-    sent_to_gateway: bool
+    # none | recorded (in the hub only: issue it at the gateway, PAY-6) | made (by the
+    # gateway) | pending (sent, its answer lost: the hub asks the gateway, then moves the money)
+    refund_status: str
+    sent_to_gateway: bool  # made by the gateway
     instruction: str  # PAY-6: what to do at the gateway when the hub did not send it
 
     @classmethod
@@ -169,6 +196,7 @@ class RefundOut(Output, frozen=True):
         return cls(
             payment=PaymentOut.of(outcome.payment),
             refunded=_money(outcome.refunded),
+            refund_status=outcome.status.value,
             sent_to_gateway=outcome.at_gateway,
             instruction=outcome.instruction,
         )

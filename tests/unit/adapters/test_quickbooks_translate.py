@@ -23,11 +23,14 @@ from adapters.accounting.quickbooks.translate import (
     for_customer,
     invoice_body,
     linked_ids,
-    payment_body,
     payment_ref_num,
-    records_hub_payment,
     request_id,
     unit_price,
+)
+from adapters.accounting.quickbooks.translate_payments import (
+    payment_body,
+    records_hub_payment,
+    wanted_links,
 )
 from application.billing.ports import AccountingInvoice, AccountingLine
 from application.integrations.ports import VendorRejected, VendorUnavailable
@@ -162,7 +165,7 @@ def test_a_customer_without_a_name_is_refused() -> None:
 def test_payment_is_linked_to_its_invoice_pay_9() -> None:
     payment = gateway_payment("130", "50.00", hub_id="pay-1", reference="10584532231")
 
-    body = payment_body(payment, "58", Decimal("50.00"))
+    body = payment_body(payment, "58", wanted_links(payment, Decimal("50.00")))
 
     assert body == {
         "CustomerRef": {"value": "58"},
@@ -179,11 +182,13 @@ def test_payment_is_linked_to_its_invoice_pay_9() -> None:
 
 
 def test_a_payment_beyond_the_balance_applies_what_is_due_and_leaves_the_rest() -> None:
-    body = payment_body(gateway_payment("130", "80.00"), "58", Decimal("30.00"))
+    payment = gateway_payment("130", "80.00")
+    body = payment_body(payment, "58", wanted_links(payment, Decimal("30.00")))
 
     assert body["TotalAmt"] == Decimal("80.00")
     assert body["Line"][0]["Amount"] == Decimal("30.00")
-    assert "Line" not in payment_body(gateway_payment("130"), "58", Decimal(0))
+    paid_up = gateway_payment("130")
+    assert "Line" not in payment_body(paid_up, "58", wanted_links(paid_up, Decimal(0)))
 
 
 def test_a_long_gateway_id_keeps_its_last_21_characters_in_the_reference() -> None:

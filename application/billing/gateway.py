@@ -1,0 +1,27 @@
+"""What billing's use cases share about the tenant's gateway: its connection and its policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.shared.unit_of_work import UnitOfWork
+from domain.billing.methods import MethodKind, PaymentPolicy
+from domain.integrations.connection import Connection, Family
+
+
+def payment_policy(connection: Connection) -> PaymentPolicy:
+    settings: dict[str, Any] = dict(connection.settings)
+    return PaymentPolicy(
+        staff=frozenset(MethodKind(k) for k in settings.get("staff_methods", [])),
+        portal=frozenset(MethodKind(k) for k in settings.get("portal_methods", [])),
+        refund_at_gateway=bool(settings.get("refund_at_gateway", False)),
+    )
+
+
+async def enabled_connection(uow: UnitOfWork, family: Family) -> Connection | None:
+    return next((c for c in await uow.connections.enabled() if c.family is family), None)
+
+
+def refunds_at_gateway(connection: Connection | None) -> bool:
+    """PAY-6: the hub sends refunds to the gateway only when the tenant asks it to."""
+    return connection is not None and payment_policy(connection).refund_at_gateway
