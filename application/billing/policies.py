@@ -129,16 +129,20 @@ async def _paid_in_psa(
 ) -> list[NewOutboxMessage]:
     """The PSA records the invoice's date paid, or forgets it, where ``record_payments`` says.
 
-    The message carries the date as the invoice has it after this change (none: not paid).
+    The message carries the date as the invoice has it after this change (none: not paid). A
+    date forgotten goes to the PSA even when the change came from it: a void pulled from the
+    PSA moves the money off the invoice, which the PSA cannot know by itself.
     """
-    targets = [c for c in psa if c.settings.get("record_payments") and c.id != uow.origin]
+    recording = [c for c in psa if c.settings.get("record_payments")]
     messages: list[NewOutboxMessage] = []
-    for invoice_id in dict.fromkeys([*paid, *unpaid]) if targets else ():
+    for invoice_id in dict.fromkeys([*paid, *unpaid]) if recording else ():
         invoice = await uow.invoices.get(invoice_id)
         paid_on = invoice.date_paid.date().isoformat() if invoice.date_paid else None
         payload = {"invoice_id": str(invoice_id), "paid_date": paid_on}
         messages += [
-            NewOutboxMessage(c.id, INVOICE_PAID, "invoice", invoice_id, payload) for c in targets
+            NewOutboxMessage(c.id, INVOICE_PAID, "invoice", invoice_id, payload)
+            for c in recording
+            if paid_on is None or c.id != uow.origin
         ]
     return messages
 
