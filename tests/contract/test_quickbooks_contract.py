@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,10 +27,10 @@ from adapters.accounting.quickbooks.adapter import (
 )
 from adapters.accounting.quickbooks.client import MINOR_VERSION
 from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
-from adapters.accounting.quickbooks.sandbox_schema import TYPES, Kind
+from adapters.accounting.quickbooks.sandbox_schema import ENTITIES, TYPES, Kind
 from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
 from application.billing.ports import AccountingLine
-from application.integrations.ports import VendorRejected
+from application.integrations.ports import ConnectionConfig, VendorRejected
 from domain.shared.money import Money
 from tests.support.autotask import UnlimitedLimits
 from tests.support.quickbooks import (
@@ -55,11 +55,12 @@ REQUIRED_ON_CREATE = {
     "Customer": {"DisplayName"},
     "Invoice": {"CustomerRef", "Line"},
     "Payment": {"CustomerRef", "TotalAmt"},
+    "RefundReceipt": {"Line", "DepositToAccountRef"},
 }
 OPERATIONS = [
     ("POST", re.compile(r"/oauth2/v1/tokens/bearer")),
     ("POST", re.compile(r"/v3/company/\d+/query")),
-    ("POST", re.compile(r"/v3/company/\d+/(customer|invoice|payment|item)")),
+    ("POST", re.compile(r"/v3/company/\d+/(customer|invoice|payment|refundreceipt|item)")),
     ("GET", re.compile(r"/v3/company/\d+/(customer|invoice|payment|item)/\d+")),
     ("GET", re.compile(r"/v3/company/(\d+)/companyinfo/\1")),
 ]
@@ -97,7 +98,8 @@ class Exchange:
         """The entity a POST creates or updates (``Invoice``), None for other calls."""
         if self.method != "POST" or not self.is_api or self.is_query:
             return None
-        return self.path.rsplit("/", 1)[-1].capitalize()
+        name = self.path.rsplit("/", 1)[-1]
+        return next((e for e in ENTITIES if e.lower() == name.lower()), name.capitalize())
 
 
 def _decoded(content: bytes, content_type: str) -> Any:
@@ -158,6 +160,7 @@ async def _drive(url: str, clients: QuickBooksClients, store: QuickBooksStore) -
     await accounting.push_invoice(good, invoice)  # queries, matched
     await accounting.record_payment(good, gateway_payment(pushed.accounting_id))
     await accounting.record_payment(good, gateway_payment(pushed.accounting_id, "500.00"))
+    await _move_money(accounting, good)
     store.tokens.expire_all()
     await accounting.invoice(good, pushed.accounting_id)  # 401, refresh, retried
     bad_item = quickbooks_connection(url, settings={"item_id": "999"})
@@ -174,6 +177,26 @@ async def _drive(url: str, clients: QuickBooksClients, store: QuickBooksStore) -
     await client.read("Item", item["Id"])
     await client.query("SELECT COUNT(*) FROM Invoice")
     await client.query("SELECT * FROM Item WHERE Name LIKE 'Hard%' STARTPOSITION 1 MAXRESULTS 10")
+
+
+async def _move_money(accounting: QuickBooksAccounting, good: ConnectionConfig) -> None:
+    """PAY-3..7: a payment re-linked to another invoice, refunded, voided; an invoice voided."""
+    first = await accounting.push_invoice(good, psa_invoice(customer_name="Fabrikam"))
+    other = await accounting.push_invoice(good, psa_invoice(customer_name="Fabrikam"))
+    taken = gateway_payment(first.accounting_id, "150.30", customer_name="Fabrikam")
+    held = await accounting.record_payment(good, taken)
+    await accounting.void_invoice(good, first.accounting_id)  # its payment is unapplied
+    moved = replace(
+        taken,
+        accounting_id=held,
+        applied_to=other.accounting_id,
+        applied=Money.of("100.30", "USD"),
+        refunded=Money.of("50.00", "USD"),
+    )
+    await accounting.record_payment(good, moved)  # re-linked, and a RefundReceipt
+    await accounting.record_payment(good, moved)  # nothing more
+    cancelled = replace(moved, cancelled=True, sale=Money.of("0", "USD"))
+    await accounting.record_payment(good, cancelled)  # voided
 
 
 def test_every_call_is_an_operation_of_the_qbo_api(exchanges: list[Exchange]) -> None:
@@ -208,16 +231,25 @@ def test_the_adapter_sends_only_xsd_elements_and_what_a_create_requires(
 ) -> None:
     writes = [x for x in exchanges if x.entity_written]
 
-    assert {x.entity_written for x in writes} >= {"Customer", "Invoice", "Payment"}
+    assert {x.entity_written for x in writes} >= {"Customer", "Invoice", "Payment", "RefundReceipt"}
     for write in writes:
         entity = str(write.entity_written)
         assert entity in schema.entities
         assert schema.problems(entity, write.sent) == []
-        if "Id" in write.sent:  # a sparse update
+        if write.params.get("operation") == "void":  # an invoice voided
+            assert set(write.sent) == {"Id", "SyncToken"}
+        elif "Id" in write.sent:  # a sparse update (a payment voided: include=void)
             assert {"Id", "SyncToken", "sparse"} <= set(write.sent)
         else:
             assert REQUIRED_ON_CREATE.get(entity, set()) <= set(write.sent)
-    for line in (line for x in writes if x.entity_written == "Invoice" for line in x.sent["Line"]):
+    sales_lines = [
+        line
+        for x in writes
+        if x.entity_written in ("Invoice", "RefundReceipt")
+        for line in x.sent.get("Line", [])
+    ]
+    assert sales_lines
+    for line in sales_lines:
         assert {"Amount", "DetailType", line["DetailType"]} <= set(line)
         assert line["SalesItemLineDetail"]["ItemRef"]["value"]
 
@@ -248,7 +280,7 @@ def test_every_answer_of_the_api_is_an_intuit_response(
     assert {x.status for x in faults} == {400, 401, 403}
     assert all(x.answer["Fault"]["Error"] for x in faults)
     entities = {key for x in answers for key in x.answer if key in schema.entities}
-    assert entities == {"CompanyInfo", "Customer", "Invoice", "Payment", "Item"}
+    assert entities == {"CompanyInfo", "Customer", "Invoice", "Payment", "RefundReceipt", "Item"}
 
 
 def test_invoices_and_payments_carry_what_the_hub_reads_as_numbers(

@@ -127,3 +127,66 @@ async def test_one_gateway_per_tenant(paying: Paying) -> None:
     ).status_code == 201
     now = (await client.get(URL, headers=keys.headers())).json()["gateway"]
     assert now["name"] == "Another BNG"
+
+
+async def _unapplied_at_gateway(paying: Paying, total: str) -> tuple[str, dict[str, str]]:
+    """A settled payment of ``total`` whose invoice was voided, refunds made at the gateway."""
+    client, keys, b = paying
+    await client.put(URL, json=settings(["card"], ["card"], refund=True), headers=keys.headers())
+    invoice = await b.invoice(total)
+    manager = keys.headers(Role.MANAGER)
+    taken = await client.post(
+        f"/v1/invoices/{invoice}/payments",
+        json={"method_id": str(b.method), "contact_id": str(b.contact)},
+        headers={**manager, "Idempotency-Key": f"gw-{invoice}"},
+    )
+    await b.settle(taken.json()["id"])
+    await client.post(f"/v1/invoices/{invoice}/void", headers=manager)
+    return taken.json()["id"], manager
+
+
+async def test_a_refund_whose_answer_is_lost_is_accepted_and_moves_nothing_yet(
+    paying: Paying, gateway: FakeGateway
+) -> None:  # PAY-6, MON-4
+    client, _, _ = paying
+    payment, manager = await _unapplied_at_gateway(paying, "40.00")
+    gateway.refund_answer = "lose"
+    answer = await client.post(f"/v1/payments/{payment}/refund", headers=manager)
+    assert answer.status_code == 202
+    body = answer.json()
+    assert body["refund_status"] == "pending"
+    assert body["payment"]["pending_refund"]["amount"] == {"amount": "40.00", "currency": "USD"}
+    assert body["payment"]["amounts"]["refund"] == "0.00"  # nothing moved until the gateway says
+    again = await client.post(f"/v1/payments/{payment}/refund", headers=manager)
+    assert again.status_code == 422
+    assert again.json()["type"].endswith("/refund_in_flight")
+
+
+async def test_a_refund_the_gateway_refuses_is_a_clear_refusal_that_changes_nothing(
+    paying: Paying, gateway: FakeGateway
+) -> None:  # PAY-6, MON-4
+    client, _, _ = paying
+    payment, manager = await _unapplied_at_gateway(paying, "40.00")
+    gateway.refund_answer = "refuse"
+    refused = await client.post(f"/v1/payments/{payment}/refund", headers=manager)
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["type"].endswith("/refund_refused")
+    assert "Refund amount may not exceed" in problem["detail"]
+    assert "nothing changed" in problem["detail"]
+    shown = (await client.get(f"/v1/payments/{payment}", headers=manager)).json()
+    assert shown["amounts"] == {
+        "sale": "40.00",
+        "refund": "0.00",
+        "applied": "0.00",
+        "unapplied": "40.00",
+    }
+    assert shown["pending_refund"] is None
+    gateway.refund_answer = "rate_limit"
+    limited = await client.post(f"/v1/payments/{payment}/refund", headers=manager)
+    assert limited.status_code == 503
+    assert limited.headers["Retry-After"]
+    gateway.refund_answer = "approve"
+    made = await client.post(f"/v1/payments/{payment}/refund", headers=manager)
+    assert (made.status_code, made.json()["refund_status"]) == (200, "made")
+    assert made.json()["payment"]["refunded_at_gateway"] == "40.00"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -329,6 +330,126 @@ async def test_a_payment_above_the_balance_leaves_the_rest_unapplied(
     assert (await accounting.invoice(connection, pushed.accounting_id)).balance.is_zero()
 
 
+# --- money that moves: re-linked, refunded, voided (PAY-3..7) -----------------------------------
+
+
+async def test_a_voided_invoice_leaves_its_payment_unapplied_pay_3(
+    start_sandbox: StartSandbox, accounting: QuickBooksAccounting
+) -> None:
+    sandbox = start_sandbox()
+    connection = quickbooks_connection(sandbox.url)
+    pushed = await accounting.push_invoice(connection, psa_invoice())
+    await accounting.record_payment(connection, gateway_payment(pushed.accounting_id, "150.30"))
+
+    await accounting.void_invoice(connection, pushed.accounting_id)
+    await accounting.void_invoice(connection, pushed.accounting_id)  # once voided, left alone
+
+    state = await sandbox.state()
+    [invoice], [payment] = state["invoices"], state["payments"]
+    assert (invoice["TotalAmt"], invoice["Balance"], invoice["LinkedTxn"]) == ("0.00", "0.00", [])
+    assert invoice["PrivateNote"].endswith("Voided")
+    assert (payment["TotalAmt"], payment["UnappliedAmt"], payment["Line"]) == (
+        "150.30",
+        "150.30",
+        [],
+    )
+
+
+async def test_a_payment_moves_to_another_invoice_and_its_refund_is_a_receipt_pay_4(
+    start_sandbox: StartSandbox, accounting: QuickBooksAccounting
+) -> None:
+    sandbox = start_sandbox()
+    connection = quickbooks_connection(sandbox.url)
+    first = await accounting.push_invoice(connection, psa_invoice())
+    smaller = await accounting.push_invoice(
+        connection, psa_invoice(total=Money.of("100.00", "USD"), lines=[_line("100.00")])
+    )
+    taken = gateway_payment(first.accounting_id, "150.30")
+    held = await accounting.record_payment(connection, taken)
+    moved = replace(
+        taken,
+        accounting_id=held,
+        applied_to=smaller.accounting_id,
+        applied=Money.of("100.00", "USD"),
+        refunded=Money.of("50.30", "USD"),
+    )
+
+    assert await accounting.record_payment(connection, moved) == held
+    assert await accounting.record_payment(connection, moved) == held  # nothing twice
+
+    state = await sandbox.state()
+    assert [i["Balance"] for i in state["invoices"]] == ["150.30", "0.00"]  # back, then paid
+    [payment] = state["payments"]
+    assert [line["LinkedTxn"][0]["TxnId"] for line in payment["Line"]] == [smaller.accounting_id]
+    assert (payment["TotalAmt"], payment["UnappliedAmt"]) == ("150.30", "50.30")
+    [receipt] = state["refund_receipts"]
+    assert receipt["TotalAmt"] == "50.30"
+    assert receipt["DepositToAccountRef"]["name"] == "Checking"  # the company's bank account
+    assert f"Q2C refund of payment {taken.hub_id}" in receipt["PrivateNote"]
+
+
+async def test_a_cancelled_payment_is_voided_and_its_invoice_owes_again_pay_7(
+    start_sandbox: StartSandbox, accounting: QuickBooksAccounting
+) -> None:
+    sandbox = start_sandbox()
+    connection = quickbooks_connection(sandbox.url)
+    pushed = await accounting.push_invoice(connection, psa_invoice())
+    taken = gateway_payment(pushed.accounting_id, "150.30")
+    held = await accounting.record_payment(connection, taken)
+    sandbox.store.meddle_before_next_update("Payment", str(held))  # saved meanwhile: 5010 once
+
+    cancelled = replace(taken, accounting_id=held, cancelled=True, sale=Money.of("0", "USD"))
+    assert await accounting.record_payment(connection, cancelled) == held
+    assert await accounting.record_payment(connection, cancelled) == held
+
+    state = await sandbox.state()
+    [payment], [invoice] = state["payments"], state["invoices"]
+    assert (payment["TotalAmt"], payment["Line"]) == ("0.00", [])
+    assert payment["PrivateNote"].endswith("Voided")
+    assert invoice["Balance"] == "150.30"
+    assert (await accounting.invoice(connection, pushed.accounting_id)).balance == Money.of(
+        "150.30", "USD"
+    )
+
+
+async def test_a_payment_cancelled_before_it_was_recorded_records_nothing(
+    start_sandbox: StartSandbox, accounting: QuickBooksAccounting
+) -> None:
+    sandbox = start_sandbox()
+    connection = quickbooks_connection(sandbox.url)
+    pushed = await accounting.push_invoice(connection, psa_invoice())
+    never = replace(gateway_payment(pushed.accounting_id), cancelled=True)
+
+    assert await accounting.record_payment(connection, never) is None
+    assert (await sandbox.state())["counts"]["Payment"] == 0
+
+
+async def test_a_refund_without_a_bank_account_says_how_to_fix_it(
+    start_sandbox: StartSandbox, accounting: QuickBooksAccounting
+) -> None:
+    sandbox = start_sandbox()
+    connection = quickbooks_connection(sandbox.url, settings={"refund_account_id": "4"})
+    pushed = await accounting.push_invoice(connection, psa_invoice())
+    refunded = replace(
+        gateway_payment(pushed.accounting_id, "150.30"),
+        applied_to=None,
+        applied=Money.of("0", "USD"),
+        refunded=Money.of("150.30", "USD"),
+    )
+    await accounting.record_payment(connection, refunded)  # from the account set: Undeposited
+    [receipt] = (await sandbox.state())["refund_receipts"]
+    assert receipt["DepositToAccountRef"]["value"] == "4"
+    wrong = quickbooks_connection(sandbox.url, settings={"refund_account_id": "999"})
+    with pytest.raises(VendorRejected, match="Invalid Reference Id"):
+        await accounting.record_payment(
+            wrong, replace(refunded, refunded=Money.of("150.30", "USD"), hub_id="another")
+        )
+
+
+def _line(amount: str) -> AccountingLine:
+    return AccountingLine("Managed services", Money.of(amount, "USD"), "1")
+
+
 # --- OAuth: tokens cached, refreshed once on a 401, rotated ------------------------------------
 
 
@@ -632,7 +753,14 @@ async def test_reset_forgets_records_tokens_and_traffic(
         assert (await http.post("/_sandbox/reset")).status_code == 200
 
     state = await sandbox.state()
-    assert state["counts"] == {"Customer": 0, "Invoice": 0, "Payment": 0, "Item": 1}
+    assert state["counts"] == {
+        "Customer": 0,
+        "Invoice": 0,
+        "Payment": 0,
+        "RefundReceipt": 0,
+        "Item": 1,  # a new company's "Services"
+        "Account": 2,  # and its Checking and Undeposited Funds
+    }
     assert state["tokens"]["refreshes"] == 0
     assert state["requests"] == {}
     # The hub's cached token is gone with the reset: one 401, a refresh, and it carries on.

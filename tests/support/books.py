@@ -31,7 +31,7 @@ from application.billing.ports import BillingContact
 from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.crm.ports import ContactFilter, OrganizationFilter
 from application.integrations.appliers import PAYMENT
-from application.integrations.connections import ConnectSystem, NewConnection
+from application.integrations.connections import ConnectionChanges, ConnectSystem, NewConnection
 from application.integrations.pulls import PullRunner, SyncNow
 from application.integrations.sync_errors import SyncErrorFilter, SyncErrors
 from application.shared.pagination import PageRequest
@@ -160,8 +160,7 @@ class Books:
 
     async def set_payment_settings(self, **settings: object) -> None:
         update = self.container.integrations.update_connection()
-        gateway = self.connections["bng"]
-        await update(self.tenant, gateway.id, settings={**gateway.settings, **settings})
+        await update(self.tenant, self.connections["bng"].id, ConnectionChanges(settings=settings))
 
     async def deliver(self, within: float = 60.0) -> None:
         """The worker delivers until nothing of this tenant waits; spent retries are retried
@@ -256,15 +255,19 @@ class Books:
         name = f"payment {payment.idempotency_key} ({payment.status}, {payment.settlement})"
         found: list[str] = []
         order = [t for t in bng["transactions"] if t["orderid"] == str(payment.id)]
-        sales = [t for t in order if t["type"] == "sale" and t["condition"] != "failed"]
+        sales = [t for t in order if t["type"] == "sale"]
         refunds = [t for t in order if t["type"] == "refund" and t["condition"] != "canceled"]
         gateway_refunded = sum((_dec(t["amount"]) for t in refunds), ZERO)
-        collected = payment.transaction_id is not None and payment.status in (
-            PaymentStatus.APPROVED,
-            PaymentStatus.CANCELLED,
-        )
-        if collected != bool(sales) and payment.status is not PaymentStatus.CANCELLED:
-            found.append(f"{name}: BNG has sales {[t['id'] for t in sales]}")
+        if payment.status in (PaymentStatus.APPROVED, PaymentStatus.CANCELLED):
+            sale = next((t for t in sales if t["id"] == payment.transaction_id), None)
+            if sale is None:
+                found.append(f"{name}: BNG has no sale {payment.transaction_id}")
+            elif (sale["condition"], payment.settlement) not in _SETTLEMENTS:
+                found.append(f"{name}: BNG's sale is {sale['condition']}")
+            elif _dec(sale["amount"]) != payment.requested_amount:
+                found.append(f"{name}: BNG charged {sale['amount']}")
+        elif any(t["condition"] in ("pendingsettlement", "complete") for t in sales):
+            found.append(f"{name}: BNG charged a payment the hub did not take")
         if gateway_refunded != payment.refunded_at_gateway:
             found.append(
                 f"{name}: BNG refunded {gateway_refunded}, the hub {payment.refunded_at_gateway}"
@@ -349,6 +352,14 @@ class _Report:
     failed: int = 0
     refunds: int = 0
     errors: int = 0
+
+
+# A sale's condition at BNG and the settlement the hub records for it, once the watch has run.
+_SETTLEMENTS = {
+    ("pendingsettlement", SettlementState.PENDING),
+    ("complete", SettlementState.SETTLED),
+    ("failed", SettlementState.FAILED),
+}
 
 
 def _dec(value: object) -> Decimal:

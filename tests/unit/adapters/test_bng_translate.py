@@ -16,6 +16,7 @@ from adapters.payments.bng.translate import (
     parse_answer,
     parse_query,
     refund_form,
+    refunds_from,
     sale_form,
     sale_from,
     settlements_from,
@@ -27,12 +28,13 @@ from application.billing.ports import (
     BillingContact,
     GatewayOutcome,
     GatewayResult,
+    RefundsMade,
     Settlement,
     SettlementStatus,
 )
 from application.integrations.ports import VendorRejected, VendorUnavailable
 from domain.billing.methods import MethodDetails, MethodKind
-from domain.shared.money import Money
+from domain.shared.money import Currency, Money
 
 
 def answer_body(**fields: str) -> str:
@@ -267,6 +269,24 @@ def test_sale_lookup_prefers_the_approved_attempt_and_ignores_refunds() -> None:
 
     assert sale_from(root, "pay-1") == GatewayResult(GatewayOutcome.APPROVED, "2", "SUCCESS", "100")
     assert sale_from(root, "pay-9") is None
+
+
+def test_the_refunds_made_on_a_sale_are_its_approved_refund_transactions_pay_6() -> None:
+    root = parse_query(
+        nm_response(
+            transaction_xml("1", "pay-1", "complete", ("sale", "100", "SUCCESS")),
+            transaction_xml("2", "pay-1", "pendingsettlement", ("refund", "100", "SUCCESS")),
+            transaction_xml("3", "pay-1", "complete", ("refund", "100", "SUCCESS")),
+            transaction_xml("4", "pay-1", "canceled", ("refund", "100", "SUCCESS")),  # voided
+            transaction_xml("5", "pay-1", "failed", ("refund", "300", "Refund refused")),
+            transaction_xml("6", "pay-2", "complete", ("refund", "100", "SUCCESS")),
+        )
+    )
+
+    made = refunds_from(root, "pay-1", Currency.USD)
+
+    assert (made.total, made.last_transaction_id) == (Money.of("20.00", "USD"), "3")
+    assert refunds_from(root, "pay-9", Currency.USD) == RefundsMade(Money.of("0", "USD"), None)
 
 
 def test_declined_sale_is_found_as_declined() -> None:
