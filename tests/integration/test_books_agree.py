@@ -33,7 +33,7 @@ from domain.shared.errors import DomainError
 from entrypoints.containers import Container, build_container
 from entrypoints.sandboxes import create_sandboxes_app
 from tests.conftest import settings_for
-from tests.support.books import Books, open_books
+from tests.support.books import Books, close, open_books
 from tests.support.servers import serve_asgi
 
 T = TypeVar("T")
@@ -169,7 +169,7 @@ class BooksMachine(RuleBasedStateMachine):
             self.run(self._settle_everything())
             assert self.run(self.books.disagreements()) == []
         finally:
-            self.run(self.container.persistence.probe().close())
+            self.run(close(self.container))
             self.server.__exit__(None, None, None)
             self.loop.close()
 

@@ -23,7 +23,7 @@ from domain.shared.money import Money
 from entrypoints.containers import Container, build_container
 from entrypoints.sandboxes import create_sandboxes_app
 from tests.conftest import settings_for
-from tests.support.books import Books, open_books
+from tests.support.books import Books, close, open_books
 from tests.support.servers import serve_asgi
 
 MANAGER = "key:manager"
@@ -47,7 +47,7 @@ async def container(database_url: str) -> AsyncIterator[Container]:
         )
     )
     yield container
-    await container.persistence.probe().close()
+    await close(container)
 
 
 def usd(amount: str) -> Money:
