@@ -52,10 +52,14 @@ def audit(
     found = [v for p in payments for v in _payment(p)]
     found += _keys(payments)
     on_invoice: defaultdict[InvoiceId, list[Payment]] = defaultdict(list)
+    awaiting: defaultdict[InvoiceId, list[Payment]] = defaultdict(list)
     for payment in payments:
         if payment.invoice_id is not None:
             on_invoice[payment.invoice_id].append(payment)
-    found += [v for i in invoices for v in _invoice(i, on_invoice[i.id])]
+        pending = payment.pending_refund
+        if pending is not None and pending.invoice_id is not None:
+            awaiting[pending.invoice_id].append(payment)
+    found += [v for i in invoices for v in _invoice(i, on_invoice[i.id], awaiting[i.id])]
     if charges is not None:
         found += _charges(payments, charges)
     return found
@@ -74,10 +78,14 @@ def _keys(payments: Iterable[Payment]) -> list[Violation]:
     ]
 
 
-def _invoice(invoice: Invoice, payments: Sequence[Payment]) -> list[Violation]:
+def _invoice(
+    invoice: Invoice, payments: Sequence[Payment], awaiting: Sequence[Payment]
+) -> list[Violation]:
+    """``awaiting``: payments whose refund, once made, applies the rest to this invoice."""
     subject = f"invoice {invoice.id}"
     applied = _sum(p.applied_amount for p in payments if p.status is PaymentStatus.APPROVED)
     held = _sum(p.requested_amount for p in payments if p.status is PaymentStatus.PENDING)
+    held += invoice.total_amount * len(awaiting)  # held whole until the gateway answers
     checks = [
         (invoice.applied_amount == applied, "MON-4", f"applied {invoice.applied_amount}, "
          f"its approved payments applied {applied}"),
@@ -92,8 +100,8 @@ def _invoice(invoice: Invoice, payments: Sequence[Payment]) -> list[Violation]:
 
 
 def _status_agrees(invoice: Invoice) -> bool:
-    if invoice.status is InvoiceStatus.VOID:
-        return invoice.applied_amount == 0
+    if invoice.status is InvoiceStatus.VOID:  # only uncollected money stays on it (PAY-7)
+        return invoice.balance.amount == 0 and invoice.date_paid is None
     return invoice.fully_applied == (invoice.status is InvoiceStatus.PAID)
 
 
@@ -122,7 +130,11 @@ def _charged(payment: Payment, amounts: Sequence[Decimal]) -> list[Violation]:
     subject = f"payment {payment.id}"
     if payment.status is PaymentStatus.APPROVED and list(amounts) != [payment.sale_amount]:
         return [Violation(subject, "PAY-9", f"sale {payment.sale_amount}, charged {amounts}")]
-    taken_none = payment.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELLED)
+    taken_none = payment.status in (
+        PaymentStatus.DECLINED,
+        PaymentStatus.UNSENT,
+        PaymentStatus.CANCELLED,
+    )
     if taken_none and amounts:
         return [Violation(subject, "PAY-9", f"{payment.status} yet charged {list(amounts)}")]
     return []

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from adapters.persistence import tables
 from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from application.billing.actions import PaymentActions
+from application.billing.audit import audit
 from application.billing.methods import NewMethod
 from application.billing.payments import TakePayment, TakePaymentCommand
 from application.billing.ports import BillingContact
@@ -220,7 +221,7 @@ class Books:
         """Where the four systems differ on money, or a refund exists that was never collected."""
         invoices, payments = await self.hub()
         qbo, bng = await self.quickbooks(), await self.bng()
-        found: list[str] = []
+        found = [str(v) for v in audit(invoices, payments)]  # the hub's own books first
         for invoice in invoices:
             found += await self._invoice_disagreements(invoice, qbo)
         for payment in payments:

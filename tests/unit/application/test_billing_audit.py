@@ -169,3 +169,26 @@ def test_a_declined_payment_that_was_charged_is_named() -> None:  # PAY-9
     inv, payments, charges = books()
     found = audit([inv], payments, [*charges, charge(payments[2], "5.00")])
     assert [v.detail for v in found] == ["declined yet charged [Decimal('5.00')]"]
+
+
+def test_money_in_flight_and_uncollected_money_on_a_void_invoice_are_clean() -> None:
+    # PAY-4, PAY-6, PAY-7: an apply waiting for its refund holds its invoice whole; a payment
+    # that never settled stays on the invoice the PSA voided; an unsent sale was never charged.
+    voided = invoice()
+    collected = payment(voided, "100.00")
+    collected.settled(NOW)
+    ledger.void_invoice(voided, [collected], "key:m", NOW)
+    target = invoice("80.00")
+    ledger.send_refund(collected, target, Decimal("0.00"), "key:m", NOW)
+    by_psa = invoice("50.00")
+    failed = payment(by_psa, "50.00")
+    failed.settlement_failed("R01", NOW)
+    ledger.void_invoice(by_psa, [failed], "psa:1", NOW, by_psa=True)
+    turned_away = invoice("20.00")
+    unsent = payment(turned_away, "20.00", answer="pending")
+    ledger.not_sent(turned_away, unsent, message="429", now=NOW)
+    invoices = [voided, target, by_psa, turned_away]
+    payments = [collected, failed, unsent]
+
+    assert audit(invoices, payments, [charge(collected), charge(failed)]) == []
+    assert rules(audit(invoices, payments, [charge(unsent)])) >= {("payment", "PAY-9")}
