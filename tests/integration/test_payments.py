@@ -259,3 +259,34 @@ async def test_concurrent_refunds_and_applies_never_move_the_same_unapplied_mone
             assert (applied_to, amounts.refund) == ([], Decimal("100.00"))
     finally:
         await container.persistence.probe().close()
+
+
+async def test_concurrent_refunds_at_the_gateway_refund_once(
+    postgres_url: str,
+) -> None:  # PAY-4, PAY-5, PAY-6, MON-4
+    container = build_container(settings_for(postgres_url))
+    try:
+        b = await billing(container, settings={"refund_at_gateway": True})
+        b.gateway.latency = 0.02  # the gateway's answer takes a while: the requests overlap
+        first = await b.invoice("100.00")
+        targets = [await b.invoice("60.00") for _ in range(3)]
+        payment = await b.take(b.tenant, command(b, first))
+        await b.settle(payment.id)
+        await b.actions.void_invoice(b.tenant, first, "key:manager")
+        attempts = [
+            *(b.actions.refund(b.tenant, payment.id, "key:manager") for _ in range(3)),
+            *(b.actions.apply(b.tenant, payment.id, t, "key:manager") for t in targets),
+        ]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        done = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert all(isinstance(r, DomainError | Conflict) for r in refused), refused
+        assert len(done) == 1
+        assert len(b.gateway.refunds) == 1  # one refund reached the gateway, once
+        moved = await _payment(b, payment)
+        assert moved.refund.amount == b.gateway.refunds[0][1].amount == moved.refunded_at_gateway
+        assert moved.pending_refund is None
+        held = [await state(b, t) for t in targets]
+        assert all(h[2] == "0.00" for h in held)  # no invoice left held
+    finally:
+        await container.persistence.probe().close()
