@@ -15,6 +15,7 @@ the hub, so the hub never shows a refund the gateway does not have (MON-4):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ from domain.billing.payment import Payment, PaymentId, PaymentRefused
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, Family
 from domain.shared.money import Money
+
+log = logging.getLogger("q2c.billing")
 
 
 class RefundStatus(StrEnum):
@@ -290,7 +293,15 @@ class ResolvePendingRefunds:
             move = made_as(found.last_transaction_id, self._clock.now())
         elif found.total.amount <= pending.gateway_before:
             move = refused("the refund never reached the gateway; nothing moved", self._clock.now())
-        else:
+        else:  # part of it: a person must look at the gateway
+            log.warning(
+                "refund_unclear",
+                extra={
+                    "payment": str(payment.id),
+                    "gateway_refunded": str(found.total.amount),
+                    "expected": str(expected),
+                },
+            )
             return False
         await answer_refund(self._uow, tenant_id, payment.id, move)
         return True
