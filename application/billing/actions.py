@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from application.billing.gateway import enabled_connection, refunds_at_gateway
+from application.billing.gateway import OverGateway, enabled_connection, refunds_at_gateway
 from application.billing.payments import ATTEMPTS
 from application.billing.ports import GatewayOutcome, GatewayResult, PaymentGateway
-from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import (
     ConnectionConfig,
     VendorRateLimited,
@@ -70,16 +69,7 @@ class RefundRefused(PaymentRefused):
 _Move = Callable[[Payment, Invoice | None], None]
 
 
-class PaymentActions:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        configs: ConnectionConfigs,
-        gateway: PaymentGateway,
-        clock: Clock,
-    ) -> None:
-        self._uow, self._configs, self._gateway, self._clock = uow, configs, gateway, clock
-
+class PaymentActions(OverGateway):
     async def void_invoice(self, tenant_id: TenantId, invoice_id: InvoiceId, actor: str) -> Invoice:
         async with self._uow(tenant_id) as uow:
             invoice = await uow.invoices.get(invoice_id, lock=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.shared.unit_of_work import UnitOfWork
+from application.billing.ports import PaymentGateway
+from application.integrations.connections import ConnectionConfigs
+from application.shared.ports import Clock
+from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing.methods import MethodKind, PaymentPolicy
 from domain.integrations.connection import Connection, Family
 
@@ -25,3 +28,16 @@ async def enabled_connection(uow: UnitOfWork, family: Family) -> Connection | No
 def refunds_at_gateway(connection: Connection | None) -> bool:
     """PAY-6: the hub sends refunds to the gateway only when the tenant asks it to."""
     return connection is not None and payment_policy(connection).refund_at_gateway
+
+
+class OverGateway:
+    """A use case that works through the tenant's units of work, connections and gateway."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        configs: ConnectionConfigs,
+        gateway: PaymentGateway,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._configs, self._gateway, self._clock = uow, configs, gateway, clock

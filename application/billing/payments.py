@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from application.billing.gateway import enabled_connection, payment_policy
+from application.billing.gateway import OverGateway, enabled_connection, payment_policy
 from application.billing.methods import GatewayMissing
 from application.billing.ports import (
     AccountingSystem,
@@ -321,17 +321,8 @@ async def _on_pending(
     raise Conflict("the payment is busy; try again")
 
 
-class ResolvePendingPayments:
+class ResolvePendingPayments(OverGateway):
     """A sale that got no answer: ask the gateway by order id, then record what it says."""
-
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        configs: ConnectionConfigs,
-        gateway: PaymentGateway,
-        clock: Clock,
-    ) -> None:
-        self._uow, self._configs, self._gateway, self._clock = uow, configs, gateway, clock
 
     async def __call__(self, tenant_id: TenantId, payment_id: PaymentId) -> Payment:
         async with self._uow(tenant_id) as uow:
