@@ -10,7 +10,7 @@ from adapters.persistence.repositories import _TenantRepository
 from application.integrations.outbox import NewOutboxMessage
 from application.shared.ports import Clock
 from domain.identity.tenant import TenantId
-from domain.integrations.connection import Connection, ConnectionId
+from domain.integrations.connection import Connection, ConnectionId, Family, System
 
 PENDING = "pending"
 
@@ -32,6 +32,13 @@ class SqlAlchemyConnectionRepository(_TenantRepository[Connection]):
             self._select().where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
         )
         return [self._tracked(row) for row in rows]
+
+    async def enabled_of(self, family: Family) -> Connection | None:
+        systems = [s for s in System if s.family is family]
+        c = self.table.c
+        query = self._select().where(c.enabled.is_(True), c.system.in_(systems)).order_by(c.id)
+        found = (await self._session.scalars(query.limit(1))).first()
+        return None if found is None else self._tracked(found)
 
 
 class SqlAlchemyOutboxWriter:

@@ -33,7 +33,7 @@ from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.tenant import Tenant, TenantId
-from domain.integrations.connection import Connection, ConnectionId
+from domain.integrations.connection import Connection, ConnectionId, Family
 from domain.notifications.notification import Notification
 from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
@@ -190,6 +190,10 @@ class InMemoryConnectionRepository(_Repository[Connection]):
 
     async def enabled(self) -> list[Connection]:
         return self._page(lambda c: c.enabled, PageRequest(limit=1000))
+
+    async def enabled_of(self, family: Family) -> Connection | None:
+        found = self._page(lambda c: c.enabled and c.family is family, PageRequest(limit=1))
+        return found[0] if found else None
 
 
 class InMemoryInvoiceRepository(_Repository[Invoice]):

@@ -444,7 +444,7 @@ notifications = Table(
     Index("ix_notifications_tenant", "tenant_id", "id"),
 )
 
-# Quotes (issue 5): the catalog, quotes with their lines, and where each quote landed in a PSA.
+# Quotes: the catalog, quotes with their lines, and where each quote landed in a PSA.
 
 categories = Table(
     "categories",

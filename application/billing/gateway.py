@@ -22,7 +22,7 @@ def payment_policy(connection: Connection) -> PaymentPolicy:
 
 
 async def enabled_connection(uow: UnitOfWork, family: Family) -> Connection | None:
-    return next((c for c in await uow.connections.enabled() if c.family is family), None)
+    return await uow.connections.enabled_of(family)
 
 
 def refunds_at_gateway(connection: Connection | None) -> bool:

@@ -124,13 +124,12 @@ class TakePayment:
             request, existing = await self._request(uow, invoice, command)
             if existing is not None and existing.status is not PaymentStatus.UNSENT:
                 return existing
-            enabled = {c.family: c for c in await uow.connections.enabled()}
-            gateway = enabled.get(Family.PAYMENTS)
+            gateway = await uow.connections.enabled_of(Family.PAYMENTS)
             if gateway is None:
                 raise GatewayMissing("no payment gateway is enabled", field="invoice_id")
             payment_policy(gateway).check(command.environment, request.method.kind)  # PAY-8
             invoice.check_payment(request.amount)
-            accounting = enabled.get(Family.ACCOUNTING)
+            accounting = await uow.connections.enabled_of(Family.ACCOUNTING)
             if accounting is None or invoice.accounting_id is None:
                 raise DomainError(
                     "the invoice is not in the accounting system yet",

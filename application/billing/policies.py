@@ -88,9 +88,10 @@ async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list
     notify = [e for e in events if isinstance(e, NOTIFIED)]
     if not (pushed or paid or unpaid or moved or notify):
         return []
-    enabled = await uow.connections.enabled()
-    accounting = [c for c in enabled if c.family is Family.ACCOUNTING and c.id != uow.origin]
-    psa = [c for c in enabled if c.family is Family.PSA]
+    books = await uow.connections.enabled_of(Family.ACCOUNTING)
+    accounting = [books] if books is not None and books.id != uow.origin else []
+    enabled_psa = await uow.connections.enabled_of(Family.PSA)
+    psa = [] if enabled_psa is None else [enabled_psa]
     return [
         *await _to_accounting(uow, accounting, pushed, moved),
         *await _paid_in_psa(uow, psa, paid, unpaid),

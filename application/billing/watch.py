@@ -1,4 +1,4 @@
-"""The worker's watch over money in flight (issue flow step 5, PAY-7, PAY-9).
+"""The worker's watch over money in flight (PAY-6, PAY-7, PAY-9).
 
 Each round, for every tenant with payments in flight:
 

@@ -70,13 +70,13 @@ class ConnectionChanges:
 
 async def _only_one_enabled(uow: UnitOfWork, connection: Connection) -> None:
     """One PSA, one accounting system and one payment gateway enabled at a time (PAY-10)."""
-    for other in await uow.connections.enabled():
-        if other.id != connection.id and other.family is connection.family:
-            raise Conflict(
-                f"{other.name} ({other.system}) is the enabled {connection.family} already; "
-                "disable it first",
-                field="system",
-            )
+    other = await uow.connections.enabled_of(connection.family)
+    if other is not None and other.id != connection.id:
+        raise Conflict(
+            f"{other.name} ({other.system}) is the enabled {connection.family} already; "
+            "disable it first",
+            field="system",
+        )
 
 
 def _check_settings(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.integrations.connection import Connection, ConnectionId
+from domain.integrations.connection import Connection, ConnectionId, Family
 
 
 class ConnectionRepository(Protocol):
@@ -15,3 +15,7 @@ class ConnectionRepository(Protocol):
     async def all(self) -> list[Connection]: ...
 
     async def enabled(self) -> list[Connection]: ...
+
+    async def enabled_of(self, family: Family) -> Connection | None:
+        """The family's enabled connection: one PSA, one accounting system, one gateway."""
+        ...

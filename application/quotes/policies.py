@@ -27,7 +27,8 @@ async def quote_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[N
     wanted = [e for e in events if isinstance(e, QuotePublished | QuoteWon | QuoteLost)]
     if not wanted:
         return []
-    psa = [c for c in await uow.connections.enabled() if c.family is Family.PSA]
+    enabled = await uow.connections.enabled_of(Family.PSA)
+    psa = [] if enabled is None else [enabled]
     messages: list[NewOutboxMessage] = []
     for event in wanted:
         payload: dict[str, object]

@@ -43,10 +43,10 @@ class PsaSearch:
 
     async def _psa(self, tenant_id: TenantId) -> tuple[PsaQuoting, ConnectionConfig]:
         async with self._uow(tenant_id) as uow:
-            for connection in await uow.connections.enabled():
-                quoting = self._quoting.get(connection.system)
-                if connection.family is Family.PSA and quoting is not None:
-                    return quoting, self._configs.of(connection)
+            connection = await uow.connections.enabled_of(Family.PSA)
+        quoting = None if connection is None else self._quoting.get(connection.system)
+        if connection is not None and quoting is not None:
+            return quoting, self._configs.of(connection)
         raise NoPsa("no PSA that takes quotes is connected and enabled", field="connection")
 
     async def opportunities(

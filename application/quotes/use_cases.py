@@ -324,7 +324,8 @@ class PublishQuote(_QuoteUseCase):
         now = self._clock.now()
         async with self._uow(tenant_id) as uow:
             quote = await uow.quotes.get(quote_id, lock=True)
-            psa = [c for c in await uow.connections.enabled() if c.family is Family.PSA]
+            enabled = await uow.connections.enabled_of(Family.PSA)
+            psa = [] if enabled is None else [enabled]
             quoting = [(c, self._quoting.get(c.system)) for c in psa]
             if any(q is not None for _, q in quoting):
                 snapshot = await load_snapshot(uow, quote, now.date())

@@ -155,13 +155,6 @@ class Connection(Aggregate):
     def synced(self, now: datetime) -> None:
         self.last_sync_at = now
 
-    def sync_due(self, now: datetime) -> bool:
-        if not self.enabled:
-            return False
-        if self.last_sync_at is None:
-            return True
-        return (now - self.last_sync_at).total_seconds() >= self.sync_interval_minutes * 60
-
 
 def _url(value: str) -> str:
     url = value.strip().rstrip("/")

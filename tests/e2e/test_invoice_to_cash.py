@@ -1,4 +1,4 @@
-"""Issue 4's "done when", as a newcomer would see it in ``q2c serve`` with its sandboxes.
+"""Invoice to cash as a newcomer would see it in ``q2c serve`` with its sandboxes (PAY-1..13).
 
 An invoice made in the Autotask sandbox is pulled with its company and contact (PAY-12), pushed
 to the QuickBooks sandbox and comes back payable with its QuickBooks number (PAY-1); the

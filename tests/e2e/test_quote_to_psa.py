@@ -1,4 +1,4 @@
-"""Issue 5's "done when", in ``q2c serve`` with its sandboxes.
+"""A quote published to the PSA, won and lost, in ``q2c serve`` with its sandboxes (QUO-1..7).
 
 A quote built through the API and published lands in the Autotask sandbox with its opportunity,
 quote, items and PDF (QUO-3, AT-1..8); an edit updates what it made, one item and one PDF

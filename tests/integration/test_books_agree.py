@@ -1,4 +1,4 @@
-"""The ledger's state machine across the four systems, with faults (issue 11; MON-4, PAY-3..7).
+"""The ledger's state machine across the four systems, with faults (MON-4, PAY-3..7).
 
 Random sequences of pay, settle, fail, cancel, void (in the hub and in Autotask), apply and
 refund (in the hub only, or at the gateway) run against the real sandboxes over HTTP while

@@ -1,4 +1,4 @@
-"""Money that moves in the hub moves in BNG, QuickBooks and Autotask too, or nowhere (issue 11).
+"""Money that moves in the hub moves in BNG, QuickBooks and Autotask too, or nowhere (MON-4).
 
 Each test plays one defect over the real sandboxes (HTTP, with their control routes and fault
 knobs), on SQLite and PostgreSQL, and ends with the four systems agreeing on every invoice's

@@ -1,4 +1,4 @@
-"""A tenant whose money lives in four places, and the check that they agree (issue flow, MON-4).
+"""A tenant whose money lives in four places, and the check that they agree (MON-4).
 
 ``Books`` connects a tenant to the Autotask, QuickBooks and BNG sandboxes served over HTTP, as
 ``q2c serve`` does: invoices are made by Autotask's billing (the sandbox's control route),
