@@ -28,6 +28,12 @@ class Settings:
     # unanswered before it is looked up by order id.
     payment_watch_seconds: float = 60.0
     pending_payment_grace_seconds: float = 60.0
+    # The HTTP edge: kept idempotent answers, and what a slow or greedy client may hold.
+    idempotency_window_hours: float = 24.0
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
+    http_keepalive_seconds: int = 5
+    http_max_concurrency: int = 200
     # Notifications (PAY-13): SMTP when set (smtp://user:pass@host:587), else a local mailbox.
     smtp_url: str | None = field(default=None, repr=False)
     mailbox_dir: str = "var/mailbox"

@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from application.identity.ports import Principal
 from entrypoints.containers import Container
 from entrypoints.http.auth import ApiKeyAuthMiddleware
+from entrypoints.http.body import MAX_BODY, BodyGuardMiddleware
 from entrypoints.http.controllers.billing import (
     InvoiceController,
     PaymentController,
@@ -40,6 +41,7 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
+from entrypoints.settings import Settings
 
 API_VERSION = "0.1.0"
 
@@ -138,6 +140,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
     """The API; ``mounts`` adds ASGI apps beside it (``q2c serve`` mounts the sandboxes)."""
     metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True, exclude=["^/metrics"])
     authenticate = container.identity.authenticate()
+    settings: Settings = container.settings()
 
     async def close() -> None:
         # The PSA searches' clients (QUO-5, CAT-2), then the database.
@@ -172,8 +175,10 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             RequestContextMiddleware,
             metrics.middleware,
             DefineMiddleware(ApiKeyAuthMiddleware, authenticate=authenticate),
-            DefineMiddleware(IdempotencyMiddleware, store=container.persistence.idempotency()),
+            DefineMiddleware(BodyGuardMiddleware, body_timeout=settings.http_body_timeout_seconds),
+            DefineMiddleware(IdempotencyMiddleware, requests=container.idempotency()),
         ],
+        request_max_body_size=MAX_BODY,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

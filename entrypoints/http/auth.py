@@ -23,7 +23,8 @@ PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/"]  # sandboxes:
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
     def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
-        super().__init__(app, exclude=PUBLIC_PATHS)
+        # OPTIONS and HEAD too: a route's guards run for them, and need to know the caller.
+        super().__init__(app, exclude=PUBLIC_PATHS, exclude_http_methods=())
         self._authenticate = authenticate
 
     async def authenticate_request(
@@ -47,8 +48,10 @@ def allow(*roles: Role) -> Guard:
     names = frozenset(role.value for role in roles)
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal = connection.user
-        if not isinstance(principal, Principal) or principal.role not in names:
+        principal = connection.scope.get("user")
+        if not isinstance(principal, Principal):
+            raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
+        if principal.role not in names:
             raise PermissionDeniedException(
                 f"this needs one of the roles: {', '.join(sorted(names))}"
             )
