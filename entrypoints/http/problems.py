@@ -189,6 +189,15 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[b
 
 def on_vendor_error(request: Request[Any, Any, Any], exc: VendorError) -> Response[bytes]:
     """A vendor the request needed (gateway, accounting) refused or did not answer."""
+    if isinstance(exc, VendorRejected) and exc.field:
+        return problem(
+            request,
+            422,
+            "vendor_refused_input",
+            "The vendor refused a value of the request",
+            exc.message,
+            errors=_field_errors(exc.field, exc.message),
+        )
     if isinstance(exc, VendorRejected):
         return problem(request, 502, "vendor_rejected", "The vendor refused the call", exc.message)
     retry = exc.retry_after if isinstance(exc, VendorRateLimited) else 5.0
