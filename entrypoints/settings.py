@@ -38,6 +38,8 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mailbox_dir: str = "var/mailbox"
     mail_from: str = "billing@q2c.local"
+    # The bearer token a Prometheus scraper sends to /metrics; unset: loopback clients only.
+    metrics_token: str | None = field(default=None, repr=False)
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
     secret_key: str | None = field(default=None, repr=False)
 

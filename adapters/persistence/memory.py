@@ -495,7 +495,9 @@ class InMemoryDirectory:
         contact = self._db.table(Contact).get(key.contact_id) if key.contact_id else None
         if contact is None or contact.tenant_id != key.tenant_id:
             return FoundKey(key)
-        return FoundKey(key, PortalHolder(contact.organization_id, contact.active))
+        organization = self._db.table(Organization).get(contact.organization_id)
+        active = contact.active and organization is not None and organization.active
+        return FoundKey(key, PortalHolder(contact.organization_id, active))
 
     async def find_tenant(self, name: str) -> Tenant | None:
         tenants = self._db.table(Tenant).values()

@@ -13,7 +13,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from application.identity.ports import Principal
 from entrypoints.containers import Container
@@ -39,16 +39,12 @@ from entrypoints.http.controllers.quotes import QuoteController
 from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
+from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
 from entrypoints.settings import Settings
 
 API_VERSION = "0.1.0"
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    openmetrics_format = False
 
 
 def _principal(request: Request[Principal, Any, Any]) -> Principal:
@@ -167,7 +163,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             PsaSearchController,
             PortalOpportunityController,
             HealthController,
-            MetricsController,
+            metrics_controller(settings.metrics_token),
             *mounts,
         ],
         dependencies=_dependencies(container),
