@@ -40,6 +40,7 @@ from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
+from entrypoints.http.openapi import make_truthful
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
 from entrypoints.settings import Settings
@@ -144,7 +145,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         await container.integrations.kaseya().aclose()
         await container.persistence.probe().close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             OrganizationController,
             ContactController,
@@ -182,3 +183,6 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         logging_config=None,  # structlog is configured once, by the entrypoint
         debug=False,
     )
+    openapi: Any = app.plugins.get("OpenAPIPlugin")  # its class is not exported by Litestar
+    make_truthful(openapi.provide_openapi_schema())  # the document /schema serves, in place
+    return app

@@ -12,7 +12,7 @@ from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
 )
-from litestar.types import ASGIApp, Guard
+from litestar.types import ASGIApp, Guard, Scope
 
 from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
@@ -41,6 +41,15 @@ class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
             tenant_id=str(principal.tenant_id), key_id=str(principal.key_id)
         )
         return AuthenticationResult(user=principal, auth=principal.key_id)
+
+
+async def authorize(scope: Scope) -> None:
+    """The route's guards (its roles), run early by the middlewares that must not go further
+    for a caller the route refuses (reading a body, claiming or replaying a kept answer);
+    Litestar runs them again before the handler."""
+    handler = scope.get("route_handler")
+    if handler is not None:
+        await handler.authorize_connection(ASGIConnection(scope))
 
 
 def allow(*roles: Role) -> Guard:

@@ -1,5 +1,7 @@
 """The request at the edge, before any handler: bounded, timed, JSON only, read once.
 
+The caller has been authenticated and the route's guards pass before anything is read.
+
 - ``Content-Length`` over the limit is a 413 before a byte is read; reading stops at the limit.
 - A body must arrive within the body timeout (a slow client holds nothing for long): 408.
 - A body that is not ``application/json`` (or ``…+json``) is a 415.
@@ -23,6 +25,8 @@ from litestar.enums import ScopeType
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, HTTPReceiveMessage, Receive, Scope, Send
 
+from entrypoints.http.auth import authorize
+from entrypoints.http.problems import field_named
 from entrypoints.http.raw import send_problem
 
 MAX_BODY = 10_000_000  # bytes; Litestar's own limit is set to the same
@@ -52,6 +56,7 @@ class BodyGuardMiddleware:
         if scope["type"] != ScopeType.HTTP or not api:
             await self.app(scope, receive, send)
             return
+        await authorize(scope)  # a role the route refuses gets its 403 before a byte is read
         try:
             _check_query(scope["query_string"])
             body = await self._body(scope, receive) if scope["method"] in _WITH_BODY else None
@@ -79,6 +84,7 @@ class BodyGuardMiddleware:
         if body:
             _check_type(headers.get(b"content-type", b"").decode("latin-1"))
             _check_json(body)
+            _check_shape(scope, body)
         return body
 
 
@@ -147,6 +153,22 @@ def _check_json(body: bytes) -> None:
 
 
 _TOO_DEEP = f"arrays and objects are nested more than {MAX_DEPTH} deep"
+
+
+def _check_shape(scope: Scope, body: bytes) -> None:
+    """The body as the handler's type says, strictly: Litestar converts leniently (``0`` for
+    ``false``, ``"60"`` for ``60``), which the OpenAPI document does not promise."""
+    data = scope["route_handler"].parsed_data_field
+    if data is None:
+        return
+    try:
+        msgspec.json.decode(body, type=data.annotation, strict=True)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        field = field_named("body", message)
+        raise Refused(400, "validation", "The request is not valid", message, field) from None
+    except TypeError:  # a type msgspec cannot decode to: Litestar's own decoding decides
+        return
 
 
 def _walk(value: Any) -> None:

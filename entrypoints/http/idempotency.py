@@ -19,7 +19,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 import structlog
-from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
@@ -31,6 +30,7 @@ from application.shared.idempotency import (
     KeyScope,
     StoredResponse,
 )
+from entrypoints.http.auth import authorize
 from entrypoints.http.body import replay_body
 from entrypoints.http.raw import send_bytes, send_problem
 
@@ -50,8 +50,8 @@ class IdempotencyMiddleware:
         if key is None or not isinstance(principal, Principal):
             await self.app(scope, receive, send)
             return
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            detail = f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+        if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+            detail = f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
             await send_problem(
                 send,
                 scope,
@@ -62,7 +62,7 @@ class IdempotencyMiddleware:
                 field="Idempotency-Key",
             )
             return
-        await _authorize(scope)  # a 403 here is raised, never kept, never replayed
+        await authorize(scope)  # a 403 here is raised, never kept, never replayed
         message = await receive()  # the whole body: body.py has read it
         if message["type"] != "http.request":
             return  # the client has gone: nothing to answer, nothing claimed
@@ -148,13 +148,6 @@ async def _conflict(
         field="Idempotency-Key",
         retry_after=retry_after,
     )
-
-
-async def _authorize(scope: Scope) -> None:
-    """The route's guards (roles), as Litestar would run them after this middleware."""
-    handler = scope.get("route_handler")
-    if handler is not None:
-        await handler.authorize_connection(ASGIConnection(scope))
 
 
 def _key_of(scope: Scope) -> str | None:

@@ -114,7 +114,7 @@ def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError)
     )
 
 
-def _field_of(key: str, message: str) -> str:
+def field_named(key: str, message: str) -> str:
     """The field a msgspec message names (an unknown field, or the path after "at"), or the key."""
     unknown = _UNKNOWN_FIELD.search(message)
     at = _AT_PATH.search(message)
@@ -130,7 +130,7 @@ def on_validation_error(
     """Malformed input: 400 with every offending field named."""
     errors = [
         {
-            "field": _field_of(str(item.get("key") or "body"), str(item.get("message", ""))),
+            "field": field_named(str(item.get("key") or "body"), str(item.get("message", ""))),
             "message": str(item.get("message", "")),
         }
         for item in (exc.extra if isinstance(exc.extra, list) else [])
