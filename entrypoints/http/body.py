@@ -6,7 +6,8 @@ The caller has been authenticated and the route's guards pass before anything is
 - A body must arrive within the body timeout (a slow client holds nothing for long): 408.
 - A body that is not ``application/json`` (or ``…+json``) is a 415.
 - A body that is not UTF-8, not JSON, nested deeper than ``MAX_DEPTH``, or holds a NUL
-  character (PostgreSQL stores none) is a 400 naming where; so is a NUL in the query string.
+  character (PostgreSQL stores none) is a 400 naming where; the query string is checked too
+  (``query.py``).
 - A client that disconnects while its body is read gets nothing, and no handler runs.
 
 Handlers then see the whole body in one message. Mounted ASGI apps (the sandboxes: vendor
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
-from urllib.parse import parse_qsl
 
 import msgspec
 from litestar.enums import ScopeType
@@ -27,23 +27,14 @@ from litestar.types import ASGIApp, HTTPReceiveMessage, Receive, Scope, Send
 
 from entrypoints.http.auth import authorize
 from entrypoints.http.problems import field_named
-from entrypoints.http.raw import send_problem
+from entrypoints.http.query import check_query, no_nul
+from entrypoints.http.raw import Refused, send_problem
 
 MAX_BODY = 10_000_000  # bytes; Litestar's own limit is set to the same
 MAX_DEPTH = 32  # arrays and objects inside each other; no request of the API needs 5
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, title: str, detail: str, field: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.title = title
-        self.detail = detail
-        self.field = field
 
 
 class BodyGuardMiddleware:
@@ -58,7 +49,7 @@ class BodyGuardMiddleware:
             return
         await authorize(scope)  # a role the route refuses gets its 403 before a byte is read
         try:
-            _check_query(scope["query_string"])
+            check_query(scope)
             body = await self._body(scope, receive) if scope["method"] in _WITH_BODY else None
         except Refused as refused:
             await send_problem(
@@ -177,30 +168,15 @@ def _walk(value: Any) -> None:
     while pending:
         item, path, depth = pending.pop()
         if isinstance(item, str):
-            _no_nul(item, path or "body")
+            no_nul(item, path or "body")
         elif isinstance(item, list | dict):
             if depth >= MAX_DEPTH:
                 raise Refused(400, "malformed_request", "The body is not valid", _TOO_DEEP, "body")
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for name, inner in pairs:
-                _no_nul(str(name), path or "body")
+                no_nul(str(name), path or "body")
                 where = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}"
                 pending.append((inner, where.lstrip("."), depth + 1))
-
-
-def _no_nul(text: str, field: str) -> None:
-    if "\x00" in text:
-        raise Refused(
-            400, "invalid_character", "Invalid character", "text may not hold NUL (\\u0000)", field
-        )
-
-
-def _check_query(query: bytes) -> None:
-    if b"%00" not in query.lower():
-        return
-    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-        _no_nul(name, "query")
-        _no_nul(value, name)
 
 
 def replay_body(body: bytes, receive: Receive) -> Receive:

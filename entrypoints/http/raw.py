@@ -9,6 +9,16 @@ from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Scope,
 from entrypoints.http.problems import PROBLEM_JSON, problem_body
 
 
+class Refused(Exception):
+    def __init__(self, status: int, code: str, title: str, detail: str, field: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.field = field
+
+
 async def send_bytes(
     send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> None:
