@@ -94,7 +94,9 @@ def fuzz(base: str, key: str, report: Path, *paths: str) -> dict[str, Any]:
         f"--report-json-path={report}",
         *paths,
     ]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    run = subprocess.run(  # in its own folder: schemathesis keeps a cache where it runs
+        command, capture_output=True, text=True, timeout=900, check=False, cwd=report.parent
+    )
     assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     found: dict[str, Any] = json.loads(report.read_text())
     found["output"] = run.stdout
