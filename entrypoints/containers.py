@@ -8,6 +8,7 @@ tests (and architects trying an adapter) replace a family without touching the u
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -38,10 +39,10 @@ from adapters.persistence.links import SqlAlchemyExternalLinks
 from adapters.persistence.memory import (
     InMemoryDatabase,
     InMemoryDirectory,
-    InMemoryIdempotencyStore,
     InMemoryProbe,
     InMemoryUnitOfWorkFactory,
 )
+from adapters.persistence.memory_idempotency import InMemoryIdempotencyStore
 from adapters.persistence.orm import start_mappers
 from adapters.persistence.outbox import SqlAlchemyOutboxQueue
 from adapters.persistence.records import SqlAlchemyNotificationQueue
@@ -61,6 +62,7 @@ from adapters.psa.autotask.quoting import AutotaskQuoting
 from adapters.psa.kaseya.client import KaseyaClients, KaseyaConnectionTester
 from adapters.psa.kaseya.quote_settings import kaseya_settings_policy
 from adapters.psa.kaseya.quoting import KaseyaQuoting
+from adapters.security.answers import FernetAnswerSealer
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
@@ -131,6 +133,7 @@ from application.quotes.use_cases import (
     SetQuoteDiscount,
     WinQuote,
 )
+from application.shared.idempotency import IdempotentRequests
 from domain.integrations.connection import System
 from entrypoints.settings import Settings
 
@@ -168,7 +171,7 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     control = providers.Singleton(control_engine, settings.provided.database_url, engine)
     uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, hub_policy, core.clock)
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
-    idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions, core.clock)
+    idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions)
     probe = providers.Singleton(SqlAlchemyProbe, engine, control)
     outbox = providers.Singleton(
         SqlAlchemyOutboxQueue,
@@ -200,7 +203,7 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     database = providers.Singleton(InMemoryDatabase)
     uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, hub_policy)
     directory = providers.Singleton(InMemoryDirectory, database)
-    idempotency = providers.Singleton(InMemoryIdempotencyStore, database)
+    idempotency = providers.Singleton(InMemoryIdempotencyStore)
     probe = providers.Singleton(InMemoryProbe)
     # The worker's queue needs a database; the fake family stops at writing the outbox.
     outbox: providers.Object[None] = providers.Object(None)
@@ -217,6 +220,7 @@ class SecurityContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     api_key_secrets = providers.Singleton(Sha256ApiKeySecrets)
     vault = providers.Singleton(lambda s: FernetVault(vault_secret(s)), settings)
+    answer_sealer = providers.Singleton(lambda s: FernetAnswerSealer(vault_secret(s)), settings)
 
 
 def vault_secret(settings: Settings) -> str:
@@ -538,6 +542,14 @@ class Container(containers.DeclarativeContainer):
     )
     quotes = providers.Container(
         QuotesContainer, core=core, persistence=persistence, integrations=integrations
+    )
+    # PAY-15 at the HTTP edge: one per process (it purges expired keys now and then).
+    idempotency = providers.Singleton(
+        IdempotentRequests,
+        persistence.idempotency,
+        security.answer_sealer,
+        core.clock,
+        window=providers.Callable(lambda s: timedelta(hours=s.idempotency_window_hours), settings),
     )
 
 

@@ -15,11 +15,12 @@ _START_TIMEOUT = 10.0
 
 
 @contextmanager
-def serve_asgi(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
+def serve_asgi(app: Any, *, host: str = "127.0.0.1", **options: Any) -> Iterator[str]:
     """Yield the base URL (``http://127.0.0.1:PORT``) while ``app`` serves; stop it after.
 
     The socket is bound before the server starts, so there is no race for the port. Calls
     still in flight at the end (a hanging fault) get one second before they are cut.
+    ``options`` go to uvicorn (``q2c serve``'s limits, say).
     """
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
     # without it every keep-alive call waits ~40 ms for a delayed ACK.
@@ -34,6 +35,7 @@ def serve_asgi(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=1,
+        **options,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -28,10 +28,18 @@ class Settings:
     # unanswered before it is looked up by order id.
     payment_watch_seconds: float = 60.0
     pending_payment_grace_seconds: float = 60.0
+    # The HTTP edge: kept idempotent answers, and what a slow or greedy client may hold.
+    idempotency_window_hours: float = 24.0
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
+    http_keepalive_seconds: int = 5
+    http_max_concurrency: int = 200
     # Notifications (PAY-13): SMTP when set (smtp://user:pass@host:587), else a local mailbox.
     smtp_url: str | None = field(default=None, repr=False)
     mailbox_dir: str = "var/mailbox"
     mail_from: str = "billing@q2c.local"
+    # The bearer token a Prometheus scraper sends to /metrics; unset: loopback clients only.
+    metrics_token: str | None = field(default=None, repr=False)
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
     secret_key: str | None = field(default=None, repr=False)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -46,9 +47,40 @@ def create_engine(
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": 30, "factory": _ClosingConnection}
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+class _ClosingCursor(sqlite3.Cursor):
+    """Closes itself, on its connection's thread, when a statement fails.
+
+    SQLAlchemy's aiosqlite adapter leaves a failed statement's cursor to the garbage collector,
+    which runs on the event loop's thread: finalizing it needs the connection's mutex, which the
+    connection's own thread may hold for up to the busy timeout while it waits for SQLite's one
+    writer. The whole event loop then froze behind it, and with it the writer it waited for.
+    """
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Self:
+        try:
+            return super().execute(sql, parameters)
+        except BaseException:
+            self.close()
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> Self:
+        try:
+            return super().executemany(sql, parameters)
+        except BaseException:
+            self.close()
+            raise
+
+
+class _ClosingConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _ClosingCursor) -> Any:
+        return super().cursor(factory)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

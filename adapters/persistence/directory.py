@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from application.identity.ports import FoundKey, PortalHolder
+from domain.crm.organization import OrganizationStatus
 from domain.identity.access import ApiKey
 from domain.identity.tenant import Tenant, TenantId
 
@@ -18,13 +19,23 @@ class SqlAlchemyDirectory:
         self._sessions = sessions
 
     async def find_api_key(self, prefix: str) -> FoundKey | None:
-        """One query: the key and, for a portal token, its contact of the same tenant."""
-        keys, contacts = tables.api_keys.c, tables.contacts.c
+        """One query: the key and, for a portal token, its contact of the same tenant and
+        whether both the contact and its organization are active."""
+        keys, contacts, organizations = (
+            tables.api_keys.c,
+            tables.contacts.c,
+            tables.organizations.c,
+        )
         query = (
-            select(ApiKey, contacts.organization_id, contacts.active)
+            select(ApiKey, contacts.organization_id, contacts.active, organizations.status)
             .outerjoin(
                 tables.contacts,
                 (contacts.id == keys.contact_id) & (contacts.tenant_id == keys.tenant_id),
+            )
+            .outerjoin(
+                tables.organizations,
+                (organizations.id == contacts.organization_id)
+                & (organizations.tenant_id == contacts.tenant_id),
             )
             .where(keys.prefix == prefix)
         )
@@ -32,9 +43,11 @@ class SqlAlchemyDirectory:
             row = (await session.execute(query)).one_or_none()
         if row is None:
             return None
-        key, organization_id, active = row
-        holder = None if organization_id is None else PortalHolder(organization_id, active)
-        return FoundKey(key, holder)
+        key, organization_id, active, status = row
+        if organization_id is None:
+            return FoundKey(key)
+        both = bool(active) and status == OrganizationStatus.ACTIVE
+        return FoundKey(key, PortalHolder(organization_id, both))
 
     async def find_tenant(self, name: str) -> Tenant | None:
         async with self._sessions() as session:

@@ -21,7 +21,6 @@ from application.identity.ports import FoundKey, PortalHolder
 from application.integrations.outbox import NewOutboxMessage
 from application.quotes.repositories import QuoteFilter, QuotePush
 from application.shared.errors import Conflict, NotFound
-from application.shared.idempotency import Claim, ClaimResult, StoredResponse
 from application.shared.pagination import PageRequest
 from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 from domain.billing.invoice import Invoice, InvoiceId
@@ -62,9 +61,6 @@ class InMemoryDatabase:
 
     rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
     versions: dict[UUID, int] = field(default_factory=dict)
-    idempotency: dict[tuple[TenantId, str], tuple[str, StoredResponse | None]] = field(
-        default_factory=dict
-    )
     outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
     history: dict[UUID, list[HistoryEntry]] = field(default_factory=dict)
     quote_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = field(default_factory=dict)
@@ -505,7 +501,9 @@ class InMemoryDirectory:
         contact = self._db.table(Contact).get(key.contact_id) if key.contact_id else None
         if contact is None or contact.tenant_id != key.tenant_id:
             return FoundKey(key)
-        return FoundKey(key, PortalHolder(contact.organization_id, contact.active))
+        organization = self._db.table(Organization).get(contact.organization_id)
+        active = contact.active and organization is not None and organization.active
+        return FoundKey(key, PortalHolder(contact.organization_id, active))
 
     async def find_tenant(self, name: str) -> Tenant | None:
         tenants = self._db.table(Tenant).values()
@@ -517,30 +515,6 @@ class InMemoryDirectory:
 
     async def any_tenant(self) -> bool:
         return bool(self._db.table(Tenant))
-
-
-class InMemoryIdempotencyStore:
-    def __init__(self, db: InMemoryDatabase) -> None:
-        self._db = db
-
-    async def claim(self, tenant_id: TenantId, key: str, fingerprint: str) -> ClaimResult:
-        found = self._db.idempotency.get((tenant_id, key))
-        if found is None:
-            self._db.idempotency[(tenant_id, key)] = (fingerprint, None)
-            return ClaimResult(Claim.NEW)
-        stored_fingerprint, response = found
-        if stored_fingerprint != fingerprint:
-            return ClaimResult(Claim.MISMATCH)
-        if response is None:
-            return ClaimResult(Claim.IN_PROGRESS)
-        return ClaimResult(Claim.REPLAY, response)
-
-    async def complete(self, tenant_id: TenantId, key: str, response: StoredResponse) -> None:
-        fingerprint, _ = self._db.idempotency[(tenant_id, key)]
-        self._db.idempotency[(tenant_id, key)] = (fingerprint, response)
-
-    async def release(self, tenant_id: TenantId, key: str) -> None:
-        self._db.idempotency.pop((tenant_id, key), None)
 
 
 class InMemoryProbe:

@@ -131,16 +131,22 @@ contacts = Table(
     Index("ix_contacts_tenant_organization", "tenant_id", "organization_id", "id"),
 )
 
+# PAY-15: one row per key of one API key (a portal token is one too); ``body`` is sealed.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
     Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("api_key_id", Uuid, ForeignKey("api_keys.id"), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
+    Column("token", String(32), nullable=False),  # the claim's holder
+    Column("lease_until", UtcDateTime, nullable=False),  # an unanswered claim is dead after
     Column("status_code", Integer),
     Column("content_type", String(100)),
     Column("body", LargeBinary),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
 
 

@@ -12,7 +12,8 @@ base URL); a 429 pauses the whole connection for ``Retry-After`` and leaves as
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ import httpx
 
 from application.integrations.ports import (
     LimitKey,
+    VendorError,
     VendorLimitPolicy,
     VendorLimits,
     VendorRateLimited,
     VendorRejected,
     VendorUnavailable,
 )
+from domain.integrations.connection import mask
 
 TIMEOUT_GRACE_SECONDS = 1.0
 
@@ -82,6 +85,22 @@ class VendorHttp:
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+
+
+@contextmanager
+def credentials_masked(credentials: Mapping[str, str]) -> Iterator[None]:
+    """A vendor's message may quote what it was sent (Autotask's zone look-up names its user);
+    the credentials in it leave masked, as they are shown everywhere else (INT-1)."""
+    try:
+        yield
+    except VendorError as error:
+        message = error.message
+        for value in credentials.values():
+            if len(value) >= 4:
+                message = re.sub(re.escape(value), mask(value), message, flags=re.IGNORECASE)
+        error.message = message
+        error.args = (message,)
+        raise
 
 
 @contextmanager

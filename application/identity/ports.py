@@ -53,7 +53,7 @@ class PortalHolder:
     """The contact a portal token belongs to, read with the key in one look-up."""
 
     organization_id: OrganizationId
-    active: bool
+    active: bool  # the contact and its organization both: either one inactive shuts the portal
 
 
 @dataclass(frozen=True)

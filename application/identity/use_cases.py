@@ -118,6 +118,13 @@ class IssuePortalToken(_KeyMaker):
                     code="contact_inactive",
                     field="contact_id",
                 )
+            organization = await uow.organizations.get(contact.organization_id)
+            if not organization.active:
+                raise DomainError(
+                    "a contact of an inactive organization gets no portal token",
+                    code="organization_inactive",
+                    field="contact_id",
+                )
             issued = self.make(
                 tenant_id, f"portal: {contact.full_name}"[:100], Role.PORTAL, contact.id
             )
@@ -158,7 +165,8 @@ class Authenticate:
     """Resolves a bearer key to its tenant and role; revoked or unknown keys get nothing.
 
     A portal token resolves to its contact's organization too, and stops working when the
-    contact is deactivated or gone.
+    contact or its organization is deactivated, or the contact is gone (SPEC section 0: a portal
+    contact acts for its organization, which an MSP deactivates when it is no longer a client).
     """
 
     def __init__(self, directory: Directory, secrets: ApiKeySecrets) -> None:

@@ -18,12 +18,19 @@ from domain.integrations.connection import ConnectionId, SealedCredentials, Syst
 
 
 class VendorError(Exception):
-    """Base of the errors vendor adapters raise; ``message`` is the vendor's own words."""
+    """Base of the errors vendor adapters raise; ``message`` is the vendor's own words.
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    ``field`` names the caller's input the vendor refused, when it is one (a payment token
+    the gateway does not know): then it is the caller's to fix, not the vendor's fault.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.field = field
 
 
 class VendorUnavailable(VendorError):

@@ -31,6 +31,7 @@ from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family, System
 from domain.shared.errors import DomainError
+from domain.shared.text import cleaned
 
 ENTITY_SEPARATOR = "+"  # a job over several entities pulls them in this order
 
@@ -169,7 +170,7 @@ class PullRunner:
                     skipped.append(f"{name}: {record['invalid']}")
                     continue
                 try:
-                    await applier(context, record)
+                    await applier(context, _cleaned(record))
                 except (DomainError, Skipped) as error:
                     skipped.append(f"{name}: {error.message}")
             await uow.commit()
@@ -206,3 +207,17 @@ class SyncNow:
             for c, plan in plans
             if plan is not None
         ]
+
+
+def _cleaned(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A pulled record's text without control or bidi characters: the hub refuses them in
+    names a person typed, and cleans what a vendor sends rather than skipping the record."""
+    return {name: _clean(value) for name, value in record.items()}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return cleaned(value)
+    if isinstance(value, Mapping):
+        return _cleaned(value)
+    return value

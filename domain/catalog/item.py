@@ -94,7 +94,8 @@ class ItemDetails:
             for name, limit in _REQUIRED_TEXT:
                 object.__setattr__(self, name, required_text(getattr(self, name), name, limit))
             for name, limit in _OPTIONAL_TEXT:
-                object.__setattr__(self, name, optional_text(getattr(self, name), name, limit))
+                text = optional_text(getattr(self, name), name, limit, multiline=limit > 100)
+                object.__setattr__(self, name, text)
         self._check_prices()
         if self.subcategory_id is not None and self.category_id is None:
             raise InvalidValue(

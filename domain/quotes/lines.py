@@ -132,7 +132,11 @@ class LineDetails:
         with naming_rule("QUO-1"):
             set_(self, "name", required_text(self.name, "lines[].name", 255))
             for name, limit in _OPTIONAL_TEXT:
-                set_(self, name, optional_text(getattr(self, name), f"lines[].{name}", limit))
+                multiline = limit > 255  # the description
+                text = optional_text(
+                    getattr(self, name), f"lines[].{name}", limit, multiline=multiline
+                )
+                set_(self, name, text)
         set_(self, "quantity", exact_decimal(self.quantity, "lines[].quantity", QUANTITY_PLACES))
         set_(self, "tax_rate", exact_decimal(self.tax_rate, "lines[].tax_rate", RATE_PLACES))
         _check_range(self.quantity > 0, "lines[].quantity", "must be more than 0")

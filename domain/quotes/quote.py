@@ -91,7 +91,7 @@ class QuoteHeader:
             set_(self, "owner_name", required_text(self.owner_name, "owner_name", 100))
             set_(self, "owner_email", optional_email(self.owner_email, "owner_email"))
             set_(self, "title", required_text(self.title, "title", 200))
-            set_(self, "notes", optional_text(self.notes, "notes", 4000))
+            set_(self, "notes", optional_text(self.notes, "notes", 4000, multiline=True))
             set_(
                 self, "opportunity_ref", optional_text(self.opportunity_ref, "opportunity_ref", 50)
             )
@@ -273,7 +273,7 @@ class Quote(Aggregate):
         """The customer declined, or let it expire: only a published quote (QUO-1)."""
         self._check_decidable()
         with naming_rule("QUO-1"):
-            reason = optional_text(reason, "reason", 500)
+            reason = optional_text(reason, "reason", 500, multiline=True)
         self._decide(QuoteStatus.LOST, now)
         self.lost_reason = reason
         self.record(

@@ -7,6 +7,7 @@ so no operation loses a fraction silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -36,9 +37,10 @@ class Currency(StrEnum):
 
     @classmethod
     def parse(cls, code: str, *, field: str = "currency") -> Currency:
-        """The currency for an ISO 4217 code, or a MON-2 error naming the field."""
+        """The currency for an ISO 4217 code as MON-2 lists it (upper case), or a MON-2 error
+        naming the field."""
         try:
-            return cls(code.strip().upper())
+            return cls(code)
         except ValueError:
             supported = ", ".join(c.value for c in cls)
             raise UnsupportedCurrency(
@@ -48,9 +50,18 @@ class Currency(StrEnum):
             ) from None
 
 
+# A decimal as people and the API write it, in ASCII digits only: Decimal() alone would also
+# take full-width digits ("\uff11.\uff10\uff10"), "1_000", " 1e3 " and "NaN".
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def _as_decimal(value: Decimal | int | str, field: str) -> Decimal:
     if isinstance(value, float | bool):
         raise TypeError("money amounts are Decimal, int or str, never float (MON-1)")
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidValue(
+            f"{value!r} is not a decimal number in ASCII digits", rule="MON-1", field=field
+        )
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -82,7 +93,8 @@ class Money:
                 rule="MON-1",
                 field="amount",
             )
-        object.__setattr__(self, "amount", exact)
+        # Zero has no sign: "-0.00" would be shown, stored and sent to vendors as such.
+        object.__setattr__(self, "amount", exact.copy_abs() if exact.is_zero() else exact)
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Self:

@@ -33,6 +33,7 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
+from entrypoints.cli.bench_idempotency import idempotency
 from entrypoints.cli.bench_payments import payments
 from entrypoints.cli.bench_processes import (
     bench_settings,
@@ -305,4 +306,5 @@ def bench_outbox(n: int, postgres_url: str | None) -> None:
 
 
 bench.add_command(payments)
+bench.add_command(idempotency)
 bench.add_command(serve_payment_sandboxes)

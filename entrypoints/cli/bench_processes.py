@@ -47,11 +47,21 @@ def q2c(*args: str) -> list[str]:
 
 @asynccontextmanager
 async def child_process(
-    name: str, args: Sequence[str], ready: str, env: dict[str, str], *, quiet: bool = False
+    name: str,
+    args: Sequence[str],
+    ready: str,
+    env: dict[str, str],
+    *,
+    quiet: bool = False,
+    cwd: Path | None = None,
 ) -> AsyncIterator[None]:
     """A child process, until the end of the block; ``ready`` answers once it serves."""
     child = await asyncio.create_subprocess_exec(
-        *args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if quiet else None
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
     try:
         await _started(name, child, ready)

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import click
 import structlog
-import uvicorn
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from adapters.persistence.database import is_sqlite
@@ -35,6 +34,7 @@ from entrypoints.cli.bench import bench
 from entrypoints.cli.mailbox import mailbox_group
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
+from entrypoints.http.server import uvicorn_server
 from entrypoints.logging import configure_logging
 from entrypoints.runtime import run_async
 from entrypoints.sandboxes import (
@@ -236,19 +236,6 @@ def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
     click.echo(_run(work))
 
 
-def _uvicorn(app: Any, settings: Settings) -> uvicorn.Server:
-    return uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-    )
-
-
 @cli.command()
 @click.option("--host", help="address to listen on (default Q2C_HOST or 127.0.0.1)")
 @click.option("--port", type=int, help="port to listen on (default Q2C_PORT or 8000)")
@@ -257,7 +244,7 @@ def sandbox(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve the vendor sandboxes alone, under /sandbox/<system> (faults from Q2C_SANDBOX_*)."""
     settings = _override(settings, host, port)
     click.echo(f"Autotask sandbox: {settings.base_url}{AUTOTASK_PATH}")
-    _run(lambda: _uvicorn(create_sandboxes_app(os.environ), settings).serve())
+    _run(lambda: uvicorn_server(create_sandboxes_app(os.environ), settings).serve())
 
 
 def _override(settings: Settings, host: str | None, port: int | None) -> Settings:
@@ -281,7 +268,7 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
             await migrate_database(settings.database_url)
         container = build_container(settings)
         await _ensure_demo_tenant(container, settings)
-        server = _uvicorn(create_app(container, sandbox_handlers(os.environ)), settings)
+        server = uvicorn_server(create_app(container, sandbox_handlers(os.environ)), settings)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(server.serve())]
         if not no_worker:

@@ -13,11 +13,12 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from application.identity.ports import Principal
 from entrypoints.containers import Container
 from entrypoints.http.auth import ApiKeyAuthMiddleware
+from entrypoints.http.body import MAX_BODY, BodyGuardMiddleware
 from entrypoints.http.controllers.billing import (
     InvoiceController,
     PaymentController,
@@ -38,15 +39,13 @@ from entrypoints.http.controllers.quotes import QuoteController
 from entrypoints.http.controllers.sync import SyncController
 from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
+from entrypoints.http.metrics import metrics_controller
+from entrypoints.http.openapi import make_truthful
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
+from entrypoints.settings import Settings
 
 API_VERSION = "0.1.0"
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    openmetrics_format = False
 
 
 def _principal(request: Request[Principal, Any, Any]) -> Principal:
@@ -138,6 +137,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
     """The API; ``mounts`` adds ASGI apps beside it (``q2c serve`` mounts the sandboxes)."""
     metrics = PrometheusConfig(app_name="q2c", prefix="q2c", group_path=True, exclude=["^/metrics"])
     authenticate = container.identity.authenticate()
+    settings: Settings = container.settings()
 
     async def close() -> None:
         # The PSA searches' clients (QUO-5, CAT-2), then the database.
@@ -145,7 +145,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         await container.integrations.kaseya().aclose()
         await container.persistence.probe().close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             OrganizationController,
             ContactController,
@@ -164,7 +164,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             PsaSearchController,
             PortalOpportunityController,
             HealthController,
-            MetricsController,
+            metrics_controller(settings.metrics_token),
             *mounts,
         ],
         dependencies=_dependencies(container),
@@ -172,8 +172,10 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             RequestContextMiddleware,
             metrics.middleware,
             DefineMiddleware(ApiKeyAuthMiddleware, authenticate=authenticate),
-            DefineMiddleware(IdempotencyMiddleware, store=container.persistence.idempotency()),
+            DefineMiddleware(BodyGuardMiddleware, body_timeout=settings.http_body_timeout_seconds),
+            DefineMiddleware(IdempotencyMiddleware, requests=container.idempotency()),
         ],
+        request_max_body_size=MAX_BODY,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
@@ -181,3 +183,6 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         logging_config=None,  # structlog is configured once, by the entrypoint
         debug=False,
     )
+    openapi: Any = app.plugins.get("OpenAPIPlugin")  # its class is not exported by Litestar
+    make_truthful(openapi.provide_openapi_schema())  # the document /schema serves, in place
+    return app

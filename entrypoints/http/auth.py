@@ -12,7 +12,7 @@ from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
 )
-from litestar.types import ASGIApp, Guard
+from litestar.types import ASGIApp, Guard, Scope
 
 from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
@@ -23,7 +23,8 @@ PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/"]  # sandboxes:
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
     def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
-        super().__init__(app, exclude=PUBLIC_PATHS)
+        # OPTIONS and HEAD too: a route's guards run for them, and need to know the caller.
+        super().__init__(app, exclude=PUBLIC_PATHS, exclude_http_methods=())
         self._authenticate = authenticate
 
     async def authenticate_request(
@@ -42,13 +43,24 @@ class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=principal.key_id)
 
 
+async def authorize(scope: Scope) -> None:
+    """The route's guards (its roles), run early by the middlewares that must not go further
+    for a caller the route refuses (reading a body, claiming or replaying a kept answer);
+    Litestar runs them again before the handler."""
+    handler = scope.get("route_handler")
+    if handler is not None:
+        await handler.authorize_connection(ASGIConnection(scope))
+
+
 def allow(*roles: Role) -> Guard:
     """A guard letting through only callers whose key has one of ``roles``."""
     names = frozenset(role.value for role in roles)
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal = connection.user
-        if not isinstance(principal, Principal) or principal.role not in names:
+        principal = connection.scope.get("user")
+        if not isinstance(principal, Principal):
+            raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
+        if principal.role not in names:
             raise PermissionDeniedException(
                 f"this needs one of the roles: {', '.join(sorted(names))}"
             )

@@ -1,41 +1,48 @@
 """``Idempotency-Key`` on POST: the same key and request replay the first answer (PAY-15).
 
-A key is claimed atomically before the handler runs, so two concurrent requests with one key
-never both run; the loser gets 409 while the first is in flight. Answers of 5xx release the key
-so the client can retry; every other answer is kept and replayed.
+The order is what keeps a stored answer from being borrowed: the caller is authenticated
+(``auth.py``), then the route's guards run here, so a role that may not make the request never
+reaches a stored answer; then the key is claimed, atomically, for this API key only (another
+key's same Idempotency-Key is another request). Two requests with one key never both run: the
+second gets 409 while the first is in flight. ``application/shared/idempotency.py`` decides
+which answers are kept (not 5xx, 401, 403, …); a kept answer is sealed and replayed for 24 h.
+
+The body has been read whole by ``body.py`` before: a client that left mid-body claims nothing.
+A claim is renewed while its request runs; its answer is kept even if the client has gone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from typing import Any, cast
+from dataclasses import dataclass, field
 
-import msgspec
+import structlog
 from litestar.enums import ScopeType
-from litestar.types import (
-    ASGIApp,
-    HTTPReceiveMessage,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    HTTPScope,
-    Message,
-    Receive,
-    Scope,
-    Send,
-)
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from application.identity.ports import Principal
-from application.shared.idempotency import Claim, IdempotencyStore, StoredResponse
-from entrypoints.http.problems import PROBLEM_JSON, problem_body
+from application.shared.idempotency import (
+    LEASE,
+    Claim,
+    IdempotentRequests,
+    KeyScope,
+    StoredResponse,
+)
+from entrypoints.http.auth import authorize
+from entrypoints.http.body import replay_body
+from entrypoints.http.raw import send_bytes, send_problem
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
+log = structlog.get_logger("q2c.http")
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, requests: IdempotentRequests) -> None:
         self.app = app
-        self._store = store
+        self._requests = requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _key_of(scope)
@@ -43,72 +50,104 @@ class IdempotencyMiddleware:
         if key is None or not isinstance(principal, Principal):
             await self.app(scope, receive, send)
             return
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            await _send_problem(
+        if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+            detail = f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
+            await send_problem(
                 send,
                 scope,
                 400,
                 "invalid_idempotency_key",
-                detail=f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+                title="Invalid Idempotency-Key",
+                detail=detail,
                 field="Idempotency-Key",
             )
             return
-        body, replay_receive = await _buffer(receive)
-        fingerprint = _fingerprint(scope, body, principal)
-        result = await self._store.claim(principal.tenant_id, key, fingerprint)
+        await authorize(scope)  # a 403 here is raised, never kept, never replayed
+        message = await receive()  # the whole body: body.py has read it
+        if message["type"] != "http.request":
+            return  # the client has gone: nothing to answer, nothing claimed
+        body = message.get("body", b"")
+        owned = KeyScope(principal.tenant_id, principal.key_id, key)
+        result = await self._requests.claim(owned, _fingerprint(scope, body))
         if result.claim is Claim.MISMATCH:
-            await _send_problem(
-                send,
-                scope,
-                409,
-                "idempotency_key_reused",
-                detail="this Idempotency-Key was used with a different request",
-            )
+            await _conflict(send, scope, "idempotency_key_reused", _REUSED)
         elif result.claim is Claim.IN_PROGRESS:
-            await _send_problem(
-                send,
-                scope,
-                409,
-                "idempotency_key_in_progress",
-                detail="a request with this Idempotency-Key is still running",
-                retry_after=True,
-            )
+            await _conflict(send, scope, "idempotency_key_in_progress", _RUNNING, retry_after=1)
         elif result.claim is Claim.REPLAY and result.response is not None:
             await _send_stored(send, result.response)
-        else:
-            await self._run_once(scope, replay_receive, send, principal, key)
+        elif result.token is not None:
+            await self._run_once(scope, replay_body(body, receive), send, owned, result.token)
 
     async def _run_once(
-        self, scope: Scope, receive: Receive, send: Send, principal: Principal, key: str
+        self, scope: Scope, receive: Receive, send: Send, owned: KeyScope, token: str
     ) -> None:
-        captured: dict[str, Any] = {"status": 500, "type": "application/json", "body": b""}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                headers = dict(message.get("headers", []))
-                captured["type"] = headers.get(b"content-type", b"").decode("latin-1")
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
+        answer = _Answer(send)
+        renewing = asyncio.create_task(self._renew(owned, token))
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, answer.send)
         except BaseException:
-            await self._store.release(principal.tenant_id, key)
+            await asyncio.shield(self._requests.release(owned, token))
             raise
-        if captured["status"] >= 500:
-            await self._store.release(principal.tenant_id, key)
-        else:
-            await self._store.complete(
-                principal.tenant_id,
-                key,
-                StoredResponse(
-                    status_code=captured["status"],
-                    content_type=captured["type"],
-                    body=captured["body"],
-                ),
-            )
+        finally:
+            renewing.cancel()
+        try:
+            await asyncio.shield(self._requests.finish(owned, token, answer.stored()))
+        except Exception:  # the answer went out; its claim runs out after its lease
+            log.exception("idempotent_answer_not_kept", key=owned.key)
+
+    async def _renew(self, owned: KeyScope, token: str) -> None:
+        """While the request runs, its claim stays alive; a dead process's claim runs out."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            with contextlib.suppress(Exception):  # the next renewal may pass; the lease is long
+                await self._requests.renew(owned, token)
+
+
+@dataclass
+class _Answer:
+    """What the handler answers, kept as it goes out; a client gone does not stop the work."""
+
+    downstream: Send
+    status: int = 500
+    content_type: str = "application/json"
+    chunks: list[bytes] = field(default_factory=list)
+    client_gone: bool = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            headers = dict(message.get("headers", []))
+            self.content_type = headers.get(b"content-type", b"").decode("latin-1")
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+        if self.client_gone:
+            return
+        try:
+            await self.downstream(message)
+        except OSError:
+            self.client_gone = True
+
+    def stored(self) -> StoredResponse:
+        return StoredResponse(self.status, self.content_type, b"".join(self.chunks))
+
+
+_REUSED = "this Idempotency-Key was used with a different request"
+_RUNNING = "a request with this Idempotency-Key is still running"
+
+
+async def _conflict(
+    send: Send, scope: Scope, code: str, detail: str, retry_after: int | None = None
+) -> None:
+    await send_problem(
+        send,
+        scope,
+        409,
+        code,
+        title="Conflict",
+        detail=detail,
+        field="Idempotency-Key",
+        retry_after=retry_after,
+    )
 
 
 def _key_of(scope: Scope) -> str | None:
@@ -120,54 +159,18 @@ def _key_of(scope: Scope) -> str | None:
     return None
 
 
-def _fingerprint(scope: Scope, body: bytes, principal: Principal) -> str:
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    """The request: method, path, query and body (whose it is, is the row's key)."""
     digest = hashlib.sha256()
     http: HTTPScope = scope  # type: ignore[assignment]  # only HTTP scopes reach here
-    parts = [http["method"].encode(), http["path"].encode(), http["query_string"], body]
-    if principal.contact_id is not None:  # a portal contact is replayed its own answers only
-        parts.append(principal.contact_id.bytes)
-    for part in parts:
+    for part in (http["method"].encode(), http["path"].encode(), http["query_string"], body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> HTTPReceiveMessage:
-        nonlocal sent
-        if sent:
-            return cast(HTTPReceiveMessage, await receive())
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return body, replay
-
-
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": headers,
-    }
-    await send(start)
-    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(chunk)
-
-
 async def _send_stored(send: Send, response: StoredResponse) -> None:
-    await _send(
+    await send_bytes(
         send,
         response.status_code,
         [
@@ -176,23 +179,3 @@ async def _send_stored(send: Send, response: StoredResponse) -> None:
         ],
         response.body,
     )
-
-
-async def _send_problem(
-    send: Send,
-    scope: Scope,
-    status: int,
-    code: str,
-    *,
-    detail: str,
-    field: str | None = None,
-    retry_after: bool = False,
-) -> None:
-    errors = [{"field": field, "message": detail}] if field else None
-    body = msgspec.json.encode(
-        problem_body(status, code, detail, detail, instance=scope["path"], errors=errors)
-    )
-    headers = [(b"content-type", PROBLEM_JSON.encode())]
-    if retry_after:
-        headers.append((b"retry-after", b"1"))
-    await _send(send, status, headers, body)

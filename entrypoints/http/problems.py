@@ -114,7 +114,7 @@ def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError)
     )
 
 
-def _field_of(key: str, message: str) -> str:
+def field_named(key: str, message: str) -> str:
     """The field a msgspec message names (an unknown field, or the path after "at"), or the key."""
     unknown = _UNKNOWN_FIELD.search(message)
     at = _AT_PATH.search(message)
@@ -130,7 +130,7 @@ def on_validation_error(
     """Malformed input: 400 with every offending field named."""
     errors = [
         {
-            "field": _field_of(str(item.get("key") or "body"), str(item.get("message", ""))),
+            "field": field_named(str(item.get("key") or "body"), str(item.get("message", ""))),
             "message": str(item.get("message", "")),
         }
         for item in (exc.extra if isinstance(exc.extra, list) else [])
@@ -189,6 +189,15 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[b
 
 def on_vendor_error(request: Request[Any, Any, Any], exc: VendorError) -> Response[bytes]:
     """A vendor the request needed (gateway, accounting) refused or did not answer."""
+    if isinstance(exc, VendorRejected) and exc.field:
+        return problem(
+            request,
+            422,
+            "vendor_refused_input",
+            "The vendor refused a value of the request",
+            exc.message,
+            errors=_field_errors(exc.field, exc.message),
+        )
     if isinstance(exc, VendorRejected):
         return problem(request, 502, "vendor_rejected", "The vendor refused the call", exc.message)
     retry = exc.retry_after if isinstance(exc, VendorRateLimited) else 5.0

@@ -274,8 +274,8 @@ async def test_connection_test_reports_autotasks_reason_for_wrong_credentials_in
     assert await tester.test(wrong) == (
         "Unauthorized: the API user, secret or integration code was not accepted"
     )
-    assert await tester.test(stranger) == (
-        "Zone information could not be determined for user who@example.com"
+    assert await tester.test(stranger) == (  # INT-1: the user name is shown masked, as stored
+        "Zone information could not be determined for user ****.com"
     )
 
 

@@ -12,10 +12,10 @@ from adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.memory import (
     InMemoryDatabase,
     InMemoryDirectory,
-    InMemoryIdempotencyStore,
     InMemoryProbe,
     InMemoryUnitOfWorkFactory,
 )
+from adapters.persistence.memory_idempotency import InMemoryIdempotencyStore
 from adapters.persistence.tables import metadata
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.security.api_keys import Sha256ApiKeySecrets
@@ -50,8 +50,8 @@ async def test_real_and_fake_adapters_implement_the_ports() -> None:
     ]
     directories: list[Directory] = [SqlAlchemyDirectory(sessions), InMemoryDirectory(db)]
     stores: list[IdempotencyStore] = [
-        SqlAlchemyIdempotencyStore(sessions, clock),
-        InMemoryIdempotencyStore(db),
+        SqlAlchemyIdempotencyStore(sessions),
+        InMemoryIdempotencyStore(),
     ]
     probes: list[DatabaseProbe] = [SqlAlchemyProbe(engine), InMemoryProbe()]
     secrets: ApiKeySecrets = Sha256ApiKeySecrets()

@@ -133,8 +133,9 @@ def gateway_result(answer: dict[str, str]) -> GatewayResult:
 
 def vault_id_of(answer: dict[str, str]) -> str:
     """The vault id of an approved ``add_customer``; a refusal is permanent for its token."""
-    if answer["response"] != "1":
-        raise VendorRejected(answer["responsetext"] or "BNG refused to vault the method")
+    if answer["response"] != "1":  # the token's fault: a wrong security key is caught before
+        message = answer["responsetext"] or "BNG refused to vault the method"
+        raise VendorRejected(message, field="payment_token")
     vault_id = answer.get("customer_vault_id", "").strip()
     if not vault_id:
         raise VendorUnavailable("BNG vaulted a method without giving its customer_vault_id")

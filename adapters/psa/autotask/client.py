@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from adapters.sync.clients import PerConnection
-from adapters.sync.vendor_http import VendorHttp, already_gone, exchange
+from adapters.sync.vendor_http import VendorHttp, already_gone, credentials_masked, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -198,21 +198,22 @@ class AutotaskClient(VendorHttp):
                 method, url, json=json, params=params, headers=headers, timeout=self._timeout
             )
 
-        response = await exchange(
-            send,
-            limits=self._limits,
-            key=LimitKey(self.connection.connection_id, endpoint),
-            policy=AUTOTASK_LIMITS,
-            vendor="Autotask",
-            what=what,
-            timeout=self._timeout,
-            limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
-        )
-        if already_gone(method, response):
-            return None
-        if method == "DELETE" and response.is_success and not response.content:
-            return None  # a delete may answer with no body
-        return decode(response, what)
+        with credentials_masked(self.connection.credentials):
+            response = await exchange(
+                send,
+                limits=self._limits,
+                key=LimitKey(self.connection.connection_id, endpoint),
+                policy=AUTOTASK_LIMITS,
+                vendor="Autotask",
+                what=what,
+                timeout=self._timeout,
+                limited_reason=lambda r: " / ".join(_errors(_json(r))) or None,
+            )
+            if already_gone(method, response):
+                return None
+            if method == "DELETE" and response.is_success and not response.content:
+                return None  # a delete may answer with no body
+            return decode(response, what)
 
 
 class AutotaskClients(PerConnection[AutotaskClient]):

@@ -26,7 +26,7 @@ from adapters.psa.kaseya.auth import KaseyaTokens, missing_credentials
 from adapters.psa.kaseya.calls import Page, Query
 from adapters.psa.kaseya.calls_quotes import KaseyaQuoteCalls
 from adapters.sync.clients import PerConnection
-from adapters.sync.vendor_http import VendorHttp, already_gone, exchange
+from adapters.sync.vendor_http import VendorHttp, already_gone, credentials_masked, exchange
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
@@ -96,14 +96,15 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
                 timeout=self._timeout,
             )
 
-        token = await self.tokens.access_token()
-        response = await self._exchange(op, send(token))
-        if response.status_code == 401:
-            await self.tokens.refused(token)
-            response = await self._exchange(op, send(await self.tokens.access_token()))
-        if already_gone(op.method, response):
-            return {}
-        return decode(response, op)
+        with credentials_masked(self.connection.credentials):
+            token = await self.tokens.access_token()
+            response = await self._exchange(op, send(token))
+            if response.status_code == 401:
+                await self.tokens.refused(token)
+                response = await self._exchange(op, send(await self.tokens.access_token()))
+            if already_gone(op.method, response):
+                return {}
+            return decode(response, op)
 
     async def _post_form(self, op: api.Operation, form: Mapping[str, str]) -> Any:
         """A token operation: a multipart form (each field a part without a file name)."""
@@ -117,7 +118,8 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
                 timeout=self._timeout,
             )
 
-        return decode(await self._exchange(op, send), op).get("Result")
+        with credentials_masked(self.connection.credentials):
+            return decode(await self._exchange(op, send), op).get("Result")
 
     async def _exchange(
         self, op: api.Operation, send: Callable[[], Awaitable[httpx.Response]]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
+
+from msgspec import Meta
 
 from application.billing.actions import RefundOutcome
 from application.billing.methods import NewMethod
@@ -205,11 +208,11 @@ class RefundOut(Output, frozen=True):
 class MethodTokenIn(Input, frozen=True):
     """A method as the gateway tokenized it in the browser, with the name it bears."""
 
-    payment_token: str  # the gateway's browser token, never a card number (PAY-8)
-    first_name: str
-    last_name: str
-    company: str = ""
-    email: str = ""
+    payment_token: Annotated[str, Meta(min_length=1, max_length=255)]  # never a card (PAY-8)
+    first_name: Annotated[str, Meta(min_length=1, max_length=50)]
+    last_name: Annotated[str, Meta(min_length=1, max_length=50)]
+    company: Annotated[str, Meta(max_length=100)] = ""
+    email: Annotated[str, Meta(max_length=254)] = ""
 
     def to_new(self, organization_id: OrganizationId) -> NewMethod:
         return NewMethod(

@@ -20,8 +20,8 @@ Row = TypeVar("Row", bound=HasId)
 DecimalString = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^-?\d{1,15}(\.\d+)?$",
-        description='a decimal number as a string, e.g. "125.50"',
+        pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$",
+        description='a decimal number as a string in ASCII digits, e.g. "125.50"',
         examples=["125.50"],
     ),
 ]
