@@ -15,15 +15,10 @@ from typing import Literal
 from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
-from adapters.accounting.quickbooks.adapter import (
-    QuickBooksAccounting,
-    QuickBooksConnectionTester,
-)
 from adapters.documents.cache import CachedQuoteDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.notifications.smtp import SmtpMailer
-from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
 from adapters.persistence.billing import SqlAlchemyPaymentWatchlist
 from adapters.persistence.database import (
     SqlAlchemyProbe,
@@ -49,7 +44,13 @@ from adapters.persistence.records import SqlAlchemyNotificationQueue
 from adapters.persistence.sync_errors import SqlAlchemySyncErrors
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobs
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from adapters.psa.autotask.adapter import (
+from adapters.security.answers import FernetAnswerSealer
+from adapters.security.api_keys import Sha256ApiKeySecrets
+from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
+from adapters.system import SystemClock, uuid7
+from adapters.vendors.autotask.quoting import AutotaskQuoting
+from adapters.vendors.autotask.settings import autotask_settings_policy
+from adapters.vendors.autotask.sync import (
     AutotaskClients,
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
@@ -57,17 +58,16 @@ from adapters.psa.autotask.adapter import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.psa.autotask.quote_settings import autotask_settings_policy
-from adapters.psa.autotask.quoting import AutotaskQuoting
-from adapters.psa.kaseya.client import KaseyaClients, KaseyaConnectionTester
-from adapters.psa.kaseya.quote_settings import kaseya_settings_policy
-from adapters.psa.kaseya.quoting import KaseyaQuoting
-from adapters.security.answers import FernetAnswerSealer
-from adapters.security.api_keys import Sha256ApiKeySecrets
-from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
-from adapters.sync.limits import InMemoryVendorLimits, PostgresVendorLimits
-from adapters.sync.links import CachedExternalLinks
-from adapters.system import SystemClock, uuid7
+from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
+from adapters.vendors.kaseya_bms.client import KaseyaClients, KaseyaConnectionTester
+from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
+from adapters.vendors.kaseya_bms.settings import kaseya_settings_policy
+from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
+from adapters.vendors.kit.links import CachedExternalLinks
+from adapters.vendors.quickbooks.accounting import (
+    QuickBooksAccounting,
+    QuickBooksConnectionTester,
+)
 from application.billing.accounting_sync import PushInvoice, PushPayment
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
 from application.billing.imports import pull_appliers

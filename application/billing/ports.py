@@ -1,7 +1,7 @@
 """The ports billing talks through: the payment gateway and the accounting system.
 
-Each vendor adapter implements one of them (``adapters/payments/bng``,
-``adapters/accounting/quickbooks``). Every call takes the connection it goes through, so one
+Each vendor adapter implements one of them (``adapters/vendors/bng``,
+``adapters/vendors/quickbooks``). Every call takes the connection it goes through, so one
 adapter serves every tenant. Transport failures raise the vendor errors of
 ``application.integrations.ports`` (``VendorUnavailable``, ``VendorRateLimited``,
 ``VendorRejected``); a gateway's decline is an answer, not an error.

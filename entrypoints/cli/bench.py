@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from adapters.persistence import tables
 from adapters.persistence.database import is_sqlite, scratch_database
 from adapters.persistence.migrate import migrate
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
-from adapters.sync.noop import NOOP, NoopDeliverer
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
+from adapters.vendors.kit.noop import NOOP, NoopDeliverer
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.outbox import NewOutboxMessage
 from application.integrations.worker import OutboxWorker, WorkerSettings

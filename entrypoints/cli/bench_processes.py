@@ -20,10 +20,11 @@ import httpx
 import uvicorn
 from litestar import Litestar
 
-from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
-from adapters.payments.bng.sandbox import create_bng_sandbox
-from adapters.sandbox.faults import Faults
-from entrypoints.sandboxes import AUTOTASK_PATH, BNG_PATH, QUICKBOOKS_PATH, mount
+from adapters.sandboxes.bng.app import create_bng_sandbox
+from adapters.sandboxes.kit.faults import Faults
+from adapters.sandboxes.mount import mount
+from adapters.sandboxes.quickbooks.app import create_quickbooks_sandbox
+from entrypoints.sandboxes import AUTOTASK_PATH, BNG_PATH, QUICKBOOKS_PATH
 from entrypoints.servers import free_port
 from entrypoints.settings import Settings
 

@@ -23,7 +23,15 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.psa.autotask.adapter import (
+from adapters.sandboxes.autotask.app import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
+from adapters.sandboxes.autotask.entities import RULES
+from adapters.sandboxes.autotask.store import AutotaskStore
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.autotask.sync import (
     AutotaskClients,
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
@@ -31,15 +39,7 @@ from adapters.psa.autotask.adapter import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.psa.autotask.sandbox import (
-    SANDBOX_CREDENTIALS,
-    api_headers,
-    create_autotask_sandbox,
-)
-from adapters.psa.autotask.sandbox_entities import RULES
-from adapters.psa.autotask.sandbox_store import AutotaskStore
-from adapters.psa.autotask.translate import company_from_organization
-from adapters.sandbox.base import Faults
+from adapters.vendors.autotask.translate.companies import company_from_organization
 from application.integrations.ports import PullRequest, VendorRejected
 from tests.support.autotask import (
     InMemoryExternalLinks,

@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
-from adapters.payments.bng.sandbox_store import BngStore
+from adapters.sandboxes.bng.store import BngStore
+from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
 from application.integrations.ports import VendorRejected
 from domain.shared.money import Money
 from tests.support.autotask import UnlimitedLimits, contracts_dir

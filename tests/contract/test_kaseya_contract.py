@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.psa.kaseya import contract as api
-from adapters.psa.kaseya.client import KaseyaClients, KaseyaConnectionTester
-from adapters.psa.kaseya.sandbox import create_kaseya_sandbox
-from adapters.psa.kaseya.sandbox_dtos import INPUTS, NOT_IN_SPEC, OUTPUTS
-from adapters.psa.kaseya.sandbox_routes import SCHEMAS
-from adapters.psa.kaseya.sandbox_schema import Field
+from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
+from adapters.sandboxes.kaseya_bms.dtos import INPUTS, NOT_IN_SPEC, OUTPUTS
+from adapters.sandboxes.kaseya_bms.routes import SCHEMAS
+from adapters.sandboxes.kaseya_bms.schema import Field
+from adapters.vendors.kaseya_bms import contract as api
+from adapters.vendors.kaseya_bms.client import KaseyaClients, KaseyaConnectionTester
 from application.integrations.ports import VendorRejected
 from tests.support.autotask import UnlimitedLimits
 from tests.support.kaseya import (

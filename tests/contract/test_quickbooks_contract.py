@@ -20,15 +20,15 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from adapters.accounting.quickbooks.adapter import (
+from adapters.sandboxes.quickbooks.app import create_quickbooks_sandbox
+from adapters.sandboxes.quickbooks.schema import ENTITIES, TYPES, Kind
+from adapters.sandboxes.quickbooks.store import QuickBooksStore
+from adapters.vendors.quickbooks.accounting import (
     QuickBooksAccounting,
     QuickBooksClients,
     QuickBooksConnectionTester,
 )
-from adapters.accounting.quickbooks.client import MINOR_VERSION
-from adapters.accounting.quickbooks.sandbox import create_quickbooks_sandbox
-from adapters.accounting.quickbooks.sandbox_schema import ENTITIES, TYPES, Kind
-from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
+from adapters.vendors.quickbooks.contract import MINOR_VERSION
 from application.billing.ports import AccountingLine
 from application.integrations.ports import ConnectionConfig, VendorRejected
 from domain.shared.money import Money

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from adapters.persistence import tables
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.sandbox.faults import Faults
+from adapters.sandboxes.autotask.app import create_autotask_sandbox
+from adapters.sandboxes.kit.faults import Faults
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from domain.identity.access import Role
 from entrypoints.containers import Container

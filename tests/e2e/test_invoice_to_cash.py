@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from adapters.notifications.mailbox import LocalMailbox
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
 from entrypoints.servers import free_port
 from tests.e2e.test_cli import KEY
 from tests.support.bng import VISA

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
 from domain.identity.access import Role
 from entrypoints.sandboxes import AUTOTASK_PATH, BNG, create_sandboxes_app
 from tests.e2e.conftest import Client, TenantKeys

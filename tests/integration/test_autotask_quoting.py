@@ -17,11 +17,11 @@ from uuid import UUID
 import httpx
 import pytest
 
-from adapters.psa.autotask.client import AutotaskClients
-from adapters.psa.autotask.quoting import AutotaskQuoting
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.psa.autotask.sandbox_seed import seeded_id
-from adapters.sandbox.base import Faults
+from adapters.sandboxes.autotask.app import create_autotask_sandbox
+from adapters.sandboxes.autotask.seed import seeded_id
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.autotask.client import AutotaskClients
+from adapters.vendors.autotask.quoting import AutotaskQuoting
 from application.integrations.ports import (
     ConnectionConfig,
     VendorError,

@@ -14,16 +14,16 @@ from uuid import UUID
 import httpx
 import pytest
 
-from adapters.psa.autotask.adapter import (
+from adapters.sandboxes.autotask.app import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
+from adapters.vendors.autotask.sync import (
     AutotaskClients,
     AutotaskInvoicePaid,
     AutotaskPuller,
     AutotaskTicketOpen,
-)
-from adapters.psa.autotask.sandbox import (
-    SANDBOX_CREDENTIALS,
-    api_headers,
-    create_autotask_sandbox,
 )
 from application.integrations.ports import (
     ConnectionConfig,

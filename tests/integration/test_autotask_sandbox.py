@@ -12,16 +12,16 @@ from uuid import UUID
 import httpx
 import pytest
 
-from adapters.psa.autotask.adapter import (
+from adapters.sandboxes.autotask.app import create_autotask_sandbox
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.autotask.client import AUTOTASK_LIMITS, AutotaskClient
+from adapters.vendors.autotask.sync import (
     AutotaskClients,
     AutotaskConnectionTester,
     AutotaskOrganizationPush,
     AutotaskPuller,
 )
-from adapters.psa.autotask.client import AUTOTASK_LIMITS, AutotaskClient
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.psa.autotask.translate import company_from_organization
-from adapters.sandbox.base import Faults
+from adapters.vendors.autotask.translate.companies import company_from_organization
 from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,

@@ -13,9 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS, api_headers, create_autotask_sandbox
-from adapters.psa.autotask.sandbox_seed import SEEDS, seeded_id
-from adapters.sandbox.base import Faults
+from adapters.sandboxes.autotask.app import (
+    SANDBOX_CREDENTIALS,
+    api_headers,
+    create_autotask_sandbox,
+)
+from adapters.sandboxes.autotask.seed import SEEDS, seeded_id
+from adapters.sandboxes.kit.base import Faults
 from tests.support.autotask import company_body, contact_body
 from tests.support.sandboxes import RunningSandbox, sandbox_starter
 

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
 from adapters.notifications.mailbox import LocalMailbox
-from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence import tables
+from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY
+from adapters.sandboxes.quickbooks.app import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
 from application.billing.actions import PaymentActions
 from application.billing.methods import NewMethod
 from application.billing.payments import TakePayment, TakePaymentCommand

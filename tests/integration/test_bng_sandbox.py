@@ -11,11 +11,11 @@ import pytest
 from litestar import Litestar, asgi
 from litestar.types import Receive, Scope, Send
 
-from adapters.payments.bng.adapter import BngConnectionTester, BngGateway
-from adapters.payments.bng.client import BNG_LIMITS
-from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
-from adapters.payments.bng.sandbox_store import FAILING_ACCOUNT, INSUFFICIENT_FUNDS_CARD
-from adapters.sandbox.base import Faults
+from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.sandboxes.bng.store import FAILING_ACCOUNT, INSUFFICIENT_FUNDS_CARD
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.bng.client import BNG_LIMITS
+from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
 from application.billing.ports import (
     GatewayOutcome,
     PaymentGateway,

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from adapters.psa.kaseya.client import KaseyaClients
-from adapters.psa.kaseya.quoting import KaseyaQuoting
-from adapters.psa.kaseya.sandbox import create_kaseya_sandbox
-from adapters.sandbox.base import Faults
+from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.kaseya_bms.client import KaseyaClients
+from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
 from application.integrations.ports import ConnectionConfig, VendorError, VendorRejected
 from application.quotes.ports import OpportunitySearch, Outcome, PsaQuoting, PublishResult
 from application.quotes.snapshot import QuoteSnapshot

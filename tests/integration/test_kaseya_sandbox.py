@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.psa.kaseya.client import (
+from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
+from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.kaseya_bms.client import (
     KASEYA_LIMITS,
     KaseyaClient,
     KaseyaClients,
     KaseyaConnectionTester,
 )
-from adapters.psa.kaseya.contract import Module
-from adapters.psa.kaseya.sandbox import create_kaseya_sandbox
-from adapters.sandbox.base import Faults
+from adapters.vendors.kaseya_bms.contract import Module
 from application.integrations.ports import (
     ConnectionTester,
     VendorRateLimited,

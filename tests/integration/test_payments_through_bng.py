@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select, text
 
-from adapters.payments.bng.adapter import BngGateway
-from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY
 from adapters.persistence import tables
-from adapters.sync.limits import InMemoryVendorLimits
+from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY
+from adapters.vendors.bng.gateway import BngGateway
+from adapters.vendors.kit.limits import InMemoryVendorLimits
 from application.billing.methods import AddPaymentMethod, NewMethod
 from application.billing.payments import TakePayment
 from application.billing.ports import BillingContact

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from adapters.persistence import tables
-from adapters.psa.autotask.sandbox import (
+from adapters.sandboxes.autotask.app import (
     SANDBOX_CREDENTIALS,
     api_headers,
     create_autotask_sandbox,

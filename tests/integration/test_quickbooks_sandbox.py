@@ -11,18 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.accounting.quickbooks.adapter import (
+from adapters.sandboxes.kit.base import Faults
+from adapters.sandboxes.quickbooks.app import (
+    SANDBOX_REFRESH_TOKEN,
+    create_quickbooks_sandbox,
+)
+from adapters.sandboxes.quickbooks.schema import SandboxFault
+from adapters.vendors.quickbooks.accounting import (
     QuickBooksAccounting,
     QuickBooksClients,
     QuickBooksConnectionTester,
 )
-from adapters.accounting.quickbooks.client import QUICKBOOKS_LIMITS, QuickBooksRejected
-from adapters.accounting.quickbooks.sandbox import (
-    SANDBOX_REFRESH_TOKEN,
-    create_quickbooks_sandbox,
-)
-from adapters.accounting.quickbooks.sandbox_schema import SandboxFault
-from adapters.sandbox.base import Faults
+from adapters.vendors.quickbooks.client import QUICKBOOKS_LIMITS, QuickBooksRejected
 from application.billing.ports import AccountingInvoice, AccountingLine, AccountingSystem
 from application.integrations.ports import (
     ConnectionTester,

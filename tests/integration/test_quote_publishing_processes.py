@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.persistence import tables
-from adapters.psa.kaseya.sandbox import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
+from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.quotes.use_cases import ChangeLine, CreateQuote, LineSpec, PublishQuote
 from domain.catalog.item import ItemKind, Period

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.psa.autotask.sandbox import create_autotask_sandbox
-from adapters.sandbox.faults import Faults
+from adapters.sandboxes.autotask.app import create_autotask_sandbox
+from adapters.sandboxes.kit.faults import Faults
 from application.crm.use_cases import UpdateOrganization
 from application.integrations.connections import ConnectionChanges, UpdateConnection
 from application.integrations.sync_errors import SyncErrorFilter, SyncErrors

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from adapters.persistence import tables
 from adapters.persistence.database import create_engine
-from adapters.sync.limits import PostgresVendorLimits
+from adapters.vendors.kit.limits import PostgresVendorLimits
 from application.integrations.ports import LimitKey, VendorLimitPolicy
 from domain.integrations.connection import ConnectionId
 from domain.shared.ids import new_id

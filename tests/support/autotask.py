@@ -12,8 +12,8 @@ from uuid import UUID
 
 import pytest
 
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS
-from adapters.psa.autotask.sandbox_store import AutotaskStore
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
+from adapters.sandboxes.autotask.store import AutotaskStore
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from adapters.payments.bng.sandbox import SANDBOX_SECURITY_KEY, create_bng_sandbox
-from adapters.payments.bng.sandbox_store import BngStore
-from adapters.sandbox.base import Faults
+from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.sandboxes.bng.store import BngStore
+from adapters.sandboxes.kit.base import Faults
 from application.billing.ports import BillingContact
 from application.integrations.ports import ConnectionConfig
 from domain.integrations.connection import System

@@ -23,7 +23,7 @@ import httpx
 from sqlalchemy import func, select
 
 from adapters.persistence import tables
-from adapters.psa.autotask.sandbox import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from application.billing.actions import PaymentActions
 from application.billing.audit import audit
 from application.billing.methods import NewMethod

@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from adapters.psa.kaseya.sandbox import SANDBOX_CREDENTIALS
-from adapters.psa.kaseya.sandbox_store import KaseyaStore
+from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS
+from adapters.sandboxes.kaseya_bms.store import KaseyaStore
 from application.integrations.ports import ConnectionConfig
 from domain.integrations.connection import System
 from tests.support.autotask import contracts_dir

@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from adapters.accounting.quickbooks.sandbox import SANDBOX_CREDENTIALS
-from adapters.accounting.quickbooks.sandbox_store import QuickBooksStore
+from adapters.sandboxes.quickbooks.app import SANDBOX_CREDENTIALS
+from adapters.sandboxes.quickbooks.store import QuickBooksStore
 from application.billing.ports import (
     AccountingLine,
     InvoiceForAccounting,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 from litestar import Litestar
 
-from adapters.sandbox.base import Faults, SandboxRuntime
+from adapters.sandboxes.kit.base import Faults, SandboxRuntime
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,

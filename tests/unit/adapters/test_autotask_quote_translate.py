@@ -10,23 +10,23 @@ from typing import Any
 
 import pytest
 
-from adapters.psa.autotask.quote_settings import (
-    QUOTE_SETTINGS_DEFAULTS,
-    check_quote_settings,
-    quote_settings,
-)
-from adapters.psa.autotask.sandbox_picklists import (
+from adapters.sandboxes.autotask.picklists import (
     PERIOD_TYPES,
     PRODUCT_CATEGORIES,
     QUOTE_ITEM_TYPES,
 )
-from adapters.psa.autotask.translate_catalog import (
+from adapters.vendors.autotask.settings import (
+    QUOTE_SETTINGS_DEFAULTS,
+    check_quote_settings,
+    quote_settings,
+)
+from adapters.vendors.autotask.translate.catalog import (
     category_candidates,
     hub_category,
     period_of_label,
     product_category,
 )
-from adapters.psa.autotask.translate_quote_items import (
+from adapters.vendors.autotask.translate.quote_items import (
     DISCOUNTS,
     REFERENCES,
     ItemPlan,
@@ -37,7 +37,7 @@ from adapters.psa.autotask.translate_quote_items import (
     product_body,
     service_body,
 )
-from adapters.psa.autotask.translate_quotes import (
+from adapters.vendors.autotask.translate.quotes import (
     attachment_body,
     check_quote,
     differences,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from adapters.psa.autotask.pulls import SOURCES, changed_since
-from adapters.psa.autotask.sandbox_checks import field_info
-from adapters.psa.autotask.sandbox_entities import RULES
-from adapters.psa.autotask.translate_records import (
+from adapters.sandboxes.autotask.checks import field_info
+from adapters.sandboxes.autotask.entities import RULES
+from adapters.vendors.autotask.pulls import SOURCES, changed_since
+from adapters.vendors.autotask.translate.records import (
     Malformed,
     contact_record,
     contract_record,
@@ -22,7 +22,7 @@ from adapters.psa.autotask.translate_records import (
     picklist_value,
     ticket_record,
 )
-from adapters.psa.autotask.translate_writes import (
+from adapters.vendors.autotask.translate.writes import (
     TicketNotice,
     invoice_paid,
     ticket_from_notice,

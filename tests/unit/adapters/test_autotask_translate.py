@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from adapters.psa.autotask.translate import (
-    HUB_ID_UDF,
+from adapters.vendors.autotask.contract import HUB_ID_UDF
+from adapters.vendors.autotask.translate.companies import (
     changed_fields,
     company_from_organization,
     organization_from_company,

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from adapters.payments.bng.translate import (
+from adapters.vendors.bng.translate.forms import (
     format_amount,
     gateway_result,
     is_authentication_failure,

@@ -10,22 +10,14 @@ from typing import Any
 
 import pytest
 
-from adapters.psa.kaseya.quote_settings import (
+from adapters.vendors.kaseya_bms.quoting.search import product_item, service_item
+from adapters.vendors.kaseya_bms.settings import (
     QUOTE_SETTINGS_DEFAULTS,
     check_settings,
     kaseya_settings_policy,
     quote_settings,
 )
-from adapters.psa.kaseya.search import product_item, service_item
-from adapters.psa.kaseya.translate import (
-    description,
-    outcome_update,
-    problems,
-    quote_url,
-    status_id,
-    updated_opportunity,
-)
-from adapters.psa.kaseya.translate_quotation import (
+from adapters.vendors.kaseya_bms.translate.quotation import (
     is_pdf_of,
     item_type,
     item_type_id,
@@ -34,6 +26,14 @@ from adapters.psa.kaseya.translate_quotation import (
     pdf_name,
     quotation_body,
     skipped_line,
+)
+from adapters.vendors.kaseya_bms.translate.quotes import (
+    description,
+    outcome_update,
+    problems,
+    quote_url,
+    status_id,
+    updated_opportunity,
 )
 from application.integrations.ports import SettingsPolicy, VendorRejected
 from application.quotes.snapshot import SnapshotLine

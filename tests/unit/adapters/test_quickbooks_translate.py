@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.accounting.quickbooks.client import QuickBooksRejected, decode
-from adapters.accounting.quickbooks.oauth import INTUIT_TOKEN_URL, token_url
-from adapters.accounting.quickbooks.sandbox_query import parse
-from adapters.accounting.quickbooks.translate import (
+from adapters.sandboxes.quickbooks.query import parse
+from adapters.vendors.quickbooks.client import QuickBooksRejected, decode
+from adapters.vendors.quickbooks.oauth import INTUIT_TOKEN_URL, token_url
+from adapters.vendors.quickbooks.translate.invoices import (
     CustomerRef,
     accounting_invoice,
     carries_psa_number,
@@ -27,7 +27,7 @@ from adapters.accounting.quickbooks.translate import (
     request_id,
     unit_price,
 )
-from adapters.accounting.quickbooks.translate_payments import (
+from adapters.vendors.quickbooks.translate.payments import (
     payment_body,
     records_hub_payment,
     wanted_links,

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from adapters.sandbox.base import Fault, Faults, SandboxLimits
-from adapters.sandbox.traffic import Traffic
+from adapters.sandboxes.kit.base import Fault, Faults, SandboxLimits
+from adapters.sandboxes.kit.traffic import Traffic
 
 
 def test_faults_come_from_q2c_sandbox_environment_variables() -> None:

@@ -11,7 +11,7 @@ import asyncio
 import time
 from typing import Any
 
-from adapters.sync.limits import PostgresVendorLimits
+from adapters.vendors.kit.limits import PostgresVendorLimits
 from application.integrations.ports import LimitKey, VendorLimitPolicy
 from domain.integrations.connection import ConnectionId
 from domain.shared.ids import new_id

@@ -1,1 +1,0 @@
-"""Accounting systems the hub keeps invoices and payments in (QuickBooks Online)."""

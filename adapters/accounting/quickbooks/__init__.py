@@ -1,1 +1,0 @@
-"""QuickBooks Online: the accounting adapter, its OAuth client and a local sandbox of its API."""

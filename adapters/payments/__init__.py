@@ -1,1 +1,0 @@
-"""Payment gateways (BNG, an NMI white label): one folder each (DESIGN "Vendors")."""

@@ -1,1 +1,0 @@
-"""BNG Payment Gateway (NMI Payment API): client, translation, adapter and a local sandbox."""

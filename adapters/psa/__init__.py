@@ -1,1 +1,0 @@
-"""PSA vendors (ConnectWise, Autotask, Kaseya BMS): one folder each (DESIGN "Vendors")."""

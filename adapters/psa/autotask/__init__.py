@@ -1,1 +1,0 @@
-"""Datto Autotask PSA over its REST API: client, translation, adapters and a local sandbox."""

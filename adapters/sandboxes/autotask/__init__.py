@@ -1,0 +1,1 @@
+"""A local Autotask REST API."""

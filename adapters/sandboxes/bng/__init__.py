@@ -1,0 +1,1 @@
+"""A local BNG gateway (NMI Payment API)."""

@@ -1,0 +1,1 @@
+"""A local Kaseya BMS API 2.0."""

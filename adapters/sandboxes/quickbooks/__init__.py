@@ -1,0 +1,1 @@
+"""A local QuickBooks Online Accounting API v3 and Intuit token endpoint."""

@@ -1,0 +1,1 @@
+"""Datto Autotask PSA over its REST API."""

@@ -1,0 +1,147 @@
+"""The Opportunity of a published quote: found, created or brought up to date (QUO-3..6).
+
+Which one: the opportunity picked with the selector (QUO-5), else the one linked to the quote
+(ExternalLinks ``quote_opportunity``), else the one whose hub-id user-defined field holds the
+quote's id. That field is written when the hub creates the opportunity, so a create whose
+answer was lost (or a crash before the link) is found on retry instead of made again (QUO-6).
+
+A publish sets the amount, cost and revenue fields, and status and stage from the mapping's
+"published" entry, writing only the fields that differ. Won or lost set the mapping's status
+and stage, and the day (QUO-4); labels are resolved through the Opportunities picklists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from adapters.vendors.autotask.client import AutotaskClient
+from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.settings import PUBLISHED, QuoteSettings, StatusLabels
+from adapters.vendors.autotask.translate.companies import hub_id_udf
+from adapters.vendors.autotask.translate.quotes import (
+    OPPORTUNITY_DATES,
+    api_date,
+    differences,
+    opportunity_body,
+    opportunity_money,
+)
+from adapters.vendors.autotask.translate.records import picklist_value
+from adapters.vendors.autotask.translate.writes import external_int
+from application.integrations.ports import ExternalLinks, VendorRejected
+from application.quotes.ports import Outcome
+from application.quotes.snapshot import QuoteSnapshot
+
+OPPORTUNITIES = "Opportunities"
+QUOTE_OPPORTUNITY = "quote_opportunity"  # ExternalLinks: hub quote → the Opportunity it made
+Record = dict[str, Any]
+
+
+class QuoteOpportunity:
+    """One connection's opportunities of hub quotes."""
+
+    def __init__(self, client: AutotaskClient, links: ExternalLinks) -> None:
+        self._client = client
+        self._links = links
+
+    async def publish(
+        self,
+        quote: QuoteSnapshot,
+        settings: QuoteSettings,
+        *,
+        company_id: int,
+        contact_id: int | None,
+    ) -> int:
+        picked = await self._status_fields(settings.status_labels(PUBLISHED))
+        opportunity_id, current = await self.existing(quote)
+        if opportunity_id is None:
+            if "stage" not in picked:  # required on a new opportunity
+                raise VendorRejected("the quote-status mapping needs a stage for 'published'")
+            body = opportunity_body(
+                quote,
+                settings,
+                company_id=company_id,
+                contact_id=contact_id,
+                picked=picked | await self._required_picks(settings),
+                hub_id_udf=hub_id_udf(self._client.connection.settings),
+            )
+            opportunity_id = await self._client.create(OPPORTUNITIES, body)
+        else:
+            current = current or await self._read(opportunity_id)
+            wanted = {**opportunity_money(quote), **picked}
+            await self._patch(opportunity_id, differences(current, wanted, OPPORTUNITY_DATES))
+        if not quote.opportunity_ref:  # a picked opportunity may carry other quotes too
+            connection_id = self._client.connection.connection_id
+            await self._links.link(connection_id, QUOTE_OPPORTUNITY, quote.id, str(opportunity_id))
+        return opportunity_id
+
+    async def set_outcome(
+        self, quote: QuoteSnapshot, outcome: Outcome, settings: QuoteSettings, today: date
+    ) -> None:
+        """QUO-4: a second call finds status and stage set and writes nothing."""
+        opportunity_id, current = await self.existing(quote)
+        if opportunity_id is None:
+            raise VendorRejected(f"the quote {quote.number} has no Autotask opportunity yet")
+        current = current or await self._read(opportunity_id)
+        wanted = await self._status_fields(settings.status_labels(outcome.value))
+        changes = differences(current, wanted)
+        if changes:
+            changes["closedDate" if outcome is Outcome.WON else "lostDate"] = api_date(today)
+        await self._patch(opportunity_id, changes)
+
+    async def existing(self, quote: QuoteSnapshot) -> tuple[int | None, Record | None]:
+        """The picked, linked or marked opportunity, with its record when a query read it."""
+        if quote.opportunity_ref:
+            return external_int(quote.opportunity_ref, "opportunity"), None
+        connection = self._client.connection
+        linked = await self._links.find(connection.connection_id, QUOTE_OPPORTUNITY, quote.id)
+        if linked is not None:
+            return external_int(linked, "opportunity"), None
+        udf = hub_id_udf(connection.settings)
+        marker = {"op": "eq", "field": udf, "value": str(quote.id), "udf": True}
+        found = await query_all(self._client, OPPORTUNITIES, [marker], limit=10)
+        first = min(found, key=lambda item: int(item["id"]), default=None)
+        return (None, None) if first is None else (int(first["id"]), first)
+
+    async def _read(self, opportunity_id: int) -> Record:
+        current = await self._client.get(OPPORTUNITIES, opportunity_id)
+        if current is None:
+            raise VendorRejected(f"the Autotask opportunity {opportunity_id} no longer exists")
+        return current
+
+    async def _patch(self, opportunity_id: int, changes: Mapping[str, Any]) -> None:
+        if changes:
+            await self._client.update(OPPORTUNITIES, opportunity_id, changes)
+
+    async def _status_fields(self, labels: StatusLabels) -> dict[str, int]:
+        """The status (and stage) values the mapping's labels stand for on this instance."""
+        fields = await self._client.fields_of(OPPORTUNITIES)
+        picked = {"status": _picked(fields, "status", labels.status)}
+        if labels.stage:
+            picked["stage"] = _picked(fields, "stage", labels.stage)
+        return picked
+
+    async def _required_picks(self, settings: QuoteSettings) -> dict[str, int]:
+        """Rating and lead source, sent only where this instance makes them required."""
+        fields = await self._client.fields_of(OPPORTUNITIES)
+        required = {str(f.get("name")) for f in fields if f.get("isRequired")}
+        picks = {}
+        for name, label in (("rating", settings.rating), ("leadSource", settings.lead_source)):
+            if name in required:
+                if label is None:
+                    raise VendorRejected(
+                        f"this Autotask requires an opportunity {name}: set it (AT-9)"
+                    )
+                picks[name] = _picked(fields, name, label)
+        return picks
+
+
+def _picked(fields: Sequence[Mapping[str, Any]], name: str, label: str) -> int:
+    value = picklist_value(fields, name, label)
+    if value is None:
+        raise VendorRejected(
+            f"Autotask has no Opportunity {name} labelled {label!r}: "
+            "check the quote-status mapping (AT-9)"
+        )
+    return value

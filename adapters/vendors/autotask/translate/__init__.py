@@ -1,0 +1,1 @@
+"""Hub <-> Autotask payloads: pure functions, no I/O."""

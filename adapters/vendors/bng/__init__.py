@@ -1,0 +1,1 @@
+"""The BNG payment gateway (the NMI Payment API)."""

@@ -1,0 +1,26 @@
+"""What the hub and BNG's gateway (the NMI Payment API) say to each other, shared with the sandbox.
+
+From NMI's Payment API (``contracts/README.md``, "BNG Payment Gateway"): the outcome of every
+``transact.php`` answer, the codes of an approval and of a gateway's refusal, the words of a
+wrong security key, and the fields of an answer in the order NMI writes them.
+"""
+
+from __future__ import annotations
+
+APPROVED, DECLINED, ERROR = "1", "2", "3"  # ``response``
+APPROVED_CODE = "100"  # ``response_code`` of an approval
+REFUSED_CODE = "300"  # the gateway itself refused the request (bad data, duplicate, …)
+AUTHENTICATION_FAILED = "Authentication Failed"
+
+# NMI always answers these, in this order; the code comes last, so a cut-off body lacks it.
+ANSWER_FIELDS = (
+    "response",
+    "responsetext",
+    "authcode",
+    "transactionid",
+    "avsresponse",
+    "cvvresponse",
+    "orderid",
+    "type",
+    "response_code",
+)

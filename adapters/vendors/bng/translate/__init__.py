@@ -1,0 +1,1 @@
+"""Hub <-> BNG (NMI) forms and answers: pure functions, no I/O."""

@@ -1,0 +1,1 @@
+"""Kaseya BMS (API 2.0) over its REST API."""

@@ -1,0 +1,1 @@
+"""Hub <-> Kaseya BMS payloads: pure functions, no I/O."""

@@ -1,0 +1,1 @@
+"""What every vendor shares: the HTTP exchange, limits, per-connection clients, links."""

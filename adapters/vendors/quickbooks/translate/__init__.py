@@ -1,0 +1,1 @@
+"""Hub <-> QuickBooks Online objects: pure functions, no I/O."""
