@@ -48,26 +48,26 @@ from adapters.security.answers import FernetAnswerSealer
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.system import SystemClock, uuid7
+from adapters.vendors.autotask.client import AutotaskClients
 from adapters.vendors.autotask.quoting import AutotaskQuoting
 from adapters.vendors.autotask.settings import autotask_settings_policy
 from adapters.vendors.autotask.sync import (
-    AutotaskClients,
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
     AutotaskOrganizationPush,
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
-from adapters.vendors.kaseya_bms.client import KaseyaClients, KaseyaConnectionTester
+from adapters.vendors.bng.gateway import BngGateway
+from adapters.vendors.bng.sync import BngConnectionTester
+from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
 from adapters.vendors.kaseya_bms.settings import kaseya_settings_policy
+from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
-from adapters.vendors.quickbooks.accounting import (
-    QuickBooksAccounting,
-    QuickBooksConnectionTester,
-)
+from adapters.vendors.quickbooks.accounting import QuickBooksAccounting
+from adapters.vendors.quickbooks.sync import QuickBooksConnectionTester
 from application.billing.accounting_sync import PushInvoice, PushPayment
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
 from application.billing.imports import pull_appliers

@@ -31,8 +31,8 @@ from adapters.sandboxes.autotask.app import (
 from adapters.sandboxes.autotask.entities import RULES
 from adapters.sandboxes.autotask.store import AutotaskStore
 from adapters.sandboxes.kit.base import Faults
+from adapters.vendors.autotask.client import AutotaskClients
 from adapters.vendors.autotask.sync import (
-    AutotaskClients,
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
     AutotaskOrganizationPush,

@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from adapters.sandboxes.bng.store import BngStore
-from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
+from adapters.vendors.bng.gateway import BngGateway
+from adapters.vendors.bng.sync import BngConnectionTester
 from application.integrations.ports import VendorRejected
 from domain.shared.money import Money
 from tests.support.autotask import UnlimitedLimits, contracts_dir

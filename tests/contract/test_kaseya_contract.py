@@ -28,7 +28,8 @@ from adapters.sandboxes.kaseya_bms.dtos import INPUTS, NOT_IN_SPEC, OUTPUTS
 from adapters.sandboxes.kaseya_bms.routes import SCHEMAS
 from adapters.sandboxes.kaseya_bms.schema import Field
 from adapters.vendors.kaseya_bms import contract as api
-from adapters.vendors.kaseya_bms.client import KaseyaClients, KaseyaConnectionTester
+from adapters.vendors.kaseya_bms.client import KaseyaClients
+from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.ports import VendorRejected
 from tests.support.autotask import UnlimitedLimits
 from tests.support.kaseya import (

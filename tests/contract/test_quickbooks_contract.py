@@ -23,12 +23,9 @@ import pytest
 from adapters.sandboxes.quickbooks.app import create_quickbooks_sandbox
 from adapters.sandboxes.quickbooks.schema import ENTITIES, TYPES, Kind
 from adapters.sandboxes.quickbooks.store import QuickBooksStore
-from adapters.vendors.quickbooks.accounting import (
-    QuickBooksAccounting,
-    QuickBooksClients,
-    QuickBooksConnectionTester,
-)
+from adapters.vendors.quickbooks.accounting import QuickBooksAccounting, QuickBooksClients
 from adapters.vendors.quickbooks.contract import MINOR_VERSION
+from adapters.vendors.quickbooks.sync import QuickBooksConnectionTester
 from application.billing.ports import AccountingLine
 from application.integrations.ports import ConnectionConfig, VendorRejected
 from domain.shared.money import Money

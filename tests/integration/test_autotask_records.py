@@ -19,8 +19,8 @@ from adapters.sandboxes.autotask.app import (
     api_headers,
     create_autotask_sandbox,
 )
+from adapters.vendors.autotask.client import AutotaskClients
 from adapters.vendors.autotask.sync import (
-    AutotaskClients,
     AutotaskInvoicePaid,
     AutotaskPuller,
     AutotaskTicketOpen,

@@ -14,9 +14,8 @@ import pytest
 
 from adapters.sandboxes.autotask.app import create_autotask_sandbox
 from adapters.sandboxes.kit.base import Faults
-from adapters.vendors.autotask.client import AUTOTASK_LIMITS, AutotaskClient
+from adapters.vendors.autotask.client import AUTOTASK_LIMITS, AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.sync import (
-    AutotaskClients,
     AutotaskConnectionTester,
     AutotaskOrganizationPush,
     AutotaskPuller,

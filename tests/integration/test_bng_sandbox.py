@@ -15,7 +15,8 @@ from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
 from adapters.sandboxes.bng.store import FAILING_ACCOUNT, INSUFFICIENT_FUNDS_CARD
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.bng.client import BNG_LIMITS
-from adapters.vendors.bng.gateway import BngConnectionTester, BngGateway
+from adapters.vendors.bng.gateway import BngGateway
+from adapters.vendors.bng.sync import BngConnectionTester
 from application.billing.ports import (
     GatewayOutcome,
     PaymentGateway,

@@ -15,13 +15,9 @@ import pytest
 
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.base import Faults
-from adapters.vendors.kaseya_bms.client import (
-    KASEYA_LIMITS,
-    KaseyaClient,
-    KaseyaClients,
-    KaseyaConnectionTester,
-)
+from adapters.vendors.kaseya_bms.client import KASEYA_LIMITS, KaseyaClient, KaseyaClients
 from adapters.vendors.kaseya_bms.contract import Module
+from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.ports import (
     ConnectionTester,
     VendorRateLimited,

@@ -17,12 +17,9 @@ from adapters.sandboxes.quickbooks.app import (
     create_quickbooks_sandbox,
 )
 from adapters.sandboxes.quickbooks.schema import SandboxFault
-from adapters.vendors.quickbooks.accounting import (
-    QuickBooksAccounting,
-    QuickBooksClients,
-    QuickBooksConnectionTester,
-)
+from adapters.vendors.quickbooks.accounting import QuickBooksAccounting, QuickBooksClients
 from adapters.vendors.quickbooks.client import QUICKBOOKS_LIMITS, QuickBooksRejected
+from adapters.vendors.quickbooks.sync import QuickBooksConnectionTester
 from application.billing.ports import AccountingInvoice, AccountingLine, AccountingSystem
 from application.integrations.ports import (
     ConnectionTester,

@@ -1,47 +1,86 @@
-"""The Autotask side of the sync ports: organizations pushed as Companies, and the home of
-every Autotask adapter the composition root registers (the puller in ``pulls.py``, tickets in
-``tickets.py``, paid invoices in ``invoices.py``).
+"""The Autotask sync: deliverers by message kind, the puller and the connection test.
 
-Idempotent (INT-4, QUO-6): a linked organization updates its Company; an unlinked one is first
-looked up by the hub's id in a user-defined field, since a crashed earlier attempt may have
-created it, and only then created.
+- ``organization.push``: an organization as a Company. Idempotent (INT-4, QUO-6): a linked one
+  updates its Company; an unlinked one is first looked up by the hub's id in a user-defined
+  field, since a crashed earlier attempt may have created it, and only then created.
+- ``invoice.paid``: the date paid on the Autotask invoice, or none (Autotask has no invoice
+  payment entity; ``paidDate`` is what its API lets an integration write).
+- ``ticket.open`` (PAY-13): a ticket per notice, found again by its ``externalID``.
+- The puller (PAY-12): organizations, contacts, contracts, tickets and invoices, a whole
+  history first and what changed since after, one query page per checkpoint.
+- The connection test (INT-2).
+
+The clients are shared by every Autotask adapter and closed by their owner, the composition
+root.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient, AutotaskClients
-from adapters.vendors.autotask.deliverer import AutotaskDeliverer
-from adapters.vendors.autotask.invoices import AutotaskInvoicePaid
-from adapters.vendors.autotask.pulls import AutotaskPuller
-from adapters.vendors.autotask.tickets import AutotaskTicketOpen
+from adapters.vendors.autotask.contract import api_time
 from adapters.vendors.autotask.translate.companies import (
     changed_fields,
     company_fields_of,
     company_from_organization,
     hub_id_udf,
+    organization_from_company,
 )
-from adapters.vendors.autotask.translate.writes import external_int
-from application.integrations.appliers import ORGANIZATION
+from adapters.vendors.autotask.translate.records import (
+    contact_record,
+    contract_record,
+    invoice_record,
+    picklist_labels,
+    picklist_value,
+    ticket_record,
+)
+from adapters.vendors.autotask.translate.writes import (
+    DEFAULT_PRIORITY_LABEL,
+    DEFAULT_STATUS_LABEL,
+    external_int,
+    invoice_paid,
+    ticket_from_notice,
+    ticket_notice,
+    ticket_reference,
+    ticket_settings,
+)
+from application.billing.policies import INVOICE_PAID, TICKET_OPEN
+from application.integrations.appliers import INVOICE, ORGANIZATION
 from application.integrations.policies import ORGANIZATION_PUSH
 from application.integrations.ports import (
     ConnectionConfig,
+    ExternalLinks,
     OutboxMessage,
+    PulledPage,
+    PullRequest,
     VendorError,
     VendorRejected,
 )
 
-__all__ = [
-    "AutotaskClients",
-    "AutotaskConnectionTester",
-    "AutotaskInvoicePaid",
-    "AutotaskOrganizationPush",
-    "AutotaskPuller",
-    "AutotaskTicketOpen",
-]
+
+class AutotaskDeliverer(ABC):
+    """A deliverer of ``kind`` messages; any other kind is refused before any call."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, clients: AutotaskClients, links: ExternalLinks) -> None:
+        self._clients = clients
+        self._links = links
+
+    async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        if message.kind != self.kind:
+            raise VendorRejected(f"Autotask cannot deliver {message.kind!r} messages here")
+        await self._deliver(message, connection)
+
+    @abstractmethod
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None: ...
+
 
 COMPANIES = "Companies"
 MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
@@ -129,3 +168,152 @@ async def _patch(
     changes = changed_fields(current, wanted)
     if changes:
         await client.update(COMPANIES, company_id, changes)
+
+
+INVOICES = "Invoices"
+
+
+class AutotaskInvoicePaid(AutotaskDeliverer):
+    """Deliverer of ``invoice.paid``: the payment's date on the linked Autotask invoice."""
+
+    kind = INVOICE_PAID
+
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        invoice_id, fields = invoice_paid(message.payload)
+        linked = await self._links.find(connection.connection_id, INVOICE, invoice_id)
+        if linked is None:
+            raise VendorRejected(
+                f"the invoice {invoice_id} is not linked to an Autotask invoice: only invoices "
+                "pulled from Autotask can be marked paid there"
+            )
+        client = await self._clients.client(connection)
+        await client.update(INVOICES, external_int(linked, "invoice"), fields)
+
+
+TICKETS = "Tickets"
+
+
+class AutotaskTicketOpen(AutotaskDeliverer):
+    """Deliverer of ``ticket.open`` (PAY-13): a ticket for the organization's company, on the
+    queue, issue type and priority the connection's settings choose."""
+
+    kind = TICKET_OPEN
+
+    async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        settings = ticket_settings(connection.settings)  # refused before any call
+        notice = ticket_notice(message.payload)
+        linked = await self._links.find(
+            connection.connection_id, ORGANIZATION, notice.organization_id
+        )
+        if linked is None:
+            raise VendorRejected(
+                f"the organization {notice.organization_id} is not linked to an Autotask "
+                "company yet: push it to Autotask before opening tickets for it"
+            )
+        company_id = external_int(linked, "company")
+        client = await self._clients.client(connection)
+        reference = ticket_reference(message.aggregate_id)
+        if await _opened(client, reference):
+            return
+        fields = await client.fields_of(TICKETS)
+        ticket = ticket_from_notice(
+            notice,
+            settings,
+            company_id=company_id,
+            priority=_or_labelled(settings.priority, fields, "priority", DEFAULT_PRIORITY_LABEL),
+            status=_or_labelled(settings.status, fields, "status", DEFAULT_STATUS_LABEL),
+            reference=reference,
+        )
+        await client.create(TICKETS, ticket)
+
+
+async def _opened(client: AutotaskClient, reference: str) -> bool:
+    condition = {"op": "eq", "field": "externalID", "value": reference}
+    page = await client.query_page(TICKETS, {"filter": [condition], "MaxRecords": 1})
+    return bool(page.items)
+
+
+def _or_labelled(chosen: int | None, fields: list[dict[str, Any]], name: str, label: str) -> int:
+    if chosen is not None:
+        return chosen
+    value = picklist_value(fields, name, label)
+    if value is None:
+        raise VendorRejected(
+            f"Autotask has no ticket {name} labelled {label!r}: set ticket_{name} on the connection"
+        )
+    return value
+
+
+Translate = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class PullSource:
+    entity: str
+    stamps: tuple[str, ...]  # changed since a time: any of these at or after it
+    dates: tuple[str, ...] = ()  # stamps Autotask keeps as a date only
+
+
+# Invoices keep no modification stamp: what changes an invoice leaves one of these behind.
+SOURCES = {
+    "organization": PullSource("Companies", ("lastTrackedModifiedDateTime",)),
+    "contact": PullSource("Contacts", ("lastModifiedDate",)),
+    "contract": PullSource("Contracts", ("lastModifiedDateTime",)),
+    "ticket": PullSource("Tickets", ("lastTrackedModificationDateTime",)),
+    "invoice": PullSource(
+        "Invoices",
+        ("createDateTime", "voidedDate", "paidDate", "webServiceDate"),
+        dates=("paidDate",),
+    ),
+}
+
+
+class AutotaskPuller:
+    """Puller of every entity PAY-12 names, for the Autotask system."""
+
+    def __init__(self, clients: AutotaskClients) -> None:
+        self._clients = clients
+
+    async def pages(
+        self, request: PullRequest, connection: ConnectionConfig
+    ) -> AsyncIterator[PulledPage]:
+        source = SOURCES.get(request.entity)
+        if source is None:
+            raise VendorRejected(f"Autotask cannot pull {request.entity!r}")
+        client = await self._clients.client(connection)
+        translate = await _translator(request.entity, client)
+        pages = client.query(
+            source.entity,
+            changed_since(source, request.changed_since),
+            start_url=request.checkpoint,
+        )
+        async for page in pages:
+            records = [translate(item) for item in page.items]
+            yield PulledPage(records=records, next_checkpoint=page.next_page_url)
+
+
+async def _translator(entity: str, client: AutotaskClient) -> Translate:
+    if entity == "organization":
+        udf = hub_id_udf(client.connection.settings)
+        return lambda item: organization_from_company(item, hub_id_udf=udf)
+    if entity == "contact":
+        return contact_record
+    if entity == "invoice":
+        return invoice_record
+    # Status labels are per Autotask instance: read once per connection, never assumed.
+    statuses = picklist_labels(await client.fields_of(SOURCES[entity].entity), "status")
+    build = contract_record if entity == "contract" else ticket_record
+    return lambda item: build(item, statuses)
+
+
+def changed_since(source: PullSource, moment: datetime | None) -> list[dict[str, Any]]:
+    """The query filter: everything, or what any of the entity's stamps says changed since."""
+    if moment is None:
+        return [{"op": "exist", "field": "id"}]
+    stamp = api_time(moment)
+    day = f"{stamp[:10]}T00:00:00Z"  # a date-only stamp of that day counts
+    conditions = [
+        {"op": "gte", "field": field, "value": day if field in source.dates else stamp}
+        for field in source.stamps
+    ]
+    return conditions if len(conditions) == 1 else [{"op": "or", "items": conditions}]

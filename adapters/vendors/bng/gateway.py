@@ -37,7 +37,6 @@ from application.billing.ports import (
 )
 from application.integrations.ports import (
     ConnectionConfig,
-    VendorError,
     VendorLimits,
     VendorRejected,
 )
@@ -48,7 +47,7 @@ QUERY_BATCH = 100  # transaction ids per Query API call
 CONNECTION_PROBE = "0"  # a transaction id no gateway has: the query must still authenticate
 
 
-class _OverBng:
+class OverBng:
     """A port over BNG: one client for every tenant's connection."""
 
     def __init__(
@@ -64,7 +63,7 @@ class _OverBng:
         await self._client.aclose()
 
 
-class BngGateway(_OverBng):
+class BngGateway(OverBng):
     """``PaymentGateway`` over BNG's transact and query APIs, for every tenant's connection."""
 
     async def add_method(
@@ -120,14 +119,3 @@ class BngGateway(_OverBng):
             found += settlements_from(root, batch)
         by_id = {settlement.transaction_id: settlement for settlement in found}
         return [by_id[transaction_id] for transaction_id in transaction_ids]
-
-
-class BngConnectionTester(_OverBng):
-    """INT-2: a Query API call, which BNG answers only for a valid security key."""
-
-    async def test(self, connection: ConnectionConfig) -> str | None:
-        try:
-            await self._client.query(connection, transactions_query([CONNECTION_PROBE]))
-        except VendorError as exc:
-            return exc.message
-        return None

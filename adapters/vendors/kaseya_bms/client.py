@@ -30,7 +30,6 @@ from adapters.vendors.kit.exchange import VendorHttp, already_gone, credentials_
 from application.integrations.ports import (
     ConnectionConfig,
     LimitKey,
-    VendorError,
     VendorLimitPolicy,
     VendorLimits,
     VendorRejected,
@@ -45,7 +44,7 @@ VENDOR = "Kaseya BMS"
 _EXCERPT = 200
 _NOT_JSON = object()
 
-__all__ = ["KASEYA_LIMITS", "KaseyaClient", "KaseyaClients", "KaseyaConnectionTester", "Page"]
+__all__ = ["KASEYA_LIMITS", "KaseyaClient", "KaseyaClients", "Page"]
 
 
 class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
@@ -148,23 +147,6 @@ class KaseyaClients(PerConnection[KaseyaClient]):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(lambda c: KaseyaClient(c, limits, http=http, timeout=timeout, clock=clock))
-
-
-class KaseyaConnectionTester:
-    """INT-2: reads the opportunity statuses (a cheap call every quoting user makes), signing in
-    first unless this connection's client holds a live token (new credentials make a new
-    client); None when both work, else Kaseya's reason."""
-
-    def __init__(self, clients: KaseyaClients) -> None:
-        self._clients = clients
-
-    async def test(self, connection: ConnectionConfig) -> str | None:
-        try:
-            client = await self._clients.client(connection)
-            await client.test()
-        except VendorError as exc:
-            return exc.message
-        return None
 
 
 def decode(response: httpx.Response, op: api.Operation) -> dict[str, Any]:

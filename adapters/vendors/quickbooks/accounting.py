@@ -40,7 +40,6 @@ from application.billing.ports import (
 )
 from application.integrations.ports import (
     ConnectionConfig,
-    VendorError,
     VendorLimits,
     VendorUnavailable,
 )
@@ -62,7 +61,7 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         )
 
 
-class _OverQuickBooks:
+class OverQuickBooks:
     """A port over QuickBooks: its clients, given (and shared) or its own."""
 
     def __init__(
@@ -79,7 +78,7 @@ class _OverQuickBooks:
         await self._clients.aclose()
 
 
-class QuickBooksAccounting(_OverQuickBooks):
+class QuickBooksAccounting(OverQuickBooks):
     """The AccountingSystem port over QuickBooks Online."""
 
     async def push_invoice(
@@ -114,18 +113,6 @@ class QuickBooksAccounting(_OverQuickBooks):
         """PAY-4, PAY-5, PAY-7, PAY-9: QuickBooks holds the payment as the hub does now."""
         client = await self._clients.client(connection)
         return await hold_payment(client, connection.settings, payment)
-
-
-class QuickBooksConnectionTester(_OverQuickBooks):
-    """INT-2: reads the company's CompanyInfo, which needs a working token for that realm."""
-
-    async def test(self, connection: ConnectionConfig) -> str | None:
-        try:
-            client = await self._clients.client(connection)
-            await client.company_info()
-        except VendorError as exc:
-            return exc.message
-        return None
 
 
 async def _customer(client: QuickBooksClient, invoice: InvoiceForAccounting) -> CustomerRef:

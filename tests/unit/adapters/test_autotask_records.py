@@ -11,7 +11,7 @@ import pytest
 
 from adapters.sandboxes.autotask.checks import field_info
 from adapters.sandboxes.autotask.entities import RULES
-from adapters.vendors.autotask.pulls import SOURCES, changed_since
+from adapters.vendors.autotask.sync import SOURCES, changed_since
 from adapters.vendors.autotask.translate.records import (
     Malformed,
     contact_record,
