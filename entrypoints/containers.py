@@ -48,36 +48,13 @@ from adapters.security.answers import FernetAnswerSealer
 from adapters.security.api_keys import Sha256ApiKeySecrets
 from adapters.security.vault import FernetVault, VaultKeyMissing, local_secret_key
 from adapters.system import SystemClock, uuid7
-from adapters.vendors.autotask.client import AutotaskClients
-from adapters.vendors.autotask.quoting import AutotaskQuoting
-from adapters.vendors.autotask.settings import autotask_settings_policy
-from adapters.vendors.autotask.sync import (
-    AutotaskConnectionTester,
-    AutotaskInvoicePaid,
-    AutotaskOrganizationPush,
-    AutotaskPuller,
-    AutotaskTicketOpen,
-)
-from adapters.vendors.bng.gateway import BngGateway
-from adapters.vendors.bng.sync import BngConnectionTester
-from adapters.vendors.kaseya_bms.client import KaseyaClients
-from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
-from adapters.vendors.kaseya_bms.settings import kaseya_settings_policy
-from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
-from adapters.vendors.quickbooks.accounting import QuickBooksAccounting
-from adapters.vendors.quickbooks.sync import QuickBooksConnectionTester
-from application.billing.accounting_sync import PushInvoice, PushPayment
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
 from application.billing.imports import pull_appliers
 from application.billing.methods import AddPaymentMethod
 from application.billing.payments import ResolvePendingPayments, TakePayment
 from application.billing.policies import (
-    INVOICE_PAID,
-    INVOICE_PUSH,
-    PAYMENT_PUSH,
-    TICKET_OPEN,
     billing_policy,
 )
 from application.billing.portal import PortalBilling
@@ -110,15 +87,15 @@ from application.integrations.connections import (
     TestConnection,
     UpdateConnection,
 )
-from application.integrations.policies import ORGANIZATION_PUSH, combine, sync_policy
+from application.integrations.policies import combine, sync_policy
 from application.integrations.pulls import PullRunner, SyncNow
 from application.integrations.scheduler import SyncScheduler
 from application.integrations.sync_errors import SyncErrors
+from application.integrations.vendors import VendorKit
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
-from application.quotes.policies import QUOTE_OUTCOME, QUOTE_PUSH, quote_policy
-from application.quotes.publishing import PushQuote, SetQuoteOutcome
+from application.quotes.policies import quote_policy
 from application.quotes.queries import QuoteQueries
 from application.quotes.search import PsaSearch
 from application.quotes.use_cases import (
@@ -134,8 +111,8 @@ from application.quotes.use_cases import (
     WinQuote,
 )
 from application.shared.idempotency import IdempotentRequests
-from domain.integrations.connection import System
 from entrypoints.settings import Settings
+from entrypoints.vendors import build_vendors, hub_deliverers
 
 # Every context's sync policy, asked inside each commit (INT-5).
 hub_policy = combine(sync_policy, billing_policy, quote_policy)
@@ -239,73 +216,33 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     security = providers.DependenciesContainer()
     settings = providers.Dependency(instance_of=Settings)
 
-    # Vendor adapters: (system, kind) -> Deliverer, system -> ConnectionTester.
-    autotask = providers.Singleton(
-        AutotaskClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
+    # Every vendor adapter and registry comes from the one list in entrypoints/vendors.py.
+    kit = providers.Singleton(
+        VendorKit,
+        persistence.limits,
+        persistence.links,
+        settings.provided.vendor_timeout_seconds,
     )
-    bng = providers.Singleton(
-        BngGateway, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
-    )
-    quickbooks = providers.Singleton(
-        QuickBooksAccounting, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
-    )
-    kaseya = providers.Singleton(
-        KaseyaClients, persistence.limits, timeout=settings.provided.vendor_timeout_seconds
-    )
+    vendors = providers.Singleton(build_vendors, kit)
     # A retried push renders nothing again: the PDFs rendered last are kept by snapshot.
     documents = providers.Singleton(
         CachedQuoteDocuments, providers.Singleton(ReportlabQuoteDocuments)
     )
-    # Each PSA's share of quoting (QUO-3..6, CAT-2, PAY-14), and of its settings (INT-3).
-    autotask_quoting = providers.Singleton(AutotaskQuoting, autotask, persistence.links)
-    kaseya_quoting = providers.Singleton(KaseyaQuoting, kaseya, persistence.links)
-    quoting = providers.Dict({System.AUTOTASK: autotask_quoting, System.KASEYA_BMS: kaseya_quoting})
-    settings_policies = providers.Dict(
-        {
-            System.AUTOTASK: providers.Singleton(autotask_settings_policy),
-            System.KASEYA_BMS: providers.Singleton(kaseya_settings_policy),
-        }
+    quoting = providers.Singleton(lambda v: v.quoting(), vendors)
+    settings_policies = providers.Singleton(lambda v: v.settings(), vendors)
+    accounting = providers.Singleton(lambda v: v.the_accounting_system(), vendors)
+    gateway = providers.Singleton(lambda v: v.the_gateway(), vendors)
+    testers = providers.Singleton(lambda v: v.testers(), vendors)
+    pullers = providers.Singleton(lambda v: v.pullers(), vendors)
+    deliverers = providers.Singleton(
+        hub_deliverers,
+        vendors,
+        uow=persistence.uow,
+        clock=core.clock,
+        documents=documents,
+        links=persistence.links,
+        accounting=accounting,
     )
-    deliverers = providers.Dict(
-        {
-            (System.AUTOTASK, QUOTE_PUSH): providers.Singleton(
-                PushQuote, persistence.uow, core.clock, autotask_quoting, documents
-            ),
-            (System.AUTOTASK, QUOTE_OUTCOME): providers.Singleton(
-                SetQuoteOutcome, persistence.uow, core.clock, autotask_quoting
-            ),
-            (System.KASEYA_BMS, QUOTE_PUSH): providers.Singleton(
-                PushQuote, persistence.uow, core.clock, kaseya_quoting, documents
-            ),
-            (System.KASEYA_BMS, QUOTE_OUTCOME): providers.Singleton(
-                SetQuoteOutcome, persistence.uow, core.clock, kaseya_quoting
-            ),
-            (System.AUTOTASK, ORGANIZATION_PUSH): providers.Singleton(
-                AutotaskOrganizationPush, autotask, persistence.links
-            ),
-            (System.AUTOTASK, TICKET_OPEN): providers.Singleton(
-                AutotaskTicketOpen, autotask, persistence.links
-            ),
-            (System.AUTOTASK, INVOICE_PAID): providers.Singleton(
-                AutotaskInvoicePaid, autotask, persistence.links
-            ),
-            (System.QUICKBOOKS, INVOICE_PUSH): providers.Singleton(
-                PushInvoice, persistence.uow, quickbooks, core.clock
-            ),
-            (System.QUICKBOOKS, PAYMENT_PUSH): providers.Singleton(
-                PushPayment, persistence.uow, quickbooks, persistence.links
-            ),
-        }
-    )
-    testers = providers.Dict(
-        {
-            System.AUTOTASK: providers.Singleton(AutotaskConnectionTester, autotask),
-            System.BNG: providers.Singleton(BngConnectionTester, persistence.limits),
-            System.QUICKBOOKS: providers.Singleton(QuickBooksConnectionTester, persistence.limits),
-            System.KASEYA_BMS: providers.Singleton(KaseyaConnectionTester, kaseya),
-        }
-    )
-    pullers = providers.Dict({System.AUTOTASK: providers.Singleton(AutotaskPuller, autotask)})
 
     configs = providers.Singleton(ConnectionConfigs, persistence.uow, security.vault)
     connect_system = providers.Factory(
@@ -428,21 +365,25 @@ class BillingContainer(containers.DeclarativeContainer):
         TakePayment,
         persistence.uow,
         integrations.configs,
-        integrations.bng,
-        integrations.quickbooks,
+        integrations.gateway,
+        integrations.accounting,
         clock=core.clock,
         ids=core.ids,
     )
     payment_actions = providers.Factory(
-        PaymentActions, persistence.uow, integrations.configs, integrations.bng, core.clock
+        PaymentActions, persistence.uow, integrations.configs, integrations.gateway, core.clock
     )
     resolve_pending = providers.Factory(
-        ResolvePendingPayments, persistence.uow, integrations.configs, integrations.bng, core.clock
+        ResolvePendingPayments,
+        persistence.uow,
+        integrations.configs,
+        integrations.gateway,
+        core.clock,
     )
     resolve_refunds = providers.Factory(
         ResolvePendingRefunds,
         persistence.uow,
-        integrations.bng,
+        integrations.gateway,
         core.clock,
         grace_seconds=settings.provided.pending_payment_grace_seconds,
     )
@@ -450,7 +391,7 @@ class BillingContainer(containers.DeclarativeContainer):
         AddPaymentMethod,
         persistence.uow,
         integrations.configs,
-        integrations.bng,
+        integrations.gateway,
         core.clock,
         core.ids,
     )
@@ -459,7 +400,7 @@ class BillingContainer(containers.DeclarativeContainer):
         WatchPayments,
         persistence.uow,
         integrations.configs,
-        integrations.bng,
+        integrations.gateway,
         core.clock,
         watchlist=persistence.payment_watchlist,
         resolve=resolve_pending,

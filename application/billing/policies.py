@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from application.integrations.messages import INVOICE_PAID, INVOICE_PUSH, PAYMENT_PUSH, TICKET_OPEN
 from application.integrations.outbox import NewOutboxMessage
 from application.notifications.messages import notice_for
 from domain.billing.invoice import (
@@ -45,10 +46,6 @@ from domain.shared.events import DomainEvent
 if TYPE_CHECKING:
     from application.shared.unit_of_work import UnitOfWork
 
-INVOICE_PUSH = "invoice.push"
-PAYMENT_PUSH = "payment.push"
-INVOICE_PAID = "invoice.paid"
-TICKET_OPEN = "ticket.open"
 NOTIFIED = (PaymentApproved, PaymentDeclined, PaymentSettlementFailed)
 
 

@@ -23,31 +23,8 @@ from domain.integrations.connection import (
     check_credentials,
 )
 
+
 # Working defaults on connect (INT-3); each can be changed afterwards.
-DEFAULT_SETTINGS: dict[System, dict[str, Any]] = {
-    System.AUTOTASK: {
-        "push_organizations": True,
-        "pull_organizations": True,
-        # PAY-12: with its organizations, the PSA's contacts, contracts, tickets and invoices.
-        "pull_invoices": True,
-        "record_payments": True,  # an invoice paid here gets its paid date in the PSA
-        "ticket_notifications": [],  # PAY-13: e.g. ["payment_failed", "settlement_failed"]
-        "hub_id_udf": "Q2C Hub ID",
-        "default_owner_resource_id": 29682885,
-        "company_type": 1,
-    },
-    System.CONNECTWISE: {"push_organizations": False, "pull_organizations": False},
-    System.KASEYA_BMS: {"push_organizations": False, "pull_organizations": False},
-    System.QUICKBOOKS: {},
-    System.BNG: {
-        # PAY-8: the kinds each environment accepts; PAY-6: refunds stay in the hub by default.
-        "staff_methods": ["card", "echeck"],
-        "portal_methods": ["card", "echeck"],
-        "refund_at_gateway": False,
-    },
-}
-
-
 @dataclass(frozen=True, kw_only=True)
 class NewConnection:
     system: System
@@ -104,7 +81,7 @@ class ConnectSystem:
         check_credentials(new.system, dict(new.credentials))
         policy = self._policies.get(new.system)
         own = dict(policy.defaults()) if policy is not None else {}
-        settings = {**DEFAULT_SETTINGS[new.system], **own, **new.settings}
+        settings = {**own, **new.settings}
         _check_settings(self._policies, new.system, settings)
         connection = Connection(
             id=ConnectionId(self._ids()),

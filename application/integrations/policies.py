@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from application.integrations.messages import ORGANIZATION_PUSH
 from application.integrations.outbox import NewOutboxMessage
 from domain.crm.organization import (
     Organization,
@@ -22,8 +23,6 @@ from domain.shared.events import DomainEvent
 
 if TYPE_CHECKING:
     from application.shared.unit_of_work import SyncPolicy, UnitOfWork
-
-ORGANIZATION_PUSH = "organization.push"
 
 
 def organization_payload(organization: Organization) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.identity.tenant import TenantId
@@ -128,6 +128,7 @@ class VendorLimits(Protocol):
         ...
 
 
+@runtime_checkable
 class Deliverer(Protocol):
     """Delivers one kind of outbox message to one system, idempotently (QUO-6, INT-4)."""
 
@@ -150,6 +151,7 @@ class PullRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+@runtime_checkable
 class Puller(Protocol):
     """Pages through one entity of a system, from a checkpoint (PAY-12)."""
 
@@ -158,6 +160,7 @@ class Puller(Protocol):
     ) -> AsyncIterator[PulledPage]: ...
 
 
+@runtime_checkable
 class ConnectionTester(Protocol):
     """Asks the system whether the credentials work (INT-2); returns the vendor's reason."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
 from application.integrations.outbox import NewOutboxMessage
 from domain.integrations.connection import Family
 from domain.quotes.quote import QuoteLost, QuotePublished, QuoteWon
@@ -18,8 +19,6 @@ from domain.shared.events import DomainEvent
 if TYPE_CHECKING:
     from application.shared.unit_of_work import UnitOfWork
 
-QUOTE_PUSH = "quote.push"
-QUOTE_OUTCOME = "quote.outcome"
 QUOTE = "quote"
 
 

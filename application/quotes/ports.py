@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from application.integrations.ports import ConnectionConfig
 from application.quotes.snapshot import QuoteSnapshot
@@ -105,6 +105,7 @@ class OpportunitySearch:
     limit: int = 25
 
 
+@runtime_checkable
 class PsaQuoting(Protocol):
     """One PSA's share of quoting (QUO-3..6, CAT-2, PAY-14)."""
 

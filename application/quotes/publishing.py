@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
+from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
 from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
-from application.quotes.policies import QUOTE_OUTCOME, QUOTE_PUSH
 from application.quotes.ports import Outcome, PsaQuoting, QuoteDocuments
 from application.quotes.repositories import QuotePush
 from application.quotes.snapshot import QuoteSnapshot

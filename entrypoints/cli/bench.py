@@ -139,7 +139,7 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
             await worker.run_until_idle()
             elapsed = time.perf_counter() - started
             state = (await control.get("/_sandbox/state")).json()
-        await container.integrations.autotask().aclose()
+        await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
     calls = _calls(state) - before
     bound = n * latency_ms / 1000 / concurrency

@@ -133,7 +133,7 @@ async def _invoices(
     container: Container, org: Organization, quickbooks: Connection, totals: dict[int, Decimal]
 ) -> dict[int, InvoiceId]:
     """Numbered invoices (PAY-1), each pushed to the tenant's QuickBooks company first."""
-    accounting = container.integrations.quickbooks()
+    accounting = container.integrations.accounting()
     config = container.integrations.configs().of(quickbooks)
     now = container.core.clock().now()
     made: dict[int, Invoice] = {}
@@ -172,8 +172,7 @@ async def _setup(
 
 
 async def _close(container: Container) -> None:
-    await container.integrations.bng().aclose()
-    await container.integrations.quickbooks().aclose()
+    await container.integrations.vendors().aclose()
     await container.persistence.limits().close()
     await container.persistence.probe().close()
 

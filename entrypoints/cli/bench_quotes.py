@@ -114,7 +114,7 @@ async def bench_quotes(
                 await publish(tenant, quote.id)
             edit_calls, edit_s = await _timed_push(worker, control)
             state = (await control.get("/_sandbox/state")).json()
-        await container.integrations.autotask().aclose()
+        await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
     bound = (publish_calls + edit_calls) * latency_ms / 1000 / AUTOTASK_CONCURRENCY
     elapsed = publish_s + edit_s

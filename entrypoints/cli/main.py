@@ -172,8 +172,7 @@ async def _run_worker(container: Container, stop: asyncio.Event) -> None:
             worker.run(stop), scheduler.run(stop), watch.run(stop), notifications.run(stop)
         )
     finally:
-        await container.integrations.autotask().aclose()
-        await container.integrations.kaseya().aclose()
+        await container.integrations.vendors().aclose()
         await container.persistence.limits().close()
         log.info("worker_stopped", owner=worker.owner, delivered=worker.delivered)
 
@@ -228,7 +227,7 @@ def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
             try:
                 done = await _pull_with_progress(runner, claimed, owner)
             finally:
-                await container.integrations.autotask().aclose()
+                await container.integrations.vendors().aclose()
             return f"{done.status}: {done.records} records" + (
                 f" ({done.error})" if done.error else ""
             )

@@ -140,9 +140,8 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
     settings: Settings = container.settings()
 
     async def close() -> None:
-        # The PSA searches' clients (QUO-5, CAT-2), then the database.
-        await container.integrations.autotask().aclose()
-        await container.integrations.kaseya().aclose()
+        # Every vendor's clients (the PSA searches, the gateway, QuickBooks), then the database.
+        await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
 
     app = Litestar(

@@ -52,8 +52,8 @@ async def app_client(
     """The app on a container of its own; with a gateway, both payment vendors are the fakes."""
     app_container = build_container(settings_for(database_url))
     if gateway is not None:
-        app_container.integrations.bng.override(gateway)
-        app_container.integrations.quickbooks.override(FakeAccounting())
+        app_container.integrations.gateway.override(gateway)
+        app_container.integrations.accounting.override(FakeAccounting())
     async with AsyncTestClient(create_app(app_container)) as client:
         yield client
 

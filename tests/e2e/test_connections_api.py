@@ -148,7 +148,7 @@ async def test_sync_errors_are_listed_retried_and_dismissed(
     ).json()
     worker: OutboxWorker = container.integrations.worker(settings=WorkerSettings(poll_seconds=0.02))
     await worker.run_until_idle()
-    await container.integrations.autotask().aclose()
+    await container.integrations.vendors().aclose()
     listed = (
         await client.get(f"/v1/sync/errors?entity_id={org['id']}", headers=acme.headers(Role.SALES))
     ).json()["items"]

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from adapters.persistence import tables
 from application.crm.use_cases import CreateOrganization, UpdateOrganization
+from application.integrations.messages import ORGANIZATION_PUSH
 from application.integrations.outbox import OutboxQueue
-from application.integrations.policies import ORGANIZATION_PUSH
 from application.integrations.ports import (
     OutboxMessage,
     VendorRateLimited,

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from adapters.persistence import tables
 from adapters.persistence.outbox import SqlAlchemyOutboxQueue
 from application.crm.use_cases import CreateOrganization
+from application.integrations.messages import ORGANIZATION_PUSH
 from application.integrations.outbox import OutboxQueue
-from application.integrations.policies import ORGANIZATION_PUSH
 from application.integrations.ports import ConnectionConfig, Deliverer, OutboxMessage
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from domain.crm.organization import OrganizationProfile

@@ -47,7 +47,7 @@ def sandbox() -> Iterator[AutotaskSandbox]:
 async def container(database_url: str) -> AsyncIterator[Container]:
     container = build_container(settings_for(database_url))
     yield container
-    await container.integrations.autotask().aclose()
+    await container.integrations.vendors().aclose()
     await container.persistence.probe().close()
 
 
@@ -173,6 +173,6 @@ async def test_memory_stays_flat_as_the_records_grow(database_url: str) -> None:
         # The vendor in its own process, so only the hub's memory is traced.
         async with sandbox_process(concurrency=3) as base:
             peaks.append(await peak_bytes(container, base, companies))
-        await container.integrations.autotask().aclose()
+        await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
     assert peaks[1] < peaks[0] * 1.6, peaks  # three times the records, not three times the memory

@@ -54,7 +54,7 @@ async def container(database_url: str) -> AsyncIterator[Container]:
         Settings(database_url=database_url, secret_key="k" * 32, vendor_timeout_seconds=0.3)
     )
     yield container
-    await container.integrations.autotask().aclose()
+    await container.integrations.vendors().aclose()
     await container.persistence.probe().close()
 
 
@@ -152,7 +152,7 @@ async def test_a_vendor_rejection_is_a_sync_error_until_the_cause_is_fixed(
         Settings(database_url=container.settings().database_url, secret_key="k" * 32)
     )  # new config cache: the fixed setting
     await worker(fresh).run_until_idle()
-    await fresh.integrations.autotask().aclose()
+    await fresh.integrations.vendors().aclose()
     await fresh.persistence.probe().close()
     assert await open_errors(container, tenant) == []
     assert len(companies_of(await state(sandbox), [organization])) == 1

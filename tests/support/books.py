@@ -365,9 +365,7 @@ _SETTLEMENTS = {
 
 async def close(container: Container) -> None:
     """Every client, limit and pool the container opened for the books."""
-    integrations = container.integrations
-    for adapter in (integrations.autotask(), integrations.bng(), integrations.quickbooks()):
-        await adapter.aclose()
+    await container.integrations.vendors().aclose()
     await container.persistence.limits().close()
     await container.persistence.probe().close()
 

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from adapters.vendors.autotask.contract import HUB_ID_UDF
 from adapters.vendors.autotask.translate.companies import (
+    DEFAULT_COMPANY_TYPE,
     DEFAULT_OWNER_RESOURCE_ID,
     int_setting,
     text_or_none,
@@ -155,9 +157,24 @@ def check_quote_settings(settings: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
+# What syncs with Autotask, on connect (INT-3): both ways for organizations (pull and push),
+# with contacts, contracts, tickets and invoices (PAY-12), and the date paid recorded there.
+SYNC_DEFAULTS: dict[str, Any] = {
+    "push_organizations": True,
+    "pull_organizations": True,
+    "pull_invoices": True,
+    "record_payments": True,  # an invoice paid here gets its paid date in the PSA
+    "ticket_notifications": [],  # PAY-13: e.g. ["payment_failed", "settlement_failed"]
+    "hub_id_udf": HUB_ID_UDF,
+    "default_owner_resource_id": DEFAULT_OWNER_RESOURCE_ID,
+    "company_type": DEFAULT_COMPANY_TYPE,
+}
+
+
 def autotask_settings_policy() -> ProblemsPolicy:
-    """Autotask's quoting settings (AT-9): these defaults on connect, checked on every save."""
-    return ProblemsPolicy(QUOTE_SETTINGS_DEFAULTS, check_quote_settings)
+    """Autotask's settings (AT-9): what syncs and how quotes land, these defaults on connect,
+    checked on every save. The only source of Autotask's defaults."""
+    return ProblemsPolicy({**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}, check_quote_settings)
 
 
 def _statuses(raw: Mapping[str, Any]) -> dict[str, StatusLabels]:

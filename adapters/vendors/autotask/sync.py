@@ -50,9 +50,8 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_reference,
     ticket_settings,
 )
-from application.billing.policies import INVOICE_PAID, TICKET_OPEN
 from application.integrations.appliers import INVOICE, ORGANIZATION
-from application.integrations.policies import ORGANIZATION_PUSH
+from application.integrations.messages import INVOICE_PAID, ORGANIZATION_PUSH, TICKET_OPEN
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,

@@ -129,9 +129,14 @@ def quote_settings(settings: Mapping[str, Any]) -> QuoteSettings:
     return QuoteSettings(**{name: values[name] for name in fields})
 
 
+# Kaseya BMS takes quotes; organizations do not sync with it yet.
+SYNC_DEFAULTS: dict[str, Any] = {"push_organizations": False, "pull_organizations": False}
+
+
 def kaseya_settings_policy() -> ProblemsPolicy:
-    """Kaseya BMS's settings: these defaults on connect, ``check_settings`` on every save."""
-    return ProblemsPolicy(QUOTE_SETTINGS_DEFAULTS, check_settings)
+    """Kaseya BMS's settings: these defaults on connect, ``check_settings`` on every save. The
+    only source of Kaseya's defaults."""
+    return ProblemsPolicy({**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}, check_settings)
 
 
 def _mapping_problems(values: Mapping[str, Any]) -> list[Problem]:

@@ -29,6 +29,7 @@ from application.integrations.connections import (
     NewConnection,
     UpdateConnection,
 )
+from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
 from application.integrations.outbox import NewOutboxMessage
 from application.integrations.policies import combine, sync_policy
 from application.integrations.ports import (
@@ -39,7 +40,7 @@ from application.integrations.ports import (
     SettingsPolicy,
     VendorRejected,
 )
-from application.quotes.policies import QUOTE, QUOTE_OUTCOME, QUOTE_PUSH, quote_policy
+from application.quotes.policies import QUOTE, quote_policy
 from application.quotes.ports import (
     OpportunitySearch,
     Outcome,
@@ -730,9 +731,7 @@ async def test_connect_merges_the_systems_defaults_and_the_explicit_settings_win
 ) -> None:
     made = await connections.connect(TENANT_A, kaseya(won_status="Closed won"))
     expected = {
-        "push_organizations": False,  # the hub's defaults (INT-3) …
-        "pull_organizations": False,
-        "push_service_quotes": False,  # … the system's own …
+        "push_service_quotes": False,  # the system's own defaults, its only source (INT-3) …
         "default_warehouse": None,
         "won_status": "Closed won",  # … and what was asked for
     }
