@@ -20,11 +20,26 @@ from domain.identity.access import Role
 from domain.identity.tenant import TenantId
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
-from tests.conftest import settings_for
+from tests.conftest import BACKENDS, settings_for
 from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
 from tests.support.factories import new_tenant
 
 Client = AsyncTestClient[Litestar]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The API is the same on both databases: its tests run on SQLite, and the modules marked
+    ``both_databases`` (where the database shows through: locks, text rules, concurrency) on
+    PostgreSQL too. The persistence and money tests below the API run on both."""
+    if "database_url" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize("database_url", BACKENDS if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from entrypoints.cli.main import cli
 from entrypoints.servers import free_port
 
+pytestmark = pytest.mark.xdist_group("processes")  # processes of their own: one at a time
+
 KEY = re.compile(r"q2c_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 
 

@@ -17,6 +17,7 @@ from domain.identity.access import Role
 from entrypoints.containers import Container
 from entrypoints.servers import serve_asgi
 from tests.e2e.conftest import Client, TenantKeys
+from tests.support.sync import set_aside_leftovers
 
 SECRET = "s3cr3t-value-that-must-never-show"
 
@@ -140,6 +141,7 @@ async def test_testing_a_connection_reports_the_vendors_reason(
 async def test_sync_errors_are_listed_retried_and_dismissed(
     client: Client, acme: TenantKeys, container: Container, sandbox: str
 ) -> None:  # INT-6, CW-8
+    await set_aside_leftovers(container)  # the worker below waits for this test's messages only
     await connect(client, acme, autotask(sandbox, settings={"hub_id_udf": "Missing"}))
     org = (
         await client.post(

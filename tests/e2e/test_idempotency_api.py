@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from adapters.persistence import tables
 from domain.identity.access import Role
 from entrypoints.containers import Container
 from tests.e2e.conftest import Client, TenantKeys
+
+pytestmark = pytest.mark.both_databases  # the database shows through here
 
 
 def keyed(tenant: TenantKeys, key: str, role: Role = Role.ADMIN) -> dict[str, str]:

@@ -9,6 +9,8 @@ escaped as 500s, and keys were left in progress.
 
 from __future__ import annotations
 
+import pytest
+
 from domain.identity.access import Role
 from entrypoints.cli.bench_idempotency import keyed_load
 from entrypoints.containers import build_container
@@ -16,6 +18,8 @@ from entrypoints.http.app import create_app
 from tests.conftest import settings_for
 from tests.e2e.conftest import TenantKeys
 from tests.support.servers import serve_asgi
+
+pytestmark = pytest.mark.both_databases  # the database shows through here
 
 
 async def test_twenty_clients_with_twin_keys_get_no_5xx_no_duplicate_no_stuck_key(

@@ -1,9 +1,11 @@
 """A schemathesis run over the OpenAPI document: no 5xx, no answer the document does not promise.
 
 Bounded (a few examples per operation, a fixed seed), with an admin key over the staff API and
-a portal token over the portal, against the hub served over HTTP with its vendor sandboxes on
-both databases. Its phases: the document's examples, coverage of each schema's edges, random
-fuzzing, and stateful sequences following the document's links (create, then read, change, act).
+a portal token over the portal, against the hub served over HTTP with its vendor sandboxes: on
+SQLite in the suite, and on PostgreSQL too with ``Q2C_FUZZ_POSTGRES=1`` (the PostgreSQL text
+rules are held by ``test_request_edge`` on both). Its phases: the document's examples, coverage
+of each schema's edges, random fuzzing, and stateful sequences following the document's links
+(create, then read, change, act).
 
 Revoking a key is left out of the staff run: the fuzzer would revoke the key it runs with
 (``GET /v1/api-keys`` links to it); the e2e tests cover revoking. Business refusals of
@@ -14,6 +16,7 @@ schema-valid data (422, a rule) are answers, not failures, so schemathesis's
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,6 +39,8 @@ from tests.support.factories import NOW, organization
 from tests.support.servers import serve_asgi
 
 EXAMPLES = 5  # per operation and phase
+# SQLite in the suite; both databases when asked (the run takes about 40 s on each).
+pytestmark = [pytest.mark.both_databases] if os.environ.get("Q2C_FUZZ_POSTGRES") == "1" else []
 CHECKS = ",".join(
     [
         "not_a_server_error",

@@ -6,10 +6,14 @@ architect would in tests); the vendors' adapters are tested against their sandbo
 
 from __future__ import annotations
 
+import pytest
+
 from domain.identity.access import Role
 from entrypoints.containers import Container
 from tests.e2e.conftest import Paying, TenantKeys, tenant_with_keys
 from tests.support.billing import Billing, FakeGateway
+
+pytestmark = pytest.mark.both_databases  # the database shows through here
 
 
 def pay_body(b: Billing, amount: str | None = None) -> dict[str, object]:

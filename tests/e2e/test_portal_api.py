@@ -25,6 +25,8 @@ from tests.e2e.conftest import Client, TenantKeys, app_client, tenant_with_keys
 from tests.support.billing import Billing, FakeGateway, billing
 from tests.support.factories import NOW, organization
 
+pytestmark = pytest.mark.both_databases  # the database shows through here
+
 
 @dataclass(frozen=True)
 class Portal:

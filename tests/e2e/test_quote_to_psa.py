@@ -16,9 +16,12 @@ from typing import Any
 
 import httpx
 import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
+import pytest
 
 from entrypoints.sandboxes import KASEYA
 from tests.e2e.test_invoice_to_cash import AUTOTASK_HEADERS, eventually, hub
+
+pytestmark = pytest.mark.xdist_group("processes")  # processes of their own: one at a time
 
 __all__ = ["hub"]  # the fixture
 

@@ -22,6 +22,8 @@ from tests.conftest import settings_for
 from tests.e2e.conftest import Client, TenantKeys
 from tests.support.asgi import call
 
+pytestmark = pytest.mark.both_databases  # the database shows through here
+
 MB = 1_000_000
 
 

@@ -19,6 +19,8 @@ from tests.conftest import settings_for
 from tests.e2e.conftest import TenantKeys
 from tests.support.servers import serve_asgi
 
+pytestmark = pytest.mark.xdist_group("processes")  # processes of their own: one at a time
+
 WAIT = 60.0  # far longer than the limits below: only a server that never answers fails
 
 

@@ -27,11 +27,16 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import System
 from entrypoints.containers import Container, build_container
 from entrypoints.settings import Settings
-from tests.support.sync import RecordingDeliverer, tenant_with_autotask
+from tests.support.sync import RecordingDeliverer, set_aside_leftovers, tenant_with_autotask
 
 FAST = WorkerSettings(
     poll_seconds=0.02, backoff_base_seconds=0.01, max_attempts=3, lease_seconds=30
 )
+
+
+@pytest.fixture(autouse=True)
+async def _leftovers_set_aside(container: Container) -> None:
+    await set_aside_leftovers(container)
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ from entrypoints.cli.bench import add_organizations
 from entrypoints.containers import Container, build_container
 from entrypoints.servers import serve_asgi
 from entrypoints.settings import Settings
-from tests.support.sync import tenant_with_autotask
+from tests.support.sync import set_aside_leftovers, tenant_with_autotask
 
+RECORDS = 60  # each fault below meets several of them: enough to prove exactly-once
 FAST = WorkerSettings(
     poll_seconds=0.02,
     backoff_base_seconds=0.02,
@@ -46,6 +47,11 @@ def sandbox() -> Iterator[str]:
     )
     with serve_asgi(app) as base:
         yield base
+
+
+@pytest.fixture(autouse=True)
+async def _leftovers_set_aside(container: Container) -> None:
+    await set_aside_leftovers(container)
 
 
 @pytest.fixture
@@ -94,7 +100,7 @@ async def test_every_record_arrives_exactly_once_through_faults_and_429_storms(
     container: Container, sandbox: str
 ) -> None:  # INT-4, INT-6, INT-7, AT-10
     tenant, _ = await tenant_with_autotask(container, sandbox)
-    ids = await add_organizations(container, tenant, 150)
+    ids = await add_organizations(container, tenant, RECORDS)
     await set_faults(sandbox, rate_limit_rate=1.0)  # a 429 storm first
     run = asyncio.create_task(worker(container).run_until_idle())
     await asyncio.sleep(0.6)
@@ -109,7 +115,7 @@ async def test_every_record_arrives_exactly_once_through_faults_and_429_storms(
     await asyncio.wait_for(run, 120)
     snapshot = await state(sandbox)
     found = companies_of(snapshot, ids)
-    assert len(found) == 150
+    assert len(found) == RECORDS
     assert all(len(companies) == 1 for companies in found.values())
     assert await open_errors(container, tenant) == []
     assert snapshot["limit_violations"] == 0

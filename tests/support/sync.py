@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import update
+
+from adapters.persistence import tables
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.ports import ConnectionConfig, OutboxMessage
 from domain.identity.tenant import TenantId
@@ -52,3 +55,17 @@ class RecordingDeliverer:
             await asyncio.sleep(self.latency)
         self.behaviour(message)
         self.delivered.append(message)
+
+
+async def set_aside_leftovers(container: Container) -> None:
+    """Messages earlier tests of this database left pending (their sandboxes long gone) are set
+    aside, so a worker run until idle waits for this test's messages only, whatever ran before.
+    """
+    o = tables.outbox.c
+    async with container.persistence.sessions()() as session:
+        await session.execute(
+            update(tables.outbox)
+            .where(o.status == "pending")
+            .values(status="failed", last_error="left by an earlier test")
+        )
+        await session.commit()

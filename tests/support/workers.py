@@ -76,18 +76,25 @@ async def drain_with_kills(
     env: dict[str, str],
     *,
     kills: int,
-    every: float,
     deadline: float,
+    poll: float = 0.1,
 ) -> tuple[int, list[int | None]]:
-    """Three workers drain ``tenant``'s outbox; one at random is SIGKILLed and restarted every
-    ``every`` seconds, ``kills`` times. Returns the kills made and the workers' exit codes."""
+    """Three workers drain ``tenant``'s outbox; one at random is SIGKILLed and restarted each
+    time another slice of the messages has been delivered, ``kills`` times over the first 60%.
+
+    The kills follow the work, not the clock: whatever the number of messages or the speed of
+    the machine, every kill lands while deliveries are under way. Returns the kills made and the
+    workers' exit codes (after SIGTERM, which lets in-flight work finish).
+    """
+    total = await pending(container, tenant)
+    marks = [total - round(total * 0.6 * (i + 1) / kills) for i in range(kills)]
     workers = [spawn_worker(env) for _ in range(3)]
     killed = 0
     try:
         until = time.monotonic() + deadline
-        while await pending(container, tenant) and time.monotonic() < until:
-            await asyncio.sleep(every)
-            if killed < kills:
+        while (left := await pending(container, tenant)) and time.monotonic() < until:
+            await asyncio.sleep(poll)
+            if killed < kills and left <= marks[killed]:
                 victim = random.randrange(3)
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait()
@@ -95,7 +102,28 @@ async def drain_with_kills(
                 killed += 1
     finally:
         for process in workers:
+            await _handles_sigterm(process)  # a worker restarted just now may still be starting
             process.send_signal(signal.SIGTERM)
         for process in workers:
             process.wait(timeout=60)
     return killed, [p.returncode for p in workers]
+
+
+def _caught_signals(pid: int) -> int | None:
+    """The signals a process has handlers for (Linux: ``SigCgt`` in ``/proc/<pid>/status``)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1], 16) for line in lines if line.startswith("SigCgt:")), None)
+
+
+async def _handles_sigterm(process: subprocess.Popen[bytes], within: float = 60.0) -> None:
+    """Until the worker has its SIGTERM handler, so SIGTERM meets a worker that finishes its
+    work, not one still importing the hub."""
+    until = time.monotonic() + within
+    while process.poll() is None and time.monotonic() < until:
+        caught = _caught_signals(process.pid)
+        if caught is None or caught & (1 << (signal.SIGTERM - 1)):
+            return  # not Linux, or gone, or ready
+        await asyncio.sleep(0.05)

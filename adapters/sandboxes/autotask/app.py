@@ -290,4 +290,12 @@ def _controls(store: AutotaskStore) -> list[ControllerRouterHandler]:
     def void_invoice(item_id: FromPath[int]) -> dict[str, Any]:
         return {"item": store.void_invoice(item_id)}
 
-    return [seed_invoice, void_invoice]
+    @post(f"{CONTROL_PATH}/companies", status_code=200)
+    async def seed_companies(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """Many companies at once, each made as ``POST /Companies`` makes it (a large PSA)."""
+        bodies = await _json(request)
+        if not isinstance(bodies, list):
+            raise SandboxRefusal("send a JSON list of Company bodies")
+        return {"itemIds": [store.create("Companies", body) for body in bodies]}
+
+    return [seed_invoice, void_invoice, seed_companies]
