@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import signal
 import uuid
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 import structlog
+from litestar.handlers import ASGIRouteHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from adapters.persistence.database import is_sqlite
@@ -30,24 +32,26 @@ from domain.identity.access import Role
 from domain.integrations.connection import ConnectionId
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
-from entrypoints.cli.bench import bench
 from entrypoints.cli.mailbox import mailbox_group
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.server import uvicorn_server
 from entrypoints.logging import configure_logging
 from entrypoints.runtime import run_async
-from entrypoints.sandboxes import (
-    AUTOTASK_PATH,
-    SANDBOXES,
-    create_sandboxes_app,
-    sandbox_handlers,
-)
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
 log = structlog.get_logger("q2c.cli")
 DEMO_TENANT = "Demo MSP"
+
+
+def sandboxes_installed() -> bool:
+    """Whether the vendor sandboxes are here: always in a checkout; from a wheel, with the
+    ``sandboxes`` extra (``pip install "q2c-hub[sandboxes]"``)."""
+    return importlib.util.find_spec("adapters.sandboxes") is not None
+
+
+NO_SANDBOXES = 'the vendor sandboxes are not installed: pip install "q2c-hub[sandboxes]"'
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -142,12 +146,17 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
         return
     create: CreateTenant = container.identity.create_tenant()
     created = await create(DEMO_TENANT, Currency.USD)
-    connect: ConnectSystem = container.integrations.connect_system()
-    for sandbox in SANDBOXES:
-        await connect(created.tenant.id, sandbox.connection(settings.base_url))
+    if sandboxes_installed():
+        from entrypoints.sandboxes import SANDBOXES
+
+        connect: ConnectSystem = container.integrations.connect_system()
+        for sandbox in SANDBOXES:
+            await connect(created.tenant.id, sandbox.connection(settings.base_url))
+        connected = "connected to the Autotask, QuickBooks and BNG sandboxes"
+    else:
+        connected = f"with no connections ({NO_SANDBOXES})"
     click.echo(
-        f"\nDemo tenant {DEMO_TENANT!r} created, connected to the Autotask, QuickBooks and BNG "
-        "sandboxes. "
+        f"\nDemo tenant {DEMO_TENANT!r} created, {connected}. "
         f"Its admin API key (shown once):\n\n    {created.admin_key.plaintext}\n\n"
         f"API docs: {settings.docs_url}\n"
         f"Try: curl -H 'Authorization: Bearer <key>' {settings.base_url}/v1/organizations\n"
@@ -241,6 +250,10 @@ def sync(settings: Settings, connection_id: uuid.UUID, full: bool) -> None:
 @click.pass_obj
 def sandbox(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve the vendor sandboxes alone, under /sandbox/<system> (faults from Q2C_SANDBOX_*)."""
+    if not sandboxes_installed():
+        raise click.ClickException(NO_SANDBOXES)
+    from entrypoints.sandboxes import AUTOTASK_PATH, create_sandboxes_app
+
     settings = _override(settings, host, port)
     click.echo(f"Autotask sandbox: {settings.base_url}{AUTOTASK_PATH}")
     _run(lambda: uvicorn_server(create_sandboxes_app(os.environ), settings).serve())
@@ -267,7 +280,7 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
             await migrate_database(settings.database_url)
         container = build_container(settings)
         await _ensure_demo_tenant(container, settings)
-        server = uvicorn_server(create_app(container, sandbox_handlers(os.environ)), settings)
+        server = uvicorn_server(create_app(container, _sandbox_mounts()), settings)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(server.serve())]
         if not no_worker:
@@ -279,7 +292,29 @@ def serve(settings: Settings, host: str | None, port: int | None, no_worker: boo
     _run(work)
 
 
-cli.add_command(bench)
+def _sandbox_mounts() -> list[ASGIRouteHandler]:
+    """The sandboxes' ASGI apps beside the API, when they are installed."""
+    if not sandboxes_installed():
+        log.warning("sandboxes_not_installed", hint=NO_SANDBOXES)
+        return []
+    from entrypoints.sandboxes import sandbox_handlers
+
+    return sandbox_handlers(os.environ)
+
+
+if sandboxes_installed():  # the benchmarks drive the sandboxes
+    from entrypoints.cli.bench import bench
+
+    cli.add_command(bench)
+else:
+
+    @cli.command(context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def bench(args: tuple[str, ...]) -> None:  # noqa: ARG001 - refused whatever they are
+        """Benchmarks (they need the vendor sandboxes)."""
+        raise click.ClickException(NO_SANDBOXES)
+
+
 cli.add_command(
     mailbox_group(lambda: Path(click.get_current_context().ensure_object(Settings).mailbox_dir))
 )
