@@ -59,7 +59,10 @@ def _extract(wheel: Path, into: Path) -> Path:
 def q2c(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``q2c`` run from ``site`` alone: its ``adapters`` package comes first on the path, so
     the checkout's sandboxes cannot be imported unless ``site`` has them too."""
-    code = f"import sys; sys.path.insert(0, {str(site)!r}); from entrypoints.cli.main import cli; cli()"
+    code = (
+        f"import sys; sys.path.insert(0, {str(site)!r})\n"
+        "from entrypoints.cli.main import cli; cli()"
+    )
     env = {**os.environ, "Q2C_DATABASE_URL": f"sqlite:///{site / 'hub.db'}"}
     return subprocess.run(
         [sys.executable, "-c", code, *args],
