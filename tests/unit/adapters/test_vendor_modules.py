@@ -8,8 +8,10 @@ PSA that quotes implements the quoting port, and what it opened closes.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,6 +83,25 @@ def test_the_roles_are_the_ports(module: VendorModule) -> None:
 
 def test_each_deliverer_takes_a_kind_the_hub_writes(module: VendorModule) -> None:
     assert set(module.deliverers) <= MESSAGE_KINDS
+
+
+def _contract(name: str) -> dict[str, Any]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    found: dict[str, Any] = next(
+        c for c in config["tool"]["importlinter"]["contracts"] if c["name"] == name
+    )
+    return found
+
+
+def test_the_import_contracts_keep_the_vendor_and_its_sandbox_in_their_folders(
+    module: VendorModule,
+) -> None:
+    system = module.system.value
+    vendor, sandbox = f"adapters.vendors.{system}", f"adapters.sandboxes.{system}"
+    assert vendor in _contract("Vendors do not import each other")["modules"]
+    assert sandbox in _contract("Sandboxes do not import each other")["modules"]
+    own = _contract("A sandbox speaks only its own vendor's contract")["ignore_imports"]
+    assert f"{sandbox}.** -> {vendor}.contract" in own
 
 
 async def test_what_a_vendor_opens_closes_again(module: VendorModule) -> None:
