@@ -30,7 +30,8 @@ from domain.quotes.quote import (
     QuoteHeader,
     QuoteLine,
 )
-from domain.shared.money import Currency, Money
+from domain.shared.money import Currency, Money, price_of
+from domain.shared.numbers import exact_decimal
 from entrypoints.http.schemas.common import CurrencyCode, DecimalString, Input, Output
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -38,8 +39,8 @@ Text = Annotated[str, Meta(max_length=2000)]
 Short = Annotated[str, Meta(max_length=50)]
 
 
-def _dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def _dec(value: str | None, field: str) -> Decimal | None:
+    return None if value is None else exact_decimal(value, field)
 
 
 def _str(value: Decimal | Money | None) -> str | None:
@@ -72,7 +73,7 @@ class DiscountBody(Input, frozen=True):
     value: DecimalString
 
     def to_domain(self) -> Discount:
-        return Discount(self.kind, Decimal(self.value))
+        return Discount(self.kind, exact_decimal(self.value, "discount.value"))
 
     @classmethod
     def of(cls, discount: Discount | None) -> DiscountBody | None:
@@ -136,8 +137,10 @@ class ItemBody(Input, frozen=True):
             kind=self.kind,
             sku=self.sku,
             name=self.name,
-            unit_price=Money.of(self.unit_price, currency),
-            unit_cost=None if self.unit_cost is None else Money.of(self.unit_cost, currency),
+            unit_price=price_of(self.unit_price, currency, "unit_price", rule="CAT-1"),
+            unit_cost=None
+            if self.unit_cost is None
+            else price_of(self.unit_cost, currency, "unit_cost", rule="CAT-1"),
             mpn=self.mpn,
             description=self.description,
             customer_description=self.customer_description,
@@ -212,19 +215,19 @@ class LineBody(Input, frozen=True):
 
     def to_spec(self) -> LineSpec:
         return LineSpec(
-            quantity=Decimal(self.quantity),
+            quantity=exact_decimal(self.quantity, "lines[].quantity"),
             item_id=CatalogItemId(self.item_id) if self.item_id else None,
             source=self.source.to_domain() if self.source else None,
             name=self.name,
             kind=self.kind,
-            unit_price=_dec(self.unit_price),
-            unit_cost=_dec(self.unit_cost),
+            unit_price=_dec(self.unit_price, "lines[].unit_price"),
+            unit_cost=_dec(self.unit_cost, "lines[].unit_cost"),
             period=self.period,
             one_time=self.one_time,
             discount=self.discount.to_domain() if self.discount else None,
             taxable=self.taxable,
             tax_code=self.tax_code,
-            tax_rate=_dec(self.tax_rate),
+            tax_rate=_dec(self.tax_rate, "lines[].tax_rate"),
             sku=self.sku,
             mpn=self.mpn,
             description=self.description,
