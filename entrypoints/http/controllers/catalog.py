@@ -19,8 +19,7 @@ from application.quotes.queries import QuoteQueries
 from application.shared.pagination import PageRequest
 from domain.catalog.item import CatalogItemId, CategoryId, ItemKind
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.common import PageOut, unset_to_domain
+from entrypoints.http.schemas.common import Limit, PageOut, unset_to_domain
 from entrypoints.http.schemas.quotes import (
     CategoryCreate,
     CategoryOut,

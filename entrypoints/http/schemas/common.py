@@ -1,4 +1,5 @@
-"""Shapes every resource shares: money as decimal strings, pages with an opaque cursor."""
+"""Shapes every resource shares: money as decimal strings, pages with an opaque cursor and their
+``limit``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from application.shared.pagination import HasId, Page
 from domain.shared.errors import DomainError
@@ -25,6 +27,7 @@ DecimalString = Annotated[
         examples=["125.50"],
     ),
 ]
+Limit = Annotated[int | None, QueryParameter(ge=1, le=200, description="rows per page (1-200)")]
 CurrencyCode = Annotated[
     str,
     msgspec.Meta(
