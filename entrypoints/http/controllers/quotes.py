@@ -32,14 +32,8 @@ from domain.crm.organization import OrganizationId
 from domain.quotes.quote import LineId, QuoteId, QuoteStatus
 from entrypoints.http.auth import ANY_STAFF
 from entrypoints.http.schemas.common import Limit, PageOut
-from entrypoints.http.schemas.quotes import (
-    DiscountPut,
-    LineBody,
-    LostBody,
-    QuoteCreate,
-    QuoteOut,
-    QuotePatch,
-)
+from entrypoints.http.schemas.quote_lines import LineBody
+from entrypoints.http.schemas.quotes import DiscountPut, LostBody, QuoteCreate, QuoteOut, QuotePatch
 
 
 class QuoteController(Controller):

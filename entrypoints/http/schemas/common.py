@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
@@ -78,6 +79,13 @@ class PageOut(Output, Generic[T], frozen=True):
     @classmethod
     def of(cls, page: Page[Row], item: Callable[[Row], T]) -> PageOut[T]:
         return cls(items=[item(row) for row in page.items], next_cursor=page.next_cursor)
+
+
+def decimal_text(value: Decimal | Money | None) -> str | None:
+    """A decimal or an amount as the API writes it; None stays null."""
+    if value is None:
+        return None
+    return str(value.amount if isinstance(value, Money) else value)
 
 
 def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:
