@@ -39,10 +39,19 @@ def exact_decimal(
     number = read(value, field, rule)
     if not number.is_finite():
         raise InvalidValue(f"{field} must be a finite number", rule=rule, field=field)
-    exponent = number.normalize().as_tuple().exponent
-    if places is not None and isinstance(exponent, int) and -exponent > places:
+    if places is not None and _decimals(number) > places:
         raise InvalidValue(f"{field} has more than {places} decimals", rule=rule, field=field)
     return number
+
+
+def _decimals(number: Decimal) -> int:
+    """Digits after the point, trailing zeros aside, counted exactly: ``normalize()`` would round
+    to the context's 28 digits, and overflow on an exponent as large as "1e1000000"."""
+    _, digits, exponent = number.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0")
+    if not text or not isinstance(exponent, int):
+        return 0  # zero (or not finite, refused before)
+    return -exponent - (len(digits) - len(text))
 
 
 def _from_code(value: object, field: str, rule: str | None) -> Decimal:

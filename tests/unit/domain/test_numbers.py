@@ -48,6 +48,25 @@ def test_places_are_counted_without_trailing_zeros() -> None:
         exact_decimal("1.00001", "quantity", places=4)
 
 
+@pytest.mark.parametrize(
+    ("value", "places"),
+    [("0.000", 0), ("100", 0), ("2.50000", 1), ("12345678901234567890123456789.5", 1)],
+)
+def test_places_are_counted_exactly(value: str, places: int) -> None:
+    assert exact_decimal(value, "quantity", places=places) == Decimal(value)
+    if places:
+        with pytest.raises(InvalidValue, match="more than"):
+            exact_decimal(value, "quantity", places=places - 1)
+
+
+def test_a_huge_exponent_is_a_number_and_money_refuses_it_as_too_large() -> None:
+    huge = exact_decimal("1e1000000", "amount", from_json=True, places=2)
+    assert huge == Decimal("1E+1000000")
+    with pytest.raises(InvalidValue, match="too large") as caught:
+        Money.of(huge, USD)
+    assert caught.value.field == "amount"
+
+
 def test_negative_numbers_are_numbers() -> None:
     assert exact_decimal("-0.01", "amount", places=2) == Decimal("-0.01")
 
