@@ -9,7 +9,6 @@ makes it hold what the hub holds now.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +31,7 @@ from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing.invoice import Invoice, InvoiceId, InvoiceStatus
 from domain.billing.payment import PaymentId, PaymentStatus
 from domain.shared.money import Currency, Money
+from domain.shared.numbers import exact_decimal
 
 
 def _date(value: Any) -> date | None:
@@ -39,7 +39,8 @@ def _date(value: Any) -> date | None:
 
 
 def invoice_for_accounting(hub_id: UUID, payload: dict[str, Any]) -> InvoiceForAccounting:
-    total = Money(Decimal(str(payload["total"])), Currency.parse(str(payload["currency"])))
+    amount = exact_decimal(payload["total"], "total", rule="MON-1", from_json=True)
+    total = Money(amount, Currency.parse(str(payload["currency"])))
     number = str(payload["psa_number"])
     description = str(payload.get("description") or f"Invoice {number}")
     invoice_date = _date(payload["invoice_date"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from application.integrations.appliers import (
@@ -30,7 +30,9 @@ from application.shared.errors import NotFound
 from domain.billing.invoice import Invoice, InvoiceDetails, InvoiceId, InvoiceStatus
 from domain.billing.ledger import void_invoice
 from domain.crm.records import RecordKind
+from domain.shared.errors import InvalidValue
 from domain.shared.money import Money
+from domain.shared.numbers import exact_decimal
 
 
 def _date(value: object, name: str) -> date | None:
@@ -44,8 +46,8 @@ def _date(value: object, name: str) -> date | None:
 
 def _total(value: object) -> Decimal:
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
+        return exact_decimal(value, "total", from_json=True)
+    except InvalidValue:
         raise Skipped(f"its total {value!r} is not a number") from None
 
 

@@ -30,7 +30,7 @@ from domain.quotes.quote import (
     QuoteId,
 )
 from domain.shared.errors import InvalidValue
-from domain.shared.money import Money
+from domain.shared.money import price_of
 
 FIRST_NUMBER = 1001
 NUMBER_ATTEMPTS = 5
@@ -168,8 +168,10 @@ async def line_details(
     parent = next((c for c in every if flags and c.id == flags.parent_id), None)
     return LineDetails(
         quantity=spec.quantity,
-        unit_price=Money.of(price, currency_code),
-        unit_cost=None if cost is None else Money.of(cost, currency_code),
+        unit_price=price_of(price, currency_code, "lines[].unit_price", rule="QUO-1"),
+        unit_cost=None
+        if cost is None
+        else price_of(cost, currency_code, "lines[].unit_cost", rule="QUO-1"),
         item_id=spec.item_id,
         category=category,
         subcategory=sub,

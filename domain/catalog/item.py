@@ -7,8 +7,6 @@ onto the quote lines filed under it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,9 +14,9 @@ from typing import NewType
 from uuid import UUID
 
 from domain.identity.tenant import TenantId
-from domain.shared.errors import DomainError, InvalidValue
+from domain.shared.errors import DomainError, InvalidValue, naming_rule
 from domain.shared.events import Aggregate
-from domain.shared.money import Money
+from domain.shared.money import Money, check_price
 from domain.shared.text import optional_text, required_text
 from domain.shared.unset import UNSET, Maybe
 
@@ -41,16 +39,6 @@ class Period(StrEnum):
     YEARLY = "yearly"
 
 
-@contextmanager
-def _rule(rule: str) -> Iterator[None]:
-    """The shared text checks name the field; here they name the rule too."""
-    try:
-        yield
-    except InvalidValue as error:
-        error.rule = error.rule or rule
-        raise
-
-
 @dataclass(frozen=True)
 class ItemSource:
     """The PSA record an item was pulled from (CAT-2): its system, its kind there, its id there."""
@@ -60,7 +48,7 @@ class ItemSource:
     external_id: str
 
     def __post_init__(self) -> None:
-        with _rule("CAT-2"):
+        with naming_rule("CAT-2"):
             for name, limit in (("system", 30), ("kind", 30), ("external_id", 100)):
                 value = required_text(getattr(self, name), f"source.{name}", limit)
                 object.__setattr__(self, name, value)
@@ -90,7 +78,7 @@ class ItemDetails:
     source: ItemSource | None = None
 
     def __post_init__(self) -> None:
-        with _rule("CAT-1"):
+        with naming_rule("CAT-1"):
             for name, limit in _REQUIRED_TEXT:
                 object.__setattr__(self, name, required_text(getattr(self, name), name, limit))
             for name, limit in _OPTIONAL_TEXT:
@@ -104,9 +92,7 @@ class ItemDetails:
 
     def _check_prices(self) -> None:
         for name in ("unit_price", "unit_cost"):
-            price: Money | None = getattr(self, name)
-            if price is not None and price.is_negative():
-                raise InvalidValue(f"{name} must not be negative", rule="CAT-1", field=name)
+            check_price(getattr(self, name), name, rule="CAT-1")
         cost = self.unit_cost
         if cost is not None and cost.currency is not self.unit_price.currency:
             raise InvalidValue(
@@ -167,12 +153,12 @@ class CatalogItem(Aggregate):
 
 
 def _category_name(name: str) -> str:
-    with _rule("CAT-1"):
+    with naming_rule("CAT-1"):
         return required_text(name, "name", 100)
 
 
 def _kaseya_item_type(value: str | None) -> str | None:
-    with _rule("KBMS-1"):
+    with naming_rule("KBMS-1"):
         return optional_text(value, "kaseya_item_type", 50)
 
 

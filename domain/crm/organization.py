@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.identity.tenant import TenantId
 from domain.shared.errors import DomainError, InvalidValue
 from domain.shared.events import Aggregate, DomainEvent
-from domain.shared.money import Currency, Money
+from domain.shared.money import Currency, Money, check_price
 from domain.shared.text import optional_text, required_text
 from domain.shared.unset import UNSET, Maybe
 
@@ -79,10 +79,7 @@ class OrganizationProfile:
         limit = self.credit_limit
         if limit is None:
             return
-        if limit.is_negative():
-            raise InvalidValue(
-                "credit_limit must not be negative", rule="MON-4", field="credit_limit"
-            )
+        check_price(limit, "credit_limit", rule="MON-4")
         if self.currency is not None and limit.currency is not self.currency:
             raise InvalidValue(
                 f"credit_limit is in {limit.currency} but the organization bills in "

@@ -7,8 +7,6 @@ change a quote. Every amount is rounded once, half-up, at the line (MON-1).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -16,8 +14,9 @@ from typing import NewType
 from uuid import UUID
 
 from domain.catalog.item import CatalogItemId, ItemKind, ItemSource, Period
-from domain.shared.errors import InvalidValue
-from domain.shared.money import Money
+from domain.shared.errors import InvalidValue, naming_rule
+from domain.shared.money import Money, check_price
+from domain.shared.numbers import exact_decimal
 from domain.shared.text import optional_text, required_text
 
 LineId = NewType("LineId", UUID)
@@ -27,30 +26,8 @@ RATE_PLACES = 4
 _CENT_PLACES = 2
 
 
-@contextmanager
-def naming_rule(rule: str) -> Iterator[None]:
-    """The shared text checks name the field; inside this block they name the rule too."""
-    try:
-        yield
-    except InvalidValue as error:
-        error.rule = error.rule or rule
-        raise
-
-
-def exact_decimal(value: Decimal | int | str, field: str, places: int) -> Decimal:
-    """A finite Decimal with at most ``places`` decimals; floats are a programming error."""
-    if isinstance(value, float | bool):
-        raise TypeError(f"{field} is Decimal, int or str, never float (MON-1)")
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        raise InvalidValue(f"{value!r} is not a number", rule="QUO-1", field=field) from None
-    if not number.is_finite():
-        raise InvalidValue(f"{field} must be a finite number", rule="QUO-1", field=field)
-    exponent = number.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
-        raise InvalidValue(f"{field} has more than {places} decimals", rule="QUO-1", field=field)
-    return number
+def _discount_value(value: Decimal | int | str, places: int) -> Decimal:
+    return exact_decimal(value, "discount.value", rule="QUO-1", places=places)
 
 
 class DiscountKind(StrEnum):
@@ -67,7 +44,7 @@ class Discount:
 
     def __post_init__(self) -> None:
         places = RATE_PLACES if self.kind is DiscountKind.PERCENT else _CENT_PLACES
-        value = exact_decimal(self.value, "discount.value", places)
+        value = _discount_value(self.value, places)
         if value <= 0 or (self.kind is DiscountKind.PERCENT and value > 100):
             most = " and at most 100" if self.kind is DiscountKind.PERCENT else ""
             raise InvalidValue(
@@ -79,11 +56,11 @@ class Discount:
 
     @classmethod
     def percent(cls, value: Decimal | int | str) -> Discount:
-        return cls(DiscountKind.PERCENT, exact_decimal(value, "discount.value", RATE_PLACES))
+        return cls(DiscountKind.PERCENT, _discount_value(value, RATE_PLACES))
 
     @classmethod
     def amount(cls, value: Decimal | int | str) -> Discount:
-        return cls(DiscountKind.AMOUNT, exact_decimal(value, "discount.value", _CENT_PLACES))
+        return cls(DiscountKind.AMOUNT, _discount_value(value, _CENT_PLACES))
 
     def off(self, base: Money) -> Money:
         """What this discount takes off ``base``: a percent rounded half-up once (MON-1)."""
@@ -137,8 +114,16 @@ class LineDetails:
                     getattr(self, name), f"lines[].{name}", limit, multiline=multiline
                 )
                 set_(self, name, text)
-        set_(self, "quantity", exact_decimal(self.quantity, "lines[].quantity", QUANTITY_PLACES))
-        set_(self, "tax_rate", exact_decimal(self.tax_rate, "lines[].tax_rate", RATE_PLACES))
+            set_(
+                self,
+                "quantity",
+                exact_decimal(self.quantity, "lines[].quantity", places=QUANTITY_PLACES),
+            )
+            set_(
+                self,
+                "tax_rate",
+                exact_decimal(self.tax_rate, "lines[].tax_rate", places=RATE_PLACES),
+            )
         _check_range(self.quantity > 0, "lines[].quantity", "must be more than 0")
         _check_range(0 <= self.tax_rate <= 100, "lines[].tax_rate", "must be 0 to 100")
         self._check_prices()
@@ -146,10 +131,7 @@ class LineDetails:
 
     def _check_prices(self) -> None:
         for name in ("unit_price", "unit_cost"):
-            price: Money | None = getattr(self, name)
-            _check_range(
-                price is None or not price.is_negative(), f"lines[].{name}", "must not be negative"
-            )
+            check_price(getattr(self, name), f"lines[].{name}", rule="QUO-1")
         cost = self.unit_cost
         if cost is not None and cost.currency is not self.unit_price.currency:
             raise InvalidValue(

@@ -22,7 +22,6 @@ from domain.quotes.lines import (
     LineDetails,
     LineId,
     QuoteLine,
-    naming_rule,
 )
 from domain.quotes.totals import (
     LineTotals,
@@ -31,7 +30,7 @@ from domain.quotes.totals import (
     one_time_subtotal,
     quote_totals,
 )
-from domain.shared.errors import CurrencyMismatch, DomainError, InvalidValue
+from domain.shared.errors import CurrencyMismatch, DomainError, InvalidValue, naming_rule
 from domain.shared.events import Aggregate, DomainEvent
 from domain.shared.money import Currency
 from domain.shared.text import optional_email, optional_text, required_text

@@ -6,6 +6,9 @@ protects where there is one, and the field it concerns where the rule is about o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class DomainError(Exception):
     """A rule of the domain refused an operation; nothing was changed."""
@@ -50,3 +53,14 @@ class CurrencyAlreadySet(DomainError):
     """A tenant's internal currency is set once and never changed (MON-3)."""
 
     code = "currency_already_set"
+
+
+@contextmanager
+def naming_rule(rule: str) -> Iterator[None]:
+    """Inside this block an InvalidValue that names no rule names ``rule``: the shared checks
+    (text, numbers) name the field, the aggregate using them knows which rule it keeps."""
+    try:
+        yield
+    except InvalidValue as error:
+        error.rule = error.rule or rule
+        raise

@@ -7,13 +7,13 @@ so no operation loses a fraction silently.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Self
 
 from domain.shared.errors import CurrencyMismatch, InvalidValue, UnsupportedCurrency
+from domain.shared.numbers import exact_decimal
 
 
 class Currency(StrEnum):
@@ -50,27 +50,6 @@ class Currency(StrEnum):
             ) from None
 
 
-# A decimal as people and the API write it, in ASCII digits only: Decimal() alone would also
-# take full-width digits ("\uff11.\uff10\uff10"), "1_000", " 1e3 " and "NaN".
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-def _as_decimal(value: Decimal | int | str, field: str) -> Decimal:
-    if isinstance(value, float | bool):
-        raise TypeError("money amounts are Decimal, int or str, never float (MON-1)")
-    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
-        raise InvalidValue(
-            f"{value!r} is not a decimal number in ASCII digits", rule="MON-1", field=field
-        )
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise InvalidValue(f"{value!r} is not a number", rule="MON-1", field=field) from None
-    if not amount.is_finite():
-        raise InvalidValue("amount must be a finite number", rule="MON-1", field=field)
-    return amount
-
-
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount of one currency, exact to the currency's minor unit."""
@@ -79,7 +58,7 @@ class Money:
     currency: Currency
 
     def __post_init__(self) -> None:
-        amount = _as_decimal(self.amount, "amount")
+        amount = exact_decimal(self.amount, "amount", rule="MON-1")
         try:
             exact = amount.quantize(self.currency.minor_unit, rounding=ROUND_HALF_UP)
         except InvalidOperation:
@@ -98,13 +77,13 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Self:
-        return cls(_as_decimal(amount, "amount"), _currency(currency))
+        return cls(exact_decimal(amount, "amount", rule="MON-1"), _currency(currency))
 
     @classmethod
     def rounded(cls, amount: Decimal | int | str, currency: Currency | str) -> Self:
         """The one rounding rule: half-up to the currency's minor unit (MON-1)."""
         cur = _currency(currency)
-        exact = _as_decimal(amount, "amount")
+        exact = exact_decimal(amount, "amount", rule="MON-1")
         try:
             return cls(exact.quantize(cur.minor_unit, rounding=ROUND_HALF_UP), cur)
         except InvalidOperation:
@@ -142,7 +121,9 @@ class Money:
 
     def times(self, factor: Decimal | int) -> Money:
         """Multiply (a quantity, a rate) and round half-up once, at this line (MON-1)."""
-        return Money.rounded(self.amount * _as_decimal(factor, "factor"), self.currency)
+        return Money.rounded(
+            self.amount * exact_decimal(factor, "factor", rule="MON-1"), self.currency
+        )
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other).amount
@@ -166,6 +147,28 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def check_price(price: Money | None, field: str, *, rule: str) -> None:
+    """A price, a cost or a limit is never negative; ``Money`` already holds it to its currency's
+    minor unit (MON-1). The error names ``field`` and the rule the caller keeps."""
+    if price is not None and price.is_negative():
+        raise InvalidValue(f"{field} must not be negative", rule=rule, field=field)
+
+
+def price_of(
+    amount: Decimal | int | str, currency: Currency | str, field: str, *, rule: str
+) -> Money:
+    """A price or a cost as someone wrote it: exact to the currency's minor unit (MON-1) and
+    never negative (``rule``); each error names ``field``, not the ``amount`` inside it."""
+    try:
+        price = Money.of(amount, currency)
+    except InvalidValue as error:
+        if error.field == "amount":
+            error.field = field
+        raise
+    check_price(price, field, rule=rule)
+    return price
 
 
 def _currency(value: Currency | str) -> Currency:

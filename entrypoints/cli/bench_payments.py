@@ -43,6 +43,7 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection
 from domain.shared.ids import new_id
 from domain.shared.money import Currency, Money
+from domain.shared.numbers import exact_decimal
 from entrypoints.cli.bench_plan import (
     Answer,
     Options,
@@ -264,7 +265,9 @@ async def _audit(
         state = (await control.get(f"{sandbox}{BNG_PATH}/_sandbox/state")).json()
     sales = [t for t in state["transactions"] if t["type"] == "sale"]
     charges = [
-        Charge(t["orderid"], Decimal(t["amount"])) for t in sales if t["condition"] != "failed"
+        Charge(t["orderid"], exact_decimal(t["amount"], "amount", from_json=True))
+        for t in sales
+        if t["condition"] != "failed"
     ]
     violations = [str(v) for v in audit(invoices, payments, charges)]
     in_hub = {str(p.id) for p in payments}

@@ -36,6 +36,8 @@ from adapters.vendors.quickbooks.translate.payments import (
 )
 from application.billing.ports import PaymentForAccounting
 from application.integrations.ports import VendorRejected, VendorUnavailable
+from domain.shared.errors import InvalidValue
+from domain.shared.numbers import exact_decimal
 
 
 async def hold_payment(
@@ -177,8 +179,8 @@ async def _refund_account(client: QuickBooksClient, settings: Mapping[str, Any])
 
 def _number(value: object) -> Decimal:
     try:
-        return Decimal(str(value))
-    except ArithmeticError:
+        return exact_decimal(value, "amount", from_json=True)
+    except InvalidValue:
         raise VendorUnavailable(
             f"QuickBooks answered an amount that is not a number: {value!r}"
         ) from None

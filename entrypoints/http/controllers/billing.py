@@ -29,7 +29,6 @@ from domain.billing.methods import Environment, PaymentMethodId
 from domain.billing.payment import PaymentId
 from domain.crm.organization import ContactId, OrganizationId
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.controllers.organizations import Limit
 from entrypoints.http.schemas.billing import (
     ApplyIn,
     InvoiceOut,
@@ -39,7 +38,7 @@ from entrypoints.http.schemas.billing import (
     PaymentOut,
     RefundOut,
 )
-from entrypoints.http.schemas.common import PageOut
+from entrypoints.http.schemas.common import Limit, PageOut
 
 
 class MissingIdempotencyKey(ApplicationError):

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, KwargDefinition, QueryParameter
 
 from application.catalog.ports import ItemFilter
 from application.catalog.use_cases import CreateCategory, CreateItem, ReviseCategory, ReviseItem
@@ -19,15 +19,18 @@ from application.quotes.queries import QuoteQueries
 from application.shared.pagination import PageRequest
 from domain.catalog.item import CatalogItemId, CategoryId, ItemKind
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.common import PageOut, unset_to_domain
-from entrypoints.http.schemas.quotes import (
+from entrypoints.http.schemas.catalog import (
     CategoryCreate,
     CategoryOut,
     CategoryPatch,
     ItemBody,
     ItemOut,
 )
+from entrypoints.http.schemas.common import Limit, PageOut, unset_to_domain
+
+# The component's name as the OpenAPI document has always published it (clients generated from the
+# document know it); left to Litestar, it would follow the module ItemOut is defined in.
+ITEM_PAGE_COMPONENT = "PageOut_entrypoints.http.schemas.quotes.ItemOut_"
 
 
 class CatalogController(Controller):
@@ -88,7 +91,7 @@ class CatalogController(Controller):
         ] = None,
         limit: Limit = None,
         cursor: FromQuery[str | None] = None,
-    ) -> PageOut[ItemOut]:
+    ) -> Annotated[PageOut[ItemOut], KwargDefinition(schema_component_key=ITEM_PAGE_COMPONENT)]:
         where = ItemFilter(
             kind=kind,
             active=active,

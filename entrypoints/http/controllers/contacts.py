@@ -16,8 +16,7 @@ from application.identity.ports import Principal
 from application.shared.pagination import PageRequest
 from domain.crm.organization import ContactId, OrganizationId
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.common import PageOut
+from entrypoints.http.schemas.common import Limit, PageOut
 from entrypoints.http.schemas.crm import ContactCreate, ContactOut, ContactPatch
 
 

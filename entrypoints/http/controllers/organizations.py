@@ -21,10 +21,8 @@ from application.identity.ports import Principal
 from application.shared.pagination import PageRequest
 from domain.crm.organization import OrganizationId, OrganizationStatus, OrganizationType
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.schemas.common import PageOut
+from entrypoints.http.schemas.common import Limit, PageOut
 from entrypoints.http.schemas.crm import OrganizationCreate, OrganizationOut, OrganizationPatch
-
-Limit = Annotated[int | None, QueryParameter(ge=1, le=200, description="rows per page (1-200)")]
 
 
 class OrganizationController(Controller):

@@ -32,9 +32,8 @@ from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.tenant import TenantId
 from entrypoints.http.auth import ADMINS, PORTAL
 from entrypoints.http.controllers.billing import idempotency_key
-from entrypoints.http.controllers.organizations import Limit
 from entrypoints.http.schemas.billing import InvoiceOut, MethodOut, MethodTokenIn, PaymentOut
-from entrypoints.http.schemas.common import PageOut
+from entrypoints.http.schemas.common import Limit, PageOut
 from entrypoints.http.schemas.identity import ApiKeyCreated
 from entrypoints.http.schemas.portal import PortalPaymentIn
 

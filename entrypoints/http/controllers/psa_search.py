@@ -17,7 +17,7 @@ from application.quotes.search import PsaSearch
 from domain.crm.organization import OrganizationId
 from entrypoints.http.auth import ANY_STAFF, PORTAL
 from entrypoints.http.controllers.portal import PortalCaller, portal_caller
-from entrypoints.http.schemas.quotes import PsaContactOut, PsaItemOut, PsaOpportunityOut
+from entrypoints.http.schemas.psa_search import PsaContactOut, PsaItemOut, PsaOpportunityOut
 
 Text = Annotated[str, QueryParameter(min_length=1, max_length=100)]
 Few = Annotated[int, QueryParameter(ge=1, le=100)]

@@ -31,16 +31,9 @@ from application.shared.pagination import PageRequest
 from domain.crm.organization import OrganizationId
 from domain.quotes.quote import LineId, QuoteId, QuoteStatus
 from entrypoints.http.auth import ANY_STAFF
-from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.common import PageOut
-from entrypoints.http.schemas.quotes import (
-    DiscountPut,
-    LineBody,
-    LostBody,
-    QuoteCreate,
-    QuoteOut,
-    QuotePatch,
-)
+from entrypoints.http.schemas.common import Limit, PageOut
+from entrypoints.http.schemas.quote_lines import LineBody
+from entrypoints.http.schemas.quotes import DiscountPut, LostBody, QuoteCreate, QuoteOut, QuotePatch
 
 
 class QuoteController(Controller):

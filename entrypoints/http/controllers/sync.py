@@ -14,8 +14,7 @@ from application.integrations.sync_errors import SyncErrorFilter, SyncErrors
 from application.shared.pagination import PageRequest
 from domain.integrations.connection import ConnectionId
 from entrypoints.http.auth import ANY_STAFF, MANAGERS
-from entrypoints.http.controllers.organizations import Limit
-from entrypoints.http.schemas.common import PageOut
+from entrypoints.http.schemas.common import Limit, PageOut
 from entrypoints.http.schemas.integrations import SyncErrorOut, SyncJobOut, SyncRun
 
 

@@ -1,11 +1,14 @@
-"""Shapes every resource shares: money as decimal strings, pages with an opaque cursor."""
+"""Shapes every resource shares: money as decimal strings, pages with an opaque cursor and their
+``limit``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from application.shared.pagination import HasId, Page
 from domain.shared.errors import DomainError
@@ -25,6 +28,7 @@ DecimalString = Annotated[
         examples=["125.50"],
     ),
 ]
+Limit = Annotated[int | None, QueryParameter(ge=1, le=200, description="rows per page (1-200)")]
 CurrencyCode = Annotated[
     str,
     msgspec.Meta(
@@ -75,6 +79,13 @@ class PageOut(Output, Generic[T], frozen=True):
     @classmethod
     def of(cls, page: Page[Row], item: Callable[[Row], T]) -> PageOut[T]:
         return cls(items=[item(row) for row in page.items], next_cursor=page.next_cursor)
+
+
+def decimal_text(value: Decimal | Money | None) -> str | None:
+    """A decimal or an amount as the API writes it; None stays null."""
+    if value is None:
+        return None
+    return str(value.amount if isinstance(value, Money) else value)
 
 
 def unset_to_domain(value: T | msgspec.UnsetType) -> T | DomainUnset:

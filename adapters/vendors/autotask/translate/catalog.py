@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from adapters.vendors.autotask.settings import QuoteSettings
@@ -22,6 +22,8 @@ from adapters.vendors.autotask.translate.companies import text_or_none
 from adapters.vendors.autotask.translate.records import picklist_labels
 from application.quotes.ports import PsaItem
 from domain.catalog.item import ItemKind, Period
+from domain.shared.errors import InvalidValue
+from domain.shared.numbers import exact_decimal
 
 PERIOD_LABELS: dict[Period | None, str] = {
     None: "One-Time",
@@ -144,10 +146,9 @@ def labor_item(item: Mapping[str, Any]) -> PsaItem:
 
 def decimal_or_none(value: object) -> Decimal | None:
     """An amount Autotask sent as a JSON number; None when it sent none or garbage (INT-7)."""
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
     try:
-        amount = Decimal(repr(value) if isinstance(value, float) else str(value))
-    except InvalidOperation:
+        return exact_decimal(value, "amount", from_json=True)
+    except InvalidValue:
         return None
-    return amount if amount.is_finite() else None

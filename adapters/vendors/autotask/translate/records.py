@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from adapters.vendors.autotask.translate.companies import text_or_none
+from domain.shared.errors import InvalidValue
+from domain.shared.numbers import exact_decimal
 
 Record = dict[str, Any]
 Labels = Mapping[str, str]
@@ -49,15 +51,11 @@ def decimal_text(value: object) -> str:
 
     A float goes through its shortest ``repr`` so 0.1 + 0.2 is 0.30, not 0.3000000000000000444…
     """
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise Malformed(f"{value!r} is not an amount")
     try:
-        amount = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        amount = exact_decimal(value, "amount", from_json=True)
         cents = amount.quantize(CENT, ROUND_HALF_EVEN)
-    except InvalidOperation:
+    except (InvalidValue, InvalidOperation):
         raise Malformed(f"{value!r} is not an amount") from None
-    if not cents.is_finite():
-        raise Malformed(f"{value!r} is not an amount")
     return format(cents if cents else abs(cents), "f")
 
 

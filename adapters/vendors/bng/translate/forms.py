@@ -23,7 +23,9 @@ from application.billing.ports import (
 )
 from application.integrations.ports import VendorRejected, VendorUnavailable
 from domain.billing.methods import MethodDetails, MethodKind
+from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, Money
+from domain.shared.numbers import exact_decimal
 
 SHOWN_CHARS = 200  # of a malformed answer, in the error message
 
@@ -222,8 +224,8 @@ def refunds_from(root: ET.Element, order_id: str, currency: Currency) -> Refunds
 
 def _amount(action: ET.Element) -> Decimal:
     try:
-        return Decimal(_text(action, "amount"))
-    except ArithmeticError:
+        return exact_decimal(_text(action, "amount"), "amount", from_json=True)
+    except InvalidValue:
         raise VendorUnavailable(
             f"BNG's query answered a refund without a readable amount: {_text(action, 'amount')!r}"
         ) from None

@@ -20,7 +20,9 @@ from adapters.vendors.kaseya_bms.settings import QuoteSettings
 from application.integrations.ports import VendorRejected
 from application.quotes.ports import Problem
 from application.quotes.snapshot import QuoteSnapshot, SnapshotParty
+from domain.shared.errors import InvalidValue
 from domain.shared.money import Money
+from domain.shared.numbers import exact_decimal
 
 URL_LABEL = "Quote URL: "
 NAME_LENGTH = 100  # Kaseya's screens cut names longer than this
@@ -247,7 +249,7 @@ def same(current: object, wanted: object) -> bool:
     """Kaseya answers numbers as JSON doubles: compare them as exact decimals."""
     if isinstance(wanted, Decimal | int | float) and not isinstance(wanted, bool):
         number = decimal_of(current)
-        return number is not None and number == Decimal(str(wanted))
+        return number is not None and number == decimal_of(wanted)
     if isinstance(wanted, str) and current is None:
         return wanted == ""
     return current == wanted
@@ -255,13 +257,10 @@ def same(current: object, wanted: object) -> bool:
 
 def decimal_of(value: object) -> Decimal | None:
     """A vendor number as an exact Decimal; a float through its shortest text."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        return None
     try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except ArithmeticError:
+        return exact_decimal(value, "number", from_json=True)
+    except InvalidValue:
         return None
-    return number if number.is_finite() else None
 
 
 def by_name_or_id(records: Iterable[Mapping[str, Any]], wanted: str | int) -> int | None:

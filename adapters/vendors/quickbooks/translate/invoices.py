@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from adapters.vendors.quickbooks.contract import PAYMENT_REF_MAX, REQUEST_ID_MAX
@@ -20,8 +20,9 @@ from application.billing.ports import (
     InvoiceForAccounting,
 )
 from application.integrations.ports import VendorRejected, VendorUnavailable
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, InvalidValue
 from domain.shared.money import Currency, Money
+from domain.shared.numbers import exact_decimal
 
 DEFAULT_ITEM_ID = "1"  # "Services", the item every new QuickBooks Online company starts with
 DISPLAY_NAME_MAX = 500
@@ -263,19 +264,9 @@ def currency_of(record: Mapping[str, Any]) -> Currency:
 
 def money(value: object, currency: Currency, what: str) -> Money:
     try:
-        return Money.of(decimal(value), currency)
-    except (DomainError, ValueError, TypeError) as exc:
+        return Money.of(exact_decimal(value, "amount", from_json=True), currency)
+    except DomainError as exc:
         raise VendorUnavailable(f"QuickBooks answered {what} {value!r}: {exc}") from None
-
-
-def decimal(value: object) -> Decimal:
-    """A QBO number as an exact Decimal; a float is read through its shortest text."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
-        raise TypeError("not a number")
-    try:
-        return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation:
-        raise ValueError("not a number") from None
 
 
 def fault(body: object) -> Fault | None:
@@ -311,9 +302,6 @@ def _fault_error(error: Mapping[str, Any]) -> FaultError | None:
 
 def _quantity(text: str) -> Decimal:
     try:
-        quantity = Decimal(text)
-    except InvalidOperation:
+        return exact_decimal(text, "quantity", from_json=True)
+    except InvalidValue:
         raise VendorRejected(f"the line quantity {text!r} is not a number") from None
-    if not quantity.is_finite():
-        raise VendorRejected(f"the line quantity {text!r} is not a number")
-    return quantity

@@ -15,13 +15,14 @@ from typing import Any
 from adapters.vendors.quickbooks.contract import VOIDED
 from adapters.vendors.quickbooks.translate.invoices import (
     QUERY_PAGE_MAX,
-    decimal,
     has_note_line,
     payment_ref_num,
     quoted,
 )
 from application.billing.ports import PaymentForAccounting
 from application.integrations.ports import VendorUnavailable
+from domain.shared.errors import InvalidValue
+from domain.shared.numbers import exact_decimal
 
 HUB_PAYMENT_NOTE = "Q2C payment {hub_id}"
 HUB_REFUND_NOTE = "Q2C refund of payment {hub_id}"
@@ -31,8 +32,8 @@ REFUND_ACCOUNT_TYPE = "Bank"
 
 def _number(value: object, what: str) -> Decimal:
     try:
-        return decimal(value)
-    except (TypeError, ValueError):
+        return exact_decimal(value, what, from_json=True)
+    except InvalidValue:
         raise VendorUnavailable(
             f"QuickBooks answered a {what} that is not a number: {value!r}"
         ) from None
