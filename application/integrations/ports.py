@@ -10,11 +10,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, SealedCredentials, System
+
+if TYPE_CHECKING:
+    from application.integrations.messages import Message
 
 
 class VendorError(Exception):
@@ -66,7 +70,10 @@ class ConnectionConfig:
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """One thing to deliver: made in the same commit as the change it reports (INT-5)."""
+    """One thing to deliver: made in the same commit as the change it reports (INT-5).
+
+    ``payload`` is the stored form; deliverers read ``body``, the typed message it holds.
+    """
 
     id: int
     tenant_id: TenantId
@@ -76,6 +83,13 @@ class OutboxMessage:
     aggregate_id: UUID
     payload: Mapping[str, Any]
     attempts: int = 0
+
+    @cached_property
+    def body(self) -> Message:
+        """The typed message; ``MalformedMessage`` (a ``VendorRejected``) when unreadable."""
+        from application.integrations.messages import decode  # the codec imports this module
+
+        return decode(self.kind, self.payload)
 
 
 class ExternalLinks(Protocol):

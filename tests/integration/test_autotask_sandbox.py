@@ -38,6 +38,7 @@ from tests.support.autotask import (
     UnlimitedLimits,
     autotask_connection,
     organization_payload,
+    organization_push,
     push_message,
 )
 from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
@@ -48,7 +49,10 @@ class Sandbox(AutotaskSandbox):
     def seed(self, count: int) -> list[int]:
         """Companies made inside the sandbox, as if other users had entered them."""
         return [
-            self.store.create("Companies", company_from_organization(organization_payload(), {}))
+            self.store.create(
+                "Companies",
+                company_from_organization(organization_push(organization_payload()), {}),
+            )
             for _ in range(count)
         ]
 
@@ -428,7 +432,7 @@ async def test_faults_change_at_run_time_and_never_touch_control_routes(
 async def test_state_reveals_companies_that_share_a_hub_id(start_sandbox: StartSandbox) -> None:
     """What the no-duplicate assertions rely on: the sandbox does see duplicates."""
     sandbox = start_sandbox()
-    twin = company_from_organization(organization_payload(), {})
+    twin = company_from_organization(organization_push(organization_payload()), {})
     first, second = (sandbox.store.create("Companies", twin) for _ in range(2))
     sandbox.seed(1)
 

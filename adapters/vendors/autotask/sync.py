@@ -51,7 +51,12 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_settings,
 )
 from application.integrations.appliers import INVOICE, ORGANIZATION
-from application.integrations.messages import INVOICE_PAID, ORGANIZATION_PUSH, TICKET_OPEN
+from application.integrations.messages import (
+    InvoicePaid,
+    OrganizationPush,
+    TicketOpen,
+    expect,
+)
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -88,18 +93,19 @@ MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
 class AutotaskOrganizationPush(AutotaskDeliverer):
     """Deliverer of ``organization.push``: the organization as an Autotask Company."""
 
-    kind = ORGANIZATION_PUSH
+    kind = OrganizationPush.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        wanted = company_from_organization(message.payload, connection.settings)  # AT-1 first
+        organization = expect(message.body, OrganizationPush, "Autotask")
+        wanted = company_from_organization(organization, connection.settings)  # AT-1 first
         client = await self._clients.client(connection)
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, message.aggregate_id
         )
-        changed = message.payload.get("changed")
+        changed = organization.changed
         if linked is None:
             await self._create_or_adopt(client, message.aggregate_id, wanted)
-        elif isinstance(changed, list):
+        elif changed is not None:
             # The hub knows what changed: one PATCH with those fields, no read first.
             fields = company_fields_of(changed)
             update = {k: v for k, v in wanted.items() if k in fields}
@@ -175,10 +181,10 @@ INVOICES = "Invoices"
 class AutotaskInvoicePaid(AutotaskDeliverer):
     """Deliverer of ``invoice.paid``: the payment's date on the linked Autotask invoice."""
 
-    kind = INVOICE_PAID
+    kind = InvoicePaid.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        invoice_id, fields = invoice_paid(message.payload)
+        invoice_id, fields = invoice_paid(expect(message.body, InvoicePaid, "Autotask"))
         linked = await self._links.find(connection.connection_id, INVOICE, invoice_id)
         if linked is None:
             raise VendorRejected(
@@ -196,11 +202,11 @@ class AutotaskTicketOpen(AutotaskDeliverer):
     """Deliverer of ``ticket.open`` (PAY-13): a ticket for the organization's company, on the
     queue, issue type and priority the connection's settings choose."""
 
-    kind = TICKET_OPEN
+    kind = TicketOpen.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
         settings = ticket_settings(connection.settings)  # refused before any call
-        notice = ticket_notice(message.payload)
+        notice = ticket_notice(expect(message.body, TicketOpen, "Autotask"))
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, notice.organization_id
         )

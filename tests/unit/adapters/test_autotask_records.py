@@ -30,6 +30,13 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_reference,
     ticket_settings,
 )
+from application.integrations.messages import (
+    INVOICE_PAID,
+    TICKET_OPEN,
+    InvoicePaid,
+    TicketOpen,
+    decode,
+)
 from application.integrations.ports import VendorRejected
 
 TICKET_FIELDS = [field_info(spec) for spec in RULES["Tickets"].fields.values()]
@@ -274,7 +281,9 @@ def test_a_ticket_setting_that_is_not_a_number_is_refused_by_name(value: object)
 
 
 def test_ticket_carries_queue_issue_priority_status_and_the_messages_reference_pay_13() -> None:
-    notice = ticket_notice({"organization_id": str(uuid.uuid4()), "title": "Payment failed"})
+    notice = ticket_notice(
+        ticket_open({"organization_id": str(uuid.uuid4()), "title": "Payment failed"})
+    )
     settings = ticket_settings(
         {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
     )
@@ -327,15 +336,27 @@ def test_a_ticket_message_without_organization_or_title_is_refused(
     payload: dict[str, Any], words: str
 ) -> None:
     with pytest.raises(VendorRejected, match=words):
-        ticket_notice(payload)
+        ticket_notice(ticket_open(payload))
 
 
 def test_invoice_paid_sets_the_paid_date_only() -> None:
     invoice_id = uuid.uuid4()
 
-    assert invoice_paid({"invoice_id": str(invoice_id), "paid_date": "2026-03-15"}) == (
+    assert invoice_paid(paid({"invoice_id": str(invoice_id), "paid_date": "2026-03-15"})) == (
         invoice_id,
         {"paidDate": "2026-03-15"},
     )
     with pytest.raises(VendorRejected, match="paid_date as YYYY-MM-DD"):
-        invoice_paid({"invoice_id": str(invoice_id), "paid_date": "15/03/2026"})
+        invoice_paid(paid({"invoice_id": str(invoice_id), "paid_date": "15/03/2026"}))
+
+
+def ticket_open(payload: dict[str, Any]) -> TicketOpen:
+    message = decode(TICKET_OPEN, payload)
+    assert isinstance(message, TicketOpen)
+    return message
+
+
+def paid(payload: dict[str, Any]) -> InvoicePaid:
+    message = decode(INVOICE_PAID, payload)
+    assert isinstance(message, InvoicePaid)
+    return message

@@ -10,7 +10,6 @@ first and last name without one), else created there. Both are then linked.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
@@ -21,8 +20,10 @@ from adapters.vendors.autotask.translate.companies import (
 )
 from adapters.vendors.autotask.translate.writes import external_int
 from application.integrations.appliers import CONTACT, ORGANIZATION
-from application.integrations.ports import ExternalLinks
+from application.integrations.messages import OrganizationPush
+from application.integrations.ports import ExternalLinks, VendorRejected
 from application.quotes.snapshot import QuoteSnapshot, SnapshotParty
+from domain.crm.organization import Address
 
 COMPANIES, CONTACTS = "Companies", "Contacts"
 
@@ -44,7 +45,7 @@ class Parties:
         company_id = await self._found_company(organization)
         if company_id is None:
             body = company_from_organization(
-                _organization_payload(organization), self._client.connection.settings
+                _organization_push(organization), self._client.connection.settings
             )
             company_id = await self._client.create(COMPANIES, body)
             # The organization's own push may have made one at the same time: both keep the
@@ -106,15 +107,20 @@ def names_of(contact: SnapshotParty) -> tuple[str, str]:
     return first or (" ".join(words[:-1]) or words[0]), last or words[-1]
 
 
-def _organization_payload(organization: SnapshotParty) -> dict[str, Any]:
-    """The ``organization.push`` payload shape ``company_from_organization`` reads."""
-    identifier: UUID | None = organization.id
-    return {
-        "id": str(identifier) if identifier is not None else None,
-        "name": organization.name,
-        "phone": organization.phone,
-        "status": "active",
-    }
+def _organization_push(organization: SnapshotParty) -> OrganizationPush:
+    """What ``company_from_organization`` reads, from what the quote prints."""
+    if organization.id is None:
+        raise VendorRejected(f"the quote's organization {organization.name!r} has no hub id")
+    return OrganizationPush(
+        id=organization.id,
+        name=organization.name,
+        phone=organization.phone,
+        fax=None,
+        website=None,
+        account_number=None,
+        status="active",
+        billing_address=Address(),
+    )
 
 
 def _contact_body(contact: SnapshotParty, company_id: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from contextlib import suppress
 from typing import Any
 
 from adapters.vendors.autotask.contract import HUB_ID_UDF, UDFS, udf_value
+from application.integrations.messages import OrganizationPush
 from application.integrations.ports import VendorRejected
 
 DEFAULT_OWNER_RESOURCE_ID = 29682885
@@ -52,30 +53,30 @@ def hub_id_udf(settings: Mapping[str, Any]) -> str:
 
 
 def company_from_organization(
-    payload: Mapping[str, Any], settings: Mapping[str, Any]
+    organization: OrganizationPush, settings: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The Company an ``organization.push`` payload becomes.
+    """The Company an ``organization.push`` message becomes.
 
     AT-1: Autotask requires a phone number on a company, so an organization without one is
     refused here, before any call.
     """
-    if not text_or_none(payload.get("phone")):
+    if not text_or_none(organization.phone):
         raise VendorRejected("Autotask requires a phone number for a company (AT-1)")
-    if not text_or_none(payload.get("name")):
+    if not text_or_none(organization.name):
         raise VendorRejected("Autotask requires a name for a company")
     company: dict[str, Any] = {
-        field: text_or_none(payload.get(key)) for key, field in _TEXT_FIELDS.items()
+        field: text_or_none(getattr(organization, key)) for key, field in _TEXT_FIELDS.items()
     }
-    address = payload.get("billing_address") or {}
+    address = organization.billing_address
     company.update(
-        {field: text_or_none(address.get(key)) for key, field in _ADDRESS_FIELDS.items()}
+        {field: text_or_none(getattr(address, key)) for key, field in _ADDRESS_FIELDS.items()}
     )
-    company["isActive"] = payload.get("status", "active") == "active"
+    company["isActive"] = organization.status == "active"
     company["ownerResourceID"] = _setting(
         settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
     )
     company["companyType"] = _setting(settings, "company_type", DEFAULT_COMPANY_TYPE)
-    company[UDFS] = [{"name": hub_id_udf(settings), "value": text_or_none(payload.get("id"))}]
+    company[UDFS] = [{"name": hub_id_udf(settings), "value": str(organization.id)}]
     return company
 
 
