@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from application.integrations.records import PulledRecord
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, SealedCredentials, System
 
@@ -153,7 +154,7 @@ class Deliverer(Protocol):
 class PulledPage:
     """One page of a pull: the records, and where the next page starts (a checkpoint)."""
 
-    records: list[Mapping[str, Any]]
+    records: list[PulledRecord]
     next_checkpoint: str | None
 
 

@@ -41,6 +41,7 @@ from tests.support.autotask import (
     organization_push,
     push_message,
 )
+from tests.support.records import record_dict
 from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
 
 
@@ -296,12 +297,12 @@ async def test_pull_follows_next_page_url_across_more_than_500_companies(
     pages = [p async for p in puller.pages(PullRequest("organization"), connection)]
 
     assert [len(p.records) for p in pages] == [500, 500, 203]
-    assert [int(r["external_id"]) for p in pages for r in p.records] == ids
+    assert [int(record_dict(r)["external_id"]) for p in pages for r in p.records] == ids
     assert pages[-1].next_checkpoint is None
     assert all("/atservicesrest/v1.0/Companies/query" in str(p.next_checkpoint) for p in pages[:2])
     # A pull that crashed after the first page resumes on the second (its checkpoint).
     resumed = PullRequest("organization", checkpoint=pages[0].next_checkpoint)
-    rest = [r async for p in puller.pages(resumed, connection) for r in p.records]
+    rest = [record_dict(r) async for p in puller.pages(resumed, connection) for r in p.records]
     assert [int(r["external_id"]) for r in rest] == ids[500:]
 
 
@@ -330,7 +331,9 @@ async def test_pull_since_a_time_returns_only_companies_changed_after_it(
 
     request = PullRequest("organization", changed_since=since)
     records = [
-        r async for p in AutotaskPuller(clients).pages(request, connection) for r in p.records
+        record_dict(r)
+        async for p in AutotaskPuller(clients).pages(request, connection)
+        for r in p.records
     ]
 
     assert [r["external_id"] for r in records] == [str(second)]

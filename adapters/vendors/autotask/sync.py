@@ -66,6 +66,7 @@ from application.integrations.ports import (
     VendorError,
     VendorRejected,
 )
+from application.integrations.records import PulledRecord
 
 
 class AutotaskDeliverer(ABC):
@@ -249,7 +250,7 @@ def _or_labelled(chosen: int | None, fields: list[dict[str, Any]], name: str, la
     return value
 
 
-Translate = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+Translate = Callable[[Mapping[str, Any]], PulledRecord]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from application.integrations.messages import (
     decode,
 )
 from application.integrations.ports import VendorRejected
+from tests.support.records import record_dict
 
 TICKET_FIELDS = [field_info(spec) for spec in RULES["Tickets"].fields.values()]
 STATUSES = {"0": "Inactive", "1": "Active"}
@@ -58,7 +59,7 @@ def test_contact_record_has_exactly_the_hubs_keys_pay_12() -> None:
         "namePrefix": 3,
     }
 
-    assert contact_record(item) == {
+    assert record_dict(contact_record(item)) == {
         "external_id": "29700007",
         "organization_external_id": "29700001",
         "first_name": "Ada",
@@ -75,7 +76,7 @@ def test_contact_record_has_exactly_the_hubs_keys_pay_12() -> None:
 def test_contact_inactive_in_autotask_is_inactive() -> None:
     item = {"id": 1, "companyID": 2, "firstName": "A", "lastName": "B", "isActive": 0}
 
-    assert contact_record(item)["active"] is False
+    assert record_dict(contact_record(item))["active"] is False
 
 
 def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
@@ -83,13 +84,13 @@ def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
     ticket = {"id": 6, "companyID": 2, "title": "Printer jam", "status": 5}
     ticket_statuses = picklist_labels(TICKET_FIELDS, "status")
 
-    assert contract_record(contract, STATUSES) == {
+    assert record_dict(contract_record(contract, STATUSES)) == {
         "external_id": "5",
         "organization_external_id": "2",
         "title": "Managed",
         "status": "Active",
     }
-    assert ticket_record(ticket, ticket_statuses) == {
+    assert record_dict(ticket_record(ticket, ticket_statuses)) == {
         "external_id": "6",
         "organization_external_id": "2",
         "title": "Printer jam",
@@ -100,7 +101,7 @@ def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
 def test_a_status_the_picklist_does_not_know_falls_back_to_its_value() -> None:
     contract = {"id": 5, "companyID": 2, "contractName": "Managed", "status": 42}
 
-    assert contract_record(contract, STATUSES)["status"] == "42"
+    assert record_dict(contract_record(contract, STATUSES))["status"] == "42"
 
 
 def test_invoice_record_has_exactly_the_hubs_keys_pay_12() -> None:
@@ -116,7 +117,7 @@ def test_invoice_record_has_exactly_the_hubs_keys_pay_12() -> None:
         "paidDate": "2026-03-15T00:00:00",
     }
 
-    assert invoice_record(item) == {
+    assert record_dict(invoice_record(item)) == {
         "external_id": "29700100",
         "organization_external_id": "29700001",
         "psa_number": "INV-1001",
@@ -138,7 +139,7 @@ def test_invoice_without_number_comments_due_or_paid_date_reads_as_defaults() ->
         "isVoided": True,
     }
 
-    record = invoice_record(item)
+    record = record_dict(invoice_record(item))
 
     assert record["psa_number"] == "77"
     assert record["description"] == ""
@@ -213,7 +214,7 @@ def test_what_is_not_an_amount_is_malformed(value: object) -> None:
 def test_a_malformed_record_comes_back_marked_invalid_with_the_reason(
     build: Any, item: dict[str, Any], reason: str
 ) -> None:
-    record = build(item)
+    record = record_dict(build(item))
 
     assert record == {"external_id": str(item["id"]), "invalid": f"Autotask {reason}"}
 

@@ -15,6 +15,7 @@ from adapters.vendors.autotask.translate.companies import (
 )
 from application.integrations.ports import VendorRejected
 from tests.support.autotask import contracts_dir, organization_payload, organization_push
+from tests.support.records import record_dict
 
 
 def test_company_carries_every_field_autotask_keeps_for_an_organization() -> None:
@@ -112,7 +113,7 @@ def test_pulled_company_reads_back_as_the_organization_it_came_from() -> None:
         "lastTrackedModifiedDateTime": "2026-11-22T12:00:00.000Z",
     }
 
-    record = organization_from_company(item)
+    record = record_dict(organization_from_company(item))
 
     assert record == {
         "name": payload["name"],

@@ -13,6 +13,7 @@ from typing import Any
 from adapters.vendors.autotask.contract import HUB_ID_UDF, UDFS, udf_value
 from application.integrations.messages import OrganizationPush
 from application.integrations.ports import VendorRejected
+from application.integrations.records import PulledAddress, PulledOrganization
 
 DEFAULT_OWNER_RESOURCE_ID = 29682885
 DEFAULT_COMPANY_TYPE = 1  # Customer
@@ -82,19 +83,19 @@ def company_from_organization(
 
 def organization_from_company(
     item: Mapping[str, Any], *, hub_id_udf: str = HUB_ID_UDF
-) -> dict[str, Any]:
-    """What a pulled Company says about an organization, in the push payload's terms."""
-    record: dict[str, Any] = {
-        key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()
-    }
-    record["billing_address"] = {
-        key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()
-    } | {"country": None}  # Autotask keeps a countryID, not a name
-    record["active"] = item.get("isActive") is not False
-    record["external_id"] = str(item["id"])
-    record["hub_id"] = text_or_none(udf_value(item, hub_id_udf))
-    record["modified_at"] = item.get("lastTrackedModifiedDateTime")
-    return record
+) -> PulledOrganization:
+    """What a pulled Company says about an organization."""
+    text = {key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()}
+    address = {key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()}
+    modified = item.get("lastTrackedModifiedDateTime")
+    return PulledOrganization(
+        external_id=str(item["id"]),
+        **text,
+        billing_address=PulledAddress(**address),  # Autotask keeps a countryID, not a name
+        active=item.get("isActive") is not False,
+        hub_id=text_or_none(udf_value(item, hub_id_udf)),
+        modified_at=None if modified is None else str(modified),
+    )
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
