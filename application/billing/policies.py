@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from application.integrations.messages import InvoicePaid as InvoicePaidMessage
 from application.integrations.messages import InvoicePush, PaymentPush, TicketOpen
 from application.integrations.outbox import NewOutboxMessage
+from application.integrations.settings import HubSwitches
 from application.notifications.messages import notice_for
 from domain.billing.invoice import (
     Invoice,
@@ -128,7 +129,7 @@ async def _paid_in_psa(
     date forgotten goes to the PSA even when the change came from it: a void pulled from the
     PSA moves the money off the invoice, which the PSA cannot know by itself.
     """
-    recording = [c for c in psa if c.settings.get("record_payments")]
+    recording = [c for c in psa if HubSwitches.read(c.settings).record_payments]
     messages: list[NewOutboxMessage] = []
     for invoice_id in dict.fromkeys([*paid, *unpaid]) if recording else ():
         invoice = await uow.invoices.get(invoice_id)
@@ -164,5 +165,4 @@ async def _notifications(
 
 def _ticket_kinds(connection: Connection) -> list[str]:
     """PAY-13: which notifications open a PSA ticket on this connection (none by default)."""
-    kinds = connection.settings.get("ticket_notifications") or []
-    return [str(k) for k in kinds] if isinstance(kinds, list) else []
+    return list(HubSwitches.read(connection.settings).ticket_notifications)

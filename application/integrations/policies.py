@@ -6,11 +6,12 @@ the change it reports does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from application.integrations.messages import OrganizationPush
 from application.integrations.outbox import NewOutboxMessage
+from application.integrations.settings import HubSwitches
 from domain.crm.organization import (
     Organization,
     OrganizationCreated,
@@ -43,10 +44,9 @@ def organization_push(
 
 
 def _pushes_organizations(connection: Connection, origin: ConnectionId | None) -> bool:
-    settings: Mapping[str, Any] = connection.settings
     return (
         connection.family is Family.PSA
-        and bool(settings.get("push_organizations", False))
+        and HubSwitches.read(connection.settings).push_organizations
         and connection.id != origin  # a pulled change is not echoed back to its source
     )
 

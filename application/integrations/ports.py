@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from application.integrations.records import PulledRecord
@@ -184,13 +184,20 @@ class ConnectionTester(Protocol):
         ...
 
 
-class SettingsPolicy(Protocol):
-    """A system's own settings: its working defaults on connect (INT-3, AT-9, KBMS-1), and
-    the checks a save must pass (KBMS-2); ``check`` raises ``InvalidValue`` naming the field."""
+S_co = TypeVar("S_co", covariant=True)
+
+
+class SettingsPolicy(Protocol[S_co]):
+    """A system's own settings: its working defaults on connect (INT-3, AT-9, KBMS-1), the
+    checks a save must pass (KBMS-2; ``check`` raises ``InvalidValue`` naming the field), and
+    ``read``, the stored settings as the system's typed settings, defaults filled in. The hub's
+    own switches are read by ``application.integrations.settings``."""
 
     def defaults(self) -> Mapping[str, Any]: ...
 
     def check(self, settings: Mapping[str, Any]) -> None: ...
+
+    def read(self, settings: Mapping[str, Any]) -> S_co: ...
 
 
 class CredentialVault(Protocol):

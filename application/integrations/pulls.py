@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from application.integrations.appliers import (
@@ -26,6 +26,7 @@ from application.integrations.appliers import (
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import ExternalLinks, Puller, PullRequest, VendorError
 from application.integrations.records import MalformedRecord, PulledRecord, cleaned_record
+from application.integrations.settings import HubSwitches
 from application.shared.errors import Conflict, NotFound
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory
@@ -86,9 +87,9 @@ def pull_plan(connection: Connection) -> str | None:
     """
     if connection.family is not Family.PSA or not connection.enabled:
         return None
-    settings: Mapping[str, Any] = connection.settings
-    entities = [ORGANIZATION] if settings.get("pull_organizations") else []
-    if settings.get("pull_invoices"):
+    switches = HubSwitches.read(connection.settings)
+    entities = [ORGANIZATION] if switches.pull_organizations else []
+    if switches.pull_invoices:
         entities = [ORGANIZATION, CONTACT, CONTRACT, TICKET, INVOICE]
     return ENTITY_SEPARATOR.join(entities) or None
 

@@ -39,7 +39,10 @@ from adapters.vendors.autotask.sync import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.vendors.autotask.translate.companies import company_from_organization
+from adapters.vendors.autotask.translate.companies import (
+    company_from_organization,
+    company_settings,
+)
 from application.integrations.ports import PullRequest, VendorRejected
 from tests.support.autotask import (
     InMemoryExternalLinks,
@@ -208,7 +211,10 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
     since = datetime.now(UTC)
     for _ in range(501):
         store.create(
-            "Companies", company_from_organization(organization_push(organization_payload()), {})
+            "Companies",
+            company_from_organization(
+                organization_push(organization_payload()), company_settings({})
+            ),
         )
     company = _seed_records(store)
     puller = AutotaskPuller(clients)

@@ -20,7 +20,10 @@ from adapters.vendors.autotask.sync import (
     AutotaskOrganizationPush,
     AutotaskPuller,
 )
-from adapters.vendors.autotask.translate.companies import company_from_organization
+from adapters.vendors.autotask.translate.companies import (
+    company_from_organization,
+    company_settings,
+)
 from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,
@@ -52,7 +55,9 @@ class Sandbox(AutotaskSandbox):
         return [
             self.store.create(
                 "Companies",
-                company_from_organization(organization_push(organization_payload()), {}),
+                company_from_organization(
+                    organization_push(organization_payload()), company_settings({})
+                ),
             )
             for _ in range(count)
         ]
@@ -435,7 +440,9 @@ async def test_faults_change_at_run_time_and_never_touch_control_routes(
 async def test_state_reveals_companies_that_share_a_hub_id(start_sandbox: StartSandbox) -> None:
     """What the no-duplicate assertions rely on: the sandbox does see duplicates."""
     sandbox = start_sandbox()
-    twin = company_from_organization(organization_push(organization_payload()), {})
+    twin = company_from_organization(
+        organization_push(organization_payload()), company_settings({})
+    )
     first, second = (sandbox.store.create("Companies", twin) for _ in range(2))
     sandbox.seed(1)
 

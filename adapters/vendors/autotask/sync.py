@@ -25,11 +25,11 @@ from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.contract import api_time
+from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     changed_fields,
     company_fields_of,
     company_from_organization,
-    hub_id_udf,
     organization_from_company,
 )
 from adapters.vendors.autotask.translate.records import (
@@ -48,7 +48,6 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_from_notice,
     ticket_notice,
     ticket_reference,
-    ticket_settings,
 )
 from application.integrations.appliers import INVOICE, ORGANIZATION
 from application.integrations.messages import (
@@ -98,7 +97,8 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
         organization = expect(message.body, OrganizationPush, "Autotask")
-        wanted = company_from_organization(organization, connection.settings)  # AT-1 first
+        settings = read_settings(connection.settings).company
+        wanted = company_from_organization(organization, settings)  # AT-1 first
         client = await self._clients.client(connection)
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, message.aggregate_id
@@ -119,7 +119,7 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
         self, client: AutotaskClient, organization_id: UUID, wanted: Mapping[str, Any]
     ) -> None:
         connection = client.connection
-        udf = hub_id_udf(connection.settings)
+        udf = read_settings(connection.settings).company.hub_id_udf
         found = await _find_by_hub_id(client, udf, organization_id)
         if found is None:
             company_id = await client.create(COMPANIES, wanted)
@@ -206,7 +206,7 @@ class AutotaskTicketOpen(AutotaskDeliverer):
     kind = TicketOpen.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        settings = ticket_settings(connection.settings)  # refused before any call
+        settings = read_settings(connection.settings).tickets  # refused before any call
         notice = ticket_notice(expect(message.body, TicketOpen, "Autotask"))
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, notice.organization_id
@@ -300,7 +300,7 @@ class AutotaskPuller:
 
 async def _translator(entity: str, client: AutotaskClient) -> Translate:
     if entity == "organization":
-        udf = hub_id_udf(client.connection.settings)
+        udf = read_settings(client.connection.settings).company.hub_id_udf
         return lambda item: organization_from_company(item, hub_id_udf=udf)
     if entity == "contact":
         return contact_record

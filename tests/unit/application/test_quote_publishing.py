@@ -693,6 +693,9 @@ class WarehousePolicy:
                 field="settings.default_warehouse",
             )
 
+    def read(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.defaults(), **settings}
+
 
 @dataclass(frozen=True)
 class Connections:
@@ -708,7 +711,7 @@ def connections() -> Connections:
     db = InMemoryDatabase()
     uow = InMemoryUnitOfWorkFactory(db)
     policy = WarehousePolicy()
-    policies: dict[System, SettingsPolicy] = {System.KASEYA_BMS: policy}
+    policies: dict[System, SettingsPolicy[object]] = {System.KASEYA_BMS: policy}
     vault, clock = PlainVault(), FixedClock(NOW + timedelta(hours=1))
     return Connections(
         db,

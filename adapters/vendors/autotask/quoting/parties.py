@@ -13,9 +13,9 @@ from typing import Any
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     company_from_organization,
-    hub_id_udf,
     text_or_none,
 )
 from adapters.vendors.autotask.translate.writes import external_int
@@ -45,7 +45,8 @@ class Parties:
         company_id = await self._found_company(organization)
         if company_id is None:
             body = company_from_organization(
-                _organization_push(organization), self._client.connection.settings
+                _organization_push(organization),
+                read_settings(self._client.connection.settings).company,
             )
             company_id = await self._client.create(COMPANIES, body)
             # The organization's own push may have made one at the same time: both keep the
@@ -88,7 +89,7 @@ class Parties:
 
     async def _found_company(self, organization: SnapshotParty) -> int | None:
         if organization.id is not None:
-            udf = hub_id_udf(self._client.connection.settings)
+            udf = read_settings(self._client.connection.settings).company.hub_id_udf
             condition = {"op": "eq", "field": udf, "value": str(organization.id), "udf": True}
         else:
             condition = {"op": "eq", "field": "companyName", "value": organization.name}

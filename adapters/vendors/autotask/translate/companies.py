@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.vendors.autotask.contract import HUB_ID_UDF, UDFS, udf_value
@@ -48,13 +49,30 @@ def company_fields_of(changed: Sequence[str]) -> set[str]:
     return fields
 
 
-def hub_id_udf(settings: Mapping[str, Any]) -> str:
-    """The name of the user-defined field holding the hub's id (setting ``hub_id_udf``)."""
-    return str(settings.get("hub_id_udf") or HUB_ID_UDF)
+@dataclass(frozen=True)
+class CompanySettings:
+    """The connection settings a Company is made with: ``hub_id_udf`` (the user-defined field
+    holding the hub's id), ``default_owner_resource_id`` and ``company_type``."""
+
+    hub_id_udf: str = HUB_ID_UDF
+    owner_resource_id: int = DEFAULT_OWNER_RESOURCE_ID
+    company_type: int = DEFAULT_COMPANY_TYPE
+
+
+def company_settings(settings: Mapping[str, Any]) -> CompanySettings:
+    """Read from the connection's settings (``AutotaskSettings.company``); refused, naming
+    the setting, when one is not a number."""
+    return CompanySettings(
+        hub_id_udf=str(settings.get("hub_id_udf") or HUB_ID_UDF),
+        owner_resource_id=_setting(
+            settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
+        ),
+        company_type=_setting(settings, "company_type", DEFAULT_COMPANY_TYPE),
+    )
 
 
 def company_from_organization(
-    organization: OrganizationPush, settings: Mapping[str, Any]
+    organization: OrganizationPush, settings: CompanySettings
 ) -> dict[str, Any]:
     """The Company an ``organization.push`` message becomes.
 
@@ -73,11 +91,9 @@ def company_from_organization(
         {field: text_or_none(getattr(address, key)) for key, field in _ADDRESS_FIELDS.items()}
     )
     company["isActive"] = organization.status == "active"
-    company["ownerResourceID"] = _setting(
-        settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
-    )
-    company["companyType"] = _setting(settings, "company_type", DEFAULT_COMPANY_TYPE)
-    company[UDFS] = [{"name": hub_id_udf(settings), "value": str(organization.id)}]
+    company["ownerResourceID"] = settings.owner_resource_id
+    company["companyType"] = settings.company_type
+    company[UDFS] = [{"name": settings.hub_id_udf, "value": str(organization.id)}]
     return company
 
 
