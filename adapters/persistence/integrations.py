@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence import tables
 from adapters.persistence.repositories import _TenantRepository
+from application.integrations.messages import encode
 from application.integrations.outbox import NewOutboxMessage
 from application.shared.ports import Clock
 from domain.identity.tenant import TenantId
@@ -49,14 +50,15 @@ class SqlAlchemyOutboxWriter:
 
     async def add(self, message: NewOutboxMessage) -> None:
         now = self._clock.now()
+        kind, payload = encode(message.body)
         await self._session.execute(
             insert(tables.outbox).values(
                 tenant_id=self._tenant_id,
                 connection_id=message.connection_id,
-                kind=message.kind,
+                kind=kind,
                 aggregate_type=message.aggregate_type,
                 aggregate_id=message.aggregate_id,
-                payload=dict(message.payload),
+                payload=payload,
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=now,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from application.integrations.pulls import SyncJob
+from application.integrations.settings import HubSwitches
 from application.shared.ports import Clock, IdGenerator
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
@@ -171,13 +172,9 @@ class SqlAlchemySyncJobs:
             return [
                 (TenantId(r.tenant_id), ConnectionId(r.id))
                 for r in rows
-                if _pulls(r.settings or {})
+                if HubSwitches.read(r.settings or {}).pulls
                 and (
                     r.last_sync_at is None
                     or r.last_sync_at + timedelta(minutes=r.sync_interval_minutes) <= now
                 )
             ]
-
-
-def _pulls(settings: dict[str, object]) -> bool:
-    return bool(settings.get("pull_organizations") or settings.get("pull_invoices"))

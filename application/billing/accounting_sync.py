@@ -8,8 +8,6 @@ makes it hold what the hub holds now.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
 from uuid import UUID
 
 from application.billing.ports import (
@@ -19,6 +17,7 @@ from application.billing.ports import (
     PaymentForAccounting,
 )
 from application.integrations.appliers import PAYMENT
+from application.integrations.messages import InvoicePush, PaymentPush, expect
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -30,28 +29,23 @@ from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing.invoice import Invoice, InvoiceId, InvoiceStatus
 from domain.billing.payment import PaymentId, PaymentStatus
+from domain.shared.errors import DomainError
 from domain.shared.money import Currency, Money
-from domain.shared.numbers import exact_decimal
 
 
-def _date(value: Any) -> date | None:
-    return None if not value else date.fromisoformat(str(value))
-
-
-def invoice_for_accounting(hub_id: UUID, payload: dict[str, Any]) -> InvoiceForAccounting:
-    amount = exact_decimal(payload["total"], "total", rule="MON-1", from_json=True)
-    total = Money(amount, Currency.parse(str(payload["currency"])))
-    number = str(payload["psa_number"])
-    description = str(payload.get("description") or f"Invoice {number}")
-    invoice_date = _date(payload["invoice_date"])
-    if invoice_date is None:
-        raise VendorRejected(f"the invoice {number} has no invoice date")
+def invoice_for_accounting(hub_id: UUID, invoice: InvoicePush) -> InvoiceForAccounting:
+    try:
+        total = Money(invoice.total, Currency.parse(invoice.currency))
+    except DomainError as error:
+        raise VendorRejected(f"the invoice {invoice.psa_number}: {error}") from None
+    number = invoice.psa_number
+    description = invoice.description or f"Invoice {number}"
     return InvoiceForAccounting(
         hub_id=str(hub_id),
         psa_number=number,
-        customer_name=str(payload["customer_name"]),
-        invoice_date=invoice_date,
-        due_date=_date(payload.get("due_date")),
+        customer_name=invoice.customer_name,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
         total=total,
         lines=[AccountingLine(description=description, amount=total)],
     )
@@ -65,10 +59,11 @@ class PushInvoice:
         self._uow, self._accounting, self._clock = uow, accounting, clock
 
     async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        if message.payload.get("void"):
+        pushed = expect(message.body, InvoicePush, "the accounting system")
+        if pushed.void:
             await self._void(message, connection)
             return
-        wanted = invoice_for_accounting(message.aggregate_id, dict(message.payload))
+        wanted = invoice_for_accounting(message.aggregate_id, pushed)
         held = await self._accounting.push_invoice(connection, wanted)
         # The number comes back through the accounting connection: not pushed back to it.
         async with self._uow(message.tenant_id, origin=connection.connection_id) as uow:
@@ -98,6 +93,7 @@ class PushPayment:
         self._uow, self._accounting, self._links = uow, accounting, links
 
     async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        expect(message.body, PaymentPush, "the accounting system")
         wanted = await self._wanted(message, connection)
         held = await self._accounting.record_payment(connection, wanted)
         if held is not None and held != wanted.accounting_id:

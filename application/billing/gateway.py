@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from application.billing.ports import PaymentGateway
 from application.integrations.connections import ConnectionConfigs
+from application.integrations.settings import GatewaySettings
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing.methods import MethodKind, PaymentPolicy
@@ -13,11 +12,11 @@ from domain.integrations.connection import Connection, Family
 
 
 def payment_policy(connection: Connection) -> PaymentPolicy:
-    settings: dict[str, Any] = dict(connection.settings)
+    settings = GatewaySettings.read(connection.settings)
     return PaymentPolicy(
-        staff=frozenset(MethodKind(k) for k in settings.get("staff_methods", [])),
-        portal=frozenset(MethodKind(k) for k in settings.get("portal_methods", [])),
-        refund_at_gateway=bool(settings.get("refund_at_gateway", False)),
+        staff=frozenset(MethodKind(k) for k in settings.staff_methods),
+        portal=frozenset(MethodKind(k) for k in settings.portal_methods),
+        refund_at_gateway=settings.refund_at_gateway,
     )
 
 

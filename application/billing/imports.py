@@ -8,11 +8,6 @@ unapplied exactly as a void in the hub does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
 from application.integrations.appliers import (
     CONTACT,
     CONTRACT,
@@ -24,53 +19,35 @@ from application.integrations.appliers import (
     Skipped,
     apply_contact,
     apply_organization,
+    expect,
     mirror_applier,
 )
+from application.integrations.records import PulledInvoice, PulledRecord
 from application.shared.errors import NotFound
 from domain.billing.invoice import Invoice, InvoiceDetails, InvoiceId, InvoiceStatus
 from domain.billing.ledger import void_invoice
 from domain.crm.records import RecordKind
-from domain.shared.errors import InvalidValue
 from domain.shared.money import Money
-from domain.shared.numbers import exact_decimal
 
 
-def _date(value: object, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise Skipped(f"its {name} {value!r} is not a date") from None
-
-
-def _total(value: object) -> Decimal:
-    try:
-        return exact_decimal(value, "total", from_json=True)
-    except InvalidValue:
-        raise Skipped(f"its total {value!r} is not a number") from None
-
-
-async def apply_invoice(context: PullContext, record: Mapping[str, Any]) -> None:
-    external_id = str(record["external_id"])
+async def apply_invoice(context: PullContext, pulled: PulledRecord) -> None:
+    record = expect(pulled, PulledInvoice)
+    external_id = record.external_id
     invoice_id = InvoiceId(await context.hub_id(INVOICE, external_id))
     uow, now = context.uow, context.now
     organization = await context.organization(record)
     currency = organization.currency or (await uow.tenants.get()).currency
     if currency is None:
         raise Skipped("neither its organization nor the tenant has a currency (MON-3)")
-    invoice_date = _date(record.get("invoice_date"), "invoice date")
-    if invoice_date is None:
-        raise Skipped("it has no invoice date")
     details = InvoiceDetails(
-        psa_number=str(record.get("psa_number") or external_id),
+        psa_number=record.psa_number or external_id,
         organization_id=organization.id,
-        total=Money(_total(record.get("total")), currency),
-        invoice_date=invoice_date,
-        due_date=_date(record.get("due_date"), "due date"),
-        description=str(record.get("description") or ""),
+        total=Money(record.total, currency),
+        invoice_date=record.invoice_date,
+        due_date=record.due_date,
+        description=record.description,
     )
-    voided = bool(record.get("voided"))
+    voided = record.voided
     actor = f"psa:{context.connection_id}"
     try:
         invoice = await uow.invoices.get(invoice_id, lock=True)

@@ -17,10 +17,12 @@ when the change it reports does:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from application.integrations.messages import INVOICE_PAID, INVOICE_PUSH, PAYMENT_PUSH, TICKET_OPEN
+from application.integrations.messages import InvoicePaid as InvoicePaidMessage
+from application.integrations.messages import InvoicePush, PaymentPush, TicketOpen
 from application.integrations.outbox import NewOutboxMessage
+from application.integrations.settings import HubSwitches
 from application.notifications.messages import notice_for
 from domain.billing.invoice import (
     Invoice,
@@ -49,19 +51,19 @@ if TYPE_CHECKING:
 NOTIFIED = (PaymentApproved, PaymentDeclined, PaymentSettlementFailed)
 
 
-async def invoice_payload(uow: UnitOfWork, invoice: Invoice) -> dict[str, Any]:
+async def invoice_push(uow: UnitOfWork, invoice: Invoice) -> InvoicePush:
     organization = await uow.organizations.get(invoice.organization_id)
-    return {
-        "void": invoice.status is InvoiceStatus.VOID,
-        "id": str(invoice.id),
-        "psa_number": invoice.psa_number,
-        "customer_name": organization.name,
-        "invoice_date": invoice.invoice_date.isoformat(),
-        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
-        "total": str(invoice.total_amount),
-        "currency": invoice.currency.value,
-        "description": invoice.description,
-    }
+    return InvoicePush(
+        invoice_id=invoice.id,
+        void=invoice.status is InvoiceStatus.VOID,
+        psa_number=invoice.psa_number,
+        customer_name=organization.name,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        total=invoice.total_amount,
+        currency=invoice.currency.value,
+        description=invoice.description,
+    )
 
 
 async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
@@ -106,16 +108,12 @@ async def _to_accounting(
     carries ids, and its deliverer reads the invoice or payment as it is when delivered."""
     messages: list[NewOutboxMessage] = []
     for invoice_id in pushed:
-        payload = await invoice_payload(uow, await uow.invoices.get(invoice_id))
-        messages += [
-            NewOutboxMessage(c.id, INVOICE_PUSH, "invoice", invoice_id, payload) for c in targets
-        ]
+        pushed_invoice = await invoice_push(uow, await uow.invoices.get(invoice_id))
+        messages += [NewOutboxMessage(c.id, "invoice", invoice_id, pushed_invoice) for c in targets]
     for payment_id in moved:
         payment = await uow.payments.get(payment_id)
-        payload = {"payment_id": str(payment_id), "invoice_id": str(payment.invoice_id)}
-        messages += [
-            NewOutboxMessage(c.id, PAYMENT_PUSH, "payment", payment_id, payload) for c in targets
-        ]
+        pushed_payment = PaymentPush(payment_id, payment.invoice_id)
+        messages += [NewOutboxMessage(c.id, "payment", payment_id, pushed_payment) for c in targets]
     return messages
 
 
@@ -131,14 +129,14 @@ async def _paid_in_psa(
     date forgotten goes to the PSA even when the change came from it: a void pulled from the
     PSA moves the money off the invoice, which the PSA cannot know by itself.
     """
-    recording = [c for c in psa if c.settings.get("record_payments")]
+    recording = [c for c in psa if HubSwitches.read(c.settings).record_payments]
     messages: list[NewOutboxMessage] = []
     for invoice_id in dict.fromkeys([*paid, *unpaid]) if recording else ():
         invoice = await uow.invoices.get(invoice_id)
-        paid_on = invoice.date_paid.date().isoformat() if invoice.date_paid else None
-        payload = {"invoice_id": str(invoice_id), "paid_date": paid_on}
+        paid_on = invoice.date_paid.date() if invoice.date_paid else None
+        message = InvoicePaidMessage(invoice_id, paid_on)
         messages += [
-            NewOutboxMessage(c.id, INVOICE_PAID, "invoice", invoice_id, payload)
+            NewOutboxMessage(c.id, "invoice", invoice_id, message)
             for c in recording
             if paid_on is None or c.id != uow.origin
         ]
@@ -156,14 +154,9 @@ async def _notifications(
             continue
         if notice.email is not None:
             await uow.notifications.add(notice.email)
-        payload = {
-            "organization_id": str(notice.organization_id),
-            "title": notice.title,
-            "description": notice.body,
-            "kind": notice.kind.value,
-        }
+        ticket = TicketOpen(notice.organization_id, notice.title, notice.body, notice.kind.value)
         messages += [
-            NewOutboxMessage(c.id, TICKET_OPEN, "payment", event.payment_id, payload)
+            NewOutboxMessage(c.id, "payment", event.payment_id, ticket)
             for c in psa
             if notice.kind.value in _ticket_kinds(c)
         ]
@@ -172,5 +165,4 @@ async def _notifications(
 
 def _ticket_kinds(connection: Connection) -> list[str]:
     """PAY-13: which notifications open a PSA ticket on this connection (none by default)."""
-    kinds = connection.settings.get("ticket_notifications") or []
-    return [str(k) for k in kinds] if isinstance(kinds, list) else []
+    return list(HubSwitches.read(connection.settings).ticket_notifications)

@@ -9,13 +9,21 @@ linked to a hub entity (pushed from the hub first) updates that entity.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from application.integrations.ports import ExternalLinks
+from application.integrations.records import (
+    Owned,
+    PulledContact,
+    PulledContract,
+    PulledInvoice,
+    PulledOrganization,
+    PulledRecord,
+    PulledTicket,
+)
 from application.shared.errors import NotFound
 from application.shared.unit_of_work import UnitOfWork
 from domain.crm.contact import Contact, ContactChanges, ContactProfile
@@ -77,11 +85,11 @@ class PullContext:
             )
         return self._hub_ids[key]
 
-    async def organization(self, record: Mapping[str, Any]) -> Organization:
-        external = record.get("organization_external_id")
+    async def organization(self, record: Owned) -> Organization:
+        external = record.organization_external_id
         if not external:
             raise Skipped("it names no organization")
-        organization_id = OrganizationId(await self.hub_id(ORGANIZATION, str(external)))
+        organization_id = OrganizationId(await self.hub_id(ORGANIZATION, external))
         try:
             return await self.uow.organizations.get(organization_id)
         except NotFound:
@@ -92,30 +100,43 @@ class PullContext:
 
 
 class RecordApplier(Protocol):
-    async def __call__(self, context: PullContext, record: Mapping[str, Any]) -> None: ...
+    async def __call__(self, context: PullContext, pulled: PulledRecord) -> None: ...
 
 
-def _organization_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    address = record.get("billing_address") or {}
+R = TypeVar("R", PulledOrganization, PulledContact, PulledContract, PulledTicket, PulledInvoice)
+
+
+def expect(record: PulledRecord, wanted: type[R]) -> R:
+    """The record as the class an applier takes (the runner sends each entity's to its own)."""
+    if not isinstance(record, wanted):
+        raise Skipped(f"it is a {record.entity} record, not a {wanted.entity} one")
+    return record
+
+
+def _organization_fields(record: PulledOrganization) -> dict[str, Any]:
+    address = record.billing_address
     return {
-        "name": record.get("name") or "",
-        "phone": record.get("phone"),
-        "fax": record.get("fax"),
-        "website": record.get("website"),
-        "account_number": record.get("account_number"),
+        "name": record.name or "",
+        "phone": record.phone,
+        "fax": record.fax,
+        "website": record.website,
+        "account_number": record.account_number,
         "billing_address": Address(
-            **{
-                k: address.get(k)
-                for k in ("line1", "line2", "city", "state", "postal_code", "country")
-            }
+            address.line1,
+            address.line2,
+            address.city,
+            address.state,
+            address.postal_code,
+            address.country,
         ),
     }
 
 
-async def apply_organization(context: PullContext, record: Mapping[str, Any]) -> None:
-    external_id = str(record["external_id"])
+async def apply_organization(context: PullContext, pulled: PulledRecord) -> None:
+    record = expect(pulled, PulledOrganization)
+    external_id = record.external_id
     try:
-        organization_id = OrganizationId(UUID(str(record.get("hub_id"))))
+        organization_id = OrganizationId(UUID(str(record.hub_id)))
     except ValueError:
         organization_id = OrganizationId(await context.hub_id(ORGANIZATION, external_id))
     fields = _organization_fields(record)
@@ -136,17 +157,18 @@ async def apply_organization(context: PullContext, record: Mapping[str, Any]) ->
         changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
         if changed:
             organization.revise(OrganizationChanges(**changed), now)
-    if record.get("active") is False and organization.active:
+    if not record.active and organization.active:
         organization.deactivate(now)
 
 
 _CONTACT_FIELDS = ("first_name", "last_name", "title", "email", "phone", "mobile", "fax")
 
 
-async def apply_contact(context: PullContext, record: Mapping[str, Any]) -> None:
-    external_id = str(record["external_id"])
+async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
+    record = expect(pulled, PulledContact)
+    external_id = record.external_id
     contact_id = ContactId(await context.hub_id(CONTACT, external_id))
-    values = {name: record.get(name) or None for name in _CONTACT_FIELDS}
+    values = {name: getattr(record, name) or None for name in _CONTACT_FIELDS}
     profile = ContactProfile(
         first_name=str(values.pop("first_name") or ""),
         last_name=str(values.pop("last_name") or ""),
@@ -173,18 +195,23 @@ async def apply_contact(context: PullContext, record: Mapping[str, Any]) -> None
         }
         if changed:
             contact.revise(ContactChanges(**changed), now)
-    if record.get("active") is False and contact.active:
+    if not record.active and contact.active:
         contact.deactivate(now)
 
 
 def mirror_applier(kind: RecordKind) -> RecordApplier:
     """Contracts and tickets: read-only mirrors (id, title, status, organization)."""
 
-    async def apply(context: PullContext, record: Mapping[str, Any]) -> None:
-        external_id = str(record["external_id"])
+    async def apply(context: PullContext, pulled: PulledRecord) -> None:
+        record: PulledContract | PulledTicket = (
+            expect(pulled, PulledContract)
+            if kind is RecordKind.CONTRACT
+            else expect(pulled, PulledTicket)
+        )
+        external_id = record.external_id
         organization = await context.organization(record)
-        title = str(record.get("title") or f"{kind.value} {external_id}")
-        status = str(record.get("status") or "unknown")
+        title = record.title or f"{kind.value} {external_id}"
+        status = record.status or "unknown"
         uow = context.uow
         found = await uow.psa_records.find(context.connection_id, kind, external_id)
         if found is None:

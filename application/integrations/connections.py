@@ -57,7 +57,7 @@ async def _only_one_enabled(uow: UnitOfWork, connection: Connection) -> None:
 
 
 def _check_settings(
-    policies: Mapping[System, SettingsPolicy], system: System, settings: Mapping[str, Any]
+    policies: Mapping[System, SettingsPolicy[object]], system: System, settings: Mapping[str, Any]
 ) -> None:
     """The system's own checks of the settings as they would be saved (AT-9, KBMS-2)."""
     policy = policies.get(system)
@@ -72,7 +72,7 @@ class ConnectSystem:
         vault: CredentialVault,
         clock: Clock,
         ids: IdGenerator,
-        policies: Mapping[System, SettingsPolicy] | None = None,
+        policies: Mapping[System, SettingsPolicy[object]] | None = None,
     ) -> None:
         self._uow, self._vault, self._clock, self._ids = uow, vault, clock, ids
         self._policies = policies or {}
@@ -107,7 +107,7 @@ class UpdateConnection:
         uow: UnitOfWorkFactory,
         vault: CredentialVault,
         clock: Clock,
-        policies: Mapping[System, SettingsPolicy] | None = None,
+        policies: Mapping[System, SettingsPolicy[object]] | None = None,
     ) -> None:
         self._uow, self._vault, self._clock = uow, vault, clock
         self._policies = policies or {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
+from application.integrations.messages import Message
 from application.integrations.ports import OutboxMessage
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
@@ -15,11 +16,16 @@ from domain.integrations.connection import ConnectionId
 
 @dataclass(frozen=True)
 class NewOutboxMessage:
+    """A message for one connection about one aggregate; stored as ``encode(body)``."""
+
     connection_id: ConnectionId
-    kind: str
     aggregate_type: str
     aggregate_id: UUID
-    payload: Mapping[str, Any]
+    body: Message
+
+    @property
+    def kind(self) -> str:
+        return self.body.kind
 
 
 class OutboxWriter(Protocol):

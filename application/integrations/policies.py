@@ -6,11 +6,12 @@ the change it reports does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from application.integrations.messages import ORGANIZATION_PUSH
+from application.integrations.messages import OrganizationPush
 from application.integrations.outbox import NewOutboxMessage
+from application.integrations.settings import HubSwitches
 from domain.crm.organization import (
     Organization,
     OrganizationCreated,
@@ -25,33 +26,27 @@ if TYPE_CHECKING:
     from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 
 
-def organization_payload(organization: Organization) -> dict[str, Any]:
-    """The whole organization; an update's message adds ``changed``, the fields it touched."""
-    address = organization.billing_address
-    return {
-        "id": str(organization.id),
-        "name": organization.name,
-        "phone": organization.phone,
-        "fax": organization.fax,
-        "website": organization.website,
-        "account_number": organization.account_number,
-        "status": organization.status.value,
-        "billing_address": {
-            "line1": address.line1,
-            "line2": address.line2,
-            "city": address.city,
-            "state": address.state,
-            "postal_code": address.postal_code,
-            "country": address.country,
-        },
-    }
+def organization_push(
+    organization: Organization, changed: set[str] | None = None
+) -> OrganizationPush:
+    """The whole organization, and for an update the fields it touched."""
+    return OrganizationPush(
+        id=organization.id,
+        name=organization.name,
+        phone=organization.phone,
+        fax=organization.fax,
+        website=organization.website,
+        account_number=organization.account_number,
+        status=organization.status.value,
+        billing_address=organization.billing_address,
+        changed=None if changed is None else tuple(sorted(changed)),
+    )
 
 
 def _pushes_organizations(connection: Connection, origin: ConnectionId | None) -> bool:
-    settings: Mapping[str, Any] = connection.settings
     return (
         connection.family is Family.PSA
-        and bool(settings.get("push_organizations", False))
+        and HubSwitches.read(connection.settings).push_organizations
         and connection.id != origin  # a pulled change is not echoed back to its source
     )
 
@@ -72,11 +67,9 @@ async def sync_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[Ne
     targets = [c for c in await uow.connections.enabled() if _pushes_organizations(c, uow.origin)]
     messages: list[NewOutboxMessage] = []
     for organization_id, touched in changed.items():
-        payload = organization_payload(await uow.organizations.get(organization_id))
-        if touched is not None:
-            payload["changed"] = sorted(touched)
+        message = organization_push(await uow.organizations.get(organization_id), touched)
         messages.extend(
-            NewOutboxMessage(target.id, ORGANIZATION_PUSH, "organization", organization_id, payload)
+            NewOutboxMessage(target.id, "organization", organization_id, message)
             for target in targets
         )
     return messages

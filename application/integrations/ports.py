@@ -10,11 +10,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
+from application.integrations.records import PulledRecord
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, SealedCredentials, System
+
+if TYPE_CHECKING:
+    from application.integrations.messages import Message
 
 
 class VendorError(Exception):
@@ -66,7 +71,10 @@ class ConnectionConfig:
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """One thing to deliver: made in the same commit as the change it reports (INT-5)."""
+    """One thing to deliver: made in the same commit as the change it reports (INT-5).
+
+    ``payload`` is the stored form; deliverers read ``body``, the typed message it holds.
+    """
 
     id: int
     tenant_id: TenantId
@@ -76,6 +84,13 @@ class OutboxMessage:
     aggregate_id: UUID
     payload: Mapping[str, Any]
     attempts: int = 0
+
+    @cached_property
+    def body(self) -> Message:
+        """The typed message; ``MalformedMessage`` (a ``VendorRejected``) when unreadable."""
+        from application.integrations.messages import decode  # the codec imports this module
+
+        return decode(self.kind, self.payload)
 
 
 class ExternalLinks(Protocol):
@@ -139,7 +154,7 @@ class Deliverer(Protocol):
 class PulledPage:
     """One page of a pull: the records, and where the next page starts (a checkpoint)."""
 
-    records: list[Mapping[str, Any]]
+    records: list[PulledRecord]
     next_checkpoint: str | None
 
 
@@ -169,13 +184,20 @@ class ConnectionTester(Protocol):
         ...
 
 
-class SettingsPolicy(Protocol):
-    """A system's own settings: its working defaults on connect (INT-3, AT-9, KBMS-1), and
-    the checks a save must pass (KBMS-2); ``check`` raises ``InvalidValue`` naming the field."""
+S_co = TypeVar("S_co", covariant=True)
+
+
+class SettingsPolicy(Protocol[S_co]):
+    """A system's own settings: its working defaults on connect (INT-3, AT-9, KBMS-1), the
+    checks a save must pass (KBMS-2; ``check`` raises ``InvalidValue`` naming the field), and
+    ``read``, the stored settings as the system's typed settings, defaults filled in. The hub's
+    own switches are read by ``application.integrations.settings``."""
 
     def defaults(self) -> Mapping[str, Any]: ...
 
     def check(self, settings: Mapping[str, Any]) -> None: ...
+
+    def read(self, settings: Mapping[str, Any]) -> S_co: ...
 
 
 class CredentialVault(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from application.integrations.appliers import (
@@ -25,13 +25,14 @@ from application.integrations.appliers import (
 )
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import ExternalLinks, Puller, PullRequest, VendorError
+from application.integrations.records import MalformedRecord, PulledRecord, cleaned_record
+from application.integrations.settings import HubSwitches
 from application.shared.errors import Conflict, NotFound
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family, System
 from domain.shared.errors import DomainError
-from domain.shared.text import cleaned
 
 ENTITY_SEPARATOR = "+"  # a job over several entities pulls them in this order
 
@@ -86,9 +87,9 @@ def pull_plan(connection: Connection) -> str | None:
     """
     if connection.family is not Family.PSA or not connection.enabled:
         return None
-    settings: Mapping[str, Any] = connection.settings
-    entities = [ORGANIZATION] if settings.get("pull_organizations") else []
-    if settings.get("pull_invoices"):
+    switches = HubSwitches.read(connection.settings)
+    entities = [ORGANIZATION] if switches.pull_organizations else []
+    if switches.pull_invoices:
         entities = [ORGANIZATION, CONTACT, CONTRACT, TICKET, INVOICE]
     return ENTITY_SEPARATOR.join(entities) or None
 
@@ -153,9 +154,7 @@ class PullRunner:
         note = f"{len(skipped)} records skipped: {'; '.join(skipped[:5])}" if skipped else None
         return await self._jobs.finish(job, owner, error=note, failed=False)
 
-    async def _apply(
-        self, job: SyncJob, entity: str, records: Sequence[Mapping[str, Any]]
-    ) -> list[str]:
+    async def _apply(self, job: SyncJob, entity: str, records: Sequence[PulledRecord]) -> list[str]:
         applier = self._appliers.get(entity)
         if applier is None:
             raise NotFound(f"the hub cannot take pulled {entity} records")
@@ -165,12 +164,12 @@ class PullRunner:
                 uow, job.tenant_id, job.connection_id, self._links, self._clock.now()
             )
             for record in records:
-                name = f"{entity} {record.get('external_id')}"
-                if record.get("invalid"):
-                    skipped.append(f"{name}: {record['invalid']}")
+                name = f"{entity} {record.external_id}"
+                if isinstance(record, MalformedRecord):  # INT-7: reported, the pull goes on
+                    skipped.append(f"{name}: {record.reason}")
                     continue
                 try:
-                    await applier(context, _cleaned(record))
+                    await applier(context, cleaned_record(record))
                 except (DomainError, Skipped) as error:
                     skipped.append(f"{name}: {error.message}")
             await uow.commit()
@@ -207,17 +206,3 @@ class SyncNow:
             for c, plan in plans
             if plan is not None
         ]
-
-
-def _cleaned(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A pulled record's text without control or bidi characters: the hub refuses them in
-    names a person typed, and cleans what a vendor sends rather than skipping the record."""
-    return {name: _clean(value) for name, value in record.items()}
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return cleaned(value)
-    if isinstance(value, Mapping):
-        return _cleaned(value)
-    return value

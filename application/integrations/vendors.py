@@ -44,7 +44,7 @@ class VendorModule:
     """One vendor as the hub sees it; ``closers`` close what it opened (its HTTP clients)."""
 
     system: System
-    settings: SettingsPolicy
+    settings: SettingsPolicy[object]
     tester: ConnectionTester
     deliverers: Mapping[str, Deliverer] = field(default_factory=dict)  # by message kind
     puller: Puller | None = None
@@ -82,7 +82,7 @@ class Vendors:
     def quoting(self) -> dict[System, PsaQuoting]:
         return {m.system: m.quoting for m in self.modules if m.quoting is not None}
 
-    def settings(self) -> dict[System, SettingsPolicy]:
+    def settings(self) -> dict[System, SettingsPolicy[object]]:
         return {m.system: m.settings for m in self.modules}
 
     def accounting(self) -> dict[System, AccountingSystem]:

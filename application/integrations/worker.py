@@ -206,6 +206,8 @@ class OutboxWorker:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
+            # A payload this version cannot read is a sync error (MalformedMessage), not a crash.
+            _ = message.body
             config = await self._config(message)
             deliverer = self._deliverers.get((config.system, message.kind))
             if deliverer is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
+from application.integrations.messages import QuoteOutcome, QuotePush
 from application.integrations.outbox import NewOutboxMessage
 from domain.integrations.connection import Family
 from domain.quotes.quote import QuoteLost, QuotePublished, QuoteWon
@@ -30,14 +30,11 @@ async def quote_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[N
     psa = [] if enabled is None else [enabled]
     messages: list[NewOutboxMessage] = []
     for event in wanted:
-        payload: dict[str, object]
+        message: QuotePush | QuoteOutcome
         if isinstance(event, QuotePublished):
-            kind, payload = QUOTE_PUSH, {"revision": event.revision}
+            message = QuotePush(event.quote_id, event.revision)
         else:
             outcome = "won" if isinstance(event, QuoteWon) else "lost"
-            kind, payload = QUOTE_OUTCOME, {"outcome": outcome}
-        payload_with_id = {"quote_id": str(event.quote_id), **payload}
-        messages.extend(
-            NewOutboxMessage(c.id, kind, QUOTE, event.quote_id, payload_with_id) for c in psa
-        )
+            message = QuoteOutcome(event.quote_id, outcome)
+        messages.extend(NewOutboxMessage(c.id, QUOTE, event.quote_id, message) for c in psa)
     return messages

@@ -11,7 +11,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
-from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
+from application.integrations import messages
+from application.integrations.messages import QuoteOutcome, expect
 from application.integrations.ports import ConnectionConfig, OutboxMessage, VendorRejected
 from application.quotes.ports import Outcome, PsaQuoting, QuoteDocuments
 from application.quotes.repositories import QuotePush
@@ -62,7 +63,7 @@ async def _last_push(uow: UnitOfWork, message: OutboxMessage) -> QuotePush | Non
 class PushQuote(_QuoteDeliverer):
     """``quote.push``: the opportunity, the PSA quote and items, and the PDF (QUO-3)."""
 
-    kind = QUOTE_PUSH
+    kind = messages.QUOTE_PUSH
 
     def __init__(
         self,
@@ -75,8 +76,9 @@ class PushQuote(_QuoteDeliverer):
         self._documents = documents
 
     async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        wanted = expect(message.body, messages.QuotePush, "the quote push")
         quote = await self._snapshot(message)
-        if quote is None or quote.revision > int(message.payload.get("revision", 0)):
+        if quote is None or quote.revision > wanted.revision:
             return  # deleted, or a newer revision's message will push it
         problems = self._quoting.check(quote, connection)  # before any call (AT-1, KBMS-7)
         if problems:
@@ -101,9 +103,10 @@ class PushQuote(_QuoteDeliverer):
 class SetQuoteOutcome(_QuoteDeliverer):
     """``quote.outcome``: won or lost moves the PSA opportunity (QUO-4)."""
 
-    kind = QUOTE_OUTCOME
+    kind = QuoteOutcome.kind
 
     async def deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
+        decided = expect(message.body, QuoteOutcome, "the quote outcome")
         quote = await self._snapshot(message)
         if quote is None:
             return
@@ -112,6 +115,6 @@ class SetQuoteOutcome(_QuoteDeliverer):
             raise VendorRejected(
                 f"quote {quote.number} was never pushed to this PSA; publish it first"
             )
-        outcome = Outcome(str(message.payload["outcome"]))
+        outcome = Outcome(decided.outcome)
         await self._quoting.set_outcome(quote, outcome, connection)
         await self._record(message, lambda now: replace(now or last, outcome=outcome.value))

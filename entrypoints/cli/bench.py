@@ -19,7 +19,7 @@ from adapters.persistence import tables
 from adapters.persistence.database import is_sqlite, scratch_database
 from adapters.persistence.migrate import migrate
 from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
-from adapters.vendors.kit.noop import NOOP, NoopDeliverer
+from adapters.vendors.kit.noop import NOOP, NoopDeliverer, NoopMessage
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.outbox import NewOutboxMessage
 from application.integrations.worker import OutboxWorker, WorkerSettings
@@ -217,7 +217,9 @@ def bench_sync(n: int, latency_ms: float, concurrency: int, database_url: str | 
 async def _enqueue(container: Container, tenant: TenantId, connection: Connection, n: int) -> None:
     async with container.persistence.uow()(tenant) as uow:
         for _ in range(n):
-            await uow.outbox.add(NewOutboxMessage(connection.id, NOOP, "bench", new_id(), {}))
+            await uow.outbox.add(
+                NewOutboxMessage(connection.id, "bench", new_id(), NoopMessage(new_id(), new_id()))
+            )
         await uow.commit()
 
 

@@ -39,7 +39,10 @@ from adapters.vendors.autotask.sync import (
     AutotaskPuller,
     AutotaskTicketOpen,
 )
-from adapters.vendors.autotask.translate.companies import company_from_organization
+from adapters.vendors.autotask.translate.companies import (
+    company_from_organization,
+    company_settings,
+)
 from application.integrations.ports import PullRequest, VendorRejected
 from tests.support.autotask import (
     InMemoryExternalLinks,
@@ -51,6 +54,7 @@ from tests.support.autotask import (
     contracts_dir,
     invoice_body,
     organization_payload,
+    organization_push,
     outbox_message,
     push_message,
     ticket_body,
@@ -206,7 +210,12 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
         await push.deliver(push_message(refused, organization_payload()), refused)
     since = datetime.now(UTC)
     for _ in range(501):
-        store.create("Companies", company_from_organization(organization_payload(), {}))
+        store.create(
+            "Companies",
+            company_from_organization(
+                organization_push(organization_payload()), company_settings({})
+            ),
+        )
     company = _seed_records(store)
     puller = AutotaskPuller(clients)
     for entity in PULLED:

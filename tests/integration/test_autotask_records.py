@@ -44,6 +44,7 @@ from tests.support.autotask import (
     outbox_message,
     ticket_body,
 )
+from tests.support.records import record_dict
 from tests.support.sandboxes import sandbox_starter
 
 HEADERS = api_headers(SANDBOX_CREDENTIALS)
@@ -117,7 +118,9 @@ async def clients(sent: list[httpx.Request]) -> AsyncIterator[AutotaskClients]:
 async def pulled(
     puller: Puller, request: PullRequest, connection: ConnectionConfig
 ) -> list[dict[str, Any]]:
-    return [dict(r) async for page in puller.pages(request, connection) for r in page.records]
+    return [
+        record_dict(r) async for page in puller.pages(request, connection) for r in page.records
+    ]
 
 
 # --- the puller (PAY-12) ------------------------------------------------------------------------
@@ -136,7 +139,7 @@ async def test_first_sync_pages_through_more_than_500_records_by_next_page_url_p
     pages = [p async for p in puller.pages(PullRequest(entity), connection)]
 
     assert [len(p.records) for p in pages] == [500, 3]
-    records = [r for p in pages for r in p.records]
+    records = [record_dict(r) for p in pages for r in p.records]
     assert [r["external_id"] for r in records] == [str(i) for i in ids]
     assert {r["organization_external_id"] for r in records} == {str(company)}
     assert not any("invalid" in r for r in records)

@@ -20,7 +20,10 @@ from adapters.vendors.autotask.sync import (
     AutotaskOrganizationPush,
     AutotaskPuller,
 )
-from adapters.vendors.autotask.translate.companies import company_from_organization
+from adapters.vendors.autotask.translate.companies import (
+    company_from_organization,
+    company_settings,
+)
 from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,
@@ -38,8 +41,10 @@ from tests.support.autotask import (
     UnlimitedLimits,
     autotask_connection,
     organization_payload,
+    organization_push,
     push_message,
 )
+from tests.support.records import record_dict
 from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
 
 
@@ -48,7 +53,12 @@ class Sandbox(AutotaskSandbox):
     def seed(self, count: int) -> list[int]:
         """Companies made inside the sandbox, as if other users had entered them."""
         return [
-            self.store.create("Companies", company_from_organization(organization_payload(), {}))
+            self.store.create(
+                "Companies",
+                company_from_organization(
+                    organization_push(organization_payload()), company_settings({})
+                ),
+            )
             for _ in range(count)
         ]
 
@@ -292,12 +302,12 @@ async def test_pull_follows_next_page_url_across_more_than_500_companies(
     pages = [p async for p in puller.pages(PullRequest("organization"), connection)]
 
     assert [len(p.records) for p in pages] == [500, 500, 203]
-    assert [int(r["external_id"]) for p in pages for r in p.records] == ids
+    assert [int(record_dict(r)["external_id"]) for p in pages for r in p.records] == ids
     assert pages[-1].next_checkpoint is None
     assert all("/atservicesrest/v1.0/Companies/query" in str(p.next_checkpoint) for p in pages[:2])
     # A pull that crashed after the first page resumes on the second (its checkpoint).
     resumed = PullRequest("organization", checkpoint=pages[0].next_checkpoint)
-    rest = [r async for p in puller.pages(resumed, connection) for r in p.records]
+    rest = [record_dict(r) async for p in puller.pages(resumed, connection) for r in p.records]
     assert [int(r["external_id"]) for r in rest] == ids[500:]
 
 
@@ -326,7 +336,9 @@ async def test_pull_since_a_time_returns_only_companies_changed_after_it(
 
     request = PullRequest("organization", changed_since=since)
     records = [
-        r async for p in AutotaskPuller(clients).pages(request, connection) for r in p.records
+        record_dict(r)
+        async for p in AutotaskPuller(clients).pages(request, connection)
+        for r in p.records
     ]
 
     assert [r["external_id"] for r in records] == [str(second)]
@@ -428,7 +440,9 @@ async def test_faults_change_at_run_time_and_never_touch_control_routes(
 async def test_state_reveals_companies_that_share_a_hub_id(start_sandbox: StartSandbox) -> None:
     """What the no-duplicate assertions rely on: the sandbox does see duplicates."""
     sandbox = start_sandbox()
-    twin = company_from_organization(organization_payload(), {})
+    twin = company_from_organization(
+        organization_push(organization_payload()), company_settings({})
+    )
     first, second = (sandbox.store.create("Companies", twin) for _ in range(2))
     sandbox.seed(1)
 

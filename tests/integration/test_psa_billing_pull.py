@@ -7,7 +7,7 @@ each test states exactly what the PSA holds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +35,7 @@ from domain.integrations.connection import Connection, System
 from domain.shared.money import Money
 from entrypoints.containers import Container
 from tests.support.billing import billing
+from tests.support.records import record_of
 from tests.support.sync import tenant_with_autotask
 
 
@@ -64,7 +65,7 @@ class ScriptedPsa:
                 raise Crash
             self.pages_served += 1
             following = offset + 2 if offset + 2 < len(rows) else None
-            page: list[Mapping[str, Any]] = list(rows[offset : offset + 2])
+            page = [record_of(request.entity, row) for row in rows[offset : offset + 2]]
             yield PulledPage(page, None if following is None else str(following))
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS
 from adapters.sandboxes.autotask.store import AutotaskStore
+from application.integrations.messages import ORGANIZATION_PUSH, OrganizationPush, decode
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -79,6 +80,13 @@ def organization_payload(**changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return payload
+
+
+def organization_push(payload: Mapping[str, Any]) -> OrganizationPush:
+    """The message a stored ``organization.push`` payload holds."""
+    message = decode(ORGANIZATION_PUSH, payload)
+    assert isinstance(message, OrganizationPush)
+    return message
 
 
 def push_message(

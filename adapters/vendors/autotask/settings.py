@@ -12,16 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from adapters.vendors.autotask.contract import HUB_ID_UDF
 from adapters.vendors.autotask.translate.companies import (
     DEFAULT_COMPANY_TYPE,
     DEFAULT_OWNER_RESOURCE_ID,
+    CompanySettings,
+    company_settings,
     int_setting,
     text_or_none,
 )
-from adapters.vendors.kit.settings import ProblemsPolicy
+from adapters.vendors.autotask.translate.writes import TicketSettings, ticket_settings
+from adapters.vendors.kit.settings import ProblemsPolicy, with_defaults
 from application.integrations.ports import VendorRejected
 from application.quotes.ports import Problem
 
@@ -171,10 +175,38 @@ SYNC_DEFAULTS: dict[str, Any] = {
 }
 
 
-def autotask_settings_policy() -> ProblemsPolicy:
+DEFAULTS: dict[str, Any] = {**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}
+
+
+@dataclass(frozen=True)
+class AutotaskSettings:
+    """An Autotask connection's settings over ``DEFAULTS``, in typed groups. Each group is read
+    when first used, so a malformed ticket setting refuses tickets, not organization pushes."""
+
+    values: Mapping[str, Any]
+
+    @cached_property
+    def company(self) -> CompanySettings:
+        return company_settings(self.values)
+
+    @cached_property
+    def tickets(self) -> TicketSettings:
+        """Refused (``VendorRejected``) without ``ticket_queue_id`` (PAY-13)."""
+        return ticket_settings(self.values)
+
+    @cached_property
+    def quote(self) -> QuoteSettings:
+        return quote_settings(self.values)
+
+
+def read_settings(settings: Mapping[str, Any]) -> AutotaskSettings:
+    return AutotaskSettings(with_defaults(DEFAULTS, settings))
+
+
+def autotask_settings_policy() -> ProblemsPolicy[AutotaskSettings]:
     """Autotask's settings (AT-9): what syncs and how quotes land, these defaults on connect,
     checked on every save. The only source of Autotask's defaults."""
-    return ProblemsPolicy({**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}, check_quote_settings)
+    return ProblemsPolicy(DEFAULTS, check_quote_settings, read_settings)
 
 
 def _statuses(raw: Mapping[str, Any]) -> dict[str, StatusLabels]:

@@ -25,11 +25,11 @@ from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.contract import api_time
+from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     changed_fields,
     company_fields_of,
     company_from_organization,
-    hub_id_udf,
     organization_from_company,
 )
 from adapters.vendors.autotask.translate.records import (
@@ -48,10 +48,14 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_from_notice,
     ticket_notice,
     ticket_reference,
-    ticket_settings,
 )
 from application.integrations.appliers import INVOICE, ORGANIZATION
-from application.integrations.messages import INVOICE_PAID, ORGANIZATION_PUSH, TICKET_OPEN
+from application.integrations.messages import (
+    InvoicePaid,
+    OrganizationPush,
+    TicketOpen,
+    expect,
+)
 from application.integrations.ports import (
     ConnectionConfig,
     ExternalLinks,
@@ -61,6 +65,7 @@ from application.integrations.ports import (
     VendorError,
     VendorRejected,
 )
+from application.integrations.records import PulledRecord
 
 
 class AutotaskDeliverer(ABC):
@@ -88,18 +93,20 @@ MAX_MATCHES = 10  # companies carrying one hub id: more than one is a duplicate
 class AutotaskOrganizationPush(AutotaskDeliverer):
     """Deliverer of ``organization.push``: the organization as an Autotask Company."""
 
-    kind = ORGANIZATION_PUSH
+    kind = OrganizationPush.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        wanted = company_from_organization(message.payload, connection.settings)  # AT-1 first
+        organization = expect(message.body, OrganizationPush, "Autotask")
+        settings = read_settings(connection.settings).company
+        wanted = company_from_organization(organization, settings)  # AT-1 first
         client = await self._clients.client(connection)
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, message.aggregate_id
         )
-        changed = message.payload.get("changed")
+        changed = organization.changed
         if linked is None:
             await self._create_or_adopt(client, message.aggregate_id, wanted)
-        elif isinstance(changed, list):
+        elif changed is not None:
             # The hub knows what changed: one PATCH with those fields, no read first.
             fields = company_fields_of(changed)
             update = {k: v for k, v in wanted.items() if k in fields}
@@ -112,7 +119,7 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
         self, client: AutotaskClient, organization_id: UUID, wanted: Mapping[str, Any]
     ) -> None:
         connection = client.connection
-        udf = hub_id_udf(connection.settings)
+        udf = read_settings(connection.settings).company.hub_id_udf
         found = await _find_by_hub_id(client, udf, organization_id)
         if found is None:
             company_id = await client.create(COMPANIES, wanted)
@@ -175,10 +182,10 @@ INVOICES = "Invoices"
 class AutotaskInvoicePaid(AutotaskDeliverer):
     """Deliverer of ``invoice.paid``: the payment's date on the linked Autotask invoice."""
 
-    kind = INVOICE_PAID
+    kind = InvoicePaid.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        invoice_id, fields = invoice_paid(message.payload)
+        invoice_id, fields = invoice_paid(expect(message.body, InvoicePaid, "Autotask"))
         linked = await self._links.find(connection.connection_id, INVOICE, invoice_id)
         if linked is None:
             raise VendorRejected(
@@ -196,11 +203,11 @@ class AutotaskTicketOpen(AutotaskDeliverer):
     """Deliverer of ``ticket.open`` (PAY-13): a ticket for the organization's company, on the
     queue, issue type and priority the connection's settings choose."""
 
-    kind = TICKET_OPEN
+    kind = TicketOpen.kind
 
     async def _deliver(self, message: OutboxMessage, connection: ConnectionConfig) -> None:
-        settings = ticket_settings(connection.settings)  # refused before any call
-        notice = ticket_notice(message.payload)
+        settings = read_settings(connection.settings).tickets  # refused before any call
+        notice = ticket_notice(expect(message.body, TicketOpen, "Autotask"))
         linked = await self._links.find(
             connection.connection_id, ORGANIZATION, notice.organization_id
         )
@@ -243,7 +250,7 @@ def _or_labelled(chosen: int | None, fields: list[dict[str, Any]], name: str, la
     return value
 
 
-Translate = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+Translate = Callable[[Mapping[str, Any]], PulledRecord]
 
 
 @dataclass(frozen=True)
@@ -293,7 +300,7 @@ class AutotaskPuller:
 
 async def _translator(entity: str, client: AutotaskClient) -> Translate:
     if entity == "organization":
-        udf = hub_id_udf(client.connection.settings)
+        udf = read_settings(client.connection.settings).company.hub_id_udf
         return lambda item: organization_from_company(item, hub_id_udf=udf)
     if entity == "contact":
         return contact_record

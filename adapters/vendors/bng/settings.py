@@ -8,6 +8,7 @@ in the hub for a person to issue at the gateway. Checked on every save (INT-3).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.vendors.kit.settings import ProblemsPolicy
@@ -21,6 +22,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class BngSettings:
+    """A BNG connection's settings, read over ``DEFAULTS``."""
+
+    staff_methods: tuple[str, ...]
+    portal_methods: tuple[str, ...]
+    refund_at_gateway: bool
+
+
+def read_settings(settings: Mapping[str, Any]) -> BngSettings:
+    def kinds(name: str) -> tuple[str, ...]:
+        value = settings.get(name, DEFAULTS[name])
+        return tuple(str(k) for k in value) if isinstance(value, list) else ()
+
+    return BngSettings(
+        staff_methods=kinds("staff_methods"),
+        portal_methods=kinds("portal_methods"),
+        refund_at_gateway=settings.get("refund_at_gateway") is True,
+    )
+
+
 def check_settings(settings: Mapping[str, Any]) -> list[Problem]:
     problems = [
         Problem("PAY-8", name, f"{name} lists kinds of {', '.join(KINDS)}, not {value!r}")
@@ -32,8 +54,8 @@ def check_settings(settings: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def bng_settings_policy() -> ProblemsPolicy:
-    return ProblemsPolicy(DEFAULTS, check_settings)
+def bng_settings_policy() -> ProblemsPolicy[BngSettings]:
+    return ProblemsPolicy(DEFAULTS, check_settings, read_settings)
 
 
 def _kinds(value: object) -> bool:

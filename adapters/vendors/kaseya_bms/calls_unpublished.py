@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, KaseyaCalls, Page, records, total
+from adapters.vendors.kaseya_bms.settings import read_settings
 from application.integrations.ports import VendorUnavailable
 
 
@@ -160,10 +161,8 @@ class KaseyaQuoteCalls(KaseyaCalls):
     def module_id(self, module: api.Module) -> int:
         """The ``moduleId`` of ``module``: the connection's ``attachment_module_ids`` setting,
         else the sandbox's numbering (the spec publishes none)."""
-        configured = self.connection.settings.get("attachment_module_ids")
-        if isinstance(configured, Mapping) and module.name.lower() in configured:
-            return int(configured[module.name.lower()])
-        return int(module)
+        configured = read_settings(self.connection.settings).attachment_module_ids
+        return configured.get(module.name.lower(), int(module))
 
     async def attachments(self, module_id: int, object_id: int) -> list[dict[str, Any]]:
         """``GET /v2/system/attachments/{moduleId}/{objectId}``, every page."""

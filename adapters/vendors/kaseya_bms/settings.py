@@ -9,10 +9,12 @@ so they are ids, as a Kaseya admin reads them off the BMS screens.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from adapters.vendors.kit.settings import ProblemsPolicy
+from adapters.vendors.kit.settings import ProblemsPolicy, with_defaults
 from application.quotes.ports import Problem
 
 STATUS_KEYS = ("published", "won", "lost")
@@ -133,10 +135,41 @@ def quote_settings(settings: Mapping[str, Any]) -> QuoteSettings:
 SYNC_DEFAULTS: dict[str, Any] = {"push_organizations": False, "pull_organizations": False}
 
 
-def kaseya_settings_policy() -> ProblemsPolicy:
+DEFAULTS: dict[str, Any] = {**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}
+
+
+@dataclass(frozen=True)
+class KaseyaSettings:
+    """A Kaseya BMS connection's settings over ``DEFAULTS``: the quote settings, read when a
+    quote needs them (checked first), and the attachment module ids (by module name) where
+    the instance numbers its modules otherwise than the sandbox."""
+
+    values: Mapping[str, Any]
+
+    @cached_property
+    def quote(self) -> QuoteSettings:
+        return quote_settings(self.values)
+
+    @property
+    def attachment_module_ids(self) -> dict[str, int]:
+        configured = self.values.get("attachment_module_ids")
+        if not isinstance(configured, Mapping):
+            return {}
+        ids: dict[str, int] = {}
+        for name, value in configured.items():
+            with suppress(TypeError, ValueError):
+                ids[str(name)] = int(value)
+        return ids
+
+
+def read_settings(settings: Mapping[str, Any]) -> KaseyaSettings:
+    return KaseyaSettings(with_defaults(DEFAULTS, settings))
+
+
+def kaseya_settings_policy() -> ProblemsPolicy[KaseyaSettings]:
     """Kaseya BMS's settings: these defaults on connect, ``check_settings`` on every save. The
     only source of Kaseya's defaults."""
-    return ProblemsPolicy({**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}, check_settings)
+    return ProblemsPolicy(DEFAULTS, check_settings, read_settings)
 
 
 def _mapping_problems(values: Mapping[str, Any]) -> list[Problem]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from application.integrations.messages import PAYMENT_PUSH, PaymentPush
 from application.integrations.ports import ConnectionConfig, OutboxMessage
 
-NOOP = "bench.noop"
+# A kind no Autotask deliverer takes: the bench registers the no-op under it, on Autotask.
+NOOP = PAYMENT_PUSH
+NoopMessage = PaymentPush
 
 
 class NoopDeliverer:

@@ -17,8 +17,8 @@ from adapters.vendors.kit.clients import PerConnection
 from adapters.vendors.quickbooks.client import QuickBooksClient, QuickBooksRejected
 from adapters.vendors.quickbooks.contract import DUPLICATE_NAME
 from adapters.vendors.quickbooks.payments import hold_payment
+from adapters.vendors.quickbooks.settings import read_settings
 from adapters.vendors.quickbooks.translate.invoices import (
-    DEFAULT_ITEM_ID,
     QUERY_PAGE_MAX,
     CustomerRef,
     accounting_invoice,
@@ -85,7 +85,8 @@ class QuickBooksAccounting(OverQuickBooks):
         self, connection: ConnectionConfig, invoice: InvoiceForAccounting
     ) -> AccountingInvoice:
         """PAY-1: the invoice in QuickBooks, found by its PSA number or created and numbered."""
-        body = invoice_body(invoice, _item_id(connection.settings))  # refused before any call
+        item_id = read_settings(connection.settings).item_id
+        body = invoice_body(invoice, item_id)  # refused before any call
         client = await self._clients.client(connection)
         customer = await _customer(client, invoice)
         existing = await _invoice_with_psa_number(client, customer, invoice.psa_number)
@@ -112,7 +113,7 @@ class QuickBooksAccounting(OverQuickBooks):
     ) -> str | None:
         """PAY-4, PAY-5, PAY-7, PAY-9: QuickBooks holds the payment as the hub does now."""
         client = await self._clients.client(connection)
-        return await hold_payment(client, connection.settings, payment)
+        return await hold_payment(client, read_settings(connection.settings), payment)
 
 
 async def _customer(client: QuickBooksClient, invoice: InvoiceForAccounting) -> CustomerRef:
@@ -175,9 +176,3 @@ def _records(page: Mapping[str, Any], entity: str) -> list[dict[str, Any]]:
 def _numeric_id(record: Mapping[str, Any], entity: str) -> tuple[int, str]:
     value = entity_id(record, entity)
     return (int(value), value) if value.isdigit() else (0, value)
-
-
-def _item_id(settings: Mapping[str, Any]) -> str:
-    """The Item every line sells (setting ``item_id``): "Services" unless told otherwise."""
-    configured = settings.get("item_id")
-    return str(configured) if configured not in (None, "") else DEFAULT_ITEM_ID

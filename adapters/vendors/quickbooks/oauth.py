@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from adapters.vendors.kit.exchange import retry_after, transport_errors
+from adapters.vendors.quickbooks.settings import read_settings
 from application.integrations.ports import (
     ConnectionConfig,
     VendorRateLimited,
@@ -41,8 +42,8 @@ def token_url(connection: ConnectionConfig) -> str:
 
     A base URL that is not Intuit's is a sandbox serving its own token endpoint.
     """
-    configured = connection.settings.get("token_url")
-    if isinstance(configured, str) and configured:
+    configured = read_settings(connection.settings).token_url
+    if configured is not None:
         return configured
     host = (urlsplit(connection.base_url).hostname or "").lower()
     if host == "intuit.com" or host.endswith(".intuit.com"):

@@ -14,8 +14,8 @@ from typing import Any
 
 from adapters.vendors.quickbooks.client import QuickBooksClient, QuickBooksRejected
 from adapters.vendors.quickbooks.contract import OBJECT_NOT_FOUND
+from adapters.vendors.quickbooks.settings import QuickBooksSettings
 from adapters.vendors.quickbooks.translate.invoices import (
-    DEFAULT_ITEM_ID,
     QUERY_PAGE_MAX,
     entity_id,
     invoice_customer_id,
@@ -41,7 +41,7 @@ from domain.shared.numbers import exact_decimal
 
 
 async def hold_payment(
-    client: QuickBooksClient, settings: Mapping[str, Any], payment: PaymentForAccounting
+    client: QuickBooksClient, settings: QuickBooksSettings, payment: PaymentForAccounting
 ) -> str | None:
     """The payment's id in QuickBooks once it holds what the hub holds; None when a payment
     cancelled before it was ever recorded has nothing to hold there."""
@@ -119,7 +119,7 @@ async def _links(
 
 async def _record_refunds(
     client: QuickBooksClient,
-    settings: Mapping[str, Any],
+    settings: QuickBooksSettings,
     payment: PaymentForAccounting,
     customer_id: str,
 ) -> None:
@@ -134,7 +134,7 @@ async def _record_refunds(
         customer_id,
         missing,
         account_id=await _refund_account(client, settings),
-        item_id=str(settings.get("item_id") or DEFAULT_ITEM_ID),
+        item_id=settings.item_id,
     )
     # One request id per refunded total: a replay records nothing twice.
     key = f"{payment.hub_id}.{payment.refunded.amount}"
@@ -158,12 +158,11 @@ async def _refund_receipts(
         start += len(page)
 
 
-async def _refund_account(client: QuickBooksClient, settings: Mapping[str, Any]) -> str:
+async def _refund_account(client: QuickBooksClient, settings: QuickBooksSettings) -> str:
     """The account refunds are paid from: the setting ``refund_account_id``, else the
     company's first active bank account."""
-    configured = settings.get("refund_account_id")
-    if configured not in (None, ""):
-        return str(configured)
+    if settings.refund_account_id is not None:
+        return settings.refund_account_id
     accounts = (await client.query(bank_accounts_query())).get("Account", [])
     ids = sorted(
         (str(a["Id"]) for a in accounts if isinstance(a, dict) and a.get("Id")),

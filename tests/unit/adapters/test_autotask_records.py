@@ -30,7 +30,15 @@ from adapters.vendors.autotask.translate.writes import (
     ticket_reference,
     ticket_settings,
 )
+from application.integrations.messages import (
+    INVOICE_PAID,
+    TICKET_OPEN,
+    InvoicePaid,
+    TicketOpen,
+    decode,
+)
 from application.integrations.ports import VendorRejected
+from tests.support.records import record_dict
 
 TICKET_FIELDS = [field_info(spec) for spec in RULES["Tickets"].fields.values()]
 STATUSES = {"0": "Inactive", "1": "Active"}
@@ -51,7 +59,7 @@ def test_contact_record_has_exactly_the_hubs_keys_pay_12() -> None:
         "namePrefix": 3,
     }
 
-    assert contact_record(item) == {
+    assert record_dict(contact_record(item)) == {
         "external_id": "29700007",
         "organization_external_id": "29700001",
         "first_name": "Ada",
@@ -68,7 +76,7 @@ def test_contact_record_has_exactly_the_hubs_keys_pay_12() -> None:
 def test_contact_inactive_in_autotask_is_inactive() -> None:
     item = {"id": 1, "companyID": 2, "firstName": "A", "lastName": "B", "isActive": 0}
 
-    assert contact_record(item)["active"] is False
+    assert record_dict(contact_record(item))["active"] is False
 
 
 def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
@@ -76,13 +84,13 @@ def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
     ticket = {"id": 6, "companyID": 2, "title": "Printer jam", "status": 5}
     ticket_statuses = picklist_labels(TICKET_FIELDS, "status")
 
-    assert contract_record(contract, STATUSES) == {
+    assert record_dict(contract_record(contract, STATUSES)) == {
         "external_id": "5",
         "organization_external_id": "2",
         "title": "Managed",
         "status": "Active",
     }
-    assert ticket_record(ticket, ticket_statuses) == {
+    assert record_dict(ticket_record(ticket, ticket_statuses)) == {
         "external_id": "6",
         "organization_external_id": "2",
         "title": "Printer jam",
@@ -93,7 +101,7 @@ def test_contract_and_ticket_records_carry_the_status_label_pay_12() -> None:
 def test_a_status_the_picklist_does_not_know_falls_back_to_its_value() -> None:
     contract = {"id": 5, "companyID": 2, "contractName": "Managed", "status": 42}
 
-    assert contract_record(contract, STATUSES)["status"] == "42"
+    assert record_dict(contract_record(contract, STATUSES))["status"] == "42"
 
 
 def test_invoice_record_has_exactly_the_hubs_keys_pay_12() -> None:
@@ -109,7 +117,7 @@ def test_invoice_record_has_exactly_the_hubs_keys_pay_12() -> None:
         "paidDate": "2026-03-15T00:00:00",
     }
 
-    assert invoice_record(item) == {
+    assert record_dict(invoice_record(item)) == {
         "external_id": "29700100",
         "organization_external_id": "29700001",
         "psa_number": "INV-1001",
@@ -131,7 +139,7 @@ def test_invoice_without_number_comments_due_or_paid_date_reads_as_defaults() ->
         "isVoided": True,
     }
 
-    record = invoice_record(item)
+    record = record_dict(invoice_record(item))
 
     assert record["psa_number"] == "77"
     assert record["description"] == ""
@@ -206,7 +214,7 @@ def test_what_is_not_an_amount_is_malformed(value: object) -> None:
 def test_a_malformed_record_comes_back_marked_invalid_with_the_reason(
     build: Any, item: dict[str, Any], reason: str
 ) -> None:
-    record = build(item)
+    record = record_dict(build(item))
 
     assert record == {"external_id": str(item["id"]), "invalid": f"Autotask {reason}"}
 
@@ -274,7 +282,9 @@ def test_a_ticket_setting_that_is_not_a_number_is_refused_by_name(value: object)
 
 
 def test_ticket_carries_queue_issue_priority_status_and_the_messages_reference_pay_13() -> None:
-    notice = ticket_notice({"organization_id": str(uuid.uuid4()), "title": "Payment failed"})
+    notice = ticket_notice(
+        ticket_open({"organization_id": str(uuid.uuid4()), "title": "Payment failed"})
+    )
     settings = ticket_settings(
         {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
     )
@@ -327,15 +337,27 @@ def test_a_ticket_message_without_organization_or_title_is_refused(
     payload: dict[str, Any], words: str
 ) -> None:
     with pytest.raises(VendorRejected, match=words):
-        ticket_notice(payload)
+        ticket_notice(ticket_open(payload))
 
 
 def test_invoice_paid_sets_the_paid_date_only() -> None:
     invoice_id = uuid.uuid4()
 
-    assert invoice_paid({"invoice_id": str(invoice_id), "paid_date": "2026-03-15"}) == (
+    assert invoice_paid(paid({"invoice_id": str(invoice_id), "paid_date": "2026-03-15"})) == (
         invoice_id,
         {"paidDate": "2026-03-15"},
     )
     with pytest.raises(VendorRejected, match="paid_date as YYYY-MM-DD"):
-        invoice_paid({"invoice_id": str(invoice_id), "paid_date": "15/03/2026"})
+        invoice_paid(paid({"invoice_id": str(invoice_id), "paid_date": "15/03/2026"}))
+
+
+def ticket_open(payload: dict[str, Any]) -> TicketOpen:
+    message = decode(TICKET_OPEN, payload)
+    assert isinstance(message, TicketOpen)
+    return message
+
+
+def paid(payload: dict[str, Any]) -> InvoicePaid:
+    message = decode(INVOICE_PAID, payload)
+    assert isinstance(message, InvoicePaid)
+    return message

@@ -11,16 +11,18 @@ from adapters.vendors.autotask.contract import HUB_ID_UDF
 from adapters.vendors.autotask.translate.companies import (
     changed_fields,
     company_from_organization,
+    company_settings,
     organization_from_company,
 )
 from application.integrations.ports import VendorRejected
-from tests.support.autotask import contracts_dir, organization_payload
+from tests.support.autotask import contracts_dir, organization_payload, organization_push
+from tests.support.records import record_dict
 
 
 def test_company_carries_every_field_autotask_keeps_for_an_organization() -> None:
     payload = organization_payload(fax="+1 206 555 0101")
 
-    company = company_from_organization(payload, {})
+    company = company_from_organization(organization_push(payload), company_settings({}))
 
     assert company == {
         "companyName": "Contoso Ltd",
@@ -43,11 +45,15 @@ def test_company_carries_every_field_autotask_keeps_for_an_organization() -> Non
 @pytest.mark.parametrize("phone", [None, "", "   "])
 def test_organization_without_phone_is_refused_before_any_call_at_1(phone: str | None) -> None:
     with pytest.raises(VendorRejected, match=r"phone number .*\(AT-1\)"):
-        company_from_organization(organization_payload(phone=phone), {})
+        company_from_organization(
+            organization_push(organization_payload(phone=phone)), company_settings({})
+        )
 
 
 def test_inactive_organization_becomes_an_inactive_company() -> None:
-    company = company_from_organization(organization_payload(status="inactive"), {})
+    company = company_from_organization(
+        organization_push(organization_payload(status="inactive")), company_settings({})
+    )
 
     assert company["isActive"] is False
 
@@ -56,7 +62,7 @@ def test_connection_settings_choose_owner_type_and_hub_id_field() -> None:
     settings = {"default_owner_resource_id": "42", "company_type": 3, "hub_id_udf": "Hub Ref"}
     payload = organization_payload()
 
-    company = company_from_organization(payload, settings)
+    company = company_from_organization(organization_push(payload), company_settings(settings))
 
     assert company["ownerResourceID"] == 42
     assert company["companyType"] == 3
@@ -65,14 +71,19 @@ def test_connection_settings_choose_owner_type_and_hub_id_field() -> None:
 
 def test_a_setting_that_is_not_a_number_is_a_rejection_not_a_crash() -> None:
     with pytest.raises(VendorRejected, match="company_type"):
-        company_from_organization(organization_payload(), {"company_type": "customer"})
+        company_from_organization(
+            organization_push(organization_payload()),
+            company_settings({"company_type": "customer"}),
+        )
 
 
 def test_translated_company_uses_only_fields_of_the_autotask_contract() -> None:
     entities = json.loads((contracts_dir() / "autotask_entities.json").read_text())["entities"]
     fields: dict[str, Any] = entities["Companies"]
 
-    company = company_from_organization(organization_payload(), {})
+    company = company_from_organization(
+        organization_push(organization_payload()), company_settings({})
+    )
 
     assert set(company) <= set(fields)
     required = {name for name, spec in fields.items() if not spec["nullable"]}
@@ -82,15 +93,21 @@ def test_translated_company_uses_only_fields_of_the_autotask_contract() -> None:
 def test_changed_fields_sends_only_what_differs_and_treats_empty_text_as_null() -> None:
     payload = organization_payload(fax=None)
     # The vendor's record has fields the hub never sends, and may say "" where the hub says null.
-    old = company_from_organization(payload, {}) | {"id": 7, "fax": "", "taxID": "X"}
-    new = company_from_organization(dict(payload, phone="+1 206 555 0199"), {})
+    old = company_from_organization(organization_push(payload), company_settings({})) | {
+        "id": 7,
+        "fax": "",
+        "taxID": "X",
+    }
+    new = company_from_organization(
+        organization_push(dict(payload, phone="+1 206 555 0199")), company_settings({})
+    )
 
     assert changed_fields(old, new) == {"phone": "+1 206 555 0199"}
 
 
 def test_changed_fields_resends_the_hub_id_only_when_it_differs() -> None:
     payload = organization_payload()
-    wanted = company_from_organization(payload, {})
+    wanted = company_from_organization(organization_push(payload), company_settings({}))
     without_udf = dict(wanted, userDefinedFields=[{"name": HUB_ID_UDF, "value": None}])
 
     assert changed_fields(wanted, wanted) == {}
@@ -99,12 +116,12 @@ def test_changed_fields_resends_the_hub_id_only_when_it_differs() -> None:
 
 def test_pulled_company_reads_back_as_the_organization_it_came_from() -> None:
     payload = organization_payload(status="inactive")
-    item = company_from_organization(payload, {}) | {
+    item = company_from_organization(organization_push(payload), company_settings({})) | {
         "id": 29700001,
         "lastTrackedModifiedDateTime": "2026-11-22T12:00:00.000Z",
     }
 
-    record = organization_from_company(item)
+    record = record_dict(organization_from_company(item))
 
     assert record == {
         "name": payload["name"],

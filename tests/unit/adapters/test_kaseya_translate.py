@@ -73,7 +73,7 @@ def test_default_settings_pass_their_own_check_kbms_1() -> None:
 
 
 def test_service_quotations_without_default_warehouse_are_refused_kbms_2() -> None:
-    policy: SettingsPolicy = kaseya_settings_policy()
+    policy: SettingsPolicy[object] = kaseya_settings_policy()
 
     with pytest.raises(InvalidValue) as refused:
         policy.check({"service_quotations": True, "default_warehouse": None})

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import AsyncIterator
+from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from application.billing.ports import AccountingSystem, PaymentGateway
-from application.integrations.messages import MESSAGE_KINDS
+from application.integrations.messages import MESSAGE_CLASSES, MESSAGE_KINDS
 from application.integrations.ports import ConnectionTester, Deliverer, Puller
+from application.integrations.settings import GatewaySettings, HubSwitches
 from application.integrations.vendors import VendorKit, VendorModule, Vendors
 from application.quotes.ports import PsaQuoting
 from domain.integrations.connection import Family
@@ -102,6 +104,29 @@ def test_the_import_contracts_keep_the_vendor_and_its_sandbox_in_their_folders(
     assert sandbox in _contract("Sandboxes do not import each other")["modules"]
     own = _contract("A sandbox speaks only its own vendor's contract")["ignore_imports"]
     assert f"{sandbox}.** -> {vendor}.contract" in own
+
+
+def test_each_deliverer_kind_has_a_message_class_in_the_codec(module: VendorModule) -> None:
+    classes = {cls.kind: cls for cls in MESSAGE_CLASSES}
+    assert all(classes[kind].kind == kind for kind in module.deliverers)
+
+
+def test_the_defaults_read_back_as_the_vendors_typed_settings(module: VendorModule) -> None:
+    defaults = module.settings.defaults()
+    typed = module.settings.read(defaults)
+    assert is_dataclass(typed)
+    assert not isinstance(typed, type)
+    assert module.settings.read({}) == typed  # what is missing comes from the defaults
+    assert type(typed).__module__ == f"adapters.vendors.{module.system.value}.settings"
+
+
+def test_the_hubs_switches_read_from_every_vendors_defaults(module: VendorModule) -> None:
+    defaults = module.settings.defaults()
+    switches = HubSwitches.read(defaults)
+    assert switches.pull_organizations is bool(defaults.get("pull_organizations"))
+    assert switches.push_organizations is bool(defaults.get("push_organizations"))
+    if module.system.family is Family.PAYMENTS:
+        assert GatewaySettings.read(defaults) != GatewaySettings()  # methods on connect
 
 
 async def test_what_a_vendor_opens_closes_again(module: VendorModule) -> None:

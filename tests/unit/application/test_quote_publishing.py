@@ -29,7 +29,8 @@ from application.integrations.connections import (
     NewConnection,
     UpdateConnection,
 )
-from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH
+from application.integrations.messages import QUOTE_OUTCOME, QUOTE_PUSH, QuoteOutcome, encode
+from application.integrations.messages import QuotePush as QuotePushMessage
 from application.integrations.outbox import NewOutboxMessage
 from application.integrations.policies import combine, sync_policy
 from application.integrations.ports import (
@@ -296,7 +297,7 @@ def claimed(hub: Hub, kind: str) -> list[OutboxMessage]:
             kind=m.kind,
             aggregate_type=m.aggregate_type,
             aggregate_id=m.aggregate_id,
-            payload=m.payload,
+            payload=encode(m.body)[1],
         )
         for n, (tenant, m) in enumerate(hub.db.outbox, start=1)
         if m.kind == kind
@@ -375,10 +376,12 @@ async def test_publishing_writes_one_push_message_to_the_psa_in_the_same_commit(
     quote, connection = await published(hub)
     assert quote.status is QuoteStatus.PUBLISHED
     assert quote_messages(hub) == [  # INT-5, QUO-3
-        NewOutboxMessage(
-            connection.id, QUOTE_PUSH, QUOTE, quote.id, {"quote_id": str(quote.id), "revision": 1}
-        )
+        NewOutboxMessage(connection.id, QUOTE, quote.id, QuotePushMessage(quote.id, 1))
     ]
+    assert encode(quote_messages(hub)[0].body) == (
+        QUOTE_PUSH,
+        {"quote_id": str(quote.id), "revision": 1},
+    )
     assert [tenant for tenant, _ in hub.db.outbox] == [TENANT_A]
 
 
@@ -386,7 +389,7 @@ async def test_publishing_again_writes_a_message_for_the_new_revision(hub: Hub) 
     quote, _ = await published(hub)
     await hub.desk.add_line(hub.tenant, quote.id, ad_hoc("Cabling", "80.00"))
     await hub.publish(hub.tenant, quote.id)
-    assert [m.payload["revision"] for m in quote_messages(hub)] == [1, 2]  # QUO-3: updated
+    assert [encode(m.body)[1]["revision"] for m in quote_messages(hub)] == [1, 2]  # QUO-3
 
 
 @pytest.mark.parametrize(("decide", "outcome"), [("win", "won"), ("lose", "lost")])
@@ -397,10 +400,10 @@ async def test_winning_or_losing_writes_an_outcome_message(
     decided = await (hub.win if decide == "win" else hub.lose)(hub.tenant, quote.id)
     assert decided.status is QuoteStatus(outcome)
     assert quote_messages(hub)[-1] == NewOutboxMessage(  # QUO-4
-        connection.id,
+        connection.id, QUOTE, quote.id, QuoteOutcome(quote.id, outcome)
+    )
+    assert encode(quote_messages(hub)[-1].body) == (
         QUOTE_OUTCOME,
-        QUOTE,
-        quote.id,
         {"quote_id": str(quote.id), "outcome": outcome},
     )
     assert len(quote_messages(hub)) == 2
@@ -529,7 +532,7 @@ async def test_a_message_for_an_unknown_quote_makes_no_call(hub: Hub) -> None:
         kind=QUOTE_PUSH,
         aggregate_type=QUOTE,
         aggregate_id=uuid.uuid4(),
-        payload={"revision": 1},
+        payload={"quote_id": str(uuid.uuid4()), "revision": 1},
     )
     await deliver_push(hub, connection, gone)
     assert hub.psa.published == []
@@ -690,6 +693,9 @@ class WarehousePolicy:
                 field="settings.default_warehouse",
             )
 
+    def read(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.defaults(), **settings}
+
 
 @dataclass(frozen=True)
 class Connections:
@@ -705,7 +711,7 @@ def connections() -> Connections:
     db = InMemoryDatabase()
     uow = InMemoryUnitOfWorkFactory(db)
     policy = WarehousePolicy()
-    policies: dict[System, SettingsPolicy] = {System.KASEYA_BMS: policy}
+    policies: dict[System, SettingsPolicy[object]] = {System.KASEYA_BMS: policy}
     vault, clock = PlainVault(), FixedClock(NOW + timedelta(hours=1))
     return Connections(
         db,

@@ -18,8 +18,12 @@ from typing import Any
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
-from adapters.vendors.autotask.settings import PUBLISHED, QuoteSettings, StatusLabels
-from adapters.vendors.autotask.translate.companies import hub_id_udf
+from adapters.vendors.autotask.settings import (
+    PUBLISHED,
+    QuoteSettings,
+    StatusLabels,
+    read_settings,
+)
 from adapters.vendors.autotask.translate.quotes import (
     OPPORTUNITY_DATES,
     api_date,
@@ -64,7 +68,7 @@ class QuoteOpportunity:
                 company_id=company_id,
                 contact_id=contact_id,
                 picked=picked | await self._required_picks(settings),
-                hub_id_udf=hub_id_udf(self._client.connection.settings),
+                hub_id_udf=read_settings(self._client.connection.settings).company.hub_id_udf,
             )
             opportunity_id = await self._client.create(OPPORTUNITIES, body)
         else:
@@ -98,7 +102,7 @@ class QuoteOpportunity:
         linked = await self._links.find(connection.connection_id, QUOTE_OPPORTUNITY, quote.id)
         if linked is not None:
             return external_int(linked, "opportunity"), None
-        udf = hub_id_udf(connection.settings)
+        udf = read_settings(connection.settings).company.hub_id_udf
         marker = {"op": "eq", "field": udf, "value": str(quote.id), "udf": True}
         found = await query_all(self._client, OPPORTUNITIES, [marker], limit=10)
         first = min(found, key=lambda item: int(item["id"]), default=None)

@@ -10,19 +10,20 @@ first and last name without one), else created there. Both are then linked.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     company_from_organization,
-    hub_id_udf,
     text_or_none,
 )
 from adapters.vendors.autotask.translate.writes import external_int
 from application.integrations.appliers import CONTACT, ORGANIZATION
-from application.integrations.ports import ExternalLinks
+from application.integrations.messages import OrganizationPush
+from application.integrations.ports import ExternalLinks, VendorRejected
 from application.quotes.snapshot import QuoteSnapshot, SnapshotParty
+from domain.crm.organization import Address
 
 COMPANIES, CONTACTS = "Companies", "Contacts"
 
@@ -44,7 +45,8 @@ class Parties:
         company_id = await self._found_company(organization)
         if company_id is None:
             body = company_from_organization(
-                _organization_payload(organization), self._client.connection.settings
+                _organization_push(organization),
+                read_settings(self._client.connection.settings).company,
             )
             company_id = await self._client.create(COMPANIES, body)
             # The organization's own push may have made one at the same time: both keep the
@@ -87,7 +89,7 @@ class Parties:
 
     async def _found_company(self, organization: SnapshotParty) -> int | None:
         if organization.id is not None:
-            udf = hub_id_udf(self._client.connection.settings)
+            udf = read_settings(self._client.connection.settings).company.hub_id_udf
             condition = {"op": "eq", "field": udf, "value": str(organization.id), "udf": True}
         else:
             condition = {"op": "eq", "field": "companyName", "value": organization.name}
@@ -106,15 +108,20 @@ def names_of(contact: SnapshotParty) -> tuple[str, str]:
     return first or (" ".join(words[:-1]) or words[0]), last or words[-1]
 
 
-def _organization_payload(organization: SnapshotParty) -> dict[str, Any]:
-    """The ``organization.push`` payload shape ``company_from_organization`` reads."""
-    identifier: UUID | None = organization.id
-    return {
-        "id": str(identifier) if identifier is not None else None,
-        "name": organization.name,
-        "phone": organization.phone,
-        "status": "active",
-    }
+def _organization_push(organization: SnapshotParty) -> OrganizationPush:
+    """What ``company_from_organization`` reads, from what the quote prints."""
+    if organization.id is None:
+        raise VendorRejected(f"the quote's organization {organization.name!r} has no hub id")
+    return OrganizationPush(
+        id=organization.id,
+        name=organization.name,
+        phone=organization.phone,
+        fax=None,
+        website=None,
+        account_number=None,
+        status="active",
+        billing_address=Address(),
+    )
 
 
 def _contact_body(contact: SnapshotParty, company_id: int) -> dict[str, Any]:

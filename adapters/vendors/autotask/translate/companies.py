@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.vendors.autotask.contract import HUB_ID_UDF, UDFS, udf_value
+from application.integrations.messages import OrganizationPush
 from application.integrations.ports import VendorRejected
+from application.integrations.records import PulledAddress, PulledOrganization
 
 DEFAULT_OWNER_RESOURCE_ID = 29682885
 DEFAULT_COMPANY_TYPE = 1  # Customer
@@ -46,54 +49,69 @@ def company_fields_of(changed: Sequence[str]) -> set[str]:
     return fields
 
 
-def hub_id_udf(settings: Mapping[str, Any]) -> str:
-    """The name of the user-defined field holding the hub's id (setting ``hub_id_udf``)."""
-    return str(settings.get("hub_id_udf") or HUB_ID_UDF)
+@dataclass(frozen=True)
+class CompanySettings:
+    """The connection settings a Company is made with: ``hub_id_udf`` (the user-defined field
+    holding the hub's id), ``default_owner_resource_id`` and ``company_type``."""
+
+    hub_id_udf: str = HUB_ID_UDF
+    owner_resource_id: int = DEFAULT_OWNER_RESOURCE_ID
+    company_type: int = DEFAULT_COMPANY_TYPE
+
+
+def company_settings(settings: Mapping[str, Any]) -> CompanySettings:
+    """Read from the connection's settings (``AutotaskSettings.company``); refused, naming
+    the setting, when one is not a number."""
+    return CompanySettings(
+        hub_id_udf=str(settings.get("hub_id_udf") or HUB_ID_UDF),
+        owner_resource_id=_setting(
+            settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
+        ),
+        company_type=_setting(settings, "company_type", DEFAULT_COMPANY_TYPE),
+    )
 
 
 def company_from_organization(
-    payload: Mapping[str, Any], settings: Mapping[str, Any]
+    organization: OrganizationPush, settings: CompanySettings
 ) -> dict[str, Any]:
-    """The Company an ``organization.push`` payload becomes.
+    """The Company an ``organization.push`` message becomes.
 
     AT-1: Autotask requires a phone number on a company, so an organization without one is
     refused here, before any call.
     """
-    if not text_or_none(payload.get("phone")):
+    if not text_or_none(organization.phone):
         raise VendorRejected("Autotask requires a phone number for a company (AT-1)")
-    if not text_or_none(payload.get("name")):
+    if not text_or_none(organization.name):
         raise VendorRejected("Autotask requires a name for a company")
     company: dict[str, Any] = {
-        field: text_or_none(payload.get(key)) for key, field in _TEXT_FIELDS.items()
+        field: text_or_none(getattr(organization, key)) for key, field in _TEXT_FIELDS.items()
     }
-    address = payload.get("billing_address") or {}
+    address = organization.billing_address
     company.update(
-        {field: text_or_none(address.get(key)) for key, field in _ADDRESS_FIELDS.items()}
+        {field: text_or_none(getattr(address, key)) for key, field in _ADDRESS_FIELDS.items()}
     )
-    company["isActive"] = payload.get("status", "active") == "active"
-    company["ownerResourceID"] = _setting(
-        settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
-    )
-    company["companyType"] = _setting(settings, "company_type", DEFAULT_COMPANY_TYPE)
-    company[UDFS] = [{"name": hub_id_udf(settings), "value": text_or_none(payload.get("id"))}]
+    company["isActive"] = organization.status == "active"
+    company["ownerResourceID"] = settings.owner_resource_id
+    company["companyType"] = settings.company_type
+    company[UDFS] = [{"name": settings.hub_id_udf, "value": str(organization.id)}]
     return company
 
 
 def organization_from_company(
     item: Mapping[str, Any], *, hub_id_udf: str = HUB_ID_UDF
-) -> dict[str, Any]:
-    """What a pulled Company says about an organization, in the push payload's terms."""
-    record: dict[str, Any] = {
-        key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()
-    }
-    record["billing_address"] = {
-        key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()
-    } | {"country": None}  # Autotask keeps a countryID, not a name
-    record["active"] = item.get("isActive") is not False
-    record["external_id"] = str(item["id"])
-    record["hub_id"] = text_or_none(udf_value(item, hub_id_udf))
-    record["modified_at"] = item.get("lastTrackedModifiedDateTime")
-    return record
+) -> PulledOrganization:
+    """What a pulled Company says about an organization."""
+    text = {key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()}
+    address = {key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()}
+    modified = item.get("lastTrackedModifiedDateTime")
+    return PulledOrganization(
+        external_id=str(item["id"]),
+        **text,
+        billing_address=PulledAddress(**address),  # Autotask keeps a countryID, not a name
+        active=item.get("isActive") is not False,
+        hub_id=text_or_none(udf_value(item, hub_id_udf)),
+        modified_at=None if modified is None else str(modified),
+    )
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
 from adapters.vendors.autotask.translate.companies import int_setting
+from application.integrations.messages import InvoicePaid, TicketOpen
 from application.integrations.ports import VendorRejected
 
 TITLE_LENGTH = 255  # Autotask's limits on a ticket's title and description
@@ -56,12 +56,11 @@ def ticket_settings(settings: Mapping[str, Any]) -> TicketSettings:
     )
 
 
-def ticket_notice(payload: Mapping[str, Any]) -> TicketNotice:
-    organization_id = _uuid(payload.get("organization_id"), "organization_id")
-    title = str(payload.get("title") or "").strip()
+def ticket_notice(message: TicketOpen) -> TicketNotice:
+    title = message.title.strip()
     if not title:
         raise VendorRejected("a ticket needs a title")
-    return TicketNotice(organization_id, title, str(payload.get("description") or "").strip())
+    return TicketNotice(message.organization_id, title, message.description.strip())
 
 
 def ticket_reference(aggregate_id: UUID) -> str:
@@ -94,23 +93,15 @@ def ticket_from_notice(
     return ticket
 
 
-def invoice_paid(payload: Mapping[str, Any]) -> tuple[UUID, dict[str, Any]]:
+def invoice_paid(message: InvoicePaid) -> tuple[UUID, dict[str, Any]]:
     """The hub invoice and the Invoice fields an ``invoice.paid`` message sets.
 
     Autotask has no invoice payment entity; ``paidDate`` is the part of a payment its API lets
     an integration record, and Autotask keeps only its date. No date (the invoice is no longer
     paid: a payment cancelled, PAY-7, or the invoice voided) clears it.
     """
-    invoice_id = _uuid(payload.get("invoice_id"), "invoice_id")
-    if payload.get("paid_date") is None:
-        return invoice_id, {"paidDate": None}
-    try:
-        paid = date.fromisoformat(str(payload.get("paid_date")))
-    except ValueError:
-        raise VendorRejected(
-            f"invoice.paid needs paid_date as YYYY-MM-DD, not {payload.get('paid_date')!r}"
-        ) from None
-    return invoice_id, {"paidDate": paid.isoformat()}
+    paid = message.paid_date
+    return message.invoice_id, {"paidDate": None if paid is None else paid.isoformat()}
 
 
 def external_int(external_id: str, what: str) -> int:
@@ -120,10 +111,3 @@ def external_int(external_id: str, what: str) -> int:
         raise VendorRejected(
             f"the linked Autotask {what} id {external_id!r} is not a number"
         ) from None
-
-
-def _uuid(value: object, name: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise VendorRejected(f"the message has no valid {name}: {value!r}") from None
