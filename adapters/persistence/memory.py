@@ -1,15 +1,18 @@
 """In-memory fakes of the persistence ports: the same contract, no database.
 
-Each unit of work works on copies and writes them back on commit, so a unit of work that is not
-committed changes nothing, and a concurrent edit of the same object is a Conflict, as with the
-database.
+Each unit of work works on copies and writes back on commit what it changed, as the database
+does: a unit of work that is not committed changes nothing; two that only read the same object
+do not conflict; a concurrent edit of a versioned object (the tables with a ``version`` column)
+is a Conflict, while the others take the last writer's changed fields; the unique constraints of
+the tables hold.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
@@ -71,6 +74,56 @@ class InMemoryDatabase:
 
 def _contains(value: str | None, text: str) -> bool:
     return value is not None and text.lower() in value.lower()
+
+
+# The tables with a ``version`` column: a concurrent edit of one of their rows is a Conflict.
+VERSIONED: tuple[type[Any], ...] = (
+    Organization,
+    Contact,
+    Connection,
+    Invoice,
+    Payment,
+    Category,
+    CatalogItem,
+    Quote,
+)
+
+# The tables' unique constraints, as keys of a row; a key of None constrains nothing (NULL).
+UNIQUE: dict[type[Any], tuple[Callable[[Any], Hashable | None], ...]] = {
+    Tenant: (lambda t: t.name,),
+    ApiKey: (lambda k: k.prefix,),
+    Connection: (lambda c: (c.tenant_id, c.family) if c.enabled else None,),
+    Invoice: (lambda i: (i.tenant_id, i.psa_number),),
+    Payment: (lambda p: (p.tenant_id, p.idempotency_key),),
+    PsaRecord: (lambda r: (r.tenant_id, r.connection_id, r.kind, r.external_id),),
+    CatalogItem: (lambda i: None if i.details.sku is None else (i.tenant_id, i.details.sku),),
+    Quote: (lambda q: None if q.number is None else (q.tenant_id, q.number),),
+}
+
+# What an aggregate keeps for the unit of work (events, new history), not stored as columns.
+_PENDING = frozenset({"_events", "_history"})
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as stored: value objects by their ``==``, aggregates and entities field by field."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not isinstance(a, Enum) and type(a).__eq__ is object.__eq__:
+        return _same(vars(a), vars(b))
+    return bool(a == b)
+
+
+def _changed(item: object, loaded: object) -> list[str]:
+    """The fields of ``item`` that differ from what the unit of work loaded."""
+    now, then = vars(item), vars(loaded)
+    names = (now.keys() | then.keys()) - _PENDING
+    return sorted(n for n in names if n not in now or n not in then or not _same(now[n], then[n]))
 
 
 class _Repository(Generic[E]):
@@ -402,7 +455,8 @@ class InMemoryUnitOfWork:
         self.origin = origin
         self._policy = policy
         self.new_messages: list[NewOutboxMessage] = []
-        self._staged: dict[UUID, tuple[Any, int | None]] = {}
+        # id -> (the object, the version it was read at, a copy as loaded); new: (obj, None, None)
+        self._staged: dict[UUID, tuple[Any, int | None, Any]] = {}
         self._events: list[DomainEvent] = []
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
@@ -429,7 +483,10 @@ class InMemoryUnitOfWork:
         if item.id in self._staged:
             staged: E = self._staged[item.id][0]
             return staged
-        self._staged[item.id] = (item, None if new else self.db.versions.get(item.id, 0))
+        if new:
+            self._staged[item.id] = (item, None, None)
+        else:
+            self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
         return item
 
     async def __aenter__(self) -> Self:
@@ -444,29 +501,69 @@ class InMemoryUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
-        events = [e for item, _ in self._staged.values() for e in item.pull_events()]
+        events = [e for item, _, _ in self._staged.values() for e in item.pull_events()]
         if events:
             for message in await self._policy(self, events):
                 await self.outbox.add(message)
-        for item_id, (item, read_version) in self._staged.items():
-            exists = item_id in self.db.table(type(item))
-            if (read_version is None and exists) or (
-                read_version is not None and self.db.versions.get(item_id, 0) != read_version
-            ):
-                self._staged.clear()
-                self.new_messages.clear()
-                raise Conflict("someone else changed this record; reload and try again")
-        for item_id, (item, _) in self._staged.items():
+        try:
+            writes = self._writes()
+            self._check_unique(writes)
+        except Conflict:
+            await self.rollback()
+            raise
+        for item, _, _ in self._staged.values():
             if isinstance(item, Payment):
                 self.db.history.setdefault(item.id, []).extend(item.pull_history())
-            self.db.table(type(item))[item_id] = copy.deepcopy(item)
-            self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
+        for item, changed in writes:
+            table = self.db.table(type(item))
+            if changed is None:
+                table[item.id] = copy.deepcopy(item)
+            else:  # only what changed, as an UPDATE of the changed columns
+                stored = table[item.id]
+                for name in changed:
+                    stored.__dict__[name] = copy.deepcopy(item.__dict__[name])
+            self.db.versions[item.id] = self.db.versions.get(item.id, 0) + 1
         self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
         self._events.extend(events)
         self.new_messages.clear()
-        self._staged.clear()
+        # As a session after commit: what was loaded stays tracked, as of what is now stored.
+        for item_id, (item, _, _) in list(self._staged.items()):
+            self._staged[item_id] = (item, self.db.versions.get(item_id, 0), copy.deepcopy(item))
+
+    def _writes(self) -> list[tuple[Any, list[str] | None]]:
+        """What to write: new objects whole (None), loaded ones by their changed fields."""
+        writes: list[tuple[Any, list[str] | None]] = []
+        for item_id, (item, read_version, loaded) in self._staged.items():
+            if loaded is None:
+                if item_id in self.db.table(type(item)):
+                    raise Conflict("the change conflicts with existing data: the id exists")
+                writes.append((item, None))
+                continue
+            changed = _changed(item, loaded)
+            if not changed:
+                continue  # only read: nothing written, nothing to conflict with
+            if isinstance(item, VERSIONED) and self.db.versions.get(item_id, 0) != read_version:
+                raise Conflict("someone else changed this record; reload and try again")
+            writes.append((item, changed))
+        return writes
+
+    def _check_unique(self, writes: list[tuple[Any, list[str] | None]]) -> None:
+        for kind in {type(item) for item, _ in writes}:
+            keys = UNIQUE.get(kind, ())
+            if not keys:
+                continue
+            rows = {**self.db.table(kind), **{i.id: i for i, _ in writes if type(i) is kind}}
+            for key in keys:
+                seen: set[Hashable] = set()
+                for row in rows.values():
+                    value = key(row)
+                    if value is None:
+                        continue
+                    if value in seen:
+                        raise Conflict("the change conflicts with existing data: a unique value")
+                    seen.add(value)
 
     async def rollback(self) -> None:
         self._staged.clear()
