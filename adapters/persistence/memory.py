@@ -65,7 +65,7 @@ class InMemoryDatabase:
     rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
     versions: dict[UUID, int] = field(default_factory=dict)
     outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
-    history: dict[UUID, list[HistoryEntry]] = field(default_factory=dict)
+    history: dict[tuple[TenantId, UUID], list[HistoryEntry]] = field(default_factory=dict)
     quote_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
@@ -291,7 +291,7 @@ class InMemoryPaymentRepository(_Repository[Payment]):
         return [self._load(i) for i in ids]
 
     async def history(self, payment_id: PaymentId) -> list[HistoryEntry]:
-        return list(self._uow.db.history.get(payment_id, []))
+        return list(self._uow.db.history.get((self._uow.tenant_id, payment_id), []))
 
     async def list(self, where: PaymentFilter, page: PageRequest) -> list[Payment]:
         def keep(p: Payment) -> bool:
@@ -513,7 +513,8 @@ class InMemoryUnitOfWork:
             raise
         for item, _, _ in self._staged.values():
             if isinstance(item, Payment):
-                self.db.history.setdefault(item.id, []).extend(item.pull_history())
+                entries = item.pull_history()
+                self.db.history.setdefault((item.tenant_id, item.id), []).extend(entries)
         for item, changed in writes:
             table = self.db.table(type(item))
             if changed is None:
