@@ -10,8 +10,10 @@ the tables hold.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import Enum
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -59,17 +61,94 @@ E = TypeVar(
 
 
 @dataclass
+class OutboxRow:
+    """One row of the outbox table (``memory_sync`` is the worker's side of it)."""
+
+    id: int
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    kind: str
+    aggregate_type: str
+    aggregate_id: UUID
+    payload: dict[str, Any]
+    status: str = "pending"  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: due from the start
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass
+class SyncErrorRow:
+    id: UUID
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    outbox_id: int | None
+    kind: str
+    entity_type: str
+    entity_id: UUID
+    message: str
+    status: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class SyncJobRow:
+    id: UUID
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    entity: str
+    full: bool
+    status: str
+    changed_since: datetime | None
+    created_at: datetime
+    checkpoint: str | None = None
+    records: int = 0
+    error: str | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass
 class InMemoryDatabase:
-    """Committed state, shared by every unit of work of one fake container."""
+    """Committed state, shared by every unit of work and store of one fake container."""
 
     rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
     versions: dict[UUID, int] = field(default_factory=dict)
-    outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
+    outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)  # as written
+    outbox_rows: list[OutboxRow] = field(default_factory=list)  # as the worker's queue sees them
     history: dict[tuple[TenantId, UUID], list[HistoryEntry]] = field(default_factory=dict)
     quote_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = field(default_factory=dict)
+    sync_errors: dict[UUID, SyncErrorRow] = field(default_factory=dict)
+    # (connection, entity type, entity id) -> (tenant, external id)
+    links: dict[tuple[UUID, str, UUID], tuple[TenantId, str]] = field(default_factory=dict)
+    sync_jobs: dict[UUID, SyncJobRow] = field(default_factory=dict)
+    # notification id -> (the sender holding it, until when)
+    notification_leases: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
+
+    def write_outbox(self, tenant_id: TenantId, messages: Sequence[NewOutboxMessage]) -> None:
+        """Append committed messages (their payloads already JSON, see the writer)."""
+        for message in messages:
+            self.outbox.append((tenant_id, message))
+            self.outbox_rows.append(
+                OutboxRow(
+                    id=len(self.outbox_rows) + 1,
+                    tenant_id=tenant_id,
+                    connection_id=message.connection_id,
+                    kind=message.kind,
+                    aggregate_type=message.aggregate_type,
+                    aggregate_id=message.aggregate_id,
+                    payload=dict(message.payload),
+                )
+            )
 
 
 def _contains(value: str | None, text: str) -> bool:
@@ -435,7 +514,9 @@ class InMemoryOutboxWriter:
         self._uow = uow
 
     async def add(self, message: NewOutboxMessage) -> None:
-        self._uow.new_messages.append(message)
+        """The payload goes through JSON now, as the database's insert would take it."""
+        payload = json.loads(json.dumps(dict(message.payload)))
+        self._uow.new_messages.append(replace(message, payload=payload))
 
 
 async def _no_policy(_uow: UnitOfWork, _events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
@@ -524,7 +605,7 @@ class InMemoryUnitOfWork:
                 for name in changed:
                     stored.__dict__[name] = copy.deepcopy(item.__dict__[name])
             self.db.versions[item.id] = self.db.versions.get(item.id, 0) + 1
-        self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)
+        self.db.write_outbox(self.tenant_id, self.new_messages)
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
         self._events.extend(events)

@@ -14,7 +14,10 @@ from itertools import count
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from adapters.persistence import tables
+from adapters.persistence.memory import InMemoryUnitOfWorkFactory
 from application.shared.unit_of_work import UnitOfWork
 from domain.billing import ledger
 from domain.billing.invoice import Invoice, InvoiceDetails, InvoiceId
@@ -39,7 +42,11 @@ from domain.crm.organization import ContactId, Organization
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, ConnectionId, SealedCredentials, System
-from domain.notifications.notification import Notification, NotificationKind
+from domain.notifications.notification import (
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
 from domain.quotes.quote import Quote, QuoteHeader, QuoteId
 from domain.shared.ids import new_id
 from domain.shared.money import Currency, Money
@@ -47,6 +54,7 @@ from entrypoints.containers import Container, build_container
 from entrypoints.settings import Settings
 from tests.conftest import settings_for
 from tests.support.factories import NOW, new_tenant, organization
+from tests.support.sync import set_aside_leftovers
 
 FAMILIES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 EVERYTHING = 1000
@@ -252,6 +260,23 @@ async def world_of(stack: Container) -> World:
 @pytest.fixture
 async def world(stack: Container) -> World:
     return await world_of(stack)
+
+
+@pytest.fixture
+async def alone(stack: Container) -> None:
+    """Claims span tenants: on a database earlier tests share, what they left pending (outbox
+    messages, notifications) is set aside first, as the outbox tests do."""
+    if isinstance(stack.persistence.uow(), InMemoryUnitOfWorkFactory):
+        return
+    await set_aside_leftovers(stack)
+    n = tables.notifications.c
+    async with stack.persistence.sessions()() as session:
+        await session.execute(
+            update(tables.notifications)
+            .where(n.status == NotificationStatus.PENDING)
+            .values(status=NotificationStatus.FAILED, error="left by an earlier test")
+        )
+        await session.commit()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Invoices, payments and payment methods: look-ups, filters, uniqueness, history (PAY-1..7, PAY-15)."""
+"""Invoices, payments, payment methods: look-ups, filters, uniqueness, history (PAY-1..7, 15)."""
 
 from __future__ import annotations
 

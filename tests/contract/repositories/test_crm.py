@@ -1,4 +1,4 @@
-"""Organizations, contacts and PSA records: filters, keyset pages, look-ups (BSS-1, BSS-2, PAY-12)."""
+"""Organizations, contacts, PSA records: filters, keyset pages, look-ups (BSS-1, BSS-2, PAY-12)."""
 
 from __future__ import annotations
 

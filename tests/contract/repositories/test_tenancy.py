@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -23,7 +22,7 @@ from tests.contract.repositories.conftest import EVERYTHING, World
 ALL = PageRequest(limit=EVERYTHING)
 
 Build = Callable[[World], Any]
-Get = Callable[[UnitOfWork, UUID], Awaitable[Any]]
+Get = Callable[[UnitOfWork, Any], Awaitable[Any]]
 
 GETS: dict[str, tuple[Build, Get]] = {
     "organizations": (lambda w: w.organization(), lambda u, i: u.organizations.get(i)),

@@ -189,9 +189,7 @@ async def test_two_writers_of_a_versioned_row_one_conflict_and_the_first_kept(
 
 
 @pytest.mark.parametrize("name", UNVERSIONED)
-async def test_two_writers_of_an_unversioned_row_the_last_one_wins(
-    world: World, name: str
-) -> None:
+async def test_two_writers_of_an_unversioned_row_the_last_one_wins(world: World, name: str) -> None:
     kind = UNVERSIONED[name]
     item = await kind.build(world)
     async with world.uow() as first, world.uow() as second:
@@ -215,9 +213,7 @@ async def test_a_change_without_commit_is_not_kept(world: World, name: str) -> N
 
 
 @pytest.mark.parametrize("name", VERSIONED)
-async def test_a_unit_of_work_commits_twice_what_it_keeps_changing(
-    world: World, name: str
-) -> None:
+async def test_a_unit_of_work_commits_twice_what_it_keeps_changing(world: World, name: str) -> None:
     kind = VERSIONED[name]
     item = await kind.build(world)
     async with world.uow() as uow:
