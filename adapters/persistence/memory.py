@@ -3,8 +3,9 @@
 Each unit of work works on copies and writes back on commit what it changed, as the database
 does: a unit of work that is not committed changes nothing; two that only read the same object
 do not conflict; a concurrent edit of a versioned object (the tables with a ``version`` column)
-is a Conflict, while the others take the last writer's changed fields; the unique constraints of
-the tables hold.
+is a Conflict, while the others take the last writer's changed fields; the tables' unique
+constraints and foreign keys hold (a use-case test names its tenants with
+``tests/support/memory.with_tenants``).
 """
 
 from __future__ import annotations
@@ -177,6 +178,40 @@ UNIQUE: dict[type[Any], tuple[Callable[[Any], Hashable | None], ...]] = {
     PsaRecord: (lambda r: (r.tenant_id, r.connection_id, r.kind, r.external_id),),
     CatalogItem: (lambda i: None if i.details.sku is None else (i.tenant_id, i.details.sku),),
     Quote: (lambda q: None if q.number is None else (q.tenant_id, q.number),),
+}
+
+
+def _ref(name: str) -> Callable[[Any], UUID | None]:
+    def value(row: Any) -> UUID | None:
+        found: UUID | None = row
+        for part in name.split("."):
+            found = getattr(found, part)
+        return found
+
+    return value
+
+
+# The tables' foreign keys: (the column, the table it refers to); NULL refers to nothing.
+FOREIGN: dict[type[Any], tuple[tuple[Callable[[Any], UUID | None], type[Any]], ...]] = {
+    ApiKey: ((_ref("contact_id"), Contact),),
+    Contact: ((_ref("organization_id"), Organization),),
+    Invoice: ((_ref("organization_id"), Organization),),
+    PaymentMethod: ((_ref("organization_id"), Organization),),
+    Payment: (
+        (_ref("invoice_id"), Invoice),
+        (_ref("original_invoice_id"), Invoice),
+        (_ref("pending_refund_invoice_id"), Invoice),
+        (_ref("organization_id"), Organization),
+        (_ref("contact_id"), Contact),
+        (_ref("method_id"), PaymentMethod),
+    ),
+    PsaRecord: ((_ref("connection_id"), Connection), (_ref("organization_id"), Organization)),
+    Category: ((_ref("parent_id"), Category),),
+    CatalogItem: (
+        (_ref("details.category_id"), Category),
+        (_ref("details.subcategory_id"), Category),
+    ),
+    Quote: ((_ref("header.organization_id"), Organization), (_ref("header.contact_id"), Contact)),
 }
 
 # What an aggregate keeps for the unit of work (events, new history), not stored as columns.
@@ -583,12 +618,12 @@ class InMemoryUnitOfWork:
 
     async def commit(self) -> None:
         events = [e for item, _, _ in self._staged.values() for e in item.pull_events()]
-        if events:
-            for message in await self._policy(self, events):
-                await self.outbox.add(message)
         try:
-            writes = self._writes()
-            self._check_unique(writes)
+            self._check()  # as SQL flushes before the policy reads what is being committed
+            if events:
+                for message in await self._policy(self, events):
+                    await self.outbox.add(message)
+            writes = self._check()
         except Conflict:
             await self.rollback()
             raise
@@ -614,6 +649,13 @@ class InMemoryUnitOfWork:
         for item_id, (item, _, _) in list(self._staged.items()):
             self._staged[item_id] = (item, self.db.versions.get(item_id, 0), copy.deepcopy(item))
 
+    def _check(self) -> list[tuple[Any, list[str] | None]]:
+        """What the commit would write, once the database would take it (else Conflict)."""
+        writes = self._writes()
+        self._check_unique(writes)
+        self._check_references(writes)
+        return writes
+
     def _writes(self) -> list[tuple[Any, list[str] | None]]:
         """What to write: new objects whole (None), loaded ones by their changed fields."""
         writes: list[tuple[Any, list[str] | None]] = []
@@ -630,6 +672,39 @@ class InMemoryUnitOfWork:
                 raise Conflict("someone else changed this record; reload and try again")
             writes.append((item, changed))
         return writes
+
+    def _check_references(self, writes: list[tuple[Any, list[str] | None]]) -> None:
+        """Every row written refers to rows that exist, its tenant first (any tenant's row
+        satisfies a foreign key, as in SQL; the repositories keep tenants apart)."""
+        written = {item.id for item, _ in writes}
+
+        def exists(kind: type[Any], row_id: UUID) -> bool:
+            return row_id in self.db.table(kind) or (
+                row_id in written and isinstance(self._staged[row_id][0], kind)
+            )
+
+        missing = [
+            f"{kind.__name__} {row_id}"
+            for item, _ in writes
+            for value, kind in (
+                *(() if isinstance(item, Tenant) else ((_ref("tenant_id"), Tenant),)),
+                *FOREIGN.get(type(item), ()),
+            )
+            if (row_id := value(item)) is not None and not exists(kind, row_id)
+        ]
+        missing += [
+            f"{kind.__name__} {row_id}"
+            for push in self.new_pushes.values()
+            for row_id, kind in ((push.quote_id, Quote), (push.connection_id, Connection))
+            if not exists(kind, row_id)
+        ]
+        missing += [
+            f"Connection {m.connection_id}"
+            for m in self.new_messages
+            if not exists(Connection, m.connection_id)
+        ]
+        if missing:
+            raise Conflict(f"the change conflicts with existing data: no {missing[0]}")
 
     def _check_unique(self, writes: list[tuple[Any, list[str] | None]]) -> None:
         for kind in {type(item) for item, _ in writes}:
