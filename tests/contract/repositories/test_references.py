@@ -12,7 +12,7 @@ from application.crm.ports import OrganizationFilter
 from application.shared.errors import Conflict
 from application.shared.pagination import PageRequest
 from domain.catalog.item import CategoryId
-from domain.crm.organization import OrganizationId
+from domain.crm.organization import ContactId, OrganizationId
 from domain.integrations.connection import ConnectionId
 from domain.shared.ids import new_id
 from tests.contract.repositories.conftest import World, repository
@@ -95,6 +95,6 @@ async def test_a_payment_refers_to_its_invoice_contact_and_method(world: World) 
     with pytest.raises(Conflict):
         await world.save(payment)
     payment.method_id = world.card.id
-    payment.contact_id = new_id()
+    payment.contact_id = ContactId(new_id())
     with pytest.raises(Conflict):
         await world.save(payment)
