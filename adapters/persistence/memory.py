@@ -258,9 +258,13 @@ class _Repository(Generic[E]):
             raise ValueError(f"this unit of work belongs to another tenant than the {self.noun}")
         self._uow.stage(item, new=True)
 
-    def _load(self, item_id: UUID) -> E:
+    def _load(self, item_id: UUID, *, lock: bool = False) -> E:
+        """``lock``: the newest committed row, as SQL's locking read refreshes what it loaded
+        (there is no waiting here: one event loop, and conflicts show at commit)."""
         staged = self._uow.staged(item_id)
         if isinstance(staged, self.kind):
+            if lock:
+                self._uow.refresh(staged)
             return staged
         for item in self._visible():
             if item.id == item_id:
@@ -363,8 +367,8 @@ class InMemoryInvoiceRepository(_Repository[Invoice]):
     kind = Invoice
     noun = "invoice"
 
-    async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:  # noqa: ARG002
-        return self._load(invoice_id)
+    async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:
+        return self._load(invoice_id, lock=lock)
 
     async def by_psa_number(self, psa_number: str) -> Invoice | None:
         found = [i for i in self._visible() if i.psa_number == psa_number]
@@ -388,8 +392,8 @@ class InMemoryPaymentRepository(_Repository[Payment]):
     kind = Payment
     noun = "payment"
 
-    async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:  # noqa: ARG002
-        return self._load(payment_id)
+    async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:
+        return self._load(payment_id, lock=lock)
 
     async def by_idempotency_key(self, key: str) -> Payment | None:
         found = [p for p in self._visible() if p.idempotency_key == key]
@@ -399,10 +403,10 @@ class InMemoryPaymentRepository(_Repository[Payment]):
         self,
         invoice_id: InvoiceId,
         *,
-        lock: bool = False,  # noqa: ARG002 - copies conflict at commit instead of locking
+        lock: bool = False,
     ) -> Sequence[Payment]:
         ids = sorted(p.id for p in self._visible() if p.invoice_id == invoice_id)
-        return [self._load(i) for i in ids]
+        return [self._load(i, lock=lock) for i in ids]
 
     async def history(self, payment_id: PaymentId) -> list[HistoryEntry]:
         return list(self._uow.db.history.get((self._uow.tenant_id, payment_id), []))
@@ -508,8 +512,8 @@ class InMemoryQuoteRepository(_Repository[Quote]):
     kind = Quote
     noun = "quote"
 
-    async def get(self, quote_id: QuoteId, *, lock: bool = False) -> Quote:  # noqa: ARG002
-        return self._load(quote_id)
+    async def get(self, quote_id: QuoteId, *, lock: bool = False) -> Quote:
+        return self._load(quote_id, lock=lock)
 
     async def list(self, where: QuoteFilter, page: PageRequest) -> list[Quote]:
         def keep(q: Quote) -> bool:
@@ -604,6 +608,17 @@ class InMemoryUnitOfWork:
         else:
             self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
         return item
+
+    def refresh(self, item: Any) -> None:
+        """Reload a loaded object from its committed row, its unsaved changes dropped."""
+        loaded = self._staged[item.id][2]
+        stored = self.db.table(type(item)).get(item.id)
+        if loaded is None or stored is None:
+            return  # added here: not in the table yet
+        for name, value in vars(stored).items():
+            if name not in _PENDING:
+                item.__dict__[name] = copy.deepcopy(value)
+        self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
 
     async def __aenter__(self) -> Self:
         return self

@@ -252,3 +252,31 @@ async def test_a_failed_commit_keeps_none_of_its_changes(world: World) -> None:
     async with world.uow() as uow:
         with pytest.raises(NotFound):
             await uow.organizations.get(fresh.id)  # all or nothing
+
+
+LOCKED: dict[str, Callable[[UnitOfWork, Any], Awaitable[Any]]] = {
+    "invoices": lambda u, i: u.invoices.get(i.id, lock=True),
+    "payments": lambda u, i: u.payments.get(i.id, lock=True),
+    "quotes": lambda u, i: u.quotes.get(i.id, lock=True),
+}
+
+
+@pytest.mark.parametrize("name", LOCKED)
+async def test_a_locked_read_refreshes_what_the_unit_of_work_loaded_before(
+    world: World, name: str
+) -> None:
+    """Read, someone else commits, read again with a lock: the newest row, and no conflict."""
+    kind, locked = VERSIONED[name], LOCKED[name]
+    item = await kind.build(world)
+    async with world.uow() as uow:
+        early = await kind.load(uow, item)
+        async with world.uow() as other:
+            kind.change(await kind.load(other, item), "Theirs")
+            await other.commit()
+        fresh = await locked(uow, item)
+        assert fresh is early  # one object per row in a unit of work
+        assert kind.seen(fresh) == "Theirs"
+        kind.change(fresh, "Mine")
+        await uow.commit()
+    async with world.uow() as uow:
+        assert kind.seen(await kind.load(uow, item)) == "Mine"
