@@ -262,12 +262,12 @@ class _Repository(Generic[E]):
         """``lock``: the newest committed row, as SQL's locking read refreshes what it loaded
         (there is no waiting here: one event loop, and conflicts show at commit)."""
         staged = self._uow.staged(item_id)
-        if isinstance(staged, self.kind):
+        if isinstance(staged, self.kind) and not self._uow.unflushed(item_id):
             if lock:
                 self._uow.refresh(staged)
             return staged
         for item in self._visible():
-            if item.id == item_id:
+            if item.id == item_id and not self._uow.unflushed(item_id):
                 return self._uow.stage(copy.deepcopy(item), new=False)
         raise NotFound(f"{self.noun} {item_id} not found")
 
@@ -340,6 +340,10 @@ class InMemoryApiKeyRepository(_Repository[ApiKey]):
 class InMemoryTenantRepository(_Repository[Tenant]):
     kind = Tenant
     noun = "tenant"
+
+    async def add(self, item: Tenant) -> None:
+        await super().add(item)
+        self._uow.flush()  # the SQL repository flushes a new tenant: its rows refer to it
 
     async def get(self) -> Tenant:
         return self._load(self._uow.tenant_id)
@@ -577,6 +581,7 @@ class InMemoryUnitOfWork:
         self.new_messages: list[NewOutboxMessage] = []
         # id -> (the object, the version it was read at, a copy as loaded); new: (obj, None, None)
         self._staged: dict[UUID, tuple[Any, int | None, Any]] = {}
+        self._flushed: set[UUID] = set()  # added here and flushed: visible to get
         self._events: list[DomainEvent] = []
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
@@ -609,6 +614,18 @@ class InMemoryUnitOfWork:
             self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
         return item
 
+    def unflushed(self, item_id: UUID) -> bool:
+        """Added and not yet written: SQL's queries do not see it (no autoflush) until the
+        commit flushes it, before the sync policy reads."""
+        return (
+            item_id in self._staged
+            and item_id not in self._flushed
+            and (self._staged[item_id][2] is None)
+        )
+
+    def flush(self) -> None:
+        self._flushed |= {i for i, (_, _, loaded) in self._staged.items() if loaded is None}
+
     def refresh(self, item: Any) -> None:
         """Reload a loaded object from its committed row, its unsaved changes dropped."""
         loaded = self._staged[item.id][2]
@@ -635,6 +652,7 @@ class InMemoryUnitOfWork:
         events = [e for item, _, _ in self._staged.values() for e in item.pull_events()]
         try:
             self._check()  # as SQL flushes before the policy reads what is being committed
+            self.flush()
             if events:
                 for message in await self._policy(self, events):
                     await self.outbox.add(message)
@@ -739,6 +757,7 @@ class InMemoryUnitOfWork:
 
     async def rollback(self) -> None:
         self._staged.clear()
+        self._flushed.clear()
         self.new_messages.clear()
         self.new_pushes.clear()
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from application.crm.ports import OrganizationFilter
 from application.shared.errors import Conflict, NotFound
+from application.shared.pagination import PageRequest
 from application.shared.unit_of_work import UnitOfWork
 from domain.billing.invoice import InvoiceDetails
 from domain.crm.contact import ContactChanges
@@ -280,3 +282,16 @@ async def test_a_locked_read_refreshes_what_the_unit_of_work_loaded_before(
         await uow.commit()
     async with world.uow() as uow:
         assert kind.seen(await kind.load(uow, item)) == "Mine"
+
+
+async def test_what_a_unit_of_work_adds_is_found_once_committed(world: World) -> None:
+    """No autoflush: an added row is not queried before the commit writes it; then it is."""
+    org = world.organization("Added")
+    async with world.uow() as uow:
+        await uow.organizations.add(org)
+        with pytest.raises(NotFound):
+            await uow.organizations.get(org.id)
+        listed = await uow.organizations.list(OrganizationFilter(), PageRequest())
+        assert org.id not in {o.id for o in listed}
+        await uow.commit()
+        assert await uow.organizations.get(org.id) is org
