@@ -38,6 +38,14 @@ from adapters.persistence.memory import (
     InMemoryUnitOfWorkFactory,
 )
 from adapters.persistence.memory_idempotency import InMemoryIdempotencyStore
+from adapters.persistence.memory_sync import (
+    InMemoryExternalLinks,
+    InMemoryNotificationQueue,
+    InMemoryOutboxQueue,
+    InMemoryPaymentWatchlist,
+    InMemorySyncErrors,
+    InMemorySyncJobs,
+)
 from adapters.persistence.orm import start_mappers
 from adapters.persistence.outbox import SqlAlchemyOutboxQueue
 from adapters.persistence.records import SqlAlchemyNotificationQueue
@@ -182,14 +190,13 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     directory = providers.Singleton(InMemoryDirectory, database)
     idempotency = providers.Singleton(InMemoryIdempotencyStore)
     probe = providers.Singleton(InMemoryProbe)
-    # The worker's queue needs a database; the fake family stops at writing the outbox.
-    outbox: providers.Object[None] = providers.Object(None)
-    links: providers.Object[None] = providers.Object(None)
-    link_store: providers.Object[None] = providers.Object(None)
-    sync_errors: providers.Object[None] = providers.Object(None)
-    jobs: providers.Object[None] = providers.Object(None)
-    notification_queue: providers.Object[None] = providers.Object(None)
-    payment_watchlist: providers.Object[None] = providers.Object(None)
+    outbox = providers.Singleton(InMemoryOutboxQueue, database, core.clock, core.ids)
+    link_store = providers.Singleton(InMemoryExternalLinks, database)
+    links = providers.Singleton(CachedExternalLinks, link_store)  # for deliveries
+    sync_errors = providers.Singleton(InMemorySyncErrors, database, core.clock)
+    jobs = providers.Singleton(InMemorySyncJobs, database, core.clock, core.ids)
+    notification_queue = providers.Singleton(InMemoryNotificationQueue, database, core.clock)
+    payment_watchlist = providers.Singleton(InMemoryPaymentWatchlist, database)
     limits = providers.Singleton(InMemoryVendorLimits)
 
 

@@ -1,15 +1,21 @@
 """In-memory fakes of the persistence ports: the same contract, no database.
 
-Each unit of work works on copies and writes them back on commit, so a unit of work that is not
-committed changes nothing, and a concurrent edit of the same object is a Conflict, as with the
-database.
+Each unit of work works on copies and writes back on commit what it changed, as the database
+does: a unit of work that is not committed changes nothing; two that only read the same object
+do not conflict; a concurrent edit of a versioned object (the tables with a ``version`` column)
+is a Conflict, while the others take the last writer's changed fields; the tables' unique
+constraints and foreign keys hold (a use-case test names its tenants with
+``tests/support/memory.with_tenants``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
@@ -18,6 +24,7 @@ from application.billing.repositories import InvoiceFilter, PaymentFilter
 from application.catalog.ports import ItemFilter
 from application.crm.ports import ContactFilter, OrganizationFilter
 from application.identity.ports import FoundKey, PortalHolder
+from application.integrations.messages import decode, encode
 from application.integrations.outbox import NewOutboxMessage
 from application.quotes.repositories import QuoteFilter, QuotePush
 from application.shared.errors import Conflict, NotFound
@@ -56,21 +63,182 @@ E = TypeVar(
 
 
 @dataclass
+class OutboxRow:
+    """One row of the outbox table (``memory_sync`` is the worker's side of it)."""
+
+    id: int
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    kind: str
+    aggregate_type: str
+    aggregate_id: UUID
+    payload: dict[str, Any]
+    status: str = "pending"  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: due from the start
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass
+class SyncErrorRow:
+    id: UUID
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    outbox_id: int | None
+    kind: str
+    entity_type: str
+    entity_id: UUID
+    message: str
+    status: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class SyncJobRow:
+    id: UUID
+    tenant_id: TenantId
+    connection_id: ConnectionId
+    entity: str
+    full: bool
+    status: str
+    changed_since: datetime | None
+    created_at: datetime
+    checkpoint: str | None = None
+    records: int = 0
+    error: str | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass
 class InMemoryDatabase:
-    """Committed state, shared by every unit of work of one fake container."""
+    """Committed state, shared by every unit of work and store of one fake container."""
 
     rows: dict[type[Any], dict[UUID, Any]] = field(default_factory=dict)
     versions: dict[UUID, int] = field(default_factory=dict)
-    outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)
-    history: dict[UUID, list[HistoryEntry]] = field(default_factory=dict)
+    outbox: list[tuple[TenantId, NewOutboxMessage]] = field(default_factory=list)  # as written
+    outbox_rows: list[OutboxRow] = field(default_factory=list)  # as the worker's queue sees them
+    history: dict[tuple[TenantId, UUID], list[HistoryEntry]] = field(default_factory=dict)
     quote_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = field(default_factory=dict)
+    sync_errors: dict[UUID, SyncErrorRow] = field(default_factory=dict)
+    # (connection, entity type, entity id) -> (tenant, external id)
+    links: dict[tuple[UUID, str, UUID], tuple[TenantId, str]] = field(default_factory=dict)
+    sync_jobs: dict[UUID, SyncJobRow] = field(default_factory=dict)
+    # notification id -> (the sender holding it, until when)
+    notification_leases: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
 
+    def write_outbox(self, tenant_id: TenantId, messages: Sequence[NewOutboxMessage]) -> None:
+        """Append committed messages (their payloads already JSON, see the writer)."""
+        for message in messages:
+            self.outbox.append((tenant_id, message))
+            self.outbox_rows.append(
+                OutboxRow(
+                    id=len(self.outbox_rows) + 1,
+                    tenant_id=tenant_id,
+                    connection_id=message.connection_id,
+                    kind=message.kind,
+                    aggregate_type=message.aggregate_type,
+                    aggregate_id=message.aggregate_id,
+                    payload=encode(message.body)[1],
+                )
+            )
+
 
 def _contains(value: str | None, text: str) -> bool:
     return value is not None and text.lower() in value.lower()
+
+
+# The tables with a ``version`` column: a concurrent edit of one of their rows is a Conflict.
+VERSIONED: tuple[type[Any], ...] = (
+    Organization,
+    Contact,
+    Connection,
+    Invoice,
+    Payment,
+    Category,
+    CatalogItem,
+    Quote,
+)
+
+# The tables' unique constraints, as keys of a row; a key of None constrains nothing (NULL).
+UNIQUE: dict[type[Any], tuple[Callable[[Any], Hashable | None], ...]] = {
+    Tenant: (lambda t: t.name,),
+    ApiKey: (lambda k: k.prefix,),
+    Connection: (lambda c: (c.tenant_id, c.family) if c.enabled else None,),
+    Invoice: (lambda i: (i.tenant_id, i.psa_number),),
+    Payment: (lambda p: (p.tenant_id, p.idempotency_key),),
+    PsaRecord: (lambda r: (r.tenant_id, r.connection_id, r.kind, r.external_id),),
+    CatalogItem: (lambda i: None if i.details.sku is None else (i.tenant_id, i.details.sku),),
+    Quote: (lambda q: None if q.number is None else (q.tenant_id, q.number),),
+}
+
+
+def _ref(name: str) -> Callable[[Any], UUID | None]:
+    def value(row: Any) -> UUID | None:
+        found: UUID | None = row
+        for part in name.split("."):
+            found = getattr(found, part)
+        return found
+
+    return value
+
+
+# The tables' foreign keys: (the column, the table it refers to); NULL refers to nothing.
+FOREIGN: dict[type[Any], tuple[tuple[Callable[[Any], UUID | None], type[Any]], ...]] = {
+    ApiKey: ((_ref("contact_id"), Contact),),
+    Contact: ((_ref("organization_id"), Organization),),
+    Invoice: ((_ref("organization_id"), Organization),),
+    PaymentMethod: ((_ref("organization_id"), Organization),),
+    Payment: (
+        (_ref("invoice_id"), Invoice),
+        (_ref("original_invoice_id"), Invoice),
+        (_ref("pending_refund_invoice_id"), Invoice),
+        (_ref("organization_id"), Organization),
+        (_ref("contact_id"), Contact),
+        (_ref("method_id"), PaymentMethod),
+    ),
+    PsaRecord: ((_ref("connection_id"), Connection), (_ref("organization_id"), Organization)),
+    Category: ((_ref("parent_id"), Category),),
+    CatalogItem: (
+        (_ref("details.category_id"), Category),
+        (_ref("details.subcategory_id"), Category),
+    ),
+    Quote: ((_ref("header.organization_id"), Organization), (_ref("header.contact_id"), Contact)),
+}
+
+# What an aggregate keeps for the unit of work (events, new history), not stored as columns.
+_PENDING = frozenset({"_events", "_history"})
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as stored: value objects by their ``==``, aggregates and entities field by field."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not isinstance(a, Enum) and type(a).__eq__ is object.__eq__:
+        return _same(vars(a), vars(b))
+    return bool(a == b)
+
+
+def _changed(item: object, loaded: object) -> list[str]:
+    """The fields of ``item`` that differ from what the unit of work loaded."""
+    now, then = vars(item), vars(loaded)
+    names = (now.keys() | then.keys()) - _PENDING
+    return sorted(n for n in names if n not in now or n not in then or not _same(now[n], then[n]))
 
 
 class _Repository(Generic[E]):
@@ -91,12 +259,16 @@ class _Repository(Generic[E]):
             raise ValueError(f"this unit of work belongs to another tenant than the {self.noun}")
         self._uow.stage(item, new=True)
 
-    def _load(self, item_id: UUID) -> E:
+    def _load(self, item_id: UUID, *, lock: bool = False) -> E:
+        """``lock``: the newest committed row, as SQL's locking read refreshes what it loaded
+        (there is no waiting here: one event loop, and conflicts show at commit)."""
         staged = self._uow.staged(item_id)
-        if isinstance(staged, self.kind):
+        if isinstance(staged, self.kind) and not self._uow.unflushed(item_id):
+            if lock:
+                self._uow.refresh(staged)
             return staged
         for item in self._visible():
-            if item.id == item_id:
+            if item.id == item_id and not self._uow.unflushed(item_id):
                 return self._uow.stage(copy.deepcopy(item), new=False)
         raise NotFound(f"{self.noun} {item_id} not found")
 
@@ -170,6 +342,10 @@ class InMemoryTenantRepository(_Repository[Tenant]):
     kind = Tenant
     noun = "tenant"
 
+    async def add(self, item: Tenant) -> None:
+        await super().add(item)
+        self._uow.flush()  # the SQL repository flushes a new tenant: its rows refer to it
+
     async def get(self) -> Tenant:
         return self._load(self._uow.tenant_id)
 
@@ -196,8 +372,8 @@ class InMemoryInvoiceRepository(_Repository[Invoice]):
     kind = Invoice
     noun = "invoice"
 
-    async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:  # noqa: ARG002
-        return self._load(invoice_id)
+    async def get(self, invoice_id: InvoiceId, *, lock: bool = False) -> Invoice:
+        return self._load(invoice_id, lock=lock)
 
     async def by_psa_number(self, psa_number: str) -> Invoice | None:
         found = [i for i in self._visible() if i.psa_number == psa_number]
@@ -221,8 +397,8 @@ class InMemoryPaymentRepository(_Repository[Payment]):
     kind = Payment
     noun = "payment"
 
-    async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:  # noqa: ARG002
-        return self._load(payment_id)
+    async def get(self, payment_id: PaymentId, *, lock: bool = False) -> Payment:
+        return self._load(payment_id, lock=lock)
 
     async def by_idempotency_key(self, key: str) -> Payment | None:
         found = [p for p in self._visible() if p.idempotency_key == key]
@@ -232,13 +408,13 @@ class InMemoryPaymentRepository(_Repository[Payment]):
         self,
         invoice_id: InvoiceId,
         *,
-        lock: bool = False,  # noqa: ARG002 - copies conflict at commit instead of locking
+        lock: bool = False,
     ) -> Sequence[Payment]:
         ids = sorted(p.id for p in self._visible() if p.invoice_id == invoice_id)
-        return [self._load(i) for i in ids]
+        return [self._load(i, lock=lock) for i in ids]
 
     async def history(self, payment_id: PaymentId) -> list[HistoryEntry]:
-        return list(self._uow.db.history.get(payment_id, []))
+        return list(self._uow.db.history.get((self._uow.tenant_id, payment_id), []))
 
     async def list(self, where: PaymentFilter, page: PageRequest) -> list[Payment]:
         def keep(p: Payment) -> bool:
@@ -341,8 +517,8 @@ class InMemoryQuoteRepository(_Repository[Quote]):
     kind = Quote
     noun = "quote"
 
-    async def get(self, quote_id: QuoteId, *, lock: bool = False) -> Quote:  # noqa: ARG002
-        return self._load(quote_id)
+    async def get(self, quote_id: QuoteId, *, lock: bool = False) -> Quote:
+        return self._load(quote_id, lock=lock)
 
     async def list(self, where: QuoteFilter, page: PageRequest) -> list[Quote]:
         def keep(q: Quote) -> bool:
@@ -382,7 +558,10 @@ class InMemoryOutboxWriter:
         self._uow = uow
 
     async def add(self, message: NewOutboxMessage) -> None:
-        self._uow.new_messages.append(message)
+        """The message goes through the codec and JSON now, as the database's insert takes it."""
+        kind, payload = encode(message.body)
+        stored = decode(kind, json.loads(json.dumps(payload)))
+        self._uow.new_messages.append(replace(message, body=stored))
 
 
 async def _no_policy(_uow: UnitOfWork, _events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
@@ -402,7 +581,9 @@ class InMemoryUnitOfWork:
         self.origin = origin
         self._policy = policy
         self.new_messages: list[NewOutboxMessage] = []
-        self._staged: dict[UUID, tuple[Any, int | None]] = {}
+        # id -> (the object, the version it was read at, a copy as loaded); new: (obj, None, None)
+        self._staged: dict[UUID, tuple[Any, int | None, Any]] = {}
+        self._flushed: set[UUID] = set()  # added here and flushed: visible to get
         self._events: list[DomainEvent] = []
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
@@ -429,8 +610,34 @@ class InMemoryUnitOfWork:
         if item.id in self._staged:
             staged: E = self._staged[item.id][0]
             return staged
-        self._staged[item.id] = (item, None if new else self.db.versions.get(item.id, 0))
+        if new:
+            self._staged[item.id] = (item, None, None)
+        else:
+            self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
         return item
+
+    def unflushed(self, item_id: UUID) -> bool:
+        """Added and not yet written: SQL's queries do not see it (no autoflush) until the
+        commit flushes it, before the sync policy reads."""
+        return (
+            item_id in self._staged
+            and item_id not in self._flushed
+            and (self._staged[item_id][2] is None)
+        )
+
+    def flush(self) -> None:
+        self._flushed |= {i for i, (_, _, loaded) in self._staged.items() if loaded is None}
+
+    def refresh(self, item: Any) -> None:
+        """Reload a loaded object from its committed row, its unsaved changes dropped."""
+        loaded = self._staged[item.id][2]
+        stored = self.db.table(type(item)).get(item.id)
+        if loaded is None or stored is None:
+            return  # added here: not in the table yet
+        for name, value in vars(stored).items():
+            if name not in _PENDING:
+                item.__dict__[name] = copy.deepcopy(value)
+        self._staged[item.id] = (item, self.db.versions.get(item.id, 0), copy.deepcopy(item))
 
     async def __aenter__(self) -> Self:
         return self
@@ -444,32 +651,115 @@ class InMemoryUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
-        events = [e for item, _ in self._staged.values() for e in item.pull_events()]
-        if events:
-            for message in await self._policy(self, events):
-                await self.outbox.add(message)
-        for item_id, (item, read_version) in self._staged.items():
-            exists = item_id in self.db.table(type(item))
-            if (read_version is None and exists) or (
-                read_version is not None and self.db.versions.get(item_id, 0) != read_version
-            ):
-                self._staged.clear()
-                self.new_messages.clear()
-                raise Conflict("someone else changed this record; reload and try again")
-        for item_id, (item, _) in self._staged.items():
+        events = [e for item, _, _ in self._staged.values() for e in item.pull_events()]
+        try:
+            self._check()  # as SQL flushes before the policy reads what is being committed
+            self.flush()
+            if events:
+                for message in await self._policy(self, events):
+                    await self.outbox.add(message)
+            writes = self._check()
+        except Conflict:
+            await self.rollback()
+            raise
+        for item, _, _ in self._staged.values():
             if isinstance(item, Payment):
-                self.db.history.setdefault(item.id, []).extend(item.pull_history())
-            self.db.table(type(item))[item_id] = copy.deepcopy(item)
-            self.db.versions[item_id] = self.db.versions.get(item_id, 0) + 1
-        self.db.outbox.extend((self.tenant_id, m) for m in self.new_messages)
+                entries = item.pull_history()
+                self.db.history.setdefault((item.tenant_id, item.id), []).extend(entries)
+        for item, changed in writes:
+            table = self.db.table(type(item))
+            if changed is None:
+                table[item.id] = copy.deepcopy(item)
+            else:  # only what changed, as an UPDATE of the changed columns
+                stored = table[item.id]
+                for name in changed:
+                    stored.__dict__[name] = copy.deepcopy(item.__dict__[name])
+            self.db.versions[item.id] = self.db.versions.get(item.id, 0) + 1
+        self.db.write_outbox(self.tenant_id, self.new_messages)
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
         self._events.extend(events)
         self.new_messages.clear()
-        self._staged.clear()
+        # As a session after commit: what was loaded stays tracked, as of what is now stored.
+        for item_id, (item, _, _) in list(self._staged.items()):
+            self._staged[item_id] = (item, self.db.versions.get(item_id, 0), copy.deepcopy(item))
+
+    def _check(self) -> list[tuple[Any, list[str] | None]]:
+        """What the commit would write, once the database would take it (else Conflict)."""
+        writes = self._writes()
+        self._check_unique(writes)
+        self._check_references(writes)
+        return writes
+
+    def _writes(self) -> list[tuple[Any, list[str] | None]]:
+        """What to write: new objects whole (None), loaded ones by their changed fields."""
+        writes: list[tuple[Any, list[str] | None]] = []
+        for item_id, (item, read_version, loaded) in self._staged.items():
+            if loaded is None:
+                if item_id in self.db.table(type(item)):
+                    raise Conflict("the change conflicts with existing data: the id exists")
+                writes.append((item, None))
+                continue
+            changed = _changed(item, loaded)
+            if not changed:
+                continue  # only read: nothing written, nothing to conflict with
+            if isinstance(item, VERSIONED) and self.db.versions.get(item_id, 0) != read_version:
+                raise Conflict("someone else changed this record; reload and try again")
+            writes.append((item, changed))
+        return writes
+
+    def _check_references(self, writes: list[tuple[Any, list[str] | None]]) -> None:
+        """Every row written refers to rows that exist, its tenant first (any tenant's row
+        satisfies a foreign key, as in SQL; the repositories keep tenants apart)."""
+        written = {item.id for item, _ in writes}
+
+        def exists(kind: type[Any], row_id: UUID) -> bool:
+            return row_id in self.db.table(kind) or (
+                row_id in written and isinstance(self._staged[row_id][0], kind)
+            )
+
+        missing = [
+            f"{kind.__name__} {row_id}"
+            for item, _ in writes
+            for value, kind in (
+                *(() if isinstance(item, Tenant) else ((_ref("tenant_id"), Tenant),)),
+                *FOREIGN.get(type(item), ()),
+            )
+            if (row_id := value(item)) is not None and not exists(kind, row_id)
+        ]
+        missing += [
+            f"{kind.__name__} {row_id}"
+            for push in self.new_pushes.values()
+            for row_id, kind in ((push.quote_id, Quote), (push.connection_id, Connection))
+            if not exists(kind, row_id)
+        ]
+        missing += [
+            f"Connection {m.connection_id}"
+            for m in self.new_messages
+            if not exists(Connection, m.connection_id)
+        ]
+        if missing:
+            raise Conflict(f"the change conflicts with existing data: no {missing[0]}")
+
+    def _check_unique(self, writes: list[tuple[Any, list[str] | None]]) -> None:
+        for kind in {type(item) for item, _ in writes}:
+            keys = UNIQUE.get(kind, ())
+            if not keys:
+                continue
+            rows = {**self.db.table(kind), **{i.id: i for i, _ in writes if type(i) is kind}}
+            for key in keys:
+                seen: set[Hashable] = set()
+                for row in rows.values():
+                    value = key(row)
+                    if value is None:
+                        continue
+                    if value in seen:
+                        raise Conflict("the change conflicts with existing data: a unique value")
+                    seen.add(value)
 
     async def rollback(self) -> None:
         self._staged.clear()
+        self._flushed.clear()
         self.new_messages.clear()
         self.new_pushes.clear()
 

@@ -34,6 +34,7 @@ from domain.identity.tenant import TenantId
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, Money
 from tests.support.clock import FixedClock
+from tests.support.memory import with_tenants
 
 TENANT_A = TenantId(uuid.UUID(int=0xA))
 TENANT_B = TenantId(uuid.UUID(int=0xB))
@@ -54,7 +55,7 @@ class Catalog:
 
 @pytest.fixture
 def catalog() -> Catalog:
-    db = InMemoryDatabase()
+    db = with_tenants(InMemoryDatabase(), TENANT_A, TENANT_B)
     uow: UnitOfWorkFactory = InMemoryUnitOfWorkFactory(db)  # checked against the port
     clock = FixedClock(NOW)
     args = (uow, clock, uuid.uuid4)

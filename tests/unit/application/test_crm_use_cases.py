@@ -37,6 +37,7 @@ from domain.identity.tenant import TenantId
 from domain.shared.errors import DomainError, InvalidValue
 from domain.shared.money import Currency, Money
 from tests.support.clock import FixedClock
+from tests.support.memory import with_tenants
 
 TENANT_A = TenantId(uuid.UUID(int=0xA))
 TENANT_B = TenantId(uuid.UUID(int=0xB))
@@ -62,7 +63,7 @@ def as_port(factory: InMemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
 
 @pytest.fixture
 def crm() -> Crm:
-    fake = InMemoryUnitOfWorkFactory(InMemoryDatabase())
+    fake = InMemoryUnitOfWorkFactory(with_tenants(InMemoryDatabase(), TENANT_A, TENANT_B))
     uow = as_port(fake)
     args = (uow, FixedClock(NOW), uuid.uuid4)
     return Crm(

@@ -71,6 +71,7 @@ from domain.integrations.connection import (
 from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 from domain.shared.errors import DomainError, InvalidValue
 from tests.support.clock import FixedClock
+from tests.support.memory import with_tenants
 from tests.unit.application.test_quote_use_cases import (
     NOW,
     TENANT_A,
@@ -708,7 +709,7 @@ class Connections:
 
 @pytest.fixture
 def connections() -> Connections:
-    db = InMemoryDatabase()
+    db = with_tenants(InMemoryDatabase(), TENANT_A)
     uow = InMemoryUnitOfWorkFactory(db)
     policy = WarehousePolicy()
     policies: dict[System, SettingsPolicy[object]] = {System.KASEYA_BMS: policy}

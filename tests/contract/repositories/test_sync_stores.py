@@ -1,0 +1,236 @@
+"""The stores beside the unit of work on every family: the outbox as the worker sees it, sync
+errors, external links, sync jobs, the notification queue, the payment watchlist (INT-4..6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from application.integrations.messages import QuotePush
+from application.integrations.outbox import NewOutboxMessage
+from application.integrations.ports import OutboxMessage
+from application.integrations.sync_errors import SyncErrorFilter
+from application.shared.pagination import PageRequest
+from domain.billing import ledger
+from domain.shared.ids import new_id
+from tests.contract.repositories.conftest import World
+from tests.support.factories import NOW
+
+LEASE = 30.0
+
+
+pytestmark = pytest.mark.usefixtures("alone")
+
+
+def message(w: World, aggregate: UUID, n: int) -> NewOutboxMessage:
+    """The ``n``-th message about ``aggregate`` (a quote's revision ``n``)."""
+    return NewOutboxMessage(
+        connection_id=w.psa.id,
+        aggregate_type="quote",
+        aggregate_id=aggregate,
+        body=QuotePush(quote_id=aggregate, revision=n),
+    )
+
+
+def n(m: OutboxMessage) -> int:
+    body = m.body
+    assert isinstance(body, QuotePush)
+    return body.revision
+
+
+async def write(w: World, *messages: NewOutboxMessage, commit: bool = True) -> None:
+    async with w.uow() as uow:
+        for m in messages:
+            await uow.outbox.add(m)
+        if commit:
+            await uow.commit()
+
+
+async def test_claims_take_committed_messages_oldest_first_one_per_aggregate(
+    world: World,
+) -> None:  # INT-5
+    queue = world.stack.persistence.outbox()
+    a, b = new_id(), new_id()
+    await write(world, message(world, a, 1), message(world, b, 2), message(world, a, 3))
+    await write(world, message(world, b, 9), commit=False)
+    assert await queue.pending() == 3
+    claimed = await queue.claim("w1", 10, LEASE)
+    assert [(m.aggregate_id, n(m)) for m in claimed] == [(a, 1), (b, 2)]
+    assert claimed[0].tenant_id == world.tenant
+    assert claimed[0].payload == {"quote_id": str(a), "revision": 1}  # stored as encoded
+    assert await queue.claim("w2", 10, LEASE) == []  # leased, and a's next waits for its first
+    assert await queue.extend("w1", [m.id for m in claimed], LEASE) == {m.id for m in claimed}
+    assert await queue.extend("w2", [m.id for m in claimed], LEASE) == set()
+    await queue.complete("w1", claimed[:1])
+    assert [n(m) for m in await queue.claim("w2", 10, LEASE)] == [3]
+    assert await queue.pending() == 2
+
+
+async def test_a_lapsed_lease_comes_back_and_a_retry_waits(world: World) -> None:  # INT-6
+    queue = world.stack.persistence.outbox()
+    await write(world, message(world, new_id(), 1))
+    (first,) = await queue.claim("crashed", 10, -1.0)  # its lease has run out already
+    (again,) = await queue.claim("w2", 10, LEASE)
+    assert again.id == first.id
+    await queue.retry("crashed", again, NOW, "not mine to retry")  # ignored: w2 holds it
+    assert await queue.claim("w3", 10, LEASE) == []
+    later = world.stack.core.clock().now() + timedelta(hours=1)
+    await queue.retry("w2", again, later, "503 from the vendor")
+    assert await queue.claim("w3", 10, LEASE) == []  # not due before ``later``
+    assert await queue.pending() == 1
+
+
+async def test_a_failed_message_is_one_sync_error_retried_then_resolved(
+    world: World, elsewhere: World
+) -> None:  # INT-6, CW-8
+    queue, errors = world.stack.persistence.outbox(), world.stack.persistence.sync_errors()
+    org = new_id()
+    await write(world, message(world, org, 1))
+    (claimed,) = await queue.claim("w1", 10, LEASE)
+    await queue.fail("w1", claimed, "Autotask: the phone is too long")
+    assert await queue.pending() == 0
+    (error,) = await errors.list(world.tenant, SyncErrorFilter(), PageRequest())
+    assert (error.outbox_id, error.entity_id, error.status, error.attempts) == (
+        claimed.id,
+        org,
+        "open",
+        1,
+    )
+    assert error.message == "Autotask: the phone is too long"
+    assert await errors.list(elsewhere.tenant, SyncErrorFilter(), PageRequest()) == []
+    assert await errors.get(elsewhere.tenant, error.id) is None
+    assert not await queue.requeue(elsewhere.tenant, claimed.id)
+    assert await queue.requeue(world.tenant, claimed.id)
+    assert not await queue.requeue(world.tenant, claimed.id)  # pending again already
+    (retried,) = await queue.claim("w2", 10, LEASE)
+    assert (retried.id, retried.attempts) == (claimed.id, 0)
+    await queue.fail("w2", retried, "Autotask: still too long")
+    (again,) = await errors.list(world.tenant, SyncErrorFilter(), PageRequest())
+    assert (again.id, again.attempts, again.message) == (error.id, 2, "Autotask: still too long")
+    await write(world, message(world, org, 2))
+    await queue.complete("w3", await queue.claim("w3", 10, LEASE))
+    assert await errors.list(world.tenant, SyncErrorFilter(), PageRequest()) == []
+    resolved = await errors.get(world.tenant, error.id)
+    assert resolved is not None
+    assert resolved.status == "resolved"
+
+
+async def test_sync_errors_filter_and_dismiss(world: World) -> None:  # INT-6
+    queue, errors = world.stack.persistence.outbox(), world.stack.persistence.sync_errors()
+    first, second = new_id(), new_id()
+    await write(world, message(world, first, 1), message(world, second, 2))
+    for claimed in await queue.claim("w1", 10, LEASE):
+        await queue.fail("w1", claimed, f"refused {n(claimed)}")
+    listed = await errors.list(world.tenant, SyncErrorFilter(), PageRequest(limit=1))
+    assert len(listed) == 2  # limit + 1
+    assert listed[0].id < listed[1].id
+    page = await errors.list(world.tenant, SyncErrorFilter(), PageRequest(after=listed[0].id))
+    assert [e.id for e in page] == [listed[1].id]
+    mine = await errors.list(world.tenant, SyncErrorFilter(entity_id=second), PageRequest())
+    assert [e.message for e in mine] == ["refused 2"]
+    await errors.set_status(world.tenant, mine[0].id, "dismissed")
+    assert [
+        e.entity_id for e in await errors.list(world.tenant, SyncErrorFilter(), PageRequest())
+    ] == [first]
+    dismissed = SyncErrorFilter(status="dismissed", connection_id=world.psa.id)
+    assert [e.id for e in await errors.list(world.tenant, dismissed, PageRequest())] == [mine[0].id]
+    other_kind = SyncErrorFilter(kind="organization.push")
+    assert await errors.list(world.tenant, other_kind, PageRequest()) == []
+    this_kind = SyncErrorFilter(kind="quote.push")
+    assert [e.entity_id for e in await errors.list(world.tenant, this_kind, PageRequest())] == [
+        first
+    ]
+
+
+async def test_an_external_id_links_one_entity_per_connection(world: World) -> None:  # INT-4
+    links = world.stack.persistence.link_store()
+    first, second = new_id(), new_id()
+    await links.link(world.psa.id, "organization", first, "AT-29683")
+    await links.link(world.psa.id, "organization", first, "AT-99999")  # linked already: kept
+    await links.link(world.psa.id, "organization", second, "AT-29683")  # taken: refused
+    assert await links.find(world.psa.id, "organization", first) == "AT-29683"
+    assert await links.find(world.psa.id, "organization", second) is None
+    assert await links.find(world.psa.id, "contact", first) is None
+    assert await links.find_entity(world.psa.id, "organization", "AT-29683") == first
+    assert await links.find_entity(world.psa.id, "organization", "AT-99999") is None
+    cached = world.stack.persistence.links()
+    assert await cached.find(world.psa.id, "organization", first) == "AT-29683"
+
+
+async def test_sync_jobs_one_open_per_entity_then_incremental(world: World) -> None:  # PAY-12
+    jobs = world.stack.persistence.jobs()
+    job = await jobs.request(world.tenant, world.psa.id, "organization", full=False)
+    assert (job.full, job.status, job.changed_since) == (True, "requested", None)  # first: all
+    same = await jobs.request(world.tenant, world.psa.id, "organization", full=False)
+    assert same.id == job.id
+    claimed = await jobs.claim("runner", LEASE, job.id)
+    assert claimed is not None
+    assert claimed.status == "running"
+    assert await jobs.claim("other", LEASE, job.id) is None  # leased
+    await jobs.checkpoint(claimed, "runner", "page-2", 50)
+    await jobs.checkpoint(claimed, "other", "page-9", 7)  # not its lease: ignored
+    done = await jobs.finish(claimed, "runner", error=None, failed=False)
+    assert (done.status, done.checkpoint, done.records) == ("done", "page-2", 50)
+    assert done.finished_at is not None
+    later = await jobs.request(world.tenant, world.psa.id, "organization", full=False)
+    assert (later.full, later.changed_since) == (False, job.created_at)  # what changed since
+    assert [j.id for j in await jobs.recent(world.tenant, 10)] == [later.id, job.id]
+    assert await jobs.recent(world.tenant, 1) == [later]
+
+
+async def test_a_lapsed_job_lease_comes_back(world: World) -> None:
+    jobs = world.stack.persistence.jobs()
+    job = await jobs.request(world.tenant, world.psa.id, "contract", full=True)
+    assert (await jobs.claim("crashed", -1.0, job.id)) is not None
+    taken = await jobs.claim("runner", LEASE, job.id)
+    assert taken is not None
+    failed = await jobs.finish(taken, "runner", error="Autotask: 401", failed=True)
+    assert (failed.status, failed.error) == ("failed", "Autotask: 401")
+
+
+async def test_notifications_leased_to_one_sender_and_saved_by_it(world: World) -> None:
+    # PAY-13
+    queue = world.stack.persistence.notification_queue()
+    note = world.notification("Payment received")
+    await world.save(note)
+    claimed = [n for n in await queue.claim("s1", 1000, LEASE) if n.tenant_id == world.tenant]
+    assert [n.id for n in claimed] == [note.id]
+    assert [n for n in await queue.claim("s2", 1000, LEASE) if n.tenant_id == world.tenant] == []
+    claimed[0].sent(NOW)
+    await queue.save(claimed[0], "s2")  # not its lease: ignored
+    expired = [n for n in await queue.claim("s3", 1000, -1.0) if n.tenant_id == world.tenant]
+    assert expired == []  # still s1's
+    await queue.save(claimed[0], "s1")
+    assert [n for n in await queue.claim("s4", 1000, LEASE) if n.tenant_id == world.tenant] == []
+
+
+async def test_a_notification_that_failed_for_now_comes_back_when_due(world: World) -> None:
+    queue = world.stack.persistence.notification_queue()
+    note = world.notification()
+    await world.save(note)
+    (claimed,) = [n for n in await queue.claim("s1", 1000, LEASE) if n.id == note.id]
+    claimed.failed_for_now("421 try later", world.stack.core.clock().now() - timedelta(hours=2))
+    await queue.save(claimed, "s1")
+    (again,) = [n for n in await queue.claim("s2", 1000, LEASE) if n.id == note.id]
+    assert (again.attempts, again.error) == (1, "421 try later")
+
+
+async def test_the_watchlist_names_tenants_with_money_in_flight(
+    world: World, elsewhere: World
+) -> None:  # PAY-6, PAY-7
+    watchlist = world.stack.persistence.payment_watchlist()
+    invoice = world.invoice("30.00")
+    payment = world.payment(invoice, "30.00")
+    await world.save(invoice)
+    await world.save(payment)
+    assert world.tenant in await watchlist.tenants_with_payments_in_flight()
+    assert elsewhere.tenant not in await watchlist.tenants_with_payments_in_flight()
+    async with world.uow() as uow:
+        found = await uow.payments.get(payment.id)
+        ledger.declined(
+            await uow.invoices.get(invoice.id), found, message="DECLINE", code="200", now=NOW
+        )
+        await uow.commit()
+    assert world.tenant not in await watchlist.tenants_with_payments_in_flight()
