@@ -111,7 +111,53 @@ def _dependencies(container: Container) -> dict[str, Provide]:
     }
 
 
+class _Completing:
+    """Completes Litestar's document (``make_truthful``) the first time a page serves it.
+
+    In place and once: Litestar keeps the document it derived. Not with the app: deriving it
+    takes longer than the rest of the app's set-up, and most apps (a worker's, a test's) never
+    serve it.
+    """
+
+    def __init__(self) -> None:
+        self._completed: dict[str, Any] | None = None
+
+    def __call__(self, document: dict[str, Any]) -> dict[str, Any]:
+        if self._completed is not document:
+            make_truthful(document)
+            self._completed = document
+        return document
+
+
+class _SwaggerPage(SwaggerRenderPlugin):
+    def __init__(self, complete: _Completing) -> None:
+        super().__init__(path="/")
+        self._complete = complete
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, self._complete(openapi_schema))
+
+
+class _JsonDocument(JsonRenderPlugin):
+    def __init__(self, complete: _Completing) -> None:
+        super().__init__()
+        self._complete = complete
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, self._complete(openapi_schema))
+
+
+class _YamlDocument(YamlRenderPlugin):
+    def __init__(self, complete: _Completing) -> None:
+        super().__init__()
+        self._complete = complete
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, self._complete(openapi_schema))
+
+
 def _openapi() -> OpenAPIConfig:
+    complete = _Completing()
     return OpenAPIConfig(
         title="Quote-to-Cash Hub API",
         version=API_VERSION,
@@ -119,7 +165,7 @@ def _openapi() -> OpenAPIConfig:
         "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
         "problem details.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(), YamlRenderPlugin()],
+        render_plugins=[_SwaggerPage(complete), _JsonDocument(complete), _YamlDocument(complete)],
         components=Components(
             security_schemes={
                 "ApiKey": SecurityScheme(
@@ -144,7 +190,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
 
-    app = Litestar(
+    return Litestar(
         route_handlers=[
             OrganizationController,
             ContactController,
@@ -182,6 +228,3 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         logging_config=None,  # structlog is configured once, by the entrypoint
         debug=False,
     )
-    openapi: Any = app.plugins.get("OpenAPIPlugin")  # its class is not exported by Litestar
-    make_truthful(openapi.provide_openapi_schema())  # the document /schema serves, in place
-    return app

@@ -25,7 +25,7 @@ from tests.e2e.conftest import Client, TenantKeys, app_client, tenant_with_keys
 from tests.support.billing import Billing, FakeGateway, billing
 from tests.support.factories import NOW, organization
 
-pytestmark = pytest.mark.both_databases  # the database shows through here
+# On SQLite; the tests marked both_databases, where the database shows through, on PostgreSQL too.
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,7 @@ async def test_a_portal_token_is_refused_on_every_staff_route(portal: Portal) ->
 # --- reading ------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases  # the scoping query
 async def test_the_portal_lists_only_its_own_organizations_invoices(portal: Portal) -> None:
     client = portal.client
     mine = [await portal.own.invoice("10.00"), await portal.own.invoice("20.00")]
@@ -239,6 +240,7 @@ async def test_payment_methods_are_the_organizations_own(portal: Portal) -> None
 # --- paying -------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases  # locks and the unique key
 async def test_the_portal_pays_for_itself_once_per_key(
     portal: Portal, gateway: FakeGateway
 ) -> None:  # PAY-2, PAY-11, PAY-15
@@ -299,6 +301,7 @@ async def test_another_organizations_invoice_is_not_paid_nor_charged(
     assert (invoice["balance"]["amount"], invoice["held"]["amount"]) == ("30.00", "0.00")
 
 
+@pytest.mark.both_databases  # the kept answers
 async def test_an_idempotency_key_replays_only_to_the_contact_that_used_it(
     portal: Portal, gateway: FakeGateway
 ) -> None:  # PAY-15
