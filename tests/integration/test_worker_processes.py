@@ -25,7 +25,7 @@ from tests.support.workers import drain_with_kills, not_delivered, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("processes")]  # processes of their own
 SECRET = "k" * 32
-RECORDS = 400
+RECORDS = 250
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def container(postgres_url: str) -> AsyncIterator[Container]:
 
 
 async def create_organizations(container: Container, tenant: TenantId) -> set[str]:
-    # 400 changes and 400 outbox messages in one commit
+    # RECORDS changes and RECORDS outbox messages in one commit
     return {str(o) for o in await add_organizations(container, tenant, RECORDS, "Scale")}
 
 
