@@ -84,6 +84,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 async def container(database_url: str) -> AsyncIterator[Container]:
     container = build_container(settings_for(database_url))
     yield container
+    await container.persistence.limits().close()  # nothing of it left on the test's loop
     await container.persistence.probe().close()
 
 

@@ -122,6 +122,7 @@ class PostgresVendorLimits:
         self._reserved: dict[str, tuple[float, int]] = {}  # budget window -> units left
         self._pause_checked: dict[ConnectionId, float] = {}
         self._expiring: set[asyncio.Task[None]] = set()
+        self._timers: set[asyncio.TimerHandle] = set()  # expiries not yet due
         self._held = 0  # slots this process holds, in use or idle
         self._renewer: asyncio.Task[None] | None = None
 
@@ -210,7 +211,8 @@ class PostgresVendorLimits:
         if time.monotonic() - since < self.STICKY:
             self._idle.setdefault(name, []).append((slot, since))  # the next local call takes it
             loop = asyncio.get_running_loop()
-            loop.call_later(self.STICKY, self._schedule_expiry, name)
+            self._timers = {t for t in self._timers if not t.cancelled() and t.when() > loop.time()}
+            self._timers.add(loop.call_later(self.STICKY, self._schedule_expiry, name))
             return
         await self._give_back(name, slot)
 
@@ -258,7 +260,15 @@ class PostgresVendorLimits:
             )
 
     async def close(self) -> None:
-        """Give back every idle slot at shutdown, not when its lease runs out."""
+        """Give back every idle slot at shutdown, not when its lease runs out; no expiry is
+        left scheduled or half-run on a loop that is going away."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        expiring = list(self._expiring)
+        for task in expiring:
+            task.cancel()
+        await asyncio.gather(*expiring, return_exceptions=True)
         for name, idle in list(self._idle.items()):
             slots = [slot for slot, _ in idle]
             idle.clear()
