@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Controller, Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
@@ -131,31 +131,31 @@ class _Completing:
         return document
 
 
-class _SwaggerPage(SwaggerRenderPlugin):
-    def __init__(self, complete: _Completing) -> None:
-        super().__init__(path="/")
-        self._complete = complete
+class _Completed:
+    """Mixed into a render plugin: what it serves is the completed document."""
+
+    complete: _Completing
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return super().render(request, self._complete(openapi_schema))
+        rendered: bytes = super().render(request, self.complete(openapi_schema))  # type: ignore[misc]
+        return rendered
 
 
-class _JsonDocument(JsonRenderPlugin):
-    def __init__(self, complete: _Completing) -> None:
-        super().__init__()
-        self._complete = complete
-
-    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return super().render(request, self._complete(openapi_schema))
+class _SwaggerPage(_Completed, SwaggerRenderPlugin): ...
 
 
-class _YamlDocument(YamlRenderPlugin):
-    def __init__(self, complete: _Completing) -> None:
-        super().__init__()
-        self._complete = complete
+class _JsonDocument(_Completed, JsonRenderPlugin): ...
 
-    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return super().render(request, self._complete(openapi_schema))
+
+class _YamlDocument(_Completed, YamlRenderPlugin): ...
+
+
+R = TypeVar("R", bound=_Completed)
+
+
+def _completing(plugin: R, complete: _Completing) -> R:
+    plugin.complete = complete
+    return plugin
 
 
 def _openapi() -> OpenAPIConfig:
@@ -167,7 +167,11 @@ def _openapi() -> OpenAPIConfig:
         "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
         "problem details.",
         path="/schema",
-        render_plugins=[_SwaggerPage(complete), _JsonDocument(complete), _YamlDocument(complete)],
+        render_plugins=[
+            _completing(_SwaggerPage(path="/"), complete),
+            _completing(_JsonDocument(), complete),
+            _completing(_YamlDocument(), complete),
+        ],
         components=Components(
             security_schemes={
                 "ApiKey": SecurityScheme(

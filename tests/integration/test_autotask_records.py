@@ -222,7 +222,7 @@ async def test_status_labels_are_read_once_per_connection(
     assert len(reads) == 1
 
 
-async def test_a_malformed_record_is_reported_invalid_and_the_pull_goes_on_pay_12(
+async def test_a_malformed_record_is_reported_invalid_and_the_pull_goes_on_int_7_pay_12(
     start_sandbox: StartSandbox, clients: AutotaskClients
 ) -> None:
     sandbox = start_sandbox()

@@ -216,7 +216,7 @@ def worker(container: Container, deliverer: RecordingDeliverer) -> OutboxWorker:
     )
 
 
-async def test_messages_written_before_the_upgrade_deliver_after_it(
+async def test_messages_written_before_the_upgrade_deliver_after_it_int_5(
     container: Container,
 ) -> None:
     tenant, connection = await tenant_with_autotask(container)
@@ -228,7 +228,7 @@ async def test_messages_written_before_the_upgrade_deliver_after_it(
     assert {(m.kind, m.body) for m in mine} == {(kind, message) for kind, *_, message in LEGACY}
 
 
-async def test_an_unreadable_message_becomes_a_sync_error_and_the_others_deliver(
+async def test_an_unreadable_message_becomes_a_sync_error_and_the_others_deliver_int_7(
     container: Container,
 ) -> None:
     tenant, connection = await tenant_with_autotask(container)
