@@ -75,6 +75,32 @@ async def test_concurrency_and_budget_hold_across_processes(
     assert held == [None, None, None]  # closed processes give their slots back
 
 
+async def test_calls_in_one_process_share_one_reservation(
+    processes: list[PostgresVendorLimits], postgres_url: str
+) -> None:  # AT-10
+    """Forty calls at once in one process find no units left; they wait for one reservation
+    and share its chunk rather than each reserving its own (a CI run once saw 190 of 150)."""
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    budget_only = VendorLimitPolicy(requests_per_window=10_000)
+    limits = processes[0]
+
+    async def call() -> None:
+        async with limits.call(key, budget_only):
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(call() for _ in range(40)))
+    await limits.close()
+    engine = create_engine(postgres_url)
+    async with engine.connect() as connection:
+        used = await connection.scalar(
+            select(tables.vendor_budgets.c.used).where(
+                tables.vendor_budgets.c.key == f"{key.connection_id}:*"
+            )
+        )
+    await engine.dispose()
+    assert used == 40  # four chunks of ten, all spent; not forty chunks
+
+
 async def test_a_pause_after_429_reaches_every_process(
     processes: list[PostgresVendorLimits],
 ) -> None:  # INT-6

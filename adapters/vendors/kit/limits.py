@@ -120,6 +120,7 @@ class PostgresVendorLimits:
         self._slots_made: set[str] = set()
         self._idle: dict[str, list[tuple[int, float]]] = {}  # leased slots no call is using
         self._reserved: dict[str, tuple[float, int]] = {}  # budget window -> units left
+        self._reserving: dict[str, asyncio.Lock] = {}
         self._pause_checked: dict[ConnectionId, float] = {}
         self._expiring: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.TimerHandle] = set()  # expiries not yet due
@@ -283,16 +284,25 @@ class PostgresVendorLimits:
         budget = _budget_key(key, policy)
         now = datetime.now(UTC)
         window = now.timestamp() // policy.window_seconds * policy.window_seconds
+        if self._take_reserved(budget, window):
+            return
+        # One reservation at a time per budget in a process: the calls that find the units
+        # gone wait for it and share its chunk, so a process never holds two chunks at once.
+        async with self._reserving.setdefault(budget, asyncio.Lock()):
+            if self._take_reserved(budget, window):
+                return
+            got = await self._reserve(budget, window, policy)
+            if not got:
+                raise budget_spent(window + policy.window_seconds - now.timestamp(), budget)
+            self._reserved[budget] = (window, got - 1)
+
+    def _take_reserved(self, budget: str, window: float) -> bool:
+        """Spend one unit this process already reserved for the window, if it has one."""
         start, left = self._reserved.get(budget, (window, 0))
         if start == window and left > 0:
             self._reserved[budget] = (window, left - 1)
-            return
-        got = await self._reserve(budget, window, policy)
-        if not got:
-            raise budget_spent(window + policy.window_seconds - now.timestamp(), budget)
-        # Other calls may have reserved meanwhile: add to what is left, never overwrite.
-        start, left = self._reserved.get(budget, (window, 0))
-        self._reserved[budget] = (window, (left if start == window else 0) + got - 1)
+            return True
+        return False
 
     async def _reserve(self, budget: str, window: float, policy: VendorLimitPolicy) -> int:
         """Units of this window's budget for this process: a chunk, or what is left of it."""
