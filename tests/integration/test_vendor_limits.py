@@ -101,6 +101,29 @@ async def test_calls_in_one_process_share_one_reservation(
     assert used == 40  # four chunks of ten, all spent; not forty chunks
 
 
+async def test_closing_while_an_idle_slot_goes_back_gives_it_back(
+    processes: list[PostgresVendorLimits], postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # AT-10
+    """A process closing while its idle slot is on its way back still gives it back (a CI run
+    once found a slot held after close: the expiry was cancelled halfway)."""
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    limits = processes[0]
+    giving_back = asyncio.Event()
+    give_back = limits._give_back
+
+    async def slow_give_back(name: str, slot: int) -> None:
+        giving_back.set()
+        await asyncio.sleep(0.2)  # a slow database, as on a loaded machine
+        await give_back(name, slot)
+
+    monkeypatch.setattr(limits, "_give_back", slow_give_back)
+    async with limits.call(key, POLICY):
+        pass  # the slot stays idle for the next local call, then expires on its own
+    await asyncio.wait_for(giving_back.wait(), timeout=30)
+    await limits.close()
+    assert await slot_holders(postgres_url, key) == [None, None, None]
+
+
 async def test_a_pause_after_429_reaches_every_process(
     processes: list[PostgresVendorLimits],
 ) -> None:  # INT-6

@@ -262,14 +262,16 @@ class PostgresVendorLimits:
 
     async def close(self) -> None:
         """Give back every idle slot at shutdown, not when its lease runs out; no expiry is
-        left scheduled or half-run on a loop that is going away."""
+        left scheduled or half-run on a loop that is going away.
+
+        An expiry already running is awaited, not cancelled: it has taken its slots out of the
+        idle list, and cancelled between that and giving them back it would leave them held
+        in the database until their lease ran out (a CI run once saw it).
+        """
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
-        expiring = list(self._expiring)
-        for task in expiring:
-            task.cancel()
-        await asyncio.gather(*expiring, return_exceptions=True)
+        await asyncio.gather(*list(self._expiring), return_exceptions=True)
         for name, idle in list(self._idle.items()):
             slots = [slot for slot, _ in idle]
             idle.clear()
