@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from adapters.persistence.migrate import migrate
 from entrypoints.containers import Container, build_container
@@ -18,6 +19,13 @@ from tests.support.databases import (
     postgres_server,
     run_blocking,
 )
+
+# The machines are shared: a property's examples may take long to draw or run when other work
+# takes the cores. Time is never a reason for a property to fail; its assertions are.
+settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("shared-machine")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 TEST_SECRET_KEY = "test-vault-key-0123456789abcdef"
