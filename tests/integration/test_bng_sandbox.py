@@ -439,6 +439,33 @@ async def test_transient_faults_become_vendor_unavailable_int_7(
     await gateway.aclose()
 
 
+async def test_answers_without_their_empty_fields_and_with_unknown_ones_are_read_int_7(
+    gateway: BngGateway,
+) -> None:
+    """NMI may leave out fields it has nothing for (no ``transactionid`` on a vault add) and add
+    new ones: the method is vaulted once, not taken for a lost answer and vaulted again."""
+    with running_sandbox(lean_answers=True) as sandbox:
+        connection = bng_connection(sandbox.url)
+        token = await tokenize_card(sandbox.url)
+
+        method = await gateway.add_method(connection, payment_token=token, contact=CONTACT)
+        sale = await gateway.sale(
+            connection, vault_id=method.vault_id, amount=usd("20"), order_id="p1"
+        )
+        declined = await gateway.sale(
+            connection, vault_id=method.vault_id, amount=usd("0.50"), order_id="p2"
+        )
+        await gateway.delete_method(connection, method.vault_id)
+        state = await sandbox.state()
+
+    assert (method.brand, method.last4) == ("visa", "1111")
+    assert sale.outcome is GatewayOutcome.APPROVED
+    assert sale.transaction_id
+    assert (declined.outcome, declined.code) == (GatewayOutcome.DECLINED, "200")
+    assert state["counts"]["vault"] == 0
+    assert [t["orderid"] for t in state["transactions"]] == ["p1", "p2"]
+
+
 async def test_429_becomes_rate_limited_with_retry_after_and_pauses_the_connection_int_6(
     gateway: BngGateway, limits: UnlimitedLimits
 ) -> None:

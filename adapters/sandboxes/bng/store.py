@@ -66,16 +66,21 @@ class Answer:
     orderid: str = ""
     type: str = ""
     customer_vault_id: str | None = None
+    lean: bool = False  # the answer of a gateway that leaves out empty fields (INT-7)
 
     def fields(self) -> list[tuple[str, str]]:
         pairs = [(k, v) for k, v in asdict(self).items() if k not in _LAST]
+        if self.lean:  # no empty optional field, and one the hub does not know
+            pairs = [(k, v) for k, v in pairs if v or k == "responsetext"]
+            pairs.append((UNKNOWN_FIELD, ""))
         pairs.append(("response_code", self.response_code))
         if self.customer_vault_id is not None:
             pairs.append(("customer_vault_id", self.customer_vault_id))
         return pairs
 
 
-_LAST = ("response_code", "customer_vault_id")
+_LAST = ("response_code", "customer_vault_id", "lean")
+UNKNOWN_FIELD = "emv_auth_response_data"  # a field newer NMI answers carry; the hub ignores it
 
 
 @dataclass
@@ -118,9 +123,11 @@ class BngStore:
         security_key: str,
         duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        lean_answers: bool = False,
     ) -> None:
         self.security_key = security_key
         self.duplicate_window = duplicate_window_seconds
+        self.lean_answers = lean_answers  # answers leave out their empty fields (INT-7)
         self._clock = clock
         self._lock = threading.Lock()
         self.reset()
@@ -144,12 +151,13 @@ class BngStore:
 
     def transact(self, form: Mapping[str, str]) -> Answer:
         if not self.authenticated(form.get("security_key", "")):
-            return Answer("3", AUTHENTICATION_FAILED, "300")
+            return Answer("3", AUTHENTICATION_FAILED, "300", lean=self.lean_answers)
         with self._lock:
             try:
-                return self._transact(dict(form))
+                answer = self._transact(dict(form))
             except SandboxRefusal as refusal:
-                return Answer("3", f"{refusal} REFID:{self._id('refid')}", "300")
+                answer = Answer("3", f"{refusal} REFID:{self._id('refid')}", "300")
+        return replace(answer, lean=self.lean_answers)
 
     def _transact(self, form: dict[str, str]) -> Answer:
         kind = form.get("type", "")

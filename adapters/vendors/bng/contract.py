@@ -12,9 +12,10 @@ APPROVED_CODE = "100"  # ``response_code`` of an approval
 REFUSED_CODE = "300"  # the gateway itself refused the request (bad data, duplicate, …)
 AUTHENTICATION_FAILED = "Authentication Failed"
 
-# NMI always answers these, in this order; the code comes last, so a cut-off body lacks it.
-ANSWER_FIELDS = (
-    "response",
+# An answer without these is malformed; the code comes last, so a cut-off body lacks it (INT-7).
+REQUIRED_ANSWER_FIELDS = ("response", "response_code")
+# These may be missing (read as empty), and fields not named here are ignored (INT-7).
+OPTIONAL_ANSWER_FIELDS = (
     "responsetext",
     "authcode",
     "transactionid",
@@ -22,5 +23,5 @@ ANSWER_FIELDS = (
     "cvvresponse",
     "orderid",
     "type",
-    "response_code",
+    "customer_vault_id",
 )

@@ -173,6 +173,19 @@ def test_malformed_answers_are_transient_with_the_vendors_text(body: str) -> Non
     assert len(caught.value.message) < 300
 
 
+def test_only_response_and_response_code_are_required_unknown_fields_ignored_int_7() -> None:
+    lean = "response=1&responsetext=Customer+Added&emv_auth_response_data=&response_code=100"
+
+    answer = parse_answer(f"{lean}&customer_vault_id=500000001", "add_customer")
+
+    assert vault_id_of(answer) == "500000001"
+    assert (answer["transactionid"], answer["authcode"]) == ("", "")
+    with pytest.raises(VendorUnavailable, match=r"add_customer \(Customer Added\): "):
+        parse_answer("response=1&responsetext=Customer+Added&customer_vault_id=5", "add_customer")
+    with pytest.raises(VendorUnavailable, match="malformed answer"):
+        parse_answer("response=1&responsetext=SUCCESS&response_code=1", "sale")
+
+
 def test_a_long_malformed_answer_is_shown_truncated() -> None:
     with pytest.raises(VendorUnavailable) as caught:
         parse_answer("x" * 5000, "sale")

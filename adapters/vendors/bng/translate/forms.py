@@ -7,12 +7,17 @@ payment tokens and vault ids ever go out: card and account numbers stay in the v
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from adapters.vendors.bng.contract import ANSWER_FIELDS, APPROVED_CODE, AUTHENTICATION_FAILED
+from adapters.vendors.bng.contract import (
+    APPROVED_CODE,
+    AUTHENTICATION_FAILED,
+    OPTIONAL_ANSWER_FIELDS,
+)
 from application.billing.ports import (
     BillingContact,
     GatewayOutcome,
@@ -28,6 +33,7 @@ from domain.shared.money import Currency, Money
 from domain.shared.numbers import exact_decimal
 
 SHOWN_CHARS = 200  # of a malformed answer, in the error message
+_CODE = re.compile(r"[1-9]\d\d")  # NMI's response codes: 100, 2xx, 3xx, 4xx
 
 _OUTCOMES = {"1": GatewayOutcome.APPROVED, "2": GatewayOutcome.DECLINED, "3": GatewayOutcome.ERROR}
 _CONDITIONS = {
@@ -95,15 +101,23 @@ def vault_query(vault_id: str) -> dict[str, str]:
 
 
 def parse_answer(body: str, what: str) -> dict[str, str]:
-    """The fields of a form-encoded answer; anything else is a transient malformed answer."""
+    """The fields of a form-encoded answer, read leniently (INT-7).
+
+    ``response`` and ``response_code`` are required: without them (or with values NMI never
+    sends) the answer is malformed, a transient error in the gateway's own words. Every other
+    field may be missing and reads as empty; fields the hub does not know are ignored.
+    """
     try:
         answer = dict(parse_qsl(body.strip(), keep_blank_values=True, strict_parsing=True))
     except ValueError:
         answer = {}
-    missing = [name for name in ANSWER_FIELDS if name not in answer]
-    if missing or answer["response"] not in _OUTCOMES:
-        raise VendorUnavailable(f"BNG sent a malformed answer to {what}: {_shown(body)}")
-    return answer
+    if answer.get("response") not in _OUTCOMES or not _CODE.fullmatch(
+        answer.get("response_code", "")
+    ):
+        said = answer.get("responsetext", "").strip()
+        words = f" ({said})" if said else ""
+        raise VendorUnavailable(f"BNG sent a malformed answer to {what}{words}: {_shown(body)}")
+    return {name: answer.get(name, "") for name in OPTIONAL_ANSWER_FIELDS} | answer
 
 
 def is_authentication_failure(answer: dict[str, str]) -> bool:
