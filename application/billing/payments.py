@@ -44,6 +44,7 @@ from domain.billing import ledger
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.methods import Environment, PaymentMethodId
 from domain.billing.payment import (
+    DeclineReason,
     Payment,
     PaymentId,
     PaymentRefused,
@@ -58,6 +59,11 @@ from domain.shared.money import Money
 
 # Conflicts on the embedded database (one writer, optimistic versions) are retried this often.
 ATTEMPTS = 5
+# What a payment refused as a duplicate says, before the gateway's own words.
+DUPLICATE_NOTE = (
+    "refused by the gateway as a duplicate: the same method was charged the same amount moments "
+    "ago; nothing was charged this time"
+)
 
 log = logging.getLogger("q2c.billing")
 
@@ -273,6 +279,12 @@ async def record_answer(
             ledger.approved(
                 invoice, payment, transaction_id=result.transaction_id,
                 message=result.message, code=result.code, now=clock.now(),
+            )  # fmt: skip
+        elif result.outcome is GatewayOutcome.DUPLICATE:
+            ledger.declined(
+                invoice, payment, message=f"{DUPLICATE_NOTE} ({result.message})",
+                code=result.code, now=clock.now(), transaction_id=result.transaction_id,
+                reason=DeclineReason.DUPLICATE,
             )  # fmt: skip
         else:
             ledger.declined(

@@ -26,7 +26,10 @@ from domain.shared.money import Currency, Money
 class GatewayOutcome(StrEnum):
     APPROVED = "approved"  # NMI response=1
     DECLINED = "declined"  # response=2
-    ERROR = "error"  # response=3: refused by the gateway (bad data, duplicate, ...)
+    ERROR = "error"  # response=3: refused by the gateway (bad data, ...)
+    # response=3 too: refused as a repeat of a charge of the same method and amount made
+    # moments before (the gateway's duplicate window); nothing was charged
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)

@@ -209,25 +209,67 @@ async def test_insufficient_funds_test_card_is_declined_with_code_202(
     )
 
 
-async def test_same_card_and_amount_again_within_the_window_is_refused_pay_15(
-    gateway: BngGateway,
+async def test_two_equal_charges_on_one_card_are_both_made_dup_seconds(
+    sandbox: BngSandbox, gateway: BngGateway
 ) -> None:
-    now = [1000.0]
-    with running_sandbox(duplicate_window_seconds=1200, clock=lambda: now[0]) as sandbox:
-        connection = bng_connection(sandbox.url)
-        vault_id = await vaulted_card(gateway, sandbox)
-        first = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+    """Two invoices of one amount paid with one card: both charged. The hub sends
+    ``dup_seconds=0``; its idempotency keys keep one payment from being charged twice (PAY-15)."""
+    connection = bng_connection(sandbox.url)
+    vault_id = await vaulted_card(gateway, sandbox)
 
-        again = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
-        other = await gateway.sale(connection, vault_id=vault_id, amount=usd("81"), order_id="c")
-        now[0] += 1200
-        later = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="d")
+    first = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+    second = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
 
     assert first.approved
-    assert (again.outcome, again.code, again.transaction_id) == (GatewayOutcome.ERROR, "300", None)
+    assert second.approved
+    assert first.transaction_id != second.transaction_id
+
+
+async def test_the_sandbox_keeps_nmis_duplicate_window_and_its_dup_seconds(
+    gateway: BngGateway,
+) -> None:
+    """NMI refuses the same card and amount again within the window (1200 s by default);
+    ``dup_seconds`` sets the window for one call, 0 turns the check off."""
+    now = [1000.0]
+    with running_sandbox(duplicate_window_seconds=1200, clock=lambda: now[0]) as sandbox:
+        vault_id = await vaulted_card(gateway, sandbox)
+        sale = {"type": "sale", "customer_vault_id": vault_id, "amount": "80.00"}
+
+        first = await transact(sandbox, **sale, orderid="a")
+        again = await transact(sandbox, **sale, orderid="b")
+        other = await transact(sandbox, **sale | {"amount": "81.00"}, orderid="c")
+        unchecked = await transact(sandbox, **sale, orderid="d", dup_seconds="0")
+        short = await transact(sandbox, **sale, orderid="e", dup_seconds="10")
+        bad = await transact(sandbox, **sale, orderid="f", dup_seconds="7862401")
+        now[0] += 1200
+        later = await transact(sandbox, **sale, orderid="g")
+
+    assert first["response"] == "1"
+    assert (again["response"], again["response_code"]) == ("3", "300")
+    assert again["responsetext"].startswith("Duplicate transaction REFID:")
+    assert [x["response"] for x in (other, unchecked)] == ["1", "1"]
+    assert short["responsetext"].startswith("Duplicate transaction")
+    assert bad["responsetext"].startswith("dup_seconds must be a whole number")
+    assert later["response"] == "1"
+
+
+async def test_a_duplicate_refusal_is_its_own_outcome_where_dup_seconds_is_ignored(
+    gateway: BngGateway,
+) -> None:
+    """Without the partner's "Allow Merchant Override" NMI ignores ``dup_seconds``."""
+    with running_sandbox(duplicate_override=False) as sandbox:
+        connection = bng_connection(sandbox.url)
+        vault_id = await vaulted_card(gateway, sandbox)
+        await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+
+        again = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
+
+    assert (again.outcome, again.code, again.transaction_id) == (
+        GatewayOutcome.DUPLICATE,
+        "300",
+        None,
+    )
     assert again.message.startswith("Duplicate transaction REFID:")
-    assert other.approved
-    assert later.approved
 
 
 async def test_partial_refunds_up_to_the_sale_and_no_further(
@@ -307,14 +349,12 @@ async def test_a_sale_whose_answer_was_lost_is_found_by_its_order_id_pay_15(
         sandbox.runtime.replace_faults(Faults())
 
         found = await gateway.find_sale(connection, "pay-7")
-        retried = await gateway.sale(
-            connection, vault_id=vault_id, amount=usd("42"), order_id="pay-7"
-        )
+        state = await sandbox.state()
 
     assert found.result is not None
     assert found.result.approved
     assert found.result.transaction_id is not None
-    assert retried.message.startswith("Duplicate transaction")  # the gateway charged once
+    assert state["counts"]["transactions"] == 1  # charged once, found, never charged again
 
 
 async def test_find_sale_of_an_order_that_never_arrived_is_empty(

@@ -18,7 +18,7 @@ from adapters.vendors.kit.limits import InMemoryVendorLimits
 from application.billing.methods import AddPaymentMethod, NewMethod
 from application.billing.payments import TakePayment
 from application.billing.ports import BillingContact
-from domain.billing.payment import PaymentStatus
+from domain.billing.payment import DeclineReason, PaymentStatus
 from domain.shared.money import Money
 from entrypoints.containers import Container
 from tests.integration.test_payments import command
@@ -76,6 +76,31 @@ async def test_a_vaulted_card_is_charged_at_the_gateway(
         assert not await _card_numbers_stored(container)
     finally:
         await gateway.aclose()
+
+
+async def test_a_duplicate_refusal_is_shown_as_such_and_equal_charges_are_made(
+    container: Container,
+) -> None:  # PAY-15: the hub's keys stop real duplicates, the gateway's window is not needed
+    with running_sandbox() as sandbox:
+        b, gateway = await _through_bng(container, sandbox)
+        try:
+            one, two = await b.invoice("80.00"), await b.invoice("80.00")
+            first = await b.take(b.tenant, command(b, one, key="k-one"))
+            second = await b.take(b.tenant, command(b, two, key="k-two"))
+            sandbox.store.duplicate_override = False  # NMI ignores dup_seconds
+            three = await b.invoice("80.00")
+            refused = await b.take(b.tenant, command(b, three, key="k-three"))
+            async with container.persistence.uow()(b.tenant) as uow:
+                history = await uow.payments.history(refused.id)
+        finally:
+            await gateway.aclose()
+
+    assert [first.status, second.status] == [PaymentStatus.APPROVED, PaymentStatus.APPROVED]
+    assert refused.status is PaymentStatus.DECLINED
+    assert refused.decline_reason is DeclineReason.DUPLICATE
+    assert refused.gateway_message.startswith("refused by the gateway as a duplicate")
+    assert "Duplicate transaction REFID:" in refused.gateway_message
+    assert [h.action for h in history][-1] == "refused_as_duplicate"
 
 
 async def _card_numbers_stored(container: Container) -> list[str]:

@@ -15,12 +15,17 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.vendors.bng.contract import APPROVED_CODE, AUTHENTICATION_FAILED
+from adapters.vendors.bng.contract import (
+    APPROVED_CODE,
+    AUTHENTICATION_FAILED,
+    DUPLICATE_TRANSACTION,
+)
 
 INSUFFICIENT_FUNDS_CARD = "4000000000009995"  # a Visa test card the issuer declines (202)
 FAILING_ACCOUNT = "000000002"  # an eCheck account whose payments fail at settlement (PAY-7)
 DECLINE_BELOW = Decimal("1.00")  # NMI test mode: amounts under 1.00 decline
 DEFAULT_DUPLICATE_WINDOW = 1200.0  # NMI's default dup_seconds
+MAX_DUP_SECONDS = 7_862_400  # NMI: dup_seconds "should not exceed 7862400"
 _FIRST = {"transaction": 7_100_000_001, "vault": 500_000_001, "refid": 3_100_000_001}
 _CONTACT = {  # a transact.php billing field → the Query API's element
     "firstname": "first_name",
@@ -124,9 +129,12 @@ class BngStore:
         duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW,
         clock: Callable[[], float] = time.monotonic,
         lean_answers: bool = False,
+        duplicate_override: bool = True,
     ) -> None:
         self.security_key = security_key
         self.duplicate_window = duplicate_window_seconds
+        # NMI's partner setting "Allow Merchant Override": without it dup_seconds is ignored.
+        self.duplicate_override = duplicate_override
         self.lean_answers = lean_answers  # answers leave out their empty fields (INT-7)
         self._clock = clock
         self._lock = threading.Lock()
@@ -213,8 +221,9 @@ class BngStore:
         if len(currency) != 3 or not currency.isalpha():
             raise SandboxRefusal("Invalid Currency")
         source, vault_id = self._source_of(form)
-        if self._duplicate(source, amount, _dup_seconds(form, self.duplicate_window)):
-            raise SandboxRefusal("Duplicate transaction")
+        window = _dup_seconds(form, self.duplicate_window)
+        if self._duplicate(source, amount, window if self.duplicate_override else None):
+            raise SandboxRefusal(DUPLICATE_TRANSACTION)
         code, text = _decision(amount, source)
         sale = self._add(
             _Transaction(
@@ -232,8 +241,10 @@ class BngStore:
         )
         return _answer(sale, code, text)
 
-    def _duplicate(self, source: Source, amount: Decimal, window: float) -> bool:
-        """NMI's rule: the same card or account and amount again within the window."""
+    def _duplicate(self, source: Source, amount: Decimal, window: float | None) -> bool:
+        """NMI's rule: the same card or account and amount again within the window (its
+        ``dup_seconds``, 0 for no check; None: the merchant's default window)."""
+        window = self.duplicate_window if window is None else window
         now = self._clock()
         return any(
             t.type == "sale" and t.condition != "failed" and t.amount == amount
@@ -377,8 +388,12 @@ def _amount(raw: str) -> Decimal:
 
 def _dup_seconds(form: Mapping[str, str], default: float) -> float:
     """NMI's ``dup_seconds`` overrides the window for one call; 0 turns the check off."""
-    raw = form.get("dup_seconds", "")
-    return float(raw) if raw.isdigit() else default
+    raw = form.get("dup_seconds")
+    if raw is None:
+        return default
+    if not (raw.isdigit() and int(raw) <= MAX_DUP_SECONDS):
+        raise SandboxRefusal(f"dup_seconds must be a whole number from 0 to {MAX_DUP_SECONDS}")
+    return float(raw)
 
 
 def _decision(amount: Decimal, source: Source) -> tuple[str, str]:

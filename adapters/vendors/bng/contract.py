@@ -11,6 +11,10 @@ APPROVED, DECLINED, ERROR = "1", "2", "3"  # ``response``
 APPROVED_CODE = "100"  # ``response_code`` of an approval
 REFUSED_CODE = "300"  # the gateway itself refused the request (bad data, duplicate, …)
 AUTHENTICATION_FAILED = "Authentication Failed"
+# The refusal of the same card or account and amount again within the duplicate window
+# (``dup_seconds``; 1200 s unless the merchant's settings say otherwise): response=3, code 300,
+# "Duplicate transaction REFID:…" (support.nmi.com, "Duplicate Transaction Error").
+DUPLICATE_TRANSACTION = "Duplicate transaction"
 
 # An answer without these is malformed; the code comes last, so a cut-off body lacks it (INT-7).
 REQUIRED_ANSWER_FIELDS = ("response", "response_code")

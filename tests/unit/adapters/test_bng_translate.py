@@ -94,6 +94,7 @@ def test_sale_charges_a_vaulted_method_with_amount_currency_and_order_id() -> No
         "amount": "125.50",
         "currency": "CAD",
         "orderid": "pay-42",
+        "dup_seconds": "0",  # equal charges are legitimate; the hub's keys stop repeats (PAY-15)
     }
 
 
@@ -140,13 +141,15 @@ def test_declines_are_answers_with_the_gateways_code_and_words(code: str, text: 
     assert (result.code, result.message, result.transaction_id) == (code, text, "7100000001")
 
 
-def test_duplicate_refusal_is_an_error_answer_without_a_transaction_id_pay_15() -> None:
+def test_duplicate_refusal_is_its_own_outcome_without_a_transaction_id_pay_15() -> None:
     text = "Duplicate transaction REFID:3100000001"
     body = answer_body(response="3", responsetext=text, response_code="300", transactionid="")
+    other = answer_body(response="3", responsetext="Invalid amount", response_code="300")
 
     result = gateway_result(parse_answer(body, "sale"))
 
-    assert result == GatewayResult(GatewayOutcome.ERROR, None, text, "300")
+    assert result == GatewayResult(GatewayOutcome.DUPLICATE, None, text, "300")
+    assert gateway_result(parse_answer(other, "sale")).outcome is GatewayOutcome.ERROR
 
 
 def test_approval_without_a_transaction_id_is_a_malformed_answer() -> None:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from adapters.vendors.bng.contract import (
     APPROVED_CODE,
     AUTHENTICATION_FAILED,
+    DUPLICATE_TRANSACTION,
     OPTIONAL_ANSWER_FIELDS,
 )
 from application.billing.ports import (
@@ -33,6 +34,11 @@ from domain.shared.money import Currency, Money
 from domain.shared.numbers import exact_decimal
 
 SHOWN_CHARS = 200  # of a malformed answer, in the error message
+# NMI's duplicate check off for the hub's sales: two equal charges on one card are legitimate
+# (two invoices of one amount), and the hub's idempotency keys (PAY-15) and order-id look-ups
+# already keep one payment from being charged twice. Without the partner's "Allow Merchant
+# Override" NMI ignores it, and a duplicate refusal is then its own outcome (``DUPLICATE``).
+DUP_SECONDS = "0"
 _CODE = re.compile(r"[1-9]\d\d")  # NMI's response codes: 100, 2xx, 3xx, 4xx
 
 _OUTCOMES = {"1": GatewayOutcome.APPROVED, "2": GatewayOutcome.DECLINED, "3": GatewayOutcome.ERROR}
@@ -78,6 +84,7 @@ def sale_form(vault_id: str, amount: Money, order_id: str) -> dict[str, str]:
         "amount": format_amount(amount),
         "currency": amount.currency.value,
         "orderid": order_id,
+        "dup_seconds": DUP_SECONDS,
     }
 
 
@@ -125,9 +132,17 @@ def is_authentication_failure(answer: dict[str, str]) -> bool:
     return answer["response"] == "3" and answer["responsetext"].startswith(AUTHENTICATION_FAILED)
 
 
+def is_duplicate(answer: dict[str, str]) -> bool:
+    """NMI refused the sale as a repeat of one within its duplicate window."""
+    return answer["responsetext"].strip().lower().startswith(DUPLICATE_TRANSACTION.lower())
+
+
 def gateway_result(answer: dict[str, str]) -> GatewayResult:
-    """The outcome, transaction id (PAY-9) and own words of a transaction's answer."""
+    """The outcome, transaction id (PAY-9) and own words of a transaction's answer; NMI's
+    duplicate refusal is told apart from other errors."""
     outcome = _OUTCOMES[answer["response"]]
+    if outcome is GatewayOutcome.ERROR and is_duplicate(answer):
+        outcome = GatewayOutcome.DUPLICATE
     transaction_id = answer["transactionid"].strip() or None
     if outcome is GatewayOutcome.APPROVED and transaction_id is None:
         raise VendorUnavailable("BNG approved a transaction without giving its transaction id")
