@@ -46,6 +46,22 @@ class GatewayResult:
         return self.outcome is GatewayOutcome.APPROVED
 
 
+class Initiator(StrEnum):
+    """Who starts a charge of a stored card, as the card networks' credential-on-file rules ask."""
+
+    CUSTOMER = "customer"  # the cardholder pays now (the portal), or gives the card first
+    MERCHANT = "merchant"  # staff charge the card on file for the customer (PAY-11)
+
+
+@dataclass(frozen=True)
+class CredentialOnFile:
+    """How a charge uses a vaulted card: who starts it and, after the first approved charge
+    stored the credential, that charge's transaction id (no card number, PAY-8)."""
+
+    initiated_by: Initiator
+    initial_transaction_id: str | None = None  # None: this charge is the one that stores it
+
+
 @dataclass(frozen=True)
 class BillingContact:
     """Who a vaulted method belongs to; sent to the gateway with the method."""
@@ -97,9 +113,16 @@ class PaymentGateway(Protocol):
     async def delete_method(self, connection: ConnectionConfig, vault_id: str) -> None: ...
 
     async def sale(
-        self, connection: ConnectionConfig, *, vault_id: str, amount: Money, order_id: str
+        self,
+        connection: ConnectionConfig,
+        *,
+        vault_id: str,
+        amount: Money,
+        order_id: str,
+        credential: CredentialOnFile | None = None,
     ) -> GatewayResult:
-        """Charge a vaulted method; ``order_id`` is the payment's id, unique per charge."""
+        """Charge a vaulted method; ``order_id`` is the payment's id, unique per charge.
+        ``credential``: a card's stored-credential use (None for an eCheck)."""
         ...
 
     async def refund(

@@ -272,6 +272,58 @@ async def test_a_duplicate_refusal_is_its_own_outcome_where_dup_seconds_is_ignor
     assert again.message.startswith("Duplicate transaction REFID:")
 
 
+async def test_the_sandbox_checks_the_stored_credential_fields(
+    sandbox: BngSandbox, gateway: BngGateway
+) -> None:
+    card = await vaulted_card(gateway, sandbox)
+    other = await vaulted_card(gateway, sandbox, MASTERCARD)
+    sale = {"type": "sale", "customer_vault_id": card, "dup_seconds": "0"}
+    stored = {"initiated_by": "customer", "stored_credential_indicator": "stored"}
+    first = await transact(sandbox, **sale, amount="10.00", **stored)
+    on_other = await transact(sandbox, **sale | {"customer_vault_id": other}, amount="10.00")
+    used = {"initiated_by": "merchant", "stored_credential_indicator": "used"}
+
+    refusals = [
+        await transact(sandbox, **sale, amount="11.00", **stored | {"initiated_by": "bot"}),
+        await transact(sandbox, **sale, amount="11.00", **used | {"initiated_by": ""}),
+        await transact(sandbox, **sale, amount="11.00", **stored | {"billing_method": "weekly"}),
+        await transact(sandbox, **sale, amount="11.00", **used),
+        await transact(
+            sandbox,
+            **sale,
+            amount="11.00",
+            **used,
+            initial_transaction_id=on_other["transactionid"],
+        ),
+        await transact(
+            sandbox,
+            **sale,
+            amount="11.00",
+            **stored,
+            initial_transaction_id=first["transactionid"],
+        ),
+    ]
+    later = await transact(
+        sandbox, **sale, amount="12.00", **used, initial_transaction_id=first["transactionid"]
+    )
+    state = await sandbox.state()
+
+    assert first["response"] == "1"
+    assert [r["response"] for r in refusals] == ["3"] * len(refusals)
+    assert [r["responsetext"].split(" REFID")[0] for r in refusals] == [
+        "initiated_by must be customer or merchant",
+        "initiated_by must be customer or merchant",
+        "billing_method must be recurring or installment",
+        "A merchant initiated transaction requires initial_transaction_id",
+        "initial_transaction_id is not an approved sale of this card",
+        "initial_transaction_id is for a stored credential being used",
+    ]
+    assert later["response"] == "1"
+    assert state["transactions"][-1]["stored_credential"] == used | {
+        "initial_transaction_id": first["transactionid"]
+    }
+
+
 async def test_partial_refunds_up_to_the_sale_and_no_further(
     sandbox: BngSandbox, gateway: BngGateway
 ) -> None:

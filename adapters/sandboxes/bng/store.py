@@ -18,7 +18,11 @@ from typing import Any
 from adapters.vendors.bng.contract import (
     APPROVED_CODE,
     AUTHENTICATION_FAILED,
+    BILLING_METHODS,
     DUPLICATE_TRANSACTION,
+    INITIATORS,
+    STORED_CREDENTIAL_FIELDS,
+    STORED_CREDENTIAL_INDICATORS,
 )
 
 INSUFFICIENT_FUNDS_CARD = "4000000000009995"  # a Visa test card the issuer declines (202)
@@ -117,6 +121,7 @@ class _Transaction:
     actions: list[_Action]
     parent: str = ""  # the sale a refund refunds
     refunded: Decimal = Decimal("0.00")
+    stored_credential: dict[str, str] = field(default_factory=dict)  # as the sale sent them
 
 
 class BngStore:
@@ -221,6 +226,7 @@ class BngStore:
         if len(currency) != 3 or not currency.isalpha():
             raise SandboxRefusal("Invalid Currency")
         source, vault_id = self._source_of(form)
+        credential = self._stored_credential(form, source)
         window = _dup_seconds(form, self.duplicate_window)
         if self._duplicate(source, amount, window if self.duplicate_override else None):
             raise SandboxRefusal(DUPLICATE_TRANSACTION)
@@ -237,9 +243,40 @@ class BngStore:
                 source=source,
                 at=self._clock(),
                 actions=[_Action("sale", amount, code, text)],
+                stored_credential=credential,
             )
         )
         return _answer(sale, code, text)
+
+    def _stored_credential(self, form: Mapping[str, str], source: Source) -> dict[str, str]:
+        """NMI's credential-on-file fields, checked: who started the charge, whether it stores
+        or uses the credential, and (using it) the approved sale of the same card that stored
+        it, which a merchant-initiated charge must name."""
+        sent = {name: form[name] for name in STORED_CREDENTIAL_FIELDS if form.get(name)}
+        if not sent:
+            return {}
+        initiated_by = sent.get("initiated_by", "")
+        indicator = sent.get("stored_credential_indicator", "")
+        first = sent.get("initial_transaction_id", "")
+        if initiated_by not in INITIATORS:
+            raise SandboxRefusal("initiated_by must be customer or merchant")
+        if indicator not in STORED_CREDENTIAL_INDICATORS:
+            raise SandboxRefusal("stored_credential_indicator must be stored or used")
+        if sent.get("billing_method", "recurring") not in BILLING_METHODS:
+            raise SandboxRefusal("billing_method must be recurring or installment")
+        if indicator == "stored" and first:
+            raise SandboxRefusal("initial_transaction_id is for a stored credential being used")
+        if indicator == "used" and initiated_by == "merchant" and not first:
+            raise SandboxRefusal("A merchant initiated transaction requires initial_transaction_id")
+        initial = self._transactions.get(first) if first else None
+        if first and not (
+            initial is not None
+            and initial.type == "sale"
+            and initial.source == source
+            and initial.actions[0].response_code == APPROVED_CODE
+        ):
+            raise SandboxRefusal("initial_transaction_id is not an approved sale of this card")
+        return sent
 
     def _duplicate(self, source: Source, amount: Decimal, window: float | None) -> bool:
         """NMI's rule: the same card or account and amount again within the window (its
@@ -282,6 +319,7 @@ class BngStore:
                 actions=[_Action("refund", amount, "100", "SUCCESS")],
                 parent=sale.id,
                 refunded=Decimal("0.00"),
+                stored_credential={},
             )
         )
         return _answer(refund, "100", "SUCCESS")
@@ -365,6 +403,7 @@ class BngStore:
                     "condition": t.condition,
                     "customer_vault_id": t.vault_id,
                     "refunded": str(t.refunded),
+                    "stored_credential": dict(t.stored_credential),
                 }
                 for t in self._transactions.values()
             ]

@@ -29,3 +29,16 @@ OPTIONAL_ANSWER_FIELDS = (
     "type",
     "customer_vault_id",
 )
+
+# NMI's credential-on-file fields of a sale (docs.nmi.com, Payment API "Stored Credentials"):
+# who started it, whether it stores or uses the credential, the charge that stored it, and
+# for scheduled series the billing method.
+INITIATORS = ("customer", "merchant")  # ``initiated_by``
+STORED_CREDENTIAL_INDICATORS = ("stored", "used")  # ``stored_credential_indicator``
+BILLING_METHODS = ("recurring", "installment")  # ``billing_method``
+STORED_CREDENTIAL_FIELDS = (
+    "initiated_by",
+    "stored_credential_indicator",
+    "initial_transaction_id",
+    "billing_method",
+)

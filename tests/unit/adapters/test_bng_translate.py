@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from adapters.vendors.bng.contract import STORED_CREDENTIAL_FIELDS
 from adapters.vendors.bng.translate.forms import (
     format_amount,
     gateway_result,
@@ -26,8 +27,10 @@ from adapters.vendors.bng.translate.forms import (
 )
 from application.billing.ports import (
     BillingContact,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
+    Initiator,
     RefundsMade,
     Settlement,
     SettlementStatus,
@@ -96,6 +99,26 @@ def test_sale_charges_a_vaulted_method_with_amount_currency_and_order_id() -> No
         "orderid": "pay-42",
         "dup_seconds": "0",  # equal charges are legitimate; the hub's keys stop repeats (PAY-15)
     }
+
+
+def test_a_cards_first_charge_stores_the_credential_and_later_ones_name_it() -> None:
+    first = sale_form("5", Money.of("9", "USD"), "p1", CredentialOnFile(Initiator.CUSTOMER))
+    later = sale_form(
+        "5", Money.of("9", "USD"), "p2", CredentialOnFile(Initiator.MERCHANT, "7100000001")
+    )
+    check = sale_form("6", Money.of("9", "USD"), "p3")
+
+    assert {k: first[k] for k in ("initiated_by", "stored_credential_indicator")} == {
+        "initiated_by": "customer",
+        "stored_credential_indicator": "stored",
+    }
+    assert "initial_transaction_id" not in first
+    assert {k: later[k] for k in STORED_CREDENTIAL_FIELDS if k in later} == {
+        "initiated_by": "merchant",
+        "stored_credential_indicator": "used",
+        "initial_transaction_id": "7100000001",
+    }
+    assert not set(check) & set(STORED_CREDENTIAL_FIELDS)
 
 
 def test_partial_refund_names_the_sale_and_the_amount() -> None:

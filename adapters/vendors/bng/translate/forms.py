@@ -21,6 +21,7 @@ from adapters.vendors.bng.contract import (
 )
 from application.billing.ports import (
     BillingContact,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
     RefundsMade,
@@ -76,9 +77,11 @@ def vault_delete_form(vault_id: str) -> dict[str, str]:
     return {"customer_vault": "delete_customer", "customer_vault_id": vault_id}
 
 
-def sale_form(vault_id: str, amount: Money, order_id: str) -> dict[str, str]:
+def sale_form(
+    vault_id: str, amount: Money, order_id: str, credential: CredentialOnFile | None = None
+) -> dict[str, str]:
     """A charge of a vaulted method; ``orderid`` lets a lost answer be found again."""
-    return {
+    form = {
         "type": "sale",
         "customer_vault_id": vault_id,
         "amount": format_amount(amount),
@@ -86,6 +89,22 @@ def sale_form(vault_id: str, amount: Money, order_id: str) -> dict[str, str]:
         "orderid": order_id,
         "dup_seconds": DUP_SECONDS,
     }
+    return form if credential is None else form | stored_credential_fields(credential)
+
+
+def stored_credential_fields(credential: CredentialOnFile) -> dict[str, str]:
+    """NMI's credential-on-file fields for a vaulted card (``STORED_CREDENTIAL_FIELDS``).
+
+    The first charge stores the credential (``stored``, started by the customer); later ones
+    use it (``used``) and name the first charge's transaction id. The hub's charges are
+    unscheduled, so ``billing_method`` (recurring | installment) is not sent.
+    """
+    first = credential.initial_transaction_id
+    fields = {
+        "initiated_by": credential.initiated_by.value,
+        "stored_credential_indicator": "stored" if first is None else "used",
+    }
+    return fields if first is None else fields | {"initial_transaction_id": first}
 
 
 def refund_form(transaction_id: str, amount: Money) -> dict[str, str]:
