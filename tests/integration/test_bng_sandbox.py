@@ -541,6 +541,7 @@ async def test_answers_without_their_empty_fields_and_with_unknown_ones_are_read
         token = await tokenize_card(sandbox.url)
 
         method = await gateway.add_method(connection, payment_token=token, contact=CONTACT)
+        vaulted = (await sandbox.state())["counts"]["vault"]
         sale = await gateway.sale(
             connection, vault_id=method.vault_id, amount=usd("20"), order_id="p1"
         )
@@ -551,6 +552,7 @@ async def test_answers_without_their_empty_fields_and_with_unknown_ones_are_read
         state = await sandbox.state()
 
     assert (method.brand, method.last4) == ("visa", "1111")
+    assert vaulted == 1  # once: not taken for a lost answer and vaulted again
     assert sale.outcome is GatewayOutcome.APPROVED
     assert sale.transaction_id
     assert (declined.outcome, declined.code) == (GatewayOutcome.DECLINED, "200")
