@@ -341,6 +341,7 @@ payment_methods = Table(
     Column("last4", String(4), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("initial_transaction_id", String(100)),  # the charge that stored the card
     Index("ix_payment_methods_tenant_organization", "tenant_id", "organization_id", "id"),
 )
 

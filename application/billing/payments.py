@@ -25,8 +25,10 @@ from application.billing.gateway import OverGateway, enabled_connection, payment
 from application.billing.methods import GatewayMissing
 from application.billing.ports import (
     AccountingSystem,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
+    Initiator,
     PaymentGateway,
     SaleLookup,
 )
@@ -42,8 +44,9 @@ from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.billing import ledger
 from domain.billing.invoice import Invoice, InvoiceId
-from domain.billing.methods import Environment, PaymentMethodId
+from domain.billing.methods import Environment, MethodKind, PaymentMethod, PaymentMethodId
 from domain.billing.payment import (
+    DeclineReason,
     Payment,
     PaymentId,
     PaymentRefused,
@@ -58,6 +61,11 @@ from domain.shared.money import Money
 
 # Conflicts on the embedded database (one writer, optimistic versions) are retried this often.
 ATTEMPTS = 5
+# What a payment refused as a duplicate says, before the gateway's own words.
+DUPLICATE_NOTE = (
+    "refused by the gateway as a duplicate: the same method was charged the same amount moments "
+    "ago; nothing was charged this time"
+)
 
 log = logging.getLogger("q2c.billing")
 
@@ -87,6 +95,7 @@ class PreparedPayment:
     accounting: ConnectionConfig
     accounting_id: str  # the invoice's id in the accounting system
     resend: PaymentId | None  # the unsent payment this key made before, sent again
+    credential: CredentialOnFile | None = None  # how a card's stored credential is used
 
 
 class TakePayment:
@@ -112,7 +121,7 @@ class TakePayment:
         payment, send = await self._start(tenant_id, prepared, command.actor)
         if not send:
             return payment  # a concurrent request with the same key charges it
-        return await self._charge(tenant_id, payment, prepared.gateway)
+        return await self._charge(tenant_id, payment, prepared.gateway, prepared.credential)
 
     async def _prepare(
         self, tenant_id: TenantId, command: TakePaymentCommand
@@ -137,12 +146,14 @@ class TakePayment:
                     rule="PAY-1",
                     field="invoice_id",
                 )
+            method = await uow.payment_methods.get(command.method_id)
             return PreparedPayment(
                 request,
                 self._configs.of(gateway),
                 self._configs.of(accounting),
                 invoice.accounting_id,
                 None if existing is None else existing.id,
+                credential_on_file(method, command.environment),
             )
 
     async def _request(
@@ -230,12 +241,16 @@ class TakePayment:
         raise Conflict("the invoice is busy with other payments; try again")
 
     async def _charge(
-        self, tenant_id: TenantId, payment: Payment, gateway: ConnectionConfig
+        self,
+        tenant_id: TenantId,
+        payment: Payment,
+        gateway: ConnectionConfig,
+        credential: CredentialOnFile | None,
     ) -> Payment:
         try:
             result = await self._gateway.sale(
                 gateway, vault_id=payment.vault_id, amount=payment.requested,
-                order_id=str(payment.id),
+                order_id=str(payment.id), credential=credential,
             )  # fmt: skip
         except VendorRateLimited as limited:
             # Turned away unread: nothing charged. Hold nothing; the same key sends it again.
@@ -252,6 +267,17 @@ class TakePayment:
                 GatewayOutcome.ERROR, None, rejected.message, str(rejected.status or "")
             )
         return await record_answer(self._uow, self._clock, tenant_id, payment.id, result)
+
+
+def credential_on_file(method: PaymentMethod, environment: Environment) -> CredentialOnFile | None:
+    """A card's stored-credential use: the first charge is the customer's and stores it;
+    later ones name that charge, started by the customer in the portal or by staff for them
+    (a merchant-initiated charge, PAY-11). An eCheck has none."""
+    if method.kind is not MethodKind.CARD:
+        return None
+    first = method.initial_transaction_id
+    by_staff = environment is Environment.STAFF and first is not None
+    return CredentialOnFile(Initiator.MERCHANT if by_staff else Initiator.CUSTOMER, first)
 
 
 def _check_same_request(existing: Payment, request: PaymentRequest) -> None:
@@ -274,13 +300,36 @@ async def record_answer(
                 invoice, payment, transaction_id=result.transaction_id,
                 message=result.message, code=result.code, now=clock.now(),
             )  # fmt: skip
+        elif result.outcome is GatewayOutcome.DUPLICATE:
+            ledger.declined(
+                invoice, payment, message=f"{DUPLICATE_NOTE} ({result.message})",
+                code=result.code, now=clock.now(), transaction_id=result.transaction_id,
+                reason=DeclineReason.DUPLICATE,
+            )  # fmt: skip
         else:
             ledger.declined(
                 invoice, payment, message=result.message or "declined",
                 code=result.code, now=clock.now(), transaction_id=result.transaction_id,
             )  # fmt: skip
 
-    return await _on_pending(uow_factory, tenant_id, payment_id, answer)
+    payment = await _on_pending(uow_factory, tenant_id, payment_id, answer)
+    if payment.status is PaymentStatus.APPROVED and payment.transaction_id:
+        await _keep_stored_credential(uow_factory, tenant_id, payment)
+    return payment
+
+
+async def _keep_stored_credential(
+    uow_factory: UnitOfWorkFactory, tenant_id: TenantId, payment: Payment
+) -> None:
+    """The first approved charge of a card stored it: the method keeps that transaction id."""
+    assert payment.transaction_id is not None
+    try:
+        async with uow_factory(tenant_id) as uow:
+            method = await uow.payment_methods.get(PaymentMethodId(payment.method_id))
+            if method.credential_stored(payment.transaction_id):
+                await uow.commit()
+    except Conflict:
+        pass  # a concurrent first charge of the same card kept its own: one is enough
 
 
 async def record_unsent(

@@ -26,7 +26,10 @@ from domain.shared.money import Currency, Money
 class GatewayOutcome(StrEnum):
     APPROVED = "approved"  # NMI response=1
     DECLINED = "declined"  # response=2
-    ERROR = "error"  # response=3: refused by the gateway (bad data, duplicate, ...)
+    ERROR = "error"  # response=3: refused by the gateway (bad data, ...)
+    # response=3 too: refused as a repeat of a charge of the same method and amount made
+    # moments before (the gateway's duplicate window); nothing was charged
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,22 @@ class GatewayResult:
     @property
     def approved(self) -> bool:
         return self.outcome is GatewayOutcome.APPROVED
+
+
+class Initiator(StrEnum):
+    """Who starts a charge of a stored card, as the card networks' credential-on-file rules ask."""
+
+    CUSTOMER = "customer"  # the cardholder pays now (the portal), or gives the card first
+    MERCHANT = "merchant"  # staff charge the card on file for the customer (PAY-11)
+
+
+@dataclass(frozen=True)
+class CredentialOnFile:
+    """How a charge uses a vaulted card: who starts it and, after the first approved charge
+    stored the credential, that charge's transaction id (no card number, PAY-8)."""
+
+    initiated_by: Initiator
+    initial_transaction_id: str | None = None  # None: this charge is the one that stores it
 
 
 @dataclass(frozen=True)
@@ -94,9 +113,16 @@ class PaymentGateway(Protocol):
     async def delete_method(self, connection: ConnectionConfig, vault_id: str) -> None: ...
 
     async def sale(
-        self, connection: ConnectionConfig, *, vault_id: str, amount: Money, order_id: str
+        self,
+        connection: ConnectionConfig,
+        *,
+        vault_id: str,
+        amount: Money,
+        order_id: str,
+        credential: CredentialOnFile | None = None,
     ) -> GatewayResult:
-        """Charge a vaulted method; ``order_id`` is the payment's id, unique per charge."""
+        """Charge a vaulted method; ``order_id`` is the payment's id, unique per charge.
+        ``credential``: a card's stored-credential use (None for an eCheck)."""
         ...
 
     async def refund(

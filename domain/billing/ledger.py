@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from domain.billing.invoice import ZERO, Invoice
 from domain.billing.payment import (
+    DeclineReason,
     Payment,
     PaymentId,
     PaymentRefused,
@@ -74,11 +75,12 @@ def declined(
     code: str,
     now: datetime,
     transaction_id: str | None = None,
+    reason: DeclineReason = DeclineReason.DECLINED,
 ) -> None:
     """The gateway refused the sale: the payment failed, the invoice's money is free again."""
     _require_pending_on(invoice, payment)
     held = payment.applied
-    payment.decline(message, code, now, transaction_id)
+    payment.decline(message, code, now, transaction_id, reason)
     invoice.release(held)
 
 

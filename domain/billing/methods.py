@@ -77,6 +77,9 @@ class PaymentMethod(Aggregate):
         self.last4 = details.last4
         self.active = True
         self.created_at = now
+        # The gateway's transaction id of the first approved charge, which stored the card as
+        # a credential on file; later charges name it (the card networks' rules). Never a number.
+        self.initial_transaction_id: str | None = None
 
     @property
     def details(self) -> MethodDetails:
@@ -84,6 +87,15 @@ class PaymentMethod(Aggregate):
 
     def remove(self) -> None:
         self.active = False
+
+    def credential_stored(self, transaction_id: str) -> bool:
+        """The first approved charge of a card stored it: kept once, never replaced."""
+        if self.kind is not MethodKind.CARD or self.initial_transaction_id is not None:
+            return False
+        if not transaction_id.strip():
+            raise InvalidValue("a stored credential needs the gateway's transaction id")
+        self.initial_transaction_id = transaction_id
+        return True
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from domain.billing.payment_events import (
 from domain.billing.payment_parts import (
     NO_AMOUNTS,
     Amounts,
+    DeclineReason,
     HistoryEntry,
     PaymentId,
     PaymentRefused,
@@ -47,6 +48,7 @@ from domain.shared.text import required_text
 
 __all__ = [
     "Amounts",
+    "DeclineReason",
     "HistoryEntry",
     "Payment",
     "PaymentApproved",
@@ -153,6 +155,14 @@ class Payment(Aggregate):
         return self._money(self.requested_amount)
 
     @property
+    def decline_reason(self) -> DeclineReason | None:
+        if self.status is not PaymentStatus.DECLINED:
+            return None
+        if self.gateway_code == DeclineReason.DUPLICATE.value:
+            return DeclineReason.DUPLICATE
+        return DeclineReason.DECLINED
+
+    @property
     def method(self) -> MethodDetails:
         return MethodDetails(self.vault_id, self.method_kind, self.method_brand, self.method_last4)
 
@@ -190,16 +200,24 @@ class Payment(Aggregate):
         self.record(PaymentApproved(**self._event(now)))
 
     def decline(
-        self, message: str, code: str, now: datetime, transaction_id: str | None = None
+        self,
+        message: str,
+        code: str,
+        now: datetime,
+        transaction_id: str | None = None,
+        reason: DeclineReason = DeclineReason.DECLINED,
     ) -> None:
-        """The gateway refused the sale: a failed payment that moved no money."""
+        """The gateway refused the sale: a failed payment that moved no money. A duplicate
+        refusal keeps its reason as the code, and its history says so."""
         self._require(PaymentStatus.PENDING, "declined")
         before = self.amounts
         self.status = PaymentStatus.DECLINED
         self.transaction_id = transaction_id
-        self.gateway_message, self.gateway_code = message, code
+        duplicate = reason is DeclineReason.DUPLICATE
+        self.gateway_message, self.gateway_code = message, reason.value if duplicate else code
         self.sale_amount = self.applied_amount = ZERO
-        self._log(now, "gateway", "declined", before, note=message)
+        action = "refused_as_duplicate" if duplicate else "declined"
+        self._log(now, "gateway", action, before, note=message)
         self.record(PaymentDeclined(**self._event(now), message=message))
 
     def not_sent(self, message: str, now: datetime) -> None:

@@ -33,6 +33,15 @@ class PaymentStatus(StrEnum):
     CANCELLED = "cancelled"  # did not settle, cancelled by a manager (PAY-7)
 
 
+class DeclineReason(StrEnum):
+    """Why the gateway refused a sale, for the API and the payment's history."""
+
+    DECLINED = "declined"  # the issuer or the gateway said no
+    # Refused as a repeat of a charge of the same method and amount made moments before (the
+    # gateway's duplicate window): nothing was charged; charge again later if it was meant.
+    DUPLICATE = "duplicate"
+
+
 class SettlementState(StrEnum):
     NONE = "none"  # nothing to settle (pending, declined)
     PENDING = "pending"

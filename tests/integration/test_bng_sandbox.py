@@ -209,25 +209,119 @@ async def test_insufficient_funds_test_card_is_declined_with_code_202(
     )
 
 
-async def test_same_card_and_amount_again_within_the_window_is_refused_pay_15(
-    gateway: BngGateway,
+async def test_two_equal_charges_on_one_card_are_both_made_dup_seconds(
+    sandbox: BngSandbox, gateway: BngGateway
 ) -> None:
-    now = [1000.0]
-    with running_sandbox(duplicate_window_seconds=1200, clock=lambda: now[0]) as sandbox:
-        connection = bng_connection(sandbox.url)
-        vault_id = await vaulted_card(gateway, sandbox)
-        first = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+    """Two invoices of one amount paid with one card: both charged. The hub sends
+    ``dup_seconds=0``; its idempotency keys keep one payment from being charged twice (PAY-15)."""
+    connection = bng_connection(sandbox.url)
+    vault_id = await vaulted_card(gateway, sandbox)
 
-        again = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
-        other = await gateway.sale(connection, vault_id=vault_id, amount=usd("81"), order_id="c")
-        now[0] += 1200
-        later = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="d")
+    first = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+    second = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
 
     assert first.approved
-    assert (again.outcome, again.code, again.transaction_id) == (GatewayOutcome.ERROR, "300", None)
+    assert second.approved
+    assert first.transaction_id != second.transaction_id
+
+
+async def test_the_sandbox_keeps_nmis_duplicate_window_and_its_dup_seconds(
+    gateway: BngGateway,
+) -> None:
+    """NMI refuses the same card and amount again within the window (1200 s by default);
+    ``dup_seconds`` sets the window for one call, 0 turns the check off."""
+    now = [1000.0]
+    with running_sandbox(duplicate_window_seconds=1200, clock=lambda: now[0]) as sandbox:
+        vault_id = await vaulted_card(gateway, sandbox)
+        sale = {"type": "sale", "customer_vault_id": vault_id, "amount": "80.00"}
+
+        first = await transact(sandbox, **sale, orderid="a")
+        again = await transact(sandbox, **sale, orderid="b")
+        other = await transact(sandbox, **sale | {"amount": "81.00"}, orderid="c")
+        unchecked = await transact(sandbox, **sale, orderid="d", dup_seconds="0")
+        short = await transact(sandbox, **sale, orderid="e", dup_seconds="10")
+        bad = await transact(sandbox, **sale, orderid="f", dup_seconds="7862401")
+        now[0] += 1200
+        later = await transact(sandbox, **sale, orderid="g")
+
+    assert first["response"] == "1"
+    assert (again["response"], again["response_code"]) == ("3", "300")
+    assert again["responsetext"].startswith("Duplicate transaction REFID:")
+    assert [x["response"] for x in (other, unchecked)] == ["1", "1"]
+    assert short["responsetext"].startswith("Duplicate transaction")
+    assert bad["responsetext"].startswith("dup_seconds must be a whole number")
+    assert later["response"] == "1"
+
+
+async def test_a_duplicate_refusal_is_its_own_outcome_where_dup_seconds_is_ignored(
+    gateway: BngGateway,
+) -> None:
+    """Without the partner's "Allow Merchant Override" NMI ignores ``dup_seconds``."""
+    with running_sandbox(duplicate_override=False) as sandbox:
+        connection = bng_connection(sandbox.url)
+        vault_id = await vaulted_card(gateway, sandbox)
+        await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="a")
+
+        again = await gateway.sale(connection, vault_id=vault_id, amount=usd("80"), order_id="b")
+
+    assert (again.outcome, again.code, again.transaction_id) == (
+        GatewayOutcome.DUPLICATE,
+        "300",
+        None,
+    )
     assert again.message.startswith("Duplicate transaction REFID:")
-    assert other.approved
-    assert later.approved
+
+
+async def test_the_sandbox_checks_the_stored_credential_fields(
+    sandbox: BngSandbox, gateway: BngGateway
+) -> None:
+    card = await vaulted_card(gateway, sandbox)
+    other = await vaulted_card(gateway, sandbox, MASTERCARD)
+    sale = {"type": "sale", "customer_vault_id": card, "dup_seconds": "0"}
+    stored = {"initiated_by": "customer", "stored_credential_indicator": "stored"}
+    first = await transact(sandbox, **sale, amount="10.00", **stored)
+    on_other = await transact(sandbox, **sale | {"customer_vault_id": other}, amount="10.00")
+    used = {"initiated_by": "merchant", "stored_credential_indicator": "used"}
+
+    refusals = [
+        await transact(sandbox, **sale, amount="11.00", **stored | {"initiated_by": "bot"}),
+        await transact(sandbox, **sale, amount="11.00", **used | {"initiated_by": ""}),
+        await transact(sandbox, **sale, amount="11.00", **stored | {"billing_method": "weekly"}),
+        await transact(sandbox, **sale, amount="11.00", **used),
+        await transact(
+            sandbox,
+            **sale,
+            amount="11.00",
+            **used,
+            initial_transaction_id=on_other["transactionid"],
+        ),
+        await transact(
+            sandbox,
+            **sale,
+            amount="11.00",
+            **stored,
+            initial_transaction_id=first["transactionid"],
+        ),
+    ]
+    later = await transact(
+        sandbox, **sale, amount="12.00", **used, initial_transaction_id=first["transactionid"]
+    )
+    state = await sandbox.state()
+
+    assert first["response"] == "1"
+    assert [r["response"] for r in refusals] == ["3"] * len(refusals)
+    assert [r["responsetext"].split(" REFID")[0] for r in refusals] == [
+        "initiated_by must be customer or merchant",
+        "initiated_by must be customer or merchant",
+        "billing_method must be recurring or installment",
+        "A merchant initiated transaction requires initial_transaction_id",
+        "initial_transaction_id is not an approved sale of this card",
+        "initial_transaction_id is for a stored credential being used",
+    ]
+    assert later["response"] == "1"
+    assert state["transactions"][-1]["stored_credential"] == used | {
+        "initial_transaction_id": first["transactionid"]
+    }
 
 
 async def test_partial_refunds_up_to_the_sale_and_no_further(
@@ -307,14 +401,12 @@ async def test_a_sale_whose_answer_was_lost_is_found_by_its_order_id_pay_15(
         sandbox.runtime.replace_faults(Faults())
 
         found = await gateway.find_sale(connection, "pay-7")
-        retried = await gateway.sale(
-            connection, vault_id=vault_id, amount=usd("42"), order_id="pay-7"
-        )
+        state = await sandbox.state()
 
     assert found.result is not None
     assert found.result.approved
     assert found.result.transaction_id is not None
-    assert retried.message.startswith("Duplicate transaction")  # the gateway charged once
+    assert state["counts"]["transactions"] == 1  # charged once, found, never charged again
 
 
 async def test_find_sale_of_an_order_that_never_arrived_is_empty(
@@ -437,6 +529,35 @@ async def test_transient_faults_become_vendor_unavailable_int_7(
             with pytest.raises(VendorUnavailable):
                 await gateway.find_sale(bng_connection(sandbox.url), "p")
     await gateway.aclose()
+
+
+async def test_answers_without_their_empty_fields_and_with_unknown_ones_are_read_int_7(
+    gateway: BngGateway,
+) -> None:
+    """NMI may leave out fields it has nothing for (no ``transactionid`` on a vault add) and add
+    new ones: the method is vaulted once, not taken for a lost answer and vaulted again."""
+    with running_sandbox(lean_answers=True) as sandbox:
+        connection = bng_connection(sandbox.url)
+        token = await tokenize_card(sandbox.url)
+
+        method = await gateway.add_method(connection, payment_token=token, contact=CONTACT)
+        vaulted = (await sandbox.state())["counts"]["vault"]
+        sale = await gateway.sale(
+            connection, vault_id=method.vault_id, amount=usd("20"), order_id="p1"
+        )
+        declined = await gateway.sale(
+            connection, vault_id=method.vault_id, amount=usd("0.50"), order_id="p2"
+        )
+        await gateway.delete_method(connection, method.vault_id)
+        state = await sandbox.state()
+
+    assert (method.brand, method.last4) == ("visa", "1111")
+    assert vaulted == 1  # once: not taken for a lost answer and vaulted again
+    assert sale.outcome is GatewayOutcome.APPROVED
+    assert sale.transaction_id
+    assert (declined.outcome, declined.code) == (GatewayOutcome.DECLINED, "200")
+    assert state["counts"]["vault"] == 0
+    assert [t["orderid"] for t in state["transactions"]] == ["p1", "p2"]
 
 
 async def test_429_becomes_rate_limited_with_retry_after_and_pauses_the_connection_int_6(

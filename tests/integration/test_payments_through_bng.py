@@ -7,6 +7,7 @@ the absence of any card number from the database are checked (PAY-8, PAY-9).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text
@@ -18,7 +19,8 @@ from adapters.vendors.kit.limits import InMemoryVendorLimits
 from application.billing.methods import AddPaymentMethod, NewMethod
 from application.billing.payments import TakePayment
 from application.billing.ports import BillingContact
-from domain.billing.payment import PaymentStatus
+from domain.billing.methods import Environment
+from domain.billing.payment import DeclineReason, PaymentStatus
 from domain.shared.money import Money
 from entrypoints.containers import Container
 from tests.integration.test_payments import command
@@ -76,6 +78,66 @@ async def test_a_vaulted_card_is_charged_at_the_gateway(
         assert not await _card_numbers_stored(container)
     finally:
         await gateway.aclose()
+
+
+async def test_a_duplicate_refusal_is_shown_as_such_and_equal_charges_are_made(
+    container: Container,
+) -> None:  # PAY-15: the hub's keys stop real duplicates, the gateway's window is not needed
+    with running_sandbox() as sandbox:
+        b, gateway = await _through_bng(container, sandbox)
+        try:
+            one, two = await b.invoice("80.00"), await b.invoice("80.00")
+            first = await b.take(b.tenant, command(b, one, key="k-one"))
+            second = await b.take(b.tenant, command(b, two, key="k-two"))
+            sandbox.store.duplicate_override = False  # NMI ignores dup_seconds
+            three = await b.invoice("80.00")
+            refused = await b.take(b.tenant, command(b, three, key="k-three"))
+            async with container.persistence.uow()(b.tenant) as uow:
+                history = await uow.payments.history(refused.id)
+        finally:
+            await gateway.aclose()
+
+    assert [first.status, second.status] == [PaymentStatus.APPROVED, PaymentStatus.APPROVED]
+    assert refused.status is PaymentStatus.DECLINED
+    assert refused.decline_reason is DeclineReason.DUPLICATE
+    assert refused.gateway_message.startswith("refused by the gateway as a duplicate")
+    assert "Duplicate transaction REFID:" in refused.gateway_message
+    assert [h.action for h in history][-1] == "refused_as_duplicate"
+
+
+async def test_charges_of_a_vaulted_card_send_its_stored_credential_fields(
+    container: Container,
+) -> None:  # PAY-8: the method keeps the first charge's transaction id, never the number
+    with running_sandbox() as sandbox:
+        b, gateway = await _through_bng(container, sandbox)
+        try:
+            invoices = [await b.invoice(amount) for amount in ("30.00", "31.00", "32.00")]
+            first = await b.take(b.tenant, command(b, invoices[0], key="k-1"))
+            async with container.persistence.uow()(b.tenant) as uow:
+                stored = (await uow.payment_methods.get(b.method)).initial_transaction_id
+            by_staff = await b.take(b.tenant, command(b, invoices[1], key="k-2"))
+            portal = replace(command(b, invoices[2], key="k-3"), environment=Environment.PORTAL)
+            by_customer = await b.take(b.tenant, portal)
+            sent = [t["stored_credential"] for t in (await sandbox.state())["transactions"]]
+        finally:
+            await gateway.aclose()
+
+    approved = [p.status for p in (first, by_staff, by_customer)]
+    assert approved == [PaymentStatus.APPROVED] * 3
+    assert stored == first.transaction_id
+    assert sent == [
+        {"initiated_by": "customer", "stored_credential_indicator": "stored"},
+        {
+            "initiated_by": "merchant",
+            "stored_credential_indicator": "used",
+            "initial_transaction_id": stored,
+        },
+        {
+            "initiated_by": "customer",
+            "stored_credential_indicator": "used",
+            "initial_transaction_id": stored,
+        },
+    ]
 
 
 async def _card_numbers_stored(container: Container) -> list[str]:

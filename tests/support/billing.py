@@ -20,6 +20,7 @@ from application.billing.payments import ResolvePendingPayments, TakePayment
 from application.billing.ports import (
     AccountingInvoice,
     BillingContact,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
     InvoiceForAccounting,
@@ -74,7 +75,13 @@ class FakeGateway:
         return None
 
     async def sale(
-        self, connection: ConnectionConfig, *, vault_id: str, amount: Money, order_id: str
+        self,
+        connection: ConnectionConfig,
+        *,
+        vault_id: str,
+        amount: Money,
+        order_id: str,
+        credential: CredentialOnFile | None = None,
     ) -> GatewayResult:
         if self.latency:
             await asyncio.sleep(self.latency)

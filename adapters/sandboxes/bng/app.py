@@ -47,10 +47,21 @@ def create_bng_sandbox(
     duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW,
     concurrent_per_endpoint: int | None = None,
     clock: Callable[[], float] = time.monotonic,
+    lean_answers: bool = False,
+    duplicate_override: bool = True,
 ) -> Litestar:
-    """BNG at the app's root; BNG publishes no limits, so none unless a test asks for one."""
+    """BNG at the app's root; BNG publishes no limits, so none unless a test asks for one.
+
+    ``lean_answers``: transact.php answers leave out their empty fields and carry one the hub
+    does not know, as some NMI answers do (INT-7). ``duplicate_override=False``: the merchant
+    may not override the duplicate window, so ``dup_seconds`` is ignored (NMI's partner setting
+    "Allow Merchant Override")."""
     store = BngStore(
-        security_key=security_key, duplicate_window_seconds=duplicate_window_seconds, clock=clock
+        security_key=security_key,
+        duplicate_window_seconds=duplicate_window_seconds,
+        clock=clock,
+        lean_answers=lean_answers,
+        duplicate_override=duplicate_override,
     )
     limits = SandboxLimits(concurrent_per_endpoint=concurrent_per_endpoint)
     profile = VendorProfile(

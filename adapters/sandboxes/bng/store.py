@@ -15,12 +15,21 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.vendors.bng.contract import APPROVED_CODE, AUTHENTICATION_FAILED
+from adapters.vendors.bng.contract import (
+    APPROVED_CODE,
+    AUTHENTICATION_FAILED,
+    BILLING_METHODS,
+    DUPLICATE_TRANSACTION,
+    INITIATORS,
+    STORED_CREDENTIAL_FIELDS,
+    STORED_CREDENTIAL_INDICATORS,
+)
 
 INSUFFICIENT_FUNDS_CARD = "4000000000009995"  # a Visa test card the issuer declines (202)
 FAILING_ACCOUNT = "000000002"  # an eCheck account whose payments fail at settlement (PAY-7)
 DECLINE_BELOW = Decimal("1.00")  # NMI test mode: amounts under 1.00 decline
 DEFAULT_DUPLICATE_WINDOW = 1200.0  # NMI's default dup_seconds
+MAX_DUP_SECONDS = 7_862_400  # NMI: dup_seconds "should not exceed 7862400"
 _FIRST = {"transaction": 7_100_000_001, "vault": 500_000_001, "refid": 3_100_000_001}
 _CONTACT = {  # a transact.php billing field → the Query API's element
     "firstname": "first_name",
@@ -66,16 +75,21 @@ class Answer:
     orderid: str = ""
     type: str = ""
     customer_vault_id: str | None = None
+    lean: bool = False  # the answer of a gateway that leaves out empty fields (INT-7)
 
     def fields(self) -> list[tuple[str, str]]:
         pairs = [(k, v) for k, v in asdict(self).items() if k not in _LAST]
+        if self.lean:  # no empty optional field, and one the hub does not know
+            pairs = [(k, v) for k, v in pairs if v or k == "responsetext"]
+            pairs.append((UNKNOWN_FIELD, ""))
         pairs.append(("response_code", self.response_code))
         if self.customer_vault_id is not None:
             pairs.append(("customer_vault_id", self.customer_vault_id))
         return pairs
 
 
-_LAST = ("response_code", "customer_vault_id")
+_LAST = ("response_code", "customer_vault_id", "lean")
+UNKNOWN_FIELD = "emv_auth_response_data"  # a field newer NMI answers carry; the hub ignores it
 
 
 @dataclass
@@ -107,6 +121,7 @@ class _Transaction:
     actions: list[_Action]
     parent: str = ""  # the sale a refund refunds
     refunded: Decimal = Decimal("0.00")
+    stored_credential: dict[str, str] = field(default_factory=dict)  # as the sale sent them
 
 
 class BngStore:
@@ -118,9 +133,14 @@ class BngStore:
         security_key: str,
         duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        lean_answers: bool = False,
+        duplicate_override: bool = True,
     ) -> None:
         self.security_key = security_key
         self.duplicate_window = duplicate_window_seconds
+        # NMI's partner setting "Allow Merchant Override": without it dup_seconds is ignored.
+        self.duplicate_override = duplicate_override
+        self.lean_answers = lean_answers  # answers leave out their empty fields (INT-7)
         self._clock = clock
         self._lock = threading.Lock()
         self.reset()
@@ -144,12 +164,13 @@ class BngStore:
 
     def transact(self, form: Mapping[str, str]) -> Answer:
         if not self.authenticated(form.get("security_key", "")):
-            return Answer("3", AUTHENTICATION_FAILED, "300")
+            return Answer("3", AUTHENTICATION_FAILED, "300", lean=self.lean_answers)
         with self._lock:
             try:
-                return self._transact(dict(form))
+                answer = self._transact(dict(form))
             except SandboxRefusal as refusal:
-                return Answer("3", f"{refusal} REFID:{self._id('refid')}", "300")
+                answer = Answer("3", f"{refusal} REFID:{self._id('refid')}", "300")
+        return replace(answer, lean=self.lean_answers)
 
     def _transact(self, form: dict[str, str]) -> Answer:
         kind = form.get("type", "")
@@ -205,8 +226,10 @@ class BngStore:
         if len(currency) != 3 or not currency.isalpha():
             raise SandboxRefusal("Invalid Currency")
         source, vault_id = self._source_of(form)
-        if self._duplicate(source, amount, _dup_seconds(form, self.duplicate_window)):
-            raise SandboxRefusal("Duplicate transaction")
+        credential = self._stored_credential(form, source)
+        window = _dup_seconds(form, self.duplicate_window)
+        if self._duplicate(source, amount, window if self.duplicate_override else None):
+            raise SandboxRefusal(DUPLICATE_TRANSACTION)
         code, text = _decision(amount, source)
         sale = self._add(
             _Transaction(
@@ -220,12 +243,45 @@ class BngStore:
                 source=source,
                 at=self._clock(),
                 actions=[_Action("sale", amount, code, text)],
+                stored_credential=credential,
             )
         )
         return _answer(sale, code, text)
 
-    def _duplicate(self, source: Source, amount: Decimal, window: float) -> bool:
-        """NMI's rule: the same card or account and amount again within the window."""
+    def _stored_credential(self, form: Mapping[str, str], source: Source) -> dict[str, str]:
+        """NMI's credential-on-file fields, checked: who started the charge, whether it stores
+        or uses the credential, and (using it) the approved sale of the same card that stored
+        it, which a merchant-initiated charge must name."""
+        sent = {name: form[name] for name in STORED_CREDENTIAL_FIELDS if form.get(name)}
+        if not sent:
+            return {}
+        initiated_by = sent.get("initiated_by", "")
+        indicator = sent.get("stored_credential_indicator", "")
+        first = sent.get("initial_transaction_id", "")
+        if initiated_by not in INITIATORS:
+            raise SandboxRefusal("initiated_by must be customer or merchant")
+        if indicator not in STORED_CREDENTIAL_INDICATORS:
+            raise SandboxRefusal("stored_credential_indicator must be stored or used")
+        if sent.get("billing_method", "recurring") not in BILLING_METHODS:
+            raise SandboxRefusal("billing_method must be recurring or installment")
+        if indicator == "stored" and first:
+            raise SandboxRefusal("initial_transaction_id is for a stored credential being used")
+        if indicator == "used" and initiated_by == "merchant" and not first:
+            raise SandboxRefusal("A merchant initiated transaction requires initial_transaction_id")
+        initial = self._transactions.get(first) if first else None
+        if first and not (
+            initial is not None
+            and initial.type == "sale"
+            and initial.source == source
+            and initial.actions[0].response_code == APPROVED_CODE
+        ):
+            raise SandboxRefusal("initial_transaction_id is not an approved sale of this card")
+        return sent
+
+    def _duplicate(self, source: Source, amount: Decimal, window: float | None) -> bool:
+        """NMI's rule: the same card or account and amount again within the window (its
+        ``dup_seconds``, 0 for no check; None: the merchant's default window)."""
+        window = self.duplicate_window if window is None else window
         now = self._clock()
         return any(
             t.type == "sale" and t.condition != "failed" and t.amount == amount
@@ -263,6 +319,7 @@ class BngStore:
                 actions=[_Action("refund", amount, "100", "SUCCESS")],
                 parent=sale.id,
                 refunded=Decimal("0.00"),
+                stored_credential={},
             )
         )
         return _answer(refund, "100", "SUCCESS")
@@ -346,6 +403,7 @@ class BngStore:
                     "condition": t.condition,
                     "customer_vault_id": t.vault_id,
                     "refunded": str(t.refunded),
+                    "stored_credential": dict(t.stored_credential),
                 }
                 for t in self._transactions.values()
             ]
@@ -369,8 +427,12 @@ def _amount(raw: str) -> Decimal:
 
 def _dup_seconds(form: Mapping[str, str], default: float) -> float:
     """NMI's ``dup_seconds`` overrides the window for one call; 0 turns the check off."""
-    raw = form.get("dup_seconds", "")
-    return float(raw) if raw.isdigit() else default
+    raw = form.get("dup_seconds")
+    if raw is None:
+        return default
+    if not (raw.isdigit() and int(raw) <= MAX_DUP_SECONDS):
+        raise SandboxRefusal(f"dup_seconds must be a whole number from 0 to {MAX_DUP_SECONDS}")
+    return float(raw)
 
 
 def _decision(amount: Decimal, source: Source) -> tuple[str, str]:

@@ -30,6 +30,7 @@ from adapters.vendors.bng.translate.forms import (
 )
 from application.billing.ports import (
     BillingContact,
+    CredentialOnFile,
     GatewayResult,
     RefundsMade,
     SaleLookup,
@@ -83,10 +84,17 @@ class BngGateway(OverBng):
             raise VendorRejected(answer["responsetext"] or "BNG refused to delete the method")
 
     async def sale(
-        self, connection: ConnectionConfig, *, vault_id: str, amount: Money, order_id: str
+        self,
+        connection: ConnectionConfig,
+        *,
+        vault_id: str,
+        amount: Money,
+        order_id: str,
+        credential: CredentialOnFile | None = None,
     ) -> GatewayResult:
-        """One charge (PAY-2); its transaction id comes back for QuickBooks and the PSA (PAY-9)."""
-        form = sale_form(vault_id, amount, order_id)
+        """One charge (PAY-2); its transaction id comes back for QuickBooks and the PSA (PAY-9).
+        A card's charge carries its stored-credential fields."""
+        form = sale_form(vault_id, amount, order_id, credential)
         return gateway_result(await self._client.transact(connection, form))
 
     async def refund(

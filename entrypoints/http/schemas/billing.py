@@ -134,6 +134,7 @@ class PaymentOut(Output, frozen=True):
     settlement: str
     transaction_id: str | None
     gateway_message: str
+    decline_reason: str | None  # a declined payment: declined | duplicate (refused as a repeat)
     currency: str
     amounts: AmountsOut
     refunded_at_gateway: str  # the part of the refund the gateway confirmed
@@ -156,6 +157,7 @@ class PaymentOut(Output, frozen=True):
             settlement=payment.settlement.value,
             transaction_id=payment.transaction_id,
             gateway_message=payment.gateway_message,
+            decline_reason=None if payment.decline_reason is None else payment.decline_reason.value,
             currency=payment.currency.value,
             amounts=AmountsOut.of(payment.amounts),
             refunded_at_gateway=str(payment.refunded_at_gateway),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from adapters.vendors.bng.contract import STORED_CREDENTIAL_FIELDS
 from adapters.vendors.bng.translate.forms import (
     format_amount,
     gateway_result,
@@ -26,8 +27,10 @@ from adapters.vendors.bng.translate.forms import (
 )
 from application.billing.ports import (
     BillingContact,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
+    Initiator,
     RefundsMade,
     Settlement,
     SettlementStatus,
@@ -94,7 +97,28 @@ def test_sale_charges_a_vaulted_method_with_amount_currency_and_order_id() -> No
         "amount": "125.50",
         "currency": "CAD",
         "orderid": "pay-42",
+        "dup_seconds": "0",  # equal charges are legitimate; the hub's keys stop repeats (PAY-15)
     }
+
+
+def test_a_cards_first_charge_stores_the_credential_and_later_ones_name_it() -> None:
+    first = sale_form("5", Money.of("9", "USD"), "p1", CredentialOnFile(Initiator.CUSTOMER))
+    later = sale_form(
+        "5", Money.of("9", "USD"), "p2", CredentialOnFile(Initiator.MERCHANT, "7100000001")
+    )
+    check = sale_form("6", Money.of("9", "USD"), "p3")
+
+    assert {k: first[k] for k in ("initiated_by", "stored_credential_indicator")} == {
+        "initiated_by": "customer",
+        "stored_credential_indicator": "stored",
+    }
+    assert "initial_transaction_id" not in first
+    assert {k: later[k] for k in STORED_CREDENTIAL_FIELDS if k in later} == {
+        "initiated_by": "merchant",
+        "stored_credential_indicator": "used",
+        "initial_transaction_id": "7100000001",
+    }
+    assert not set(check) & set(STORED_CREDENTIAL_FIELDS)
 
 
 def test_partial_refund_names_the_sale_and_the_amount() -> None:
@@ -140,13 +164,15 @@ def test_declines_are_answers_with_the_gateways_code_and_words(code: str, text: 
     assert (result.code, result.message, result.transaction_id) == (code, text, "7100000001")
 
 
-def test_duplicate_refusal_is_an_error_answer_without_a_transaction_id_pay_15() -> None:
+def test_duplicate_refusal_is_its_own_outcome_without_a_transaction_id_pay_15() -> None:
     text = "Duplicate transaction REFID:3100000001"
     body = answer_body(response="3", responsetext=text, response_code="300", transactionid="")
+    other = answer_body(response="3", responsetext="Invalid amount", response_code="300")
 
     result = gateway_result(parse_answer(body, "sale"))
 
-    assert result == GatewayResult(GatewayOutcome.ERROR, None, text, "300")
+    assert result == GatewayResult(GatewayOutcome.DUPLICATE, None, text, "300")
+    assert gateway_result(parse_answer(other, "sale")).outcome is GatewayOutcome.ERROR
 
 
 def test_approval_without_a_transaction_id_is_a_malformed_answer() -> None:
@@ -171,6 +197,19 @@ def test_malformed_answers_are_transient_with_the_vendors_text(body: str) -> Non
         parse_answer(body, "sale")
 
     assert len(caught.value.message) < 300
+
+
+def test_only_response_and_response_code_are_required_unknown_fields_ignored_int_7() -> None:
+    lean = "response=1&responsetext=Customer+Added&emv_auth_response_data=&response_code=100"
+
+    answer = parse_answer(f"{lean}&customer_vault_id=500000001", "add_customer")
+
+    assert vault_id_of(answer) == "500000001"
+    assert (answer["transactionid"], answer["authcode"]) == ("", "")
+    with pytest.raises(VendorUnavailable, match=r"add_customer \(Customer Added\): "):
+        parse_answer("response=1&responsetext=Customer+Added&customer_vault_id=5", "add_customer")
+    with pytest.raises(VendorUnavailable, match="malformed answer"):
+        parse_answer("response=1&responsetext=SUCCESS&response_code=1", "sale")
 
 
 def test_a_long_malformed_answer_is_shown_truncated() -> None:

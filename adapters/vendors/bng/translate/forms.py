@@ -7,14 +7,21 @@ payment tokens and vault ids ever go out: card and account numbers stay in the v
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from adapters.vendors.bng.contract import ANSWER_FIELDS, APPROVED_CODE, AUTHENTICATION_FAILED
+from adapters.vendors.bng.contract import (
+    APPROVED_CODE,
+    AUTHENTICATION_FAILED,
+    DUPLICATE_TRANSACTION,
+    OPTIONAL_ANSWER_FIELDS,
+)
 from application.billing.ports import (
     BillingContact,
+    CredentialOnFile,
     GatewayOutcome,
     GatewayResult,
     RefundsMade,
@@ -28,6 +35,12 @@ from domain.shared.money import Currency, Money
 from domain.shared.numbers import exact_decimal
 
 SHOWN_CHARS = 200  # of a malformed answer, in the error message
+# NMI's duplicate check off for the hub's sales: two equal charges on one card are legitimate
+# (two invoices of one amount), and the hub's idempotency keys (PAY-15) and order-id look-ups
+# already keep one payment from being charged twice. Without the partner's "Allow Merchant
+# Override" NMI ignores it, and a duplicate refusal is then its own outcome (``DUPLICATE``).
+DUP_SECONDS = "0"
+_CODE = re.compile(r"[1-9]\d\d")  # NMI's response codes: 100, 2xx, 3xx, 4xx
 
 _OUTCOMES = {"1": GatewayOutcome.APPROVED, "2": GatewayOutcome.DECLINED, "3": GatewayOutcome.ERROR}
 _CONDITIONS = {
@@ -64,15 +77,34 @@ def vault_delete_form(vault_id: str) -> dict[str, str]:
     return {"customer_vault": "delete_customer", "customer_vault_id": vault_id}
 
 
-def sale_form(vault_id: str, amount: Money, order_id: str) -> dict[str, str]:
+def sale_form(
+    vault_id: str, amount: Money, order_id: str, credential: CredentialOnFile | None = None
+) -> dict[str, str]:
     """A charge of a vaulted method; ``orderid`` lets a lost answer be found again."""
-    return {
+    form = {
         "type": "sale",
         "customer_vault_id": vault_id,
         "amount": format_amount(amount),
         "currency": amount.currency.value,
         "orderid": order_id,
+        "dup_seconds": DUP_SECONDS,
     }
+    return form if credential is None else form | stored_credential_fields(credential)
+
+
+def stored_credential_fields(credential: CredentialOnFile) -> dict[str, str]:
+    """NMI's credential-on-file fields for a vaulted card (``STORED_CREDENTIAL_FIELDS``).
+
+    The first charge stores the credential (``stored``, started by the customer); later ones
+    use it (``used``) and name the first charge's transaction id. The hub's charges are
+    unscheduled, so ``billing_method`` (recurring | installment) is not sent.
+    """
+    first = credential.initial_transaction_id
+    fields = {
+        "initiated_by": credential.initiated_by.value,
+        "stored_credential_indicator": "stored" if first is None else "used",
+    }
+    return fields if first is None else fields | {"initial_transaction_id": first}
 
 
 def refund_form(transaction_id: str, amount: Money) -> dict[str, str]:
@@ -95,15 +127,23 @@ def vault_query(vault_id: str) -> dict[str, str]:
 
 
 def parse_answer(body: str, what: str) -> dict[str, str]:
-    """The fields of a form-encoded answer; anything else is a transient malformed answer."""
+    """The fields of a form-encoded answer, read leniently (INT-7).
+
+    ``response`` and ``response_code`` are required: without them (or with values NMI never
+    sends) the answer is malformed, a transient error in the gateway's own words. Every other
+    field may be missing and reads as empty; fields the hub does not know are ignored.
+    """
     try:
         answer = dict(parse_qsl(body.strip(), keep_blank_values=True, strict_parsing=True))
     except ValueError:
         answer = {}
-    missing = [name for name in ANSWER_FIELDS if name not in answer]
-    if missing or answer["response"] not in _OUTCOMES:
-        raise VendorUnavailable(f"BNG sent a malformed answer to {what}: {_shown(body)}")
-    return answer
+    if answer.get("response") not in _OUTCOMES or not _CODE.fullmatch(
+        answer.get("response_code", "")
+    ):
+        said = answer.get("responsetext", "").strip()
+        words = f" ({said})" if said else ""
+        raise VendorUnavailable(f"BNG sent a malformed answer to {what}{words}: {_shown(body)}")
+    return {name: answer.get(name, "") for name in OPTIONAL_ANSWER_FIELDS} | answer
 
 
 def is_authentication_failure(answer: dict[str, str]) -> bool:
@@ -111,9 +151,17 @@ def is_authentication_failure(answer: dict[str, str]) -> bool:
     return answer["response"] == "3" and answer["responsetext"].startswith(AUTHENTICATION_FAILED)
 
 
+def is_duplicate(answer: dict[str, str]) -> bool:
+    """NMI refused the sale as a repeat of one within its duplicate window."""
+    return answer["responsetext"].strip().lower().startswith(DUPLICATE_TRANSACTION.lower())
+
+
 def gateway_result(answer: dict[str, str]) -> GatewayResult:
-    """The outcome, transaction id (PAY-9) and own words of a transaction's answer."""
+    """The outcome, transaction id (PAY-9) and own words of a transaction's answer; NMI's
+    duplicate refusal is told apart from other errors."""
     outcome = _OUTCOMES[answer["response"]]
+    if outcome is GatewayOutcome.ERROR and is_duplicate(answer):
+        outcome = GatewayOutcome.DUPLICATE
     transaction_id = answer["transactionid"].strip() or None
     if outcome is GatewayOutcome.APPROVED and transaction_id is None:
         raise VendorUnavailable("BNG approved a transaction without giving its transaction id")
