@@ -17,6 +17,7 @@ from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
+from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.ports import ConnectionConfig, VendorError, VendorRejected
 from application.quotes.ports import OpportunitySearch, Outcome, PsaQuoting, PublishResult
 from application.quotes.snapshot import QuoteSnapshot
@@ -236,7 +237,7 @@ async def test_publishing_the_same_quote_again_makes_and_writes_nothing_quo_6(
     assert after["counts"] == before["counts"]
     assert after["line_items"] == before["line_items"]
     assert after["opportunities"] == before["opportunities"]
-    assert again.calls == 4  # the opportunity, the quotation, its lines, the attachments
+    assert again.calls == 1  # the opportunity; the links answer for the rest
 
 
 async def test_a_one_line_edit_writes_that_line_and_replaces_the_pdf_quo_6(
@@ -265,7 +266,8 @@ async def test_a_one_line_edit_writes_that_line_and_replaces_the_pdf_quo_6(
     assert attachment["Sha256"] == hashlib.sha256(revised).hexdigest()
     (opportunity,) = of(after, "opportunities", Id=int(result.opportunity_ref))
     assert Decimal(str(opportunity["Amount"])) == edited.value
-    assert result.calls == 8  # 4 reads, the amount, the line, the upload and the old PDF's delete
+    # The opportunity's read and amount, the line, the upload and the old PDF's delete (was 8).
+    assert result.calls == 5
 
 
 async def test_a_removed_line_is_deleted_from_the_quotation_quo_6(
@@ -450,3 +452,54 @@ async def test_a_quote_without_contact_still_publishes(kaseya: Callable[..., Kas
 
     (opportunity,) = of(await k.state(), "opportunities", Id=int(result.opportunity_ref))
     assert opportunity["ContactId"] is None
+
+
+# --- the calls Kaseya does not publish (unpublished.py) -------------------------------------
+
+
+async def test_connection_test_names_the_unpublished_calls_an_instance_lacks(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    lacking = ("POST /v2/crm/quotes", "DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}")
+    full, partial = start_sandbox(), start_sandbox(without=lacking)
+    tester = KaseyaConnectionTester(clients)
+
+    assert await tester.test(kaseya_connection(full.url)) is None
+    said = await tester.test(kaseya_connection(partial.url))
+
+    assert said is not None
+    assert all(what in said for what in lacking)
+    assert "PUT /v2/crm/quotes/{quotationId}" not in said
+
+
+async def test_without_deleting_line_items_a_removed_line_goes_to_quantity_zero(
+    kaseya: Callable[..., Kaseya], start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(without=("DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}",))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+    quote = current_quote()
+    await k.publish(quote)
+
+    result = await k.publish(current_quote(lines=quote.lines[:-1]))
+
+    items = (await k.state())["line_items"]
+    assert len(items) == len(quote.lines)
+    gone = [i for i in items if i["Name"].startswith(quote.lines[-1].name)]
+    assert [i["Quantity"] for i in gone] == [0.0]
+    assert any("quantity 0" in w for w in result.warnings)
+
+
+async def test_without_creating_quotations_the_quote_goes_on_the_opportunity_with_a_warning(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(without=("POST /v2/crm/quotes",))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    result = await k.publish(current_quote())
+
+    state = await k.state()
+    assert (state["quotes"], result.quote_ref) == ([], "")
+    assert [a["ObjectId"] for a in state["attachments"]] == [int(result.opportunity_ref)]
+    assert any("POST /v2/crm/quotes" in w for w in result.warnings)

@@ -539,7 +539,8 @@ async def test_services_come_with_unit_price_and_cost_kbms_9(
         ("Managed Services - Per User", 45.0, 20.0)
     ]
     assert (await client.services(active=None)).total == 5
-    assert (await client.service(made["Id"]))["UnitPrice"] == 9.5
+    (again,) = (await client.services(name="Q2C Backup")).items
+    assert (again["Id"], again["UnitPrice"]) == (made["Id"], 9.5)
     with pytest.raises(VendorRejected, match="already exists"):
         await client.create_service({"Name": "q2c backup"})
 

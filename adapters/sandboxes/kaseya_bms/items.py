@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.sandboxes.kaseya_bms.query import Query, contains, number, page
-from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal, not_found
+from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal
 from adapters.sandboxes.kaseya_bms.seed import (
     API_USER,
     DEFAULT_WAREHOUSE,
@@ -77,13 +77,6 @@ class Items:
             ]
             paging = {k: str(body[k]) for k in ("PageSize", "PageNumber") if body.get(k)}
             return page(found, paging)
-
-    def service(self, service_id: int) -> Record:
-        with self._store.lock:
-            found = self._store.db.services.get(service_id)
-            if found is None:
-                raise not_found("Service", service_id)
-            return found
 
     def create_service(self, body: Mapping[str, Any]) -> Record:
         name = (body.get("Name") or "").strip()

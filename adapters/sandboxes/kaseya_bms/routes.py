@@ -213,9 +213,6 @@ def _items(items: Items) -> dict[api.Operation, Serve]:
             "ServiceListOutputDto", *items.services(await call.body("ServicesListInputDto"))
         )
 
-    async def service(call: Call) -> Response[bytes]:
-        return one("ServiceOutputDto", items.service(call.ids["serviceId"]))
-
     async def create_service(call: Call) -> Response[bytes]:
         return one("ServiceOutputDto", items.create_service(await call.body("ServiceInputDto")))
 
@@ -230,7 +227,6 @@ def _items(items: Items) -> dict[api.Operation, Serve]:
         api.PRODUCTS: products,
         api.CREATE_PRODUCT: create_product,
         api.SERVICES: services,
-        api.SERVICE: service,
         api.CREATE_SERVICE: create_service,
         api.WAREHOUSES: warehouses,
         api.LOOKUP: lookup,

@@ -1,10 +1,9 @@
 """The Kaseya BMS calls the quote push and the searches make, one method per operation: here
 the connection test, accounts, contacts and opportunities; quotations, items and attachments in
-``calls_unpublished.py``.
+``calls_quotes.py``; the calls Kaseya does not publish in ``unpublished.py``.
 
 Bodies are the vendor's DTOs as Kaseya names them (PascalCase), built by ``translate.py``; each
-method names its operation. Calls marked NOT IN THE PUBLISHED SPEC follow the spec's conventions
-where the hub needs something Kaseya does not publish (``contract.NOT_IN_SPEC``).
+method names its operation. The calls Kaseya does not publish are declared in ``unpublished.py``.
 """
 
 from __future__ import annotations

@@ -2,14 +2,12 @@
 publishes them.
 
 Paths are written exactly as Kaseya's published OpenAPI file writes them (``contracts/
-kaseya_bms_openapi.json``, 349 paths). Where the hub needs a call that file lacks (creating a
-quotation or a product, listing and deleting a quotation's line items, changing a quotation), the
-operation is declared here with ``published=False``, following the spec's conventions: REST
-collections under the same module (``/v2/crm/quotes``), PascalCase JSON bodies named like the
-published output DTO, the ``{Success, Error, Result}`` envelope, and a bare 200 for a DELETE (as
-``DeleteAttachment``). The client, the sandbox and the contract tests share this table, and the
-contract test fails if a published operation is missing from the file or an unpublished one
-appears there.
+kaseya_bms_openapi.json``, 349 paths). Five calls the hub needs are not in that file (creating
+and changing a quotation, listing and deleting a quotation's line items, creating a product): they
+are marked ``published=False`` here, so the sandbox can serve them, and ``unpublished.py``
+declares their shapes, probes them and says what the hub does on an instance without them. The
+client, the sandbox and the contract tests share this table; the contract test fails if a
+published operation is missing from the file or an unpublished one appears there.
 """
 
 from __future__ import annotations
@@ -78,7 +76,6 @@ DELETE_LINE_ITEM = Operation(
 PRODUCTS = Operation("GET", "/v2/inventory/products/searchselect")
 CREATE_PRODUCT = Operation("POST", "/v2/inventory/products", published=False)
 SERVICES = Operation("POST", "/v2/admin/finance/services/search")
-SERVICE = Operation("GET", "/v2/admin/finance/services/{serviceId}")
 CREATE_SERVICE = Operation("POST", "/v2/admin/finance/services/services")
 WAREHOUSES = Operation("GET", "/v2/inventory/warehouses/lookup")
 LOOKUP = Operation("GET", "/v2/system/lookup/{tableName}")
@@ -115,7 +112,6 @@ OPERATIONS: tuple[Operation, ...] = (
     PRODUCTS,
     CREATE_PRODUCT,
     SERVICES,
-    SERVICE,
     CREATE_SERVICE,
     WAREHOUSES,
     LOOKUP,

@@ -12,12 +12,13 @@ was lost finds it instead of making another (QUO-6).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.calls import MAX_PAGES
-from adapters.vendors.kaseya_bms.calls_unpublished import KaseyaQuoteCalls
+from adapters.vendors.kaseya_bms.calls_quotes import KaseyaQuoteCalls
 from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import search as lookups
 from adapters.vendors.kaseya_bms.quoting.quotation import QuotationPush, every
@@ -51,6 +52,7 @@ from application.quotes.ports import (
 from application.quotes.snapshot import QuoteSnapshot
 
 OPPORTUNITY = "kaseya_opportunity"  # link: quote → the opportunity a push made or found
+PDF = "kaseya_pdf"  # link: quote → the PDF the last push left on its opportunity
 PAGE = 100  # opportunities read a page at a time looking for a push's marker
 Record = dict[str, Any]
 
@@ -80,7 +82,7 @@ class KaseyaQuoting:
             attachment_id = await push.attach(int(opportunity["Id"]), pdf)
         return PublishResult(
             opportunity_ref=str(opportunity["Id"]),
-            quote_ref=str(quotation_id),
+            quote_ref="" if quotation_id is None else str(quotation_id),
             attachment_ref=str(attachment_id),
             warnings=tuple(lines.warnings),
             calls=count.calls,
@@ -171,9 +173,34 @@ class _Push:
     async def attach(self, opportunity_id: int, pdf: bytes) -> int:
         """The quote PDF on the opportunity, exactly one: kept when it is this one, else
         uploaded and the earlier ones deleted (upload first: a failure between leaves two,
-        which the next push clears, and never none)."""
+        which the next push clears, and never none). The link (``PDF``) says which PDF the
+        last push left, so the attachments are listed only when it cannot say (a first push,
+        one stopped mid-upload, another opportunity)."""
         module = self._calls.module_id(api.Module.OPPORTUNITY)
         name = pdf_name(self._quote, pdf)
+        kept = PdfSent.read(await self._links.find(self._connection, PDF, self._quote.id))
+        if kept is None or kept.opportunity_id != opportunity_id or kept.uploading:
+            current = await self._attach_listed(module, opportunity_id, pdf, name)
+        else:
+            for old in kept.old:
+                await self._calls.delete_attachment(module, opportunity_id, old)
+            if kept.digest == _digest_of(name):
+                if kept.old:
+                    await self._sent_pdf(replace(kept, old=()))
+                return kept.attachment_id
+            await self._sent_pdf(replace(kept, old=(), uploading=True))
+            made = await self._calls.upload_attachment(module, opportunity_id, name, pdf)
+            current = PdfSent(
+                opportunity_id, int(made["Id"]), _digest_of(name), (kept.attachment_id,)
+            )
+            await self._sent_pdf(current)
+            await self._calls.delete_attachment(module, opportunity_id, kept.attachment_id)
+        await self._sent_pdf(replace(current, old=()))
+        return current.attachment_id
+
+    async def _attach_listed(
+        self, module: int, opportunity_id: int, pdf: bytes, name: str
+    ) -> PdfSent:
         files = await self._calls.attachments(module, opportunity_id)
         ours = [f for f in files if is_pdf_of(self._quote, f.get("OriginalFileName"))]
         current = next((f for f in ours if f.get("OriginalFileName") == name), None)
@@ -182,7 +209,10 @@ class _Push:
         for old in ours:
             if old["Id"] != current["Id"]:
                 await self._calls.delete_attachment(module, opportunity_id, int(old["Id"]))
-        return int(current["Id"])
+        return PdfSent(opportunity_id, int(current["Id"]), _digest_of(name))
+
+    async def _sent_pdf(self, sent: PdfSent) -> None:
+        await self._links.link(self._connection, PDF, self._quote.id, sent.text)
 
     async def _picked_or_linked(self) -> Record | None:
         ref = self._quote.opportunity_ref
@@ -277,6 +307,38 @@ class _Push:
 
     async def _link(self, entity: str, entity_id: UUID, external_id: object) -> None:
         await self._links.link(self._connection, entity, entity_id, str(external_id))
+
+
+@dataclass(frozen=True)
+class PdfSent:
+    """The PDF a push left: on which opportunity, its attachment id, the digest in its name;
+    ``old``: attachments still to delete; ``uploading``: a push stopped between writing this
+    and the upload's answer (the next one lists the attachments)."""
+
+    opportunity_id: int
+    attachment_id: int
+    digest: str
+    old: tuple[int, ...] = ()
+    uploading: bool = False
+
+    @property
+    def text(self) -> str:
+        olds = ",".join(str(o) for o in self.old) or "-"
+        flag = " uploading" if self.uploading else ""
+        return f"{self.opportunity_id} {self.attachment_id} {self.digest} {olds}{flag}"
+
+    @staticmethod
+    def read(text: str | None) -> PdfSent | None:
+        parts = (text or "").split()
+        if len(parts) not in (4, 5) or not (parts[0].isdigit() and parts[1].isdigit()):
+            return None
+        olds = () if parts[3] == "-" else tuple(int(o) for o in parts[3].split(",") if o.isdigit())
+        return PdfSent(int(parts[0]), int(parts[1]), parts[2], olds, len(parts) == 5)
+
+
+def _digest_of(name: str) -> str:
+    """The PDF digest in a file name ``pdf_name`` made."""
+    return name.rsplit(" ", 1)[-1].removesuffix(".pdf")
 
 
 def _refuse(problems: Sequence[Problem]) -> None:

@@ -1,8 +1,7 @@
-"""The Kaseya BMS calls of a service quotation: the quotation, its line items, the items they
-name (products without prices, priced services: KBMS-9), warehouses, and the quote PDF attached to
-the opportunity (QUO-3, QUO-6).
-
-Calls marked NOT IN THE PUBLISHED SPEC follow the spec's conventions (``contract.NOT_IN_SPEC``).
+"""The published Kaseya BMS calls of a service quotation: the quotation, its line items, the items
+they name (products without prices, priced services: KBMS-9), warehouses, and the quote PDF
+attached to the opportunity (QUO-3, QUO-6). The unpublished ones (creating and changing a
+quotation, listing and deleting line items, creating a product) are in ``unpublished.py``.
 """
 
 from __future__ import annotations
@@ -11,12 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.vendors.kaseya_bms import contract as api
-from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, KaseyaCalls, Page, records, total
+from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, Page, records, total
 from adapters.vendors.kaseya_bms.settings import read_settings
+from adapters.vendors.kaseya_bms.unpublished import KaseyaUnpublishedCalls
 from application.integrations.ports import VendorUnavailable
 
 
-class KaseyaQuoteCalls(KaseyaCalls):
+class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
     """Quotations, line items, items, warehouses and attachments, over ``call``."""
 
     # --- service quotations and their line items (QUO-3, QUO-6) --------------------------------
@@ -41,27 +41,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
     async def quote(self, quotation_id: int) -> dict[str, Any]:
         """``GET /v2/crm/quotes/{quotationId}``."""
         return await self._one(api.QUOTE, path={"quotationId": quotation_id})
-
-    async def create_quote(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v2/crm/quotes`` -- NOT IN THE PUBLISHED SPEC. Body ``QuotationInputDto`` as the
-        hub defines it, named as ``QuotationOutputDto``: ``Name``, ``OpportunityId`` and
-        ``ExpiryDate`` (not in the past: Kaseya cannot backdate, KBMS-7) required; ``AccountId``,
-        ``LocationId``, ``StatusId``, ``SalesRepresentativeUserId`` default to the
-        opportunity's; ``WarehouseId`` (the output has none) is the warehouse the lines come
-        from (KBMS-6), which service line items need (KBMS-2)."""
-        return await self._one(api.CREATE_QUOTE, json=dict(body))
-
-    async def update_quote(self, quotation_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``PUT /v2/crm/quotes/{quotationId}`` -- NOT IN THE PUBLISHED SPEC. A whole
-        ``QuotationInputDto``, as the spec's PUTs replace."""
-        path = {"quotationId": quotation_id}
-        return await self._one(api.UPDATE_QUOTE, path=path, json=dict(body))
-
-    async def line_items(self, quotation_id: int) -> list[dict[str, Any]]:
-        """``GET /v2/crm/quotes/{quotationId}/lineItems`` -- NOT IN THE PUBLISHED SPEC (the spec
-        reads one line by id only): every ``QuotationLineItemOutputDto`` of the quotation."""
-        answer = await self.call(api.LINE_ITEMS, path={"quotationId": quotation_id})
-        return records(answer, api.LINE_ITEMS)
 
     async def line_item(self, quotation_id: int, line_item_id: int) -> dict[str, Any]:
         """``GET /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}``."""
@@ -93,12 +72,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         path = {"quotationId": quotation_id, "lineItemId": line_item_id}
         return await self._one(api.UPDATE_LINE_ITEM, path=path, json=dict(body))
 
-    async def delete_line_item(self, quotation_id: int, line_item_id: int) -> None:
-        """``DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}`` -- NOT IN THE
-        PUBLISHED SPEC; answered like ``DeleteAttachment`` (a bare 200)."""
-        path = {"quotationId": quotation_id, "lineItemId": line_item_id}
-        await self.call(api.DELETE_LINE_ITEM, path=path)
-
     # --- items: products (no prices, KBMS-9), services (priced), warehouses ---------------------
 
     async def products(
@@ -118,12 +91,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         }
         return await self._page(api.PRODUCTS, filters, page)
 
-    async def create_product(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v2/inventory/products`` -- NOT IN THE PUBLISHED SPEC. Body ``ProductInputDto``
-        as the hub defines it from ``ProductsListSearchSelectOutputDto``: ``ProductNumber`` and
-        ``ProductName`` required, ``ProductDescription``, ``UPC`` optional."""
-        return await self._one(api.CREATE_PRODUCT, json=dict(body))
-
     async def services(
         self, *, name: str | None = None, active: bool | None = True, page: int = 1
     ) -> Page:
@@ -137,10 +104,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         }
         answer = await self.call(api.SERVICES, json=body)
         return Page(records(answer, api.SERVICES), total(answer))
-
-    async def service(self, service_id: int) -> dict[str, Any]:
-        """``GET /v2/admin/finance/services/{serviceId}``."""
-        return await self._one(api.SERVICE, path={"serviceId": service_id})
 
     async def create_service(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """``POST /v2/admin/finance/services/services`` with a ``ServiceInputDto``."""
