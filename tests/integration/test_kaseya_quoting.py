@@ -24,7 +24,7 @@ from application.quotes.snapshot import QuoteSnapshot
 from domain.catalog.item import ItemKind, Period
 from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
 from tests.support.kaseya import CONTOSO, KaseyaSandbox, kaseya_connection
-from tests.support.quotes import quote_line, sample_lines, sample_snapshot
+from tests.support.quotes import many_lines, quote_line, sample_lines, sample_snapshot
 from tests.support.sandboxes import sandbox_starter
 
 PDF = b"%PDF-1.7 the quote, first revision"
@@ -503,3 +503,20 @@ async def test_without_creating_quotations_the_quote_goes_on_the_opportunity_wit
     assert (state["quotes"], result.quote_ref) == ([], "")
     assert [a["ObjectId"] for a in state["attachments"]] == [int(result.opportunity_ref)]
     assert any("POST /v2/crm/quotes" in w for w in result.warnings)
+
+
+async def test_a_one_line_edit_of_a_50_line_quote_costs_at_most_5_calls_quo_6(
+    kaseya: Callable[..., Kaseya],
+) -> None:
+    """Counted by the sandbox: the opportunity's read and amount, the line, the PDF swap."""
+    k = kaseya(service_quotations=False)
+    lines = many_lines(50)
+    await k.publish(current_quote(lines=lines))
+    before = sum(int(n) for n in (await k.state())["requests"].values())
+    edited = list(lines)
+    edited[25] = replace(lines[25], quantity=lines[25].quantity + 1)
+
+    await k.publish(current_quote(lines=tuple(edited)), b"%PDF-1.7 edited")
+
+    after = sum(int(n) for n in (await k.state())["requests"].values())
+    assert after - before <= 5

@@ -101,7 +101,7 @@ def _api(store: KaseyaStore, without: frozenset[str]) -> Router:
 
     def refused(_: Request[Any, Any, Any], exc: KaseyaRefusal) -> Response[bytes]:
         store.refused(exc)
-        return reply(exc.body(), exc.status)
+        return reply(exc.body(), exc.http_status)
 
     served = {op.path for op in api.OPERATIONS if op.what not in without}
     routes = [

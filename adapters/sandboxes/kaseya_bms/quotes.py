@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.sandboxes.kaseya_bms.query import Query, matches, number, page
-from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal, not_found, parse_datetime
+from adapters.sandboxes.kaseya_bms.schema import (
+    KaseyaRefusal,
+    not_found,
+    parse_datetime,
+    refused_under_200,
+)
 from adapters.sandboxes.kaseya_bms.seed import (
     API_USER,
     PRODUCT_TYPE,
@@ -190,11 +195,10 @@ class QuoteDesk:
         service = db.services.get(item_id) if isinstance(item_id, int) else None
         if service is None:
             raise KaseyaRefusal(400, f"The service {item_id} does not exist")
-        if not (service["UnitPrice"] > 0 and service["UnitCost"] > 0):  # KBMS-3
-            raise KaseyaRefusal(
-                400,
+        if not (service["UnitPrice"] > 0 and service["UnitCost"] > 0):  # KBMS-3, under a 200
+            raise refused_under_200(
                 f"The service {service['Name']!r} has no unit price and unit cost: "
-                "it cannot be associated with the quotation",
+                "it cannot be associated with the quotation"
             )
         return service
 
@@ -226,7 +230,7 @@ def _not_backdated(text: str) -> str:
     if expiry is None:
         raise KaseyaRefusal(400, f"ExpiryDate: {text!r} is not a date")
     if expiry.date() < datetime.now(UTC).date():
-        raise KaseyaRefusal(
-            400, f"The expiry date {expiry.date()} is in the past: quotations cannot be backdated"
+        raise refused_under_200(  # KBMS-7, under a 200 as Kaseya answers it
+            f"The expiry date {expiry.date()} is in the past: quotations cannot be backdated"
         )
     return text
