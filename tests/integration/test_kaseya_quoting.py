@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
+from adapters.sandboxes.kaseya_bms.seed import KaseyaInstance
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
@@ -520,3 +521,46 @@ async def test_a_one_line_edit_of_a_50_line_quote_costs_at_most_5_calls_quo_6(
 
     after = sum(int(n) for n in (await k.state())["requests"].values())
     assert after - before <= 5
+
+
+# --- what differs between instances: module ids, look-up names, the API user -----------------
+
+
+async def test_module_ids_lookup_names_and_the_default_user_come_from_the_instance_or_settings(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    """An instance numbering everything otherwise than the demo's: the hub reads its API user
+    (``/v2/security/userinfo``) and item types (the look-up the settings name), and attaches
+    the PDF under the module id the settings give."""
+    other = KaseyaInstance(
+        modules={"opportunity": 21, "quotation": 22},
+        item_types_table="LineItemTypes",
+        product_type=7,
+        service_type=8,
+        api_user_id=700,
+    )
+    sandbox = start_sandbox(instance=other)
+    settings = {**SERVICE_QUOTATIONS, "item_types_table": "LineItemTypes"}
+    settings |= {"attachment_module_ids": {"opportunity": 21, "quotation": 22}}
+    connection = kaseya_connection(sandbox.url, settings=settings)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    result = await k.publish(current_quote())
+
+    state = await k.state()
+    (opportunity,) = of(state, "opportunities", Id=int(result.opportunity_ref))
+    assert opportunity["SalesRepresentativeUserId"] == 700
+    assert {line["ItemTypeId"] for line in state["line_items"]} == {7, 8}
+    (attachment,) = state["attachments"]
+    assert attachment["ModuleId"] == 21
+
+
+async def test_the_default_attachment_module_is_a_setting_an_instance_may_refuse(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(instance=KaseyaInstance(modules={"opportunity": 21}))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    with pytest.raises(VendorRejected, match="module 3 takes no attachments"):
+        await k.publish(current_quote())

@@ -16,7 +16,6 @@ import pytest
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.kaseya_bms.client import KASEYA_LIMITS, KaseyaClient, KaseyaClients
-from adapters.vendors.kaseya_bms.contract import Module
 from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.ports import (
     ConnectionTester,
@@ -571,7 +570,7 @@ async def test_replacing_the_pdf_leaves_one_attachment_with_the_new_bytes_quo_6(
     sandbox = start_sandbox()
     client = await _client(sandbox, clients)
     opportunity = await client.create_opportunity(opportunity_body())
-    module = client.module_id(Module.OPPORTUNITY)
+    module = client.module_id("opportunity")
 
     first = await client.replace_attachment(module, opportunity["Id"], "Q-1042.pdf", b"%PDF v1")
     second = await client.replace_attachment(module, opportunity["Id"], "Q-1042.pdf", b"%PDF v2")
@@ -593,8 +592,7 @@ async def test_attachment_module_ids_can_be_set_per_connection(
     sandbox = start_sandbox()
     client = await _client(sandbox, clients, attachment_module_ids={"opportunity": 12})
 
-    assert client.module_id(Module.OPPORTUNITY) == 12
-    assert client.module_id(Module.QUOTATION) == 4
+    assert client.module_id("opportunity") == 12
     with pytest.raises(VendorRejected, match="module 12 takes no attachments"):
         await client.attachments(12, 4001)
 

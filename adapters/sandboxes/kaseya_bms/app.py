@@ -28,6 +28,7 @@ from litestar.types import ControllerRouterHandler
 from adapters.sandboxes.kaseya_bms.auth import SandboxTokens
 from adapters.sandboxes.kaseya_bms.routes import Call, Serve, api_routes, handler, reply
 from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal
+from adapters.sandboxes.kaseya_bms.seed import KaseyaInstance
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.vendors.kaseya_bms import contract as api
@@ -58,6 +59,7 @@ def create_kaseya_sandbox(
     access_token_seconds: float = 3600.0,
     refresh_token_seconds: float = 86_400.0,
     without: Collection[str] = (),
+    instance: KaseyaInstance | None = None,
 ) -> Litestar:
     """Kaseya BMS under ``/v2``, with its hourly limit per endpoint unless told otherwise.
 
@@ -65,7 +67,8 @@ def create_kaseya_sandbox(
     short ones to make the client refresh or sign in again. ``without``: unpublished operations
     (``"POST /v2/crm/quotes"``, see ``contract.NOT_IN_SPEC``) this instance lacks; they answer
     as ASP.NET answers a route it does not have: 405 where the path serves other methods, else
-    404, with no body.
+    404, with no body. ``instance``: the module numbers, look-up names and users this
+    instance has (``seed.KaseyaInstance``), when not the demo's.
     """
     unknown = set(without) - {op.what for op in api.NOT_IN_SPEC}
     if unknown:
@@ -74,7 +77,7 @@ def create_kaseya_sandbox(
     tokens = SandboxTokens(
         accepted, access_seconds=access_token_seconds, refresh_seconds=refresh_token_seconds
     )
-    store = KaseyaStore(tokens)
+    store = KaseyaStore(tokens, instance=instance)
     limits = SandboxLimits(
         requests_per_window=requests_per_window,
         window_seconds=window_seconds,

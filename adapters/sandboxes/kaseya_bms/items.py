@@ -16,12 +16,10 @@ from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal
 from adapters.sandboxes.kaseya_bms.seed import (
     API_USER,
     DEFAULT_WAREHOUSE,
-    ITEM_TYPES,
     WAREHOUSES,
     Record,
 )
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
-from adapters.vendors.kaseya_bms.contract import ITEM_TYPES_TABLE
 
 
 class Items:
@@ -95,9 +93,10 @@ class Items:
             return service
 
     def lookup(self, table: str) -> list[Record]:
-        if table.casefold() != ITEM_TYPES_TABLE.casefold():
+        instance = self._store.instance
+        if table.casefold() != instance.item_types_table.casefold():
             raise KaseyaRefusal(404, f"The lookup table {table} does not exist")
-        return [dict(t) for t in ITEM_TYPES]
+        return instance.item_types()
 
     @staticmethod
     def warehouses() -> list[Record]:

@@ -98,7 +98,10 @@ def _security(store: KaseyaStore) -> dict[api.Operation, Serve]:
     async def refresh(call: Call) -> Response[bytes]:
         return one("TokenOutputDto", store.tokens.refresh(_text(await call.form())))
 
-    return {api.AUTHENTICATE: authenticate, api.REFRESH_TOKEN: refresh}
+    async def user_info(_: Call) -> Response[bytes]:
+        return one("UserInfoOutputDto", store.user_info())
+
+    return {api.AUTHENTICATE: authenticate, api.REFRESH_TOKEN: refresh, api.USER_INFO: user_info}
 
 
 def _crm(store: KaseyaStore) -> dict[api.Operation, Serve]:

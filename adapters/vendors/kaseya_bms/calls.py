@@ -61,6 +61,15 @@ class KaseyaCalls:
     ) -> dict[str, Any]:
         raise NotImplementedError
 
+    async def api_user_id(self) -> int:
+        """``GET /v2/security/userinfo``: the id of the user the API signs in as, the owner of
+        what a push makes when the settings name none."""
+        info = (await self.call(api.USER_INFO)).get("Result")
+        user = info.get("UserId") if isinstance(info, dict) else None
+        if not isinstance(user, int) or isinstance(user, bool):
+            raise VendorUnavailable("Kaseya BMS answered its userinfo without a UserId")
+        return user
+
     async def test(self) -> None:
         """INT-2: the opportunity statuses, read with a token (signing in if none is held)."""
         await self.opportunity_statuses()

@@ -13,7 +13,7 @@ from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, Page, records, total
 from adapters.vendors.kaseya_bms.settings import read_settings
 from adapters.vendors.kaseya_bms.unpublished import KaseyaUnpublishedCalls
-from application.integrations.ports import VendorUnavailable
+from application.integrations.ports import VendorRejected, VendorUnavailable
 
 
 class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
@@ -115,17 +115,23 @@ class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
 
     async def item_types(self) -> list[dict[str, Any]]:
         """``GET /v2/system/lookup/{tableName}`` for the line items' item types (KBMS-1). The
-        operation is published; the table's name is NOT IN THE PUBLISHED SPEC."""
-        answer = await self.call(api.LOOKUP, path={"tableName": api.ITEM_TYPES_TABLE})
+        operation is published, the table's name is not: the ``item_types_table`` setting."""
+        table = read_settings(self.connection.settings).quote.item_types_table
+        answer = await self.call(api.LOOKUP, path={"tableName": table})
         return records(answer, api.LOOKUP)
 
     # --- attachments: the quote PDF on the opportunity (QUO-3, QUO-6) --------------------------
 
-    def module_id(self, module: api.Module) -> int:
-        """The ``moduleId`` of ``module``: the connection's ``attachment_module_ids`` setting,
-        else the sandbox's numbering (the spec publishes none)."""
-        configured = read_settings(self.connection.settings).attachment_module_ids
-        return configured.get(module.name.lower(), int(module))
+    def module_id(self, module: str) -> int:
+        """The ``moduleId`` of ``module`` (``"opportunity"``): the connection's
+        ``attachment_module_ids`` setting, as Kaseya publishes no numbering."""
+        found = read_settings(self.connection.settings).attachment_module_ids.get(module)
+        if found is None:
+            raise VendorRejected(
+                f"the Kaseya BMS setting attachment_module_ids names no {module} module: set it "
+                "to the module id your Kaseya BMS instance gives that module"
+            )
+        return found
 
     async def attachments(self, module_id: int, object_id: int) -> list[dict[str, Any]]:
         """``GET /v2/system/attachments/{moduleId}/{objectId}``, every page."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import cache
 from urllib.parse import quote
 
@@ -44,6 +43,7 @@ class Operation:
 # Security: tokens (multipart forms, no bearer).
 AUTHENTICATE = Operation("POST", "/v2/security/authenticate")
 REFRESH_TOKEN = Operation("POST", "/v2/security/refreshtoken")
+USER_INFO = Operation("GET", "/v2/security/userinfo")  # the API user: the default owner
 
 # CRM: accounts, contacts, opportunities.
 ACCOUNTS = Operation("GET", "/v2/crm/accounts/summary")
@@ -90,6 +90,7 @@ DELETE_ATTACHMENT = Operation(
 OPERATIONS: tuple[Operation, ...] = (
     AUTHENTICATE,
     REFRESH_TOKEN,
+    USER_INFO,
     ACCOUNTS,
     ACCOUNT,
     CREATE_ACCOUNT,
@@ -121,19 +122,9 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 NOT_IN_SPEC: tuple[Operation, ...] = tuple(op for op in OPERATIONS if not op.published)
 
-# Item types of quotation line items (the ``itemTypeId`` of ADD_LINE_ITEM). The spec publishes
-# the generic ``/v2/system/lookup/{tableName}`` but not this table's name: not in the spec.
-ITEM_TYPES_TABLE = "QuotationItemTypes"
 NO_DISTRIBUTOR = 0  # ``distributerTypeId`` of an item of the tenant's own catalog
-
-
-class Module(IntEnum):
-    """``moduleId`` of the attachment calls. The spec publishes no numbering: these are the
-    sandbox's, and a tenant whose numbers differ overrides them in the connection's settings
-    (``attachment_module_ids``)."""
-
-    OPPORTUNITY = 3
-    QUOTATION = 4
+# Kaseya publishes no numbering of the attachment modules, nor the name of the item types'
+# look-up table: both are the connection's settings (``settings.py``).
 
 
 def endpoint_of(path: str) -> str | None:

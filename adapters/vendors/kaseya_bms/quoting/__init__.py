@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.calls import MAX_PAGES
 from adapters.vendors.kaseya_bms.calls_quotes import KaseyaQuoteCalls
 from adapters.vendors.kaseya_bms.client import KaseyaClients
@@ -147,6 +146,7 @@ class _Push:
     ) -> None:
         self._calls, self._links, self._connection = calls, links, connection.connection_id
         self._quote, self._settings = quote, settings
+        self._user: int | None = None
 
     async def opportunity(self) -> tuple[Record, bool]:
         """The opportunity at the quote's value, and whether this push made it."""
@@ -165,7 +165,8 @@ class _Push:
     async def _create(self, party: Party) -> Record:
         statuses = await self._calls.opportunity_statuses()
         published = status_id(statuses, self._settings.status_mapping["published"], "published")
-        body = new_opportunity(self._quote, self._settings, party, published)
+        owner = self._settings.opportunity_owner_id or await self._api_user()
+        body = new_opportunity(self._quote, self._settings, party, published, owner)
         made = await self._calls.create_opportunity(body)
         await self._link(OPPORTUNITY, self._quote.id, made["Id"])
         return made
@@ -176,7 +177,7 @@ class _Push:
         which the next push clears, and never none). The link (``PDF``) says which PDF the
         last push left, so the attachments are listed only when it cannot say (a first push,
         one stopped mid-upload, another opportunity)."""
-        module = self._calls.module_id(api.Module.OPPORTUNITY)
+        module = self._calls.module_id("opportunity")
         name = pdf_name(self._quote, pdf)
         kept = PdfSent.read(await self._links.find(self._connection, PDF, self._quote.id))
         if kept is None or kept.opportunity_id != opportunity_id or kept.uploading:
@@ -269,7 +270,9 @@ class _Push:
         if same:
             account = min(same, key=lambda a: int(a["Id"]))
         elif self._settings.create_accounts:
-            account = await self._calls.create_account(account_body(self._quote, self._settings))
+            manager = self._settings.account_manager_id or await self._api_user()
+            body = account_body(self._quote, self._settings, manager)
+            account = await self._calls.create_account(body)
         else:
             raise VendorRejected(
                 f"Kaseya BMS has no account named {org.name!r} and the create_accounts setting "
@@ -304,6 +307,12 @@ class _Push:
         if person.id is not None:
             await self._link(CONTACT, person.id, contact_id)
         return contact_id
+
+    async def _api_user(self) -> int:
+        """The API user (read once a push), where the settings name no Kaseya user."""
+        if self._user is None:
+            self._user = await self._calls.api_user_id()
+        return self._user
 
     async def _link(self, entity: str, entity_id: UUID, external_id: object) -> None:
         await self._links.link(self._connection, entity, entity_id, str(external_id))
