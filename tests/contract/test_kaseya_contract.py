@@ -39,8 +39,8 @@ from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.appliers import ORGANIZATION
 from application.integrations.ports import VendorRejected
 from application.quotes.ports import OpportunitySearch, Outcome
-from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
 from domain.catalog.item import ItemSource
+from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
 from tests.support.kaseya import (
     CONTOSO,
     WORKSHOP_WITHOUT_COST,
