@@ -564,3 +564,23 @@ async def test_the_default_attachment_module_is_a_setting_an_instance_may_refuse
 
     with pytest.raises(VendorRejected, match="module 3 takes no attachments"):
         await k.publish(current_quote())
+
+
+async def test_an_edit_of_a_line_item_deleted_in_kaseya_adds_it_again_quo_6(
+    kaseya: Callable[..., Kaseya], clients: KaseyaClients
+) -> None:
+    """The links said what Kaseya held; Kaseya's 404 says otherwise: the push reads it all."""
+    k = kaseya()
+    quote = current_quote()
+    await k.publish(quote)
+    first = quote.lines[0]
+    (item,) = [i for i in (await k.state())["line_items"] if i["Name"] == first.name]
+    client = await clients.client(k.connection)
+    await client.delete_line_item(item["QuotationId"], item["Id"])
+    lines = (replace(first, quantity=first.quantity + 1), *quote.lines[1:])
+
+    await k.publish(current_quote(lines=lines))
+
+    items = (await k.state())["line_items"]
+    assert len(items) == len(quote.lines)
+    assert [i["Quantity"] for i in items if i["Name"] == first.name] == [float(first.quantity + 1)]

@@ -138,27 +138,29 @@ class QuotationPush:
         self._opportunity_id = int(opportunity["Id"])
         linked = await self._links.find(self._connection, QUOTATION, self._quote.id)
         sent = None if made or linked is None else await self._sent(int(linked), opportunity)
-        if sent is not None:
-            quotation_id = sent.quotation_id
-            if sent.header != header_digest(self._quote):
-                current = await self._read(quotation_id)
-                if current is None:
-                    sent = None  # deleted in Kaseya: found or made again below
-                else:
-                    await self._update(quotation_id, current)
-        if sent is None:
-            found = await self._quotation(opportunity, linked, made)
-            if found is None:
-                return None
-            quotation_id, current = found
-            items: list[Record] | None = [] if current is None else await self._list(quotation_id)
-            await self._lines(quotation_id, items, None)
-        else:
-            try:
-                await self._lines(quotation_id, None, sent)
-            except _Stale:  # a line item the links name is gone: read them and push again
-                await self._lines(quotation_id, await self._list(quotation_id), sent)
+        if sent is not None and await self._pushed_as_sent(sent):
+            return sent.quotation_id
+        found = await self._quotation(opportunity, linked, made)
+        if found is None:
+            return None
+        quotation_id, current = found
+        items: list[Record] = [] if current is None else await self._list(quotation_id)
+        await self._lines(quotation_id, items, None)
         return quotation_id
+
+    async def _pushed_as_sent(self, sent: Sent) -> bool:
+        """The push over what the links say the last one left; False (nothing written then
+        but what still stood) when something they name is gone from Kaseya: read it all."""
+        try:
+            if sent.header != header_digest(self._quote):
+                current = await self._read(sent.quotation_id)
+                if current is None:
+                    return False  # deleted in Kaseya: found or made again
+                await self._update(sent.quotation_id, current)
+            await self._lines(sent.quotation_id, None, sent)
+        except _Stale:
+            return False
+        return True
 
     async def _quotation(
         self, opportunity: Mapping[str, Any], linked: str | None, made: bool
