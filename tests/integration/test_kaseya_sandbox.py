@@ -32,10 +32,13 @@ from tests.support.kaseya import (
     SWITCH,
     WORKSHOP_WITHOUT_COST,
     KaseyaSandbox,
+    change_opportunity,
     kaseya_connection,
     line_body,
     opportunity_body,
     quotation_body,
+    quotes_of_opportunity,
+    replace_attachment,
 )
 from tests.support.sandboxes import sandbox_starter
 
@@ -391,8 +394,8 @@ async def test_an_opportunity_is_created_read_and_its_amount_and_status_changed_
     client = await _client(sandbox, clients)
 
     made = await client.create_opportunity(opportunity_body())
-    priced = await client.change_opportunity(made["Id"], {"Amount": 2500.75})
-    won = await client.change_opportunity(made["Id"], {"StatusId": 5})
+    priced = await change_opportunity(client, made["Id"], {"Amount": 2500.75})
+    won = await change_opportunity(client, made["Id"], {"StatusId": 5})
     listed = await client.opportunities(account_id=CONTOSO, status_id=5)
 
     assert (made["Status"], made["AccountName"], made["ContactFirstName"]) == (
@@ -426,7 +429,7 @@ async def test_a_quotation_not_in_the_published_spec_is_created_read_and_found_a
     renamed = await client.update_quote(
         made["Id"], quotation_body(opportunity_id, Name="Q-1042 v2")
     )
-    found = await client.quotes_of_opportunity(CONTOSO, opportunity_id)
+    found = await quotes_of_opportunity(client, CONTOSO, opportunity_id)
 
     assert (made["OpportunityId"], made["AccountName"], made["LocationName"]) == (
         opportunity_id,
@@ -572,8 +575,8 @@ async def test_replacing_the_pdf_leaves_one_attachment_with_the_new_bytes_quo_6(
     opportunity = await client.create_opportunity(opportunity_body())
     module = client.module_id("opportunity")
 
-    first = await client.replace_attachment(module, opportunity["Id"], "Q-1042.pdf", b"%PDF v1")
-    second = await client.replace_attachment(module, opportunity["Id"], "Q-1042.pdf", b"%PDF v2")
+    first = await replace_attachment(client, module, opportunity["Id"], "Q-1042.pdf", b"%PDF v1")
+    second = await replace_attachment(client, module, opportunity["Id"], "Q-1042.pdf", b"%PDF v2")
     other = await client.upload_attachment(
         module, opportunity["Id"], "notes.txt", b"hi", "text/plain"
     )

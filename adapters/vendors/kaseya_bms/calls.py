@@ -161,17 +161,6 @@ class KaseyaCalls:
         """``PUT /v2/crm/opportunities/{id}`` with a whole ``OpportunityInputDto``."""
         return await self._one(api.UPDATE_OPPORTUNITY, path={"id": opportunity_id}, json=dict(body))
 
-    async def change_opportunity(
-        self, opportunity_id: int, changes: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Read the opportunity, then PUT its input fields with ``changes`` (e.g. ``Amount`` for
-        QUO-3, ``StatusId`` for QUO-4): the spec's PUT replaces, it does not patch."""
-        current = await self.opportunity(opportunity_id)
-        body = {name: current.get(name) for name in OPPORTUNITY_INPUT}
-        if body.get("ContactId") in (None, 0):
-            body.pop("ContactId")
-        return await self.update_opportunity(opportunity_id, {**body, **changes})
-
     async def opportunity_statuses(self) -> list[dict[str, Any]]:
         """``GET /v2/crm/opportunities/statuses/Lookup``: id, name, ``IsActive`` and the base
         status (``StatusActionId``/``StatusActionName``: Open, Closed Won, Closed Lost)."""

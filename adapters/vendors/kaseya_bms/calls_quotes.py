@@ -29,15 +29,6 @@ class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
         filters = {"Filter.AccountId": account_id, "Filter.StatusIds": statuses}
         return await self._page(api.QUOTES, filters, page)
 
-    async def quotes_of_opportunity(
-        self, account_id: int, opportunity_id: int
-    ) -> list[dict[str, Any]]:
-        """The account's quotations made for ``opportunity_id``: the summary has no opportunity
-        filter, so each of the account's quotations is read (finding one a lost link forgot)."""
-        summaries = await self._every(api.QUOTES, {"Filter.AccountId": account_id})
-        quotes = [await self.quote(int(summary["Id"])) for summary in summaries]
-        return [quote for quote in quotes if quote.get("OpportunityId") == opportunity_id]
-
     async def quote(self, quotation_id: int) -> dict[str, Any]:
         """``GET /v2/crm/quotes/{quotationId}``."""
         return await self._one(api.QUOTE, path={"quotationId": quotation_id})
@@ -160,20 +151,3 @@ class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
         """``DELETE /v2/system/attachments/{moduleId}/{objectId}/{attachmentId}``."""
         path = {"moduleId": module_id, "objectId": object_id, "attachmentId": attachment_id}
         await self.call(api.DELETE_ATTACHMENT, path=path)
-
-    async def replace_attachment(
-        self,
-        module_id: int,
-        object_id: int,
-        file_name: str,
-        content: bytes,
-        content_type: str = "application/pdf",
-    ) -> dict[str, Any]:
-        """Upload ``file_name``, then delete every earlier attachment of that name (QUO-6: the
-        PDF is replaced, never piled up). Uploading first means a failure in between leaves
-        two copies, which the next replace clears, and never none."""
-        made = await self.upload_attachment(module_id, object_id, file_name, content, content_type)
-        for old in await self.attachments(module_id, object_id):
-            if old.get("OriginalFileName") == file_name and old.get("Id") != made.get("Id"):
-                await self.delete_attachment(module_id, object_id, int(old["Id"]))
-        return made
