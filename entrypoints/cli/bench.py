@@ -42,7 +42,7 @@ from entrypoints.cli.bench_processes import (
     sandbox_process,
     serve_payment_sandboxes,
 )
-from entrypoints.cli.bench_quotes import bench_quotes
+from entrypoints.cli.bench_quotes import PSAS, bench_quotes
 from entrypoints.containers import Container, build_container
 from entrypoints.runtime import run_async
 from entrypoints.settings import Settings
@@ -164,15 +164,20 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
 @click.option("--m", "m", default=50, show_default=True, help="lines per quote")
 @click.option("--latency-ms", default=50.0, show_default=True, help="the sandbox's latency")
 @click.option(
+    "--psa", type=click.Choice(PSAS), default="autotask", show_default=True, help="the PSA"
+)
+@click.option(
     "--database-url",
     envvar="Q2C_BENCH_DATABASE_URL",
     default=None,
     help="default: a SQLite file in a temporary folder",
 )
-def bench_quotes_command(n: int, m: int, latency_ms: float, database_url: str | None) -> None:
-    """Publish N quotes of M lines to the Autotask sandbox (latency L, 3 calls per endpoint
-    at once), then edit one line of each: calls per publish and per edit, time against the
-    bound calls x L / 3."""
+def bench_quotes_command(
+    n: int, m: int, latency_ms: float, psa: str, database_url: str | None
+) -> None:
+    """Publish N quotes of M lines to the PSA's sandbox (latency L; Autotask: 3 calls per
+    endpoint at once), then edit one line of each: calls per publish and per edit, time
+    against the bound calls x L / 3 (Kaseya BMS: / 1)."""
     with tempfile.TemporaryDirectory() as workdir:
         run = partial(
             bench_quotes,
@@ -182,6 +187,7 @@ def bench_quotes_command(n: int, m: int, latency_ms: float, database_url: str | 
             latency_ms,
             prepare=_prepare,
             add_organizations=add_organizations,
+            psa=psa,
         )
         _emit(run_async(run))
 

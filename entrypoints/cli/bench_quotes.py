@@ -1,10 +1,12 @@
-"""``q2c bench quotes``: publishing quotes to the Autotask sandbox, through the hub's own path.
+"""``q2c bench quotes``: publishing quotes to a PSA sandbox, through the hub's own path.
 
 N quotes of M lines each are built with the use cases, published, and pushed by the outbox
-worker to the Autotask sandbox, which runs in a process of its own with latency L and Autotask's
-3 concurrent calls per endpoint. Then one line of each quote is edited and the quote published
-again. The figures: vendor calls per publish and per one-line edit, and the elapsed time against
-the bound ``calls x L / 3`` (every call waiting its turn for one of the 3 slots).
+worker to the Autotask sandbox (``--psa autotask``: latency L and Autotask's 3 concurrent calls
+per endpoint) or the Kaseya BMS one (``--psa kaseya_bms``: service quotations from the main
+warehouse, no concurrency limit), each in a process of its own. Then one line of each quote is
+edited and the quote published again. The figures: vendor calls per publish and per one-line
+edit, counted by the sandbox, and the elapsed time against the bound ``calls x L / C`` (every
+call waiting its turn for one of the C slots; Autotask's 3, none for Kaseya).
 """
 
 from __future__ import annotations
@@ -18,18 +20,24 @@ from typing import Any
 import httpx
 
 from adapters.persistence.database import is_sqlite
+from adapters.persistence.migrate import migrate
+from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.worker import OutboxWorker
 from application.quotes.use_cases import ChangeLine, CreateQuote, LineSpec, PublishQuote
 from domain.catalog.item import ItemKind, Period
 from domain.crm.organization import OrganizationId
 from domain.identity.tenant import TenantId
-from domain.integrations.connection import Connection
+from domain.integrations.connection import Connection, System
 from domain.quotes.quote import Discount, Quote, QuoteHeader
+from domain.shared.ids import new_id
 from domain.shared.money import Currency
-from entrypoints.cli.bench_processes import sandbox_process
-from entrypoints.containers import Container
+from entrypoints.cli.bench_processes import bench_settings, sandbox_process
+from entrypoints.containers import Container, build_container
+from entrypoints.sandboxes import AUTOTASK_PATH, KASEYA, KASEYA_PATH
 
 AUTOTASK_CONCURRENCY = 3
+PSAS = ("autotask", "kaseya_bms")
+KASEYA_SETTINGS = {"service_quotations": True, "default_warehouse": "Main Warehouse"}
 
 
 def line_spec(index: int, quantity: int = 1) -> LineSpec:
@@ -80,6 +88,23 @@ async def _timed_push(worker: OutboxWorker, control: httpx.AsyncClient) -> tuple
     return await _calls(control) - before, time.perf_counter() - started
 
 
+async def _prepare_kaseya(url: str, base_url: str) -> tuple[Container, TenantId]:
+    """A tenant whose one PSA is a Kaseya BMS connection to the sandbox at ``base_url``."""
+    await migrate(url)
+    container = build_container(bench_settings(url))
+    created = await container.identity.create_tenant()(f"bench {new_id().hex[-12:]}", Currency.USD)
+    connect: ConnectSystem = container.integrations.connect_system()
+    new = NewConnection(
+        system=System.KASEYA_BMS,
+        name="bench",
+        base_url=base_url,
+        credentials=KASEYA.credentials,
+        settings=KASEYA_SETTINGS,
+    )
+    await connect(created.tenant.id, new)
+    return container, created.tenant.id
+
+
 Prepare = Callable[[str, str], Awaitable[tuple[Container, TenantId, Connection]]]
 AddOrganizations = Callable[..., Awaitable[list[OrganizationId]]]
 
@@ -92,11 +117,18 @@ async def bench_quotes(
     *,
     prepare: Prepare,
     add_organizations: AddOrganizations,
+    psa: str = "autotask",
 ) -> dict[str, Any]:
     """``prepare`` and ``add_organizations`` are the sync bench's: a tenant with an Autotask
-    connection to the sandbox, and organizations pushed to it."""
-    async with sandbox_process(AUTOTASK_CONCURRENCY) as base:
-        container, tenant, _ = await prepare(url, base)
+    connection to the sandbox, and organizations pushed to it; for Kaseya BMS, a tenant with
+    a Kaseya connection (organizations are not pushed: the quote push makes the accounts)."""
+    async with sandbox_process(AUTOTASK_CONCURRENCY) as autotask:
+        if psa == "kaseya_bms":
+            base = autotask.replace(AUTOTASK_PATH, KASEYA_PATH)
+            container, tenant = await _prepare_kaseya(url, base)
+        else:
+            base = autotask
+            container, tenant, _ = await prepare(url, base)
         worker: OutboxWorker = container.integrations.worker()
         publish: PublishQuote = container.quotes.publish()
         change: ChangeLine = container.quotes.change_line()
@@ -116,10 +148,12 @@ async def bench_quotes(
             state = (await control.get("/_sandbox/state")).json()
         await container.integrations.vendors().aclose()
         await container.persistence.probe().close()
-    bound = (publish_calls + edit_calls) * latency_ms / 1000 / AUTOTASK_CONCURRENCY
+    slots = AUTOTASK_CONCURRENCY if psa == "autotask" else 1
+    bound = (publish_calls + edit_calls) * latency_ms / 1000 / slots
     elapsed = publish_s + edit_s
     return {
         "benchmark": "quotes",
+        "psa": psa,
         "database": "sqlite" if is_sqlite(url) else "postgresql",
         "quotes": n,
         "lines_per_quote": m,

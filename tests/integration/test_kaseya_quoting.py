@@ -14,16 +14,18 @@ from typing import Any
 import pytest
 
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
+from adapters.sandboxes.kaseya_bms.seed import KaseyaInstance
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import KaseyaQuoting
+from adapters.vendors.kaseya_bms.sync import KaseyaConnectionTester
 from application.integrations.ports import ConnectionConfig, VendorError, VendorRejected
 from application.quotes.ports import OpportunitySearch, Outcome, PsaQuoting, PublishResult
 from application.quotes.snapshot import QuoteSnapshot
 from domain.catalog.item import ItemKind, Period
 from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
 from tests.support.kaseya import CONTOSO, KaseyaSandbox, kaseya_connection
-from tests.support.quotes import quote_line, sample_lines, sample_snapshot
+from tests.support.quotes import many_lines, quote_line, sample_lines, sample_snapshot
 from tests.support.sandboxes import sandbox_starter
 
 PDF = b"%PDF-1.7 the quote, first revision"
@@ -236,7 +238,7 @@ async def test_publishing_the_same_quote_again_makes_and_writes_nothing_quo_6(
     assert after["counts"] == before["counts"]
     assert after["line_items"] == before["line_items"]
     assert after["opportunities"] == before["opportunities"]
-    assert again.calls == 4  # the opportunity, the quotation, its lines, the attachments
+    assert again.calls == 1  # the opportunity; the links answer for the rest
 
 
 async def test_a_one_line_edit_writes_that_line_and_replaces_the_pdf_quo_6(
@@ -265,7 +267,8 @@ async def test_a_one_line_edit_writes_that_line_and_replaces_the_pdf_quo_6(
     assert attachment["Sha256"] == hashlib.sha256(revised).hexdigest()
     (opportunity,) = of(after, "opportunities", Id=int(result.opportunity_ref))
     assert Decimal(str(opportunity["Amount"])) == edited.value
-    assert result.calls == 8  # 4 reads, the amount, the line, the upload and the old PDF's delete
+    # The opportunity's read and amount, the line, the upload and the old PDF's delete (was 8).
+    assert result.calls == 5
 
 
 async def test_a_removed_line_is_deleted_from_the_quotation_quo_6(
@@ -450,3 +453,134 @@ async def test_a_quote_without_contact_still_publishes(kaseya: Callable[..., Kas
 
     (opportunity,) = of(await k.state(), "opportunities", Id=int(result.opportunity_ref))
     assert opportunity["ContactId"] is None
+
+
+# --- the calls Kaseya does not publish (unpublished.py) -------------------------------------
+
+
+async def test_connection_test_names_the_unpublished_calls_an_instance_lacks(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    lacking = ("POST /v2/crm/quotes", "DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}")
+    full, partial = start_sandbox(), start_sandbox(without=lacking)
+    tester = KaseyaConnectionTester(clients)
+
+    assert await tester.test(kaseya_connection(full.url)) is None
+    said = await tester.test(kaseya_connection(partial.url))
+
+    assert said is not None
+    assert all(what in said for what in lacking)
+    assert "PUT /v2/crm/quotes/{quotationId}" not in said
+
+
+async def test_without_deleting_line_items_a_removed_line_goes_to_quantity_zero(
+    kaseya: Callable[..., Kaseya], start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(without=("DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}",))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+    quote = current_quote()
+    await k.publish(quote)
+
+    result = await k.publish(current_quote(lines=quote.lines[:-1]))
+
+    items = (await k.state())["line_items"]
+    assert len(items) == len(quote.lines)
+    gone = [i for i in items if i["Name"].startswith(quote.lines[-1].name)]
+    assert [i["Quantity"] for i in gone] == [0.0]
+    assert any("quantity 0" in w for w in result.warnings)
+
+
+async def test_without_creating_quotations_the_quote_goes_on_the_opportunity_with_a_warning(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(without=("POST /v2/crm/quotes",))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    result = await k.publish(current_quote())
+
+    state = await k.state()
+    assert (state["quotes"], result.quote_ref) == ([], "")
+    assert [a["ObjectId"] for a in state["attachments"]] == [int(result.opportunity_ref)]
+    assert any("POST /v2/crm/quotes" in w for w in result.warnings)
+
+
+async def test_a_one_line_edit_of_a_50_line_quote_costs_at_most_5_calls_quo_6(
+    kaseya: Callable[..., Kaseya],
+) -> None:
+    """Counted by the sandbox: the opportunity's read and amount, the line, the PDF swap."""
+    k = kaseya(service_quotations=False)
+    lines = many_lines(50)
+    await k.publish(current_quote(lines=lines))
+    before = sum(int(n) for n in (await k.state())["requests"].values())
+    edited = list(lines)
+    edited[25] = replace(lines[25], quantity=lines[25].quantity + 1)
+
+    await k.publish(current_quote(lines=tuple(edited)), b"%PDF-1.7 edited")
+
+    after = sum(int(n) for n in (await k.state())["requests"].values())
+    assert after - before <= 5
+
+
+# --- what differs between instances: module ids, look-up names, the API user -----------------
+
+
+async def test_module_ids_lookup_names_and_the_default_user_come_from_the_instance_or_settings(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    """An instance numbering everything otherwise than the demo's: the hub reads its API user
+    (``/v2/security/userinfo``) and item types (the look-up the settings name), and attaches
+    the PDF under the module id the settings give."""
+    other = KaseyaInstance(
+        modules={"opportunity": 21, "quotation": 22},
+        item_types_table="LineItemTypes",
+        product_type=7,
+        service_type=8,
+        api_user_id=700,
+    )
+    sandbox = start_sandbox(instance=other)
+    settings = {**SERVICE_QUOTATIONS, "item_types_table": "LineItemTypes"}
+    settings |= {"attachment_module_ids": {"opportunity": 21, "quotation": 22}}
+    connection = kaseya_connection(sandbox.url, settings=settings)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    result = await k.publish(current_quote())
+
+    state = await k.state()
+    (opportunity,) = of(state, "opportunities", Id=int(result.opportunity_ref))
+    assert opportunity["SalesRepresentativeUserId"] == 700
+    assert {line["ItemTypeId"] for line in state["line_items"]} == {7, 8}
+    (attachment,) = state["attachments"]
+    assert attachment["ModuleId"] == 21
+
+
+async def test_the_default_attachment_module_is_a_setting_an_instance_may_refuse(
+    start_sandbox: StartSandbox, clients: KaseyaClients
+) -> None:
+    sandbox = start_sandbox(instance=KaseyaInstance(modules={"opportunity": 21}))
+    connection = kaseya_connection(sandbox.url, settings=SERVICE_QUOTATIONS)
+    k = Kaseya(sandbox, KaseyaQuoting(clients, InMemoryExternalLinks()), connection)
+
+    with pytest.raises(VendorRejected, match="module 3 takes no attachments"):
+        await k.publish(current_quote())
+
+
+async def test_an_edit_of_a_line_item_deleted_in_kaseya_adds_it_again_quo_6(
+    kaseya: Callable[..., Kaseya], clients: KaseyaClients
+) -> None:
+    """The links said what Kaseya held; Kaseya's 404 says otherwise: the push reads it all."""
+    k = kaseya()
+    quote = current_quote()
+    await k.publish(quote)
+    first = quote.lines[0]
+    (item,) = [i for i in (await k.state())["line_items"] if i["Name"] == first.name]
+    client = await clients.client(k.connection)
+    await client.delete_line_item(item["QuotationId"], item["Id"])
+    lines = (replace(first, quantity=first.quantity + 1), *quote.lines[1:])
+
+    await k.publish(current_quote(lines=lines))
+
+    items = (await k.state())["line_items"]
+    assert len(items) == len(quote.lines)
+    assert [i["Quantity"] for i in items if i["Name"] == first.name] == [float(first.quantity + 1)]

@@ -13,6 +13,8 @@ from typing import Any
 
 from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
+from adapters.vendors.kaseya_bms.calls import OPPORTUNITY_INPUT
+from adapters.vendors.kaseya_bms.client import KaseyaClient
 from application.integrations.ports import ConnectionConfig
 from domain.integrations.connection import System
 from tests.support.autotask import contracts_dir
@@ -81,6 +83,41 @@ def line_body(item_id: int, **changes: Any) -> dict[str, Any]:
     """A ``QuotationLineItemInputDto``."""
     values = {"Id": item_id, "Quantity": 2.0, "UnitPrice": 45.0, "UnitCost": 20.0}
     return {**values, "Discount": 0.0, "Taxable": False, **changes}
+
+
+# --- compositions of the client's calls the sandbox tests use (the hub does not) -----------
+
+
+async def change_opportunity(
+    client: KaseyaClient, opportunity_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Read the opportunity, then PUT its input fields with ``changes``: the spec's PUT
+    replaces, it does not patch."""
+    current = await client.opportunity(opportunity_id)
+    body = {name: current.get(name) for name in OPPORTUNITY_INPUT}
+    if body.get("ContactId") in (None, 0):
+        body.pop("ContactId")
+    return await client.update_opportunity(opportunity_id, {**body, **changes})
+
+
+async def quotes_of_opportunity(
+    client: KaseyaClient, account_id: int, opportunity_id: int
+) -> list[dict[str, Any]]:
+    """The account's quotations made for ``opportunity_id``, each read."""
+    summaries = (await client.quotes(account_id=account_id)).items
+    quotes = [await client.quote(int(summary["Id"])) for summary in summaries]
+    return [quote for quote in quotes if quote.get("OpportunityId") == opportunity_id]
+
+
+async def replace_attachment(
+    client: KaseyaClient, module_id: int, object_id: int, file_name: str, content: bytes
+) -> dict[str, Any]:
+    """Upload ``file_name``, then delete every earlier attachment of that name."""
+    made = await client.upload_attachment(module_id, object_id, file_name, content)
+    for old in await client.attachments(module_id, object_id):
+        if old.get("OriginalFileName") == file_name and old.get("Id") != made.get("Id"):
+            await client.delete_attachment(module_id, object_id, int(old["Id"]))
+    return made
 
 
 # --- Kaseya's published OpenAPI file --------------------------------------------------------

@@ -17,7 +17,7 @@ the refresh tokens too), so the next call gets a 401 and the client refreshes or
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, post
@@ -26,8 +26,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ControllerRouterHandler
 
 from adapters.sandboxes.kaseya_bms.auth import SandboxTokens
-from adapters.sandboxes.kaseya_bms.routes import api_routes, handler, reply
+from adapters.sandboxes.kaseya_bms.routes import Call, Serve, api_routes, handler, reply
 from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal
+from adapters.sandboxes.kaseya_bms.seed import KaseyaInstance
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.vendors.kaseya_bms import contract as api
@@ -57,17 +58,26 @@ def create_kaseya_sandbox(
     limit_retry_after: float = 1.0,
     access_token_seconds: float = 3600.0,
     refresh_token_seconds: float = 86_400.0,
+    without: Collection[str] = (),
+    instance: KaseyaInstance | None = None,
 ) -> Litestar:
     """Kaseya BMS under ``/v2``, with its hourly limit per endpoint unless told otherwise.
 
     ``access_token_seconds`` and ``refresh_token_seconds`` are the tokens' lifetimes; tests pass
-    short ones to make the client refresh or sign in again.
+    short ones to make the client refresh or sign in again. ``without``: unpublished operations
+    (``"POST /v2/crm/quotes"``, see ``contract.NOT_IN_SPEC``) this instance lacks; they answer
+    as ASP.NET answers a route it does not have: 405 where the path serves other methods, else
+    404, with no body. ``instance``: the module numbers, look-up names and users this
+    instance has (``seed.KaseyaInstance``), when not the demo's.
     """
+    unknown = set(without) - {op.what for op in api.NOT_IN_SPEC}
+    if unknown:
+        raise ValueError(f"only unpublished operations can be left out, not {sorted(unknown)}")
     accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
     tokens = SandboxTokens(
         accepted, access_seconds=access_token_seconds, refresh_seconds=refresh_token_seconds
     )
-    store = KaseyaStore(tokens)
+    store = KaseyaStore(tokens, instance=instance)
     limits = SandboxLimits(
         requests_per_window=requests_per_window,
         window_seconds=window_seconds,
@@ -77,7 +87,8 @@ def create_kaseya_sandbox(
     profile = VendorProfile(
         prefix=PREFIX, limits=limits, endpoint_of=api.endpoint_of, error_body=error_body
     )
-    return build_sandbox_app(profile, store, faults, [_api(store), *_controls(store)])
+    api_router = _api(store, frozenset(without))
+    return build_sandbox_app(profile, store, faults, [api_router, *_controls(store)])
 
 
 def error_body(messages: Sequence[str]) -> bytes:
@@ -87,20 +98,34 @@ def error_body(messages: Sequence[str]) -> bytes:
     return json.dumps(KaseyaRefusal(code, first, messages[1:]).body()).encode()
 
 
-def _api(store: KaseyaStore) -> Router:
+def _api(store: KaseyaStore, without: frozenset[str]) -> Router:
     def authorized(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         store.tokens.check(connection.headers.get("Authorization", ""))
 
     def refused(_: Request[Any, Any, Any], exc: KaseyaRefusal) -> Response[bytes]:
         store.refused(exc)
-        return reply(exc.body(), exc.status)
+        return reply(exc.body(), exc.http_status)
 
+    served = {op.path for op in api.OPERATIONS if op.what not in without}
     routes = [
-        handler(op, serve, [] if op in _UNGUARDED else [authorized])
+        handler(
+            op,
+            _absent(op.path in served) if op.what in without else serve,
+            [] if op in _UNGUARDED or op.what in without else [authorized],
+        )
         for op, serve in api_routes(store).items()
     ]
     handlers: Any = {KaseyaRefusal: refused}
     return Router(path="/", route_handlers=routes, exception_handlers=handlers)
+
+
+def _absent(path_served: bool) -> Serve:
+    """An operation this instance lacks: what ASP.NET answers for a route it does not have."""
+
+    async def serve(_: Call) -> Response[bytes]:
+        return reply(None, 405 if path_served else 404)
+
+    return serve
 
 
 def _controls(store: KaseyaStore) -> list[ControllerRouterHandler]:

@@ -13,11 +13,10 @@ from adapters.sandboxes.kaseya_bms.query import Query, page
 from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal, not_found
 from adapters.sandboxes.kaseya_bms.seed import API_USER, Record
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
-from adapters.vendors.kaseya_bms.contract import Module
 
 
 class Attachments:
-    """Attachments of opportunities (module 3) and quotations (module 4), see ``Module``."""
+    """Attachments of opportunities and quotations, under the instance's module numbers."""
 
     def __init__(self, store: KaseyaStore) -> None:
         self._store = store
@@ -75,9 +74,11 @@ class Attachments:
             return self._store.db.blobs[attachment_id]
 
     def _attached_to(self, module_id: int, object_id: int) -> None:
-        tables = {Module.OPPORTUNITY: "opportunities", Module.QUOTATION: "quotes"}
-        table = tables.get(Module(module_id)) if module_id in set(Module) else None
-        if table is None:
+        modules = self._store.instance.modules
+        named = {number: name for name, number in modules.items()}
+        tables = {"opportunity": "opportunities", "quotation": "quotes"}
+        name = named.get(module_id)
+        if name not in tables:
             raise KaseyaRefusal(400, f"The module {module_id} takes no attachments here")
-        if object_id not in getattr(self._store.db, table):
-            raise not_found(Module(module_id).name.capitalize(), object_id)
+        if object_id not in getattr(self._store.db, tables[name]):
+            raise not_found(name.capitalize(), object_id)

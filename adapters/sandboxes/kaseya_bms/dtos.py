@@ -15,6 +15,15 @@ OUTPUTS: dict[str, dict[str, Field]] = {
         "AccessToken:str? RefreshToken:str? AccessTokenExpireOn:datetime "
         "RefreshTokenExpireOn:datetime"
     ),
+    "UserInfoOutputDto": dto(
+        "UserId:int FullName:str? EmailAddress:str? TimeStamp:datetime TimeZoneValue:num "
+        "TimeZoneName:str? OlsonTimeZoneName:str? DateFormat:str? TimeFormat:str? "
+        "TimeFormatWithSeconds:str? TenantId:int AccountId:int? LocationId:int? ContactId:int? "
+        "BusinessName:str? UserAccessRights:[UserAccessRight]? SpecialFeatures:[SpecialFeature]? "
+        "ViewsMenus:[Menu]? QueuesMenus:[Menu]? CurrencyCode:str? CultureCode:str? "
+        "FilesVersionNumber:str? NewTicketingUI:bool IsUserSystemAdmin:bool ProductName:str? "
+        "PictureUrl:str? OpenIdRealmId:str?"
+    ),
     "AccountSummaryOutputDto": dto(
         "Id:int CreatedBy:int? CreatedOn:datetime? ModifiedBy:int? ModifiedOn:datetime? "
         "ParentId:int? AccountCode:str? AccountTypeId:int? AccountType:str? AccountName:str? "

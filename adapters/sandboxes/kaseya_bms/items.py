@@ -12,16 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.sandboxes.kaseya_bms.query import Query, contains, number, page
-from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal, not_found
+from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal
 from adapters.sandboxes.kaseya_bms.seed import (
     API_USER,
     DEFAULT_WAREHOUSE,
-    ITEM_TYPES,
     WAREHOUSES,
     Record,
 )
 from adapters.sandboxes.kaseya_bms.store import KaseyaStore
-from adapters.vendors.kaseya_bms.contract import ITEM_TYPES_TABLE
 
 
 class Items:
@@ -78,13 +76,6 @@ class Items:
             paging = {k: str(body[k]) for k in ("PageSize", "PageNumber") if body.get(k)}
             return page(found, paging)
 
-    def service(self, service_id: int) -> Record:
-        with self._store.lock:
-            found = self._store.db.services.get(service_id)
-            if found is None:
-                raise not_found("Service", service_id)
-            return found
-
     def create_service(self, body: Mapping[str, Any]) -> Record:
         name = (body.get("Name") or "").strip()
         if not name:
@@ -102,9 +93,10 @@ class Items:
             return service
 
     def lookup(self, table: str) -> list[Record]:
-        if table.casefold() != ITEM_TYPES_TABLE.casefold():
+        instance = self._store.instance
+        if table.casefold() != instance.item_types_table.casefold():
             raise KaseyaRefusal(404, f"The lookup table {table} does not exist")
-        return [dict(t) for t in ITEM_TYPES]
+        return instance.item_types()
 
     @staticmethod
     def warehouses() -> list[Record]:

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.sandboxes.kaseya_bms.query import Query, matches, number, page
-from adapters.sandboxes.kaseya_bms.schema import KaseyaRefusal, not_found, parse_datetime
+from adapters.sandboxes.kaseya_bms.schema import (
+    KaseyaRefusal,
+    not_found,
+    parse_datetime,
+    refused_under_200,
+)
 from adapters.sandboxes.kaseya_bms.seed import (
     API_USER,
-    PRODUCT_TYPE,
     QUOTE_STATUSES,
-    SERVICE_TYPE,
-    USERS,
     WAREHOUSES,
     Record,
 )
@@ -102,7 +104,7 @@ class QuoteDesk:
         status_id = body.get("StatusId") or 1
         rep_id = body.get("SalesRepresentativeUserId") or opportunity["SalesRepresentativeUserId"]
         warehouse_id = body.get("WarehouseId")
-        _check_references(status_id, rep_id, warehouse_id)
+        _check_references(status_id, rep_id, warehouse_id, self._store.instance.all_users())
         return {
             **made,
             "Name": body["Name"],
@@ -116,8 +118,8 @@ class QuoteDesk:
             "LocationId": location_id,
             "LocationName": location["LocationName"],
             "SalesRepresentativeUserId": rep_id,
-            "SalesRepresentativeFirstName": USERS[rep_id][0],
-            "SalesRepresentativeLastName": USERS[rep_id][1],
+            "SalesRepresentativeFirstName": self._store.instance.all_users()[rep_id][0],
+            "SalesRepresentativeLastName": self._store.instance.all_users()[rep_id][1],
             "WarehouseId": warehouse_id,  # the sandbox's: QuotationOutputDto has no warehouse
         }
 
@@ -178,32 +180,33 @@ class QuoteDesk:
 
     def _item(self, quote: Record, item_type_id: int, item_id: object) -> Record:
         db = self._store.db
-        if item_type_id == PRODUCT_TYPE:
+        if item_type_id == self._store.instance.product_type:
             product = db.products.get(item_id) if isinstance(item_id, int) else None
             if product is None:
                 raise KaseyaRefusal(400, f"The product {item_id} does not exist")
             return {"Name": product["ProductName"], "Description": product["ProductDescription"]}
-        if item_type_id != SERVICE_TYPE:
+        if item_type_id != self._store.instance.service_type:
             raise KaseyaRefusal(400, f"The item type {item_type_id} does not exist")
         if quote["WarehouseId"] is None:  # KBMS-2
             raise KaseyaRefusal(400, "A default warehouse is required to create service line items")
         service = db.services.get(item_id) if isinstance(item_id, int) else None
         if service is None:
             raise KaseyaRefusal(400, f"The service {item_id} does not exist")
-        if not (service["UnitPrice"] > 0 and service["UnitCost"] > 0):  # KBMS-3
-            raise KaseyaRefusal(
-                400,
+        if not (service["UnitPrice"] > 0 and service["UnitCost"] > 0):  # KBMS-3, under a 200
+            raise refused_under_200(
                 f"The service {service['Name']!r} has no unit price and unit cost: "
-                "it cannot be associated with the quotation",
+                "it cannot be associated with the quotation"
             )
         return service
 
 
-def _check_references(status_id: int, rep_id: int, warehouse_id: int | None) -> None:
+def _check_references(
+    status_id: int, rep_id: int, warehouse_id: int | None, users: Mapping[int, object]
+) -> None:
     problems = []
     if status_id not in QUOTE_STATUSES:
         problems.append(f"StatusId: {status_id} is not a quotation status")
-    if rep_id not in USERS:
+    if rep_id not in users:
         problems.append(f"SalesRepresentativeUserId: no user {rep_id}")
     if warehouse_id is not None and warehouse_id not in {w["Id"] for w in WAREHOUSES}:
         problems.append(f"WarehouseId: no warehouse {warehouse_id}")
@@ -226,7 +229,7 @@ def _not_backdated(text: str) -> str:
     if expiry is None:
         raise KaseyaRefusal(400, f"ExpiryDate: {text!r} is not a date")
     if expiry.date() < datetime.now(UTC).date():
-        raise KaseyaRefusal(
-            400, f"The expiry date {expiry.date()} is in the past: quotations cannot be backdated"
+        raise refused_under_200(  # KBMS-7, under a 200 as Kaseya answers it
+            f"The expiry date {expiry.date()} is in the past: quotations cannot be backdated"
         )
     return text

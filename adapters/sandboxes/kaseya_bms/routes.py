@@ -98,7 +98,10 @@ def _security(store: KaseyaStore) -> dict[api.Operation, Serve]:
     async def refresh(call: Call) -> Response[bytes]:
         return one("TokenOutputDto", store.tokens.refresh(_text(await call.form())))
 
-    return {api.AUTHENTICATE: authenticate, api.REFRESH_TOKEN: refresh}
+    async def user_info(_: Call) -> Response[bytes]:
+        return one("UserInfoOutputDto", store.user_info())
+
+    return {api.AUTHENTICATE: authenticate, api.REFRESH_TOKEN: refresh, api.USER_INFO: user_info}
 
 
 def _crm(store: KaseyaStore) -> dict[api.Operation, Serve]:
@@ -213,9 +216,6 @@ def _items(items: Items) -> dict[api.Operation, Serve]:
             "ServiceListOutputDto", *items.services(await call.body("ServicesListInputDto"))
         )
 
-    async def service(call: Call) -> Response[bytes]:
-        return one("ServiceOutputDto", items.service(call.ids["serviceId"]))
-
     async def create_service(call: Call) -> Response[bytes]:
         return one("ServiceOutputDto", items.create_service(await call.body("ServiceInputDto")))
 
@@ -230,7 +230,6 @@ def _items(items: Items) -> dict[api.Operation, Serve]:
         api.PRODUCTS: products,
         api.CREATE_PRODUCT: create_product,
         api.SERVICES: services,
-        api.SERVICE: service,
         api.CREATE_SERVICE: create_service,
         api.WAREHOUSES: warehouses,
         api.LOOKUP: lookup,

@@ -19,13 +19,23 @@ SCALARS = ("int", "num", "str", "bool", "datetime")
 
 
 class KaseyaRefusal(Exception):
-    """A refusal in Kaseya's envelope: ``Success: false`` with an ``Error``."""
+    """A refusal in Kaseya's envelope: ``Success: false`` with an ``Error``. ``http_status``:
+    the HTTP status it is answered with, when not ``status`` (Kaseya answers some business-rule
+    refusals under HTTP 200, the ``Error.Code`` saying 400)."""
 
-    def __init__(self, status: int, message: str, sub_errors: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        sub_errors: Sequence[str] = (),
+        *,
+        http_status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.sub_errors = list(sub_errors)
+        self.http_status = status if http_status is None else http_status
 
     def body(self) -> dict[str, Any]:
         error = {
@@ -36,6 +46,11 @@ class KaseyaRefusal(Exception):
             "SubErrors": self.sub_errors or None,
         }
         return {"Success": False, "Error": error, "Result": None}
+
+
+def refused_under_200(message: str) -> KaseyaRefusal:
+    """A business rule's refusal as Kaseya answers it: ``Success: false`` under HTTP 200."""
+    return KaseyaRefusal(400, message, http_status=200)
 
 
 def not_found(what: str, record_id: object) -> KaseyaRefusal:

@@ -9,6 +9,7 @@ and without prices (KBMS-9); service items with unit price and unit cost, one wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +23,32 @@ RATINGS = {1: "Hot", 2: "Warm", 3: "Cold"}
 LEAD_SOURCES = {1: "Website", 2: "Referral"}
 USERS = {101: ("Sam", "Seller"), 102: ("Riley", "Rep")}
 QUOTE_STATUSES = {1: "Draft", 2: "Sent", 3: "Accepted", 4: "Declined"}
-PRODUCT_TYPE, SERVICE_TYPE = 1, 2
-ITEM_TYPES = [
-    {"Id": PRODUCT_TYPE, "Name": "Product", "IsDefault": True, "IsActive": True},
-    {"Id": SERVICE_TYPE, "Name": "Service", "IsDefault": False, "IsActive": True},
-]
 WAREHOUSES = [{"Id": 1, "Name": "Main Warehouse"}, {"Id": 2, "Name": "East Coast Warehouse"}]
 DEFAULT_WAREHOUSE = 1
+
+
+@dataclass(frozen=True)
+class KaseyaInstance:
+    """What one Kaseya BMS instance numbers or names otherwise than another, none of it in the
+    published spec: the attachment modules, the item-type look-up table and its ids, the API
+    user and the other users. The default is the demo's; tests seed others, so the hub reads
+    these from the instance or its settings, never from the sandbox."""
+
+    modules: Mapping[str, int] = field(default_factory=lambda: {"opportunity": 3, "quotation": 4})
+    item_types_table: str = "QuotationItemTypes"
+    product_type: int = 1
+    service_type: int = 2
+    api_user_id: int = 100
+    users: Mapping[int, tuple[str, str]] = field(default_factory=lambda: dict(USERS))
+
+    def item_types(self) -> list[Record]:
+        return [
+            {"Id": self.product_type, "Name": "Product", "IsDefault": True, "IsActive": True},
+            {"Id": self.service_type, "Name": "Service", "IsDefault": False, "IsActive": True},
+        ]
+
+    def all_users(self) -> dict[int, tuple[str, str]]:
+        return {self.api_user_id: ("Q2C Sandbox", "API"), **self.users}
 
 
 @dataclass

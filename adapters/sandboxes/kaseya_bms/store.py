@@ -30,7 +30,7 @@ from adapters.sandboxes.kaseya_bms.seed import (
     LEAD_SOURCES,
     OPPORTUNITY_TYPES,
     RATINGS,
-    USERS,
+    KaseyaInstance,
     Record,
     Tables,
     contact,
@@ -53,9 +53,15 @@ COUNTED = (
 class KaseyaStore:
     """The sandbox's state; every method holds the lock, so each call is all or nothing."""
 
-    def __init__(self, tokens: SandboxTokens, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        tokens: SandboxTokens,
+        clock: Callable[[], float] = time.time,
+        instance: KaseyaInstance | None = None,
+    ) -> None:
         self.tokens = tokens
         self.clock = clock
+        self.instance = instance or KaseyaInstance()
         self.lock = threading.RLock()
         self.reset()
 
@@ -121,7 +127,7 @@ class KaseyaStore:
             if locations and not any(loc["IsMain"] for loc in locations):
                 locations[0]["IsMain"] = True
             fields = {k: v for k, v in body.items() if k != "Locations"}
-            user = USERS[body["AccountManagerId"]]
+            user = self.instance.all_users()[body["AccountManagerId"]]
             account = {**fields, "Id": account_id, "CreatedOn": self.now(), "IsBilling": True}
             account |= {"AccountManagerUserName": f"{user[0]}.{user[1]}".lower()}
             account |= {"IsActive": body.get("IsActive") is not False, "Locations": locations}
@@ -152,6 +158,23 @@ class KaseyaStore:
             return {**record, "PhoneNumber": phone, "EmailAddress": email}
 
     # --- opportunities ------------------------------------------------------------------------
+
+    def user_info(self) -> Record:
+        """``GET /v2/security/userinfo``: the API user the token was issued to."""
+        first, last = self.instance.all_users()[self.instance.api_user_id]
+        return {
+            "UserId": self.instance.api_user_id,
+            "FullName": f"{first} {last}",
+            "EmailAddress": "api@q2c-sandbox.local",
+            "TimeStamp": self.now(),
+            "TimeZoneValue": 0.0,
+            "TimeZoneName": "UTC",
+            "OlsonTimeZoneName": "Etc/UTC",
+            "TenantId": 1,
+            "BusinessName": "Q2C Sandbox",
+            "NewTicketingUI": True,
+            "IsUserSystemAdmin": False,
+        }
 
     def statuses(self) -> list[Record]:
         with self.lock:
@@ -258,9 +281,10 @@ class KaseyaStore:
         return found
 
     def _user(self, user_id: int, field: str) -> tuple[str, str]:
-        if user_id not in USERS:
+        users = self.instance.all_users()
+        if user_id not in users:
             raise KaseyaRefusal(400, f"{field}: the user {user_id} does not exist")
-        return USERS[user_id]
+        return users[user_id]
 
     def _new_location(self, body: Mapping[str, Any]) -> Record:
         addresses = [

@@ -1,10 +1,9 @@
 """The Kaseya BMS calls the quote push and the searches make, one method per operation: here
 the connection test, accounts, contacts and opportunities; quotations, items and attachments in
-``calls_unpublished.py``.
+``calls_quotes.py``; the calls Kaseya does not publish in ``unpublished.py``.
 
 Bodies are the vendor's DTOs as Kaseya names them (PascalCase), built by ``translate.py``; each
-method names its operation. Calls marked NOT IN THE PUBLISHED SPEC follow the spec's conventions
-where the hub needs something Kaseya does not publish (``contract.NOT_IN_SPEC``).
+method names its operation. The calls Kaseya does not publish are declared in ``unpublished.py``.
 """
 
 from __future__ import annotations
@@ -61,6 +60,15 @@ class KaseyaCalls:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         raise NotImplementedError
+
+    async def api_user_id(self) -> int:
+        """``GET /v2/security/userinfo``: the id of the user the API signs in as, the owner of
+        what a push makes when the settings name none."""
+        info = (await self.call(api.USER_INFO)).get("Result")
+        user = info.get("UserId") if isinstance(info, dict) else None
+        if not isinstance(user, int) or isinstance(user, bool):
+            raise VendorUnavailable("Kaseya BMS answered its userinfo without a UserId")
+        return user
 
     async def test(self) -> None:
         """INT-2: the opportunity statuses, read with a token (signing in if none is held)."""
@@ -152,17 +160,6 @@ class KaseyaCalls:
     ) -> dict[str, Any]:
         """``PUT /v2/crm/opportunities/{id}`` with a whole ``OpportunityInputDto``."""
         return await self._one(api.UPDATE_OPPORTUNITY, path={"id": opportunity_id}, json=dict(body))
-
-    async def change_opportunity(
-        self, opportunity_id: int, changes: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Read the opportunity, then PUT its input fields with ``changes`` (e.g. ``Amount`` for
-        QUO-3, ``StatusId`` for QUO-4): the spec's PUT replaces, it does not patch."""
-        current = await self.opportunity(opportunity_id)
-        body = {name: current.get(name) for name in OPPORTUNITY_INPUT}
-        if body.get("ContactId") in (None, 0):
-            body.pop("ContactId")
-        return await self.update_opportunity(opportunity_id, {**body, **changes})
 
     async def opportunity_statuses(self) -> list[dict[str, Any]]:
         """``GET /v2/crm/opportunities/statuses/Lookup``: id, name, ``IsActive`` and the base

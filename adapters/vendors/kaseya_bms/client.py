@@ -8,9 +8,9 @@ is retried once with a refreshed token; a 429 waits as ``Retry-After`` says; 5xx
 malformed bodies are transient (INT-6, INT-7). Nothing else is retried here.
 
 The calls themselves, named for what the quote push and the searches need, come from
-``calls.py`` (connection test, accounts, contacts, opportunities) and ``calls_unpublished.py``
-(quotations, line items, items, warehouses, attachments); each docstring names its operation, and
-says so when the published spec lacks it (``contract.NOT_IN_SPEC``).
+``calls.py`` (connection test, accounts, contacts, opportunities), ``calls_quotes.py``
+(quotations, line items, items, warehouses, attachments) and ``unpublished.py`` (the calls
+Kaseya's published spec lacks, which an instance may not have: ``missing``, ``Unavailable``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ import httpx
 from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.auth import KaseyaTokens, missing_credentials
 from adapters.vendors.kaseya_bms.calls import Page, Query
-from adapters.vendors.kaseya_bms.calls_unpublished import KaseyaQuoteCalls
+from adapters.vendors.kaseya_bms.calls_quotes import KaseyaQuoteCalls
+from adapters.vendors.kaseya_bms.unpublished import OPERATIONS as NOT_PUBLISHED
+from adapters.vendors.kaseya_bms.unpublished import PROBES, Unavailable, lacks_route
 from adapters.vendors.kit.clients import PerConnection
 from adapters.vendors.kit.exchange import VendorHttp, already_gone, credentials_masked, exchange
 from application.integrations.ports import (
@@ -67,6 +69,7 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
         self.connection = connection
         self.tokens = KaseyaTokens(connection.credentials, self._post_form, clock=clock)
         self._base = connection.base_url.rstrip("/")
+        self.missing: set[api.Operation] = set()
 
     async def call(
         self,
@@ -78,8 +81,42 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         """One operation with a bearer token; the envelope of its answer (``{}`` for an empty
-        200, as a DELETE answers). A 401 refreshes the token and tries once more: Kaseya did
-        not act on a call it refused to authenticate."""
+        200, as a DELETE answers). An unpublished operation this instance lacks raises
+        ``Unavailable`` (known from an earlier answer or the probe: then without a call)."""
+        if op in self.missing:
+            raise Unavailable(op)
+        response = await self._send(op, path=path, params=params, json=json, files=files)
+        if not op.published and lacks_route(response):
+            self.missing.add(op)
+            raise Unavailable(op)
+        if already_gone(op.method, response):
+            return {}
+        with credentials_masked(self.connection.credentials):
+            return decode(response, op)
+
+    async def probe_unpublished(self) -> list[api.Operation]:
+        """Asks each unpublished operation with a request that changes nothing (``PROBES``);
+        remembers and returns the ones this instance lacks."""
+        lacking = []
+        for op in NOT_PUBLISHED:
+            probe = PROBES[op]
+            response = await self._send(op, path=probe.path, json=probe.json)
+            if lacks_route(response):
+                lacking.append(op)
+        self.missing = set(lacking)
+        return lacking
+
+    async def _send(
+        self,
+        op: api.Operation,
+        *,
+        path: Mapping[str, int | str] | None = None,
+        params: Query | None = None,
+        json: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    ) -> httpx.Response:
+        """The answer to one operation. A 401 refreshes the token and tries once more: Kaseya
+        did not act on a call it refused to authenticate."""
         url = op.url(self._base, **(path or {}))
         query = _query(params)
 
@@ -101,9 +138,7 @@ class KaseyaClient(VendorHttp, KaseyaQuoteCalls):
             if response.status_code == 401:
                 await self.tokens.refused(token)
                 response = await self._exchange(op, send(await self.tokens.access_token()))
-            if already_gone(op.method, response):
-                return {}
-            return decode(response, op)
+            return response
 
     async def _post_form(self, op: api.Operation, form: Mapping[str, str]) -> Any:
         """A token operation: a multipart form (each field a part without a file name)."""

@@ -2,21 +2,18 @@
 publishes them.
 
 Paths are written exactly as Kaseya's published OpenAPI file writes them (``contracts/
-kaseya_bms_openapi.json``, 349 paths). Where the hub needs a call that file lacks (creating a
-quotation or a product, listing and deleting a quotation's line items, changing a quotation), the
-operation is declared here with ``published=False``, following the spec's conventions: REST
-collections under the same module (``/v2/crm/quotes``), PascalCase JSON bodies named like the
-published output DTO, the ``{Success, Error, Result}`` envelope, and a bare 200 for a DELETE (as
-``DeleteAttachment``). The client, the sandbox and the contract tests share this table, and the
-contract test fails if a published operation is missing from the file or an unpublished one
-appears there.
+kaseya_bms_openapi.json``, 349 paths). Five calls the hub needs are not in that file (creating
+and changing a quotation, listing and deleting a quotation's line items, creating a product): they
+are marked ``published=False`` here, so the sandbox can serve them, and ``unpublished.py``
+declares their shapes, probes them and says what the hub does on an instance without them. The
+client, the sandbox and the contract tests share this table; the contract test fails if a
+published operation is missing from the file or an unpublished one appears there.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import cache
 from urllib.parse import quote
 
@@ -46,6 +43,7 @@ class Operation:
 # Security: tokens (multipart forms, no bearer).
 AUTHENTICATE = Operation("POST", "/v2/security/authenticate")
 REFRESH_TOKEN = Operation("POST", "/v2/security/refreshtoken")
+USER_INFO = Operation("GET", "/v2/security/userinfo")  # the API user: the default owner
 
 # CRM: accounts, contacts, opportunities.
 ACCOUNTS = Operation("GET", "/v2/crm/accounts/summary")
@@ -78,7 +76,6 @@ DELETE_LINE_ITEM = Operation(
 PRODUCTS = Operation("GET", "/v2/inventory/products/searchselect")
 CREATE_PRODUCT = Operation("POST", "/v2/inventory/products", published=False)
 SERVICES = Operation("POST", "/v2/admin/finance/services/search")
-SERVICE = Operation("GET", "/v2/admin/finance/services/{serviceId}")
 CREATE_SERVICE = Operation("POST", "/v2/admin/finance/services/services")
 WAREHOUSES = Operation("GET", "/v2/inventory/warehouses/lookup")
 LOOKUP = Operation("GET", "/v2/system/lookup/{tableName}")
@@ -93,6 +90,7 @@ DELETE_ATTACHMENT = Operation(
 OPERATIONS: tuple[Operation, ...] = (
     AUTHENTICATE,
     REFRESH_TOKEN,
+    USER_INFO,
     ACCOUNTS,
     ACCOUNT,
     CREATE_ACCOUNT,
@@ -115,7 +113,6 @@ OPERATIONS: tuple[Operation, ...] = (
     PRODUCTS,
     CREATE_PRODUCT,
     SERVICES,
-    SERVICE,
     CREATE_SERVICE,
     WAREHOUSES,
     LOOKUP,
@@ -125,19 +122,9 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 NOT_IN_SPEC: tuple[Operation, ...] = tuple(op for op in OPERATIONS if not op.published)
 
-# Item types of quotation line items (the ``itemTypeId`` of ADD_LINE_ITEM). The spec publishes
-# the generic ``/v2/system/lookup/{tableName}`` but not this table's name: not in the spec.
-ITEM_TYPES_TABLE = "QuotationItemTypes"
 NO_DISTRIBUTOR = 0  # ``distributerTypeId`` of an item of the tenant's own catalog
-
-
-class Module(IntEnum):
-    """``moduleId`` of the attachment calls. The spec publishes no numbering: these are the
-    sandbox's, and a tenant whose numbers differ overrides them in the connection's settings
-    (``attachment_module_ids``)."""
-
-    OPPORTUNITY = 3
-    QUOTATION = 4
+# Kaseya publishes no numbering of the attachment modules, nor the name of the item types'
+# look-up table: both are the connection's settings (``settings.py``).
 
 
 def endpoint_of(path: str) -> str | None:

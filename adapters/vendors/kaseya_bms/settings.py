@@ -24,7 +24,7 @@ QUOTE_SETTINGS_DEFAULTS: dict[str, Any] = {
     "create_accounts": True,
     "account_type_id": 1,
     "business_type_id": 1,
-    "account_manager_id": 101,  # a Kaseya user id (the sandbox's first salesperson)
+    "account_manager_id": None,  # a Kaseya user id; None: the API user (its userinfo)
     "account_location_name": "Main",
     "create_contacts": True,
     "contact_email_type_id": 1,
@@ -33,7 +33,7 @@ QUOTE_SETTINGS_DEFAULTS: dict[str, Any] = {
     "opportunity_type_id": 1,
     "opportunity_rating_id": 1,
     "opportunity_probability": 50,
-    "opportunity_owner_id": 101,  # the sales representative (a Kaseya user id)
+    "opportunity_owner_id": None,  # the sales representative; None: the API user
     "opportunity_close_days": None,  # None: the quote's expiry date; N: N days after issue
     # Quote-status mapping: hub status → a Kaseya opportunity status (its name or id). A name no
     # status has is taken as a base status: the first active status of that base status.
@@ -45,6 +45,9 @@ QUOTE_SETTINGS_DEFAULTS: dict[str, Any] = {
     "item_types": {"product": "Product", "service": "Service", "labor": "Service"},
     "item_type_overrides": {},  # hub category or subcategory name → Kaseya item type
     "item_type_ids": {},  # Kaseya item type → its itemTypeId; empty: Kaseya's item type look-up
+    # The name of the item types' look-up table (``GET /v2/system/lookup/{tableName}``): the
+    # spec publishes the call, not the table's name.
+    "item_types_table": "QuotationItemTypes",
     # PAY-14: Kaseya opportunities carry no user-defined fields in the published API, so the
     # quote URL is written to (and read from) a labelled line of the description.
     "quote_url_in_description": True,
@@ -58,7 +61,7 @@ class QuoteSettings:
     create_accounts: bool
     account_type_id: int
     business_type_id: int
-    account_manager_id: int
+    account_manager_id: int | None
     account_location_name: str
     create_contacts: bool
     contact_email_type_id: int
@@ -66,7 +69,7 @@ class QuoteSettings:
     opportunity_type_id: int
     opportunity_rating_id: int
     opportunity_probability: float
-    opportunity_owner_id: int
+    opportunity_owner_id: int | None
     opportunity_close_days: int | None
     status_mapping: Mapping[str, str | int]
     service_quotations: bool
@@ -74,19 +77,19 @@ class QuoteSettings:
     item_types: Mapping[str, str]
     item_type_overrides: Mapping[str, str]
     item_type_ids: Mapping[str, int]
+    item_types_table: str
     quote_url_in_description: bool
 
 
 _INTS = (
     "account_type_id",
     "business_type_id",
-    "account_manager_id",
     "contact_email_type_id",
     "contact_phone_type_id",
     "opportunity_type_id",
     "opportunity_rating_id",
-    "opportunity_owner_id",
 )
+_USERS = ("account_manager_id", "opportunity_owner_id")  # None: the API user
 _BOOLS = ("create_accounts", "create_contacts", "service_quotations", "quote_url_in_description")
 
 
@@ -97,9 +100,21 @@ def merged(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_settings(settings: Mapping[str, object]) -> list[Problem]:
     """What refuses these settings when they are saved (KBMS-1, KBMS-2); empty when fine."""
-    values = merged(settings)
+    values = {**ATTACHMENT_DEFAULTS, **merged(settings)}
     problems = [_kbms1(name, "a whole number") for name in _INTS if not _is_int(values[name])]
+    problems += [
+        _kbms1(name, "empty (the API user) or a Kaseya user id")
+        for name in _USERS
+        if values[name] is not None and not _is_int(values[name])
+    ]
     problems += [_kbms1(name, "true or false") for name in _BOOLS if not _is_bool(values[name])]
+    if not isinstance(values["item_types_table"], str) or not values["item_types_table"]:
+        problems.append(_kbms1("item_types_table", "the name of a Kaseya look-up table"))
+    modules = values["attachment_module_ids"]
+    if not _is_map(modules, int) or "opportunity" not in modules:
+        problems.append(
+            _kbms1("attachment_module_ids", "Kaseya module ids by name, opportunity among them")
+        )
     problems += _mapping_problems(values)
     if not isinstance(values["account_location_name"], str) or not values["account_location_name"]:
         problems.append(_kbms1("account_location_name", "a location name"))
@@ -135,14 +150,18 @@ def quote_settings(settings: Mapping[str, Any]) -> QuoteSettings:
 SYNC_DEFAULTS: dict[str, Any] = {"push_organizations": False, "pull_organizations": False}
 
 
-DEFAULTS: dict[str, Any] = {**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS}
+# Kaseya publishes no numbering of the modules that take attachments (``moduleId``): these are
+# the instance's numbers, as its admin reads them; the quote PDF goes on the opportunity's.
+ATTACHMENT_DEFAULTS: dict[str, Any] = {"attachment_module_ids": {"opportunity": 3, "quotation": 4}}
+
+DEFAULTS: dict[str, Any] = {**SYNC_DEFAULTS, **QUOTE_SETTINGS_DEFAULTS, **ATTACHMENT_DEFAULTS}
 
 
 @dataclass(frozen=True)
 class KaseyaSettings:
     """A Kaseya BMS connection's settings over ``DEFAULTS``: the quote settings, read when a
-    quote needs them (checked first), and the attachment module ids (by module name) where
-    the instance numbers its modules otherwise than the sandbox."""
+    quote needs them (checked first), and the instance's attachment module ids (by module
+    name: Kaseya publishes no numbering)."""
 
     values: Mapping[str, Any]
 

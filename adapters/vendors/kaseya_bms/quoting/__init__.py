@@ -12,12 +12,12 @@ was lost finds it instead of making another (QUO-6).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from adapters.vendors.kaseya_bms import contract as api
 from adapters.vendors.kaseya_bms.calls import MAX_PAGES
-from adapters.vendors.kaseya_bms.calls_unpublished import KaseyaQuoteCalls
+from adapters.vendors.kaseya_bms.calls_quotes import KaseyaQuoteCalls
 from adapters.vendors.kaseya_bms.client import KaseyaClients
 from adapters.vendors.kaseya_bms.quoting import search as lookups
 from adapters.vendors.kaseya_bms.quoting.quotation import QuotationPush, every
@@ -51,6 +51,7 @@ from application.quotes.ports import (
 from application.quotes.snapshot import QuoteSnapshot
 
 OPPORTUNITY = "kaseya_opportunity"  # link: quote → the opportunity a push made or found
+PDF = "kaseya_pdf"  # link: quote → the PDF the last push left on its opportunity
 PAGE = 100  # opportunities read a page at a time looking for a push's marker
 Record = dict[str, Any]
 
@@ -80,7 +81,7 @@ class KaseyaQuoting:
             attachment_id = await push.attach(int(opportunity["Id"]), pdf)
         return PublishResult(
             opportunity_ref=str(opportunity["Id"]),
-            quote_ref=str(quotation_id),
+            quote_ref="" if quotation_id is None else str(quotation_id),
             attachment_ref=str(attachment_id),
             warnings=tuple(lines.warnings),
             calls=count.calls,
@@ -145,6 +146,7 @@ class _Push:
     ) -> None:
         self._calls, self._links, self._connection = calls, links, connection.connection_id
         self._quote, self._settings = quote, settings
+        self._user: int | None = None
 
     async def opportunity(self) -> tuple[Record, bool]:
         """The opportunity at the quote's value, and whether this push made it."""
@@ -163,7 +165,8 @@ class _Push:
     async def _create(self, party: Party) -> Record:
         statuses = await self._calls.opportunity_statuses()
         published = status_id(statuses, self._settings.status_mapping["published"], "published")
-        body = new_opportunity(self._quote, self._settings, party, published)
+        owner = self._settings.opportunity_owner_id or await self._api_user()
+        body = new_opportunity(self._quote, self._settings, party, published, owner)
         made = await self._calls.create_opportunity(body)
         await self._link(OPPORTUNITY, self._quote.id, made["Id"])
         return made
@@ -171,9 +174,34 @@ class _Push:
     async def attach(self, opportunity_id: int, pdf: bytes) -> int:
         """The quote PDF on the opportunity, exactly one: kept when it is this one, else
         uploaded and the earlier ones deleted (upload first: a failure between leaves two,
-        which the next push clears, and never none)."""
-        module = self._calls.module_id(api.Module.OPPORTUNITY)
+        which the next push clears, and never none). The link (``PDF``) says which PDF the
+        last push left, so the attachments are listed only when it cannot say (a first push,
+        one stopped mid-upload, another opportunity)."""
+        module = self._calls.module_id("opportunity")
         name = pdf_name(self._quote, pdf)
+        kept = PdfSent.read(await self._links.find(self._connection, PDF, self._quote.id))
+        if kept is None or kept.opportunity_id != opportunity_id or kept.uploading:
+            current = await self._attach_listed(module, opportunity_id, pdf, name)
+        else:
+            for old in kept.old:
+                await self._calls.delete_attachment(module, opportunity_id, old)
+            if kept.digest == _digest_of(name):
+                if kept.old:
+                    await self._sent_pdf(replace(kept, old=()))
+                return kept.attachment_id
+            await self._sent_pdf(replace(kept, old=(), uploading=True))
+            made = await self._calls.upload_attachment(module, opportunity_id, name, pdf)
+            current = PdfSent(
+                opportunity_id, int(made["Id"]), _digest_of(name), (kept.attachment_id,)
+            )
+            await self._sent_pdf(current)
+            await self._calls.delete_attachment(module, opportunity_id, kept.attachment_id)
+        await self._sent_pdf(replace(current, old=()))
+        return current.attachment_id
+
+    async def _attach_listed(
+        self, module: int, opportunity_id: int, pdf: bytes, name: str
+    ) -> PdfSent:
         files = await self._calls.attachments(module, opportunity_id)
         ours = [f for f in files if is_pdf_of(self._quote, f.get("OriginalFileName"))]
         current = next((f for f in ours if f.get("OriginalFileName") == name), None)
@@ -182,7 +210,10 @@ class _Push:
         for old in ours:
             if old["Id"] != current["Id"]:
                 await self._calls.delete_attachment(module, opportunity_id, int(old["Id"]))
-        return int(current["Id"])
+        return PdfSent(opportunity_id, int(current["Id"]), _digest_of(name))
+
+    async def _sent_pdf(self, sent: PdfSent) -> None:
+        await self._links.link(self._connection, PDF, self._quote.id, sent.text)
 
     async def _picked_or_linked(self) -> Record | None:
         ref = self._quote.opportunity_ref
@@ -239,7 +270,9 @@ class _Push:
         if same:
             account = min(same, key=lambda a: int(a["Id"]))
         elif self._settings.create_accounts:
-            account = await self._calls.create_account(account_body(self._quote, self._settings))
+            manager = self._settings.account_manager_id or await self._api_user()
+            body = account_body(self._quote, self._settings, manager)
+            account = await self._calls.create_account(body)
         else:
             raise VendorRejected(
                 f"Kaseya BMS has no account named {org.name!r} and the create_accounts setting "
@@ -275,8 +308,46 @@ class _Push:
             await self._link(CONTACT, person.id, contact_id)
         return contact_id
 
+    async def _api_user(self) -> int:
+        """The API user (read once a push), where the settings name no Kaseya user."""
+        if self._user is None:
+            self._user = await self._calls.api_user_id()
+        return self._user
+
     async def _link(self, entity: str, entity_id: UUID, external_id: object) -> None:
         await self._links.link(self._connection, entity, entity_id, str(external_id))
+
+
+@dataclass(frozen=True)
+class PdfSent:
+    """The PDF a push left: on which opportunity, its attachment id, the digest in its name;
+    ``old``: attachments still to delete; ``uploading``: a push stopped between writing this
+    and the upload's answer (the next one lists the attachments)."""
+
+    opportunity_id: int
+    attachment_id: int
+    digest: str
+    old: tuple[int, ...] = ()
+    uploading: bool = False
+
+    @property
+    def text(self) -> str:
+        olds = ",".join(str(o) for o in self.old) or "-"
+        flag = " uploading" if self.uploading else ""
+        return f"{self.opportunity_id} {self.attachment_id} {self.digest} {olds}{flag}"
+
+    @staticmethod
+    def read(text: str | None) -> PdfSent | None:
+        parts = (text or "").split()
+        if len(parts) not in (4, 5) or not (parts[0].isdigit() and parts[1].isdigit()):
+            return None
+        olds = () if parts[3] == "-" else tuple(int(o) for o in parts[3].split(",") if o.isdigit())
+        return PdfSent(int(parts[0]), int(parts[1]), parts[2], olds, len(parts) == 5)
+
+
+def _digest_of(name: str) -> str:
+    """The PDF digest in a file name ``pdf_name`` made."""
+    return name.rsplit(" ", 1)[-1].removesuffix(".pdf")
 
 
 def _refuse(problems: Sequence[Problem]) -> None:

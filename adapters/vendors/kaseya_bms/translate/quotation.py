@@ -11,6 +11,7 @@ carries no tax; KBMS-6 its lines come from its one warehouse. Bodies are the pub
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -218,3 +219,23 @@ def is_pdf_of(quote: QuoteSnapshot, name: object) -> bool:
 
 def _hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
+
+
+def digest(value: object) -> str:
+    """A short digest of what a push sent (a body, a set of ids), kept in a link so the next
+    push knows what Kaseya holds without reading it (QUO-6)."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+def header_digest(quote: QuoteSnapshot) -> str:
+    """The digest of what ``quotation_changed`` compares: the quotation's name and expiry."""
+    return digest([quotation_name(quote), midnight(quote.expires_on)])
+
+
+def zero_quantity(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``QuotationLineItemInputDto`` of a listed line item at quantity 0: how a line the quote
+    lost is taken off a quotation on an instance that cannot delete line items."""
+    texts = {k: item.get(k) for k in ("Name", "Description", "ExtDistReference")}
+    prices = {k: float(item.get(k) or 0) for k in ("UnitPrice", "UnitCost")}
+    return {**texts, **prices, "Taxable": item.get("Taxable") is True, "Quantity": 0.0}

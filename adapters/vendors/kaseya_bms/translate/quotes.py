@@ -67,8 +67,9 @@ def close_date(quote: QuoteSnapshot, settings: QuoteSettings) -> date:
     return quote.expires_on if days is None else quote.issued_on + timedelta(days=days)
 
 
-def account_body(quote: QuoteSnapshot, settings: QuoteSettings) -> dict[str, Any]:
-    """A new account for the quote's organization, with the account settings (KBMS-1)."""
+def account_body(quote: QuoteSnapshot, settings: QuoteSettings, manager_id: int) -> dict[str, Any]:
+    """A new account for the quote's organization, with the account settings (KBMS-1) and
+    ``manager_id`` (the setting's user, else the API user)."""
     org = quote.organization
     address: dict[str, Any] = {"IsMain": True, "IsBilling": True, "Phone": org.phone}
     address |= {f"Address{n}": text for n, text in enumerate(org.address[:2], start=1)}
@@ -82,7 +83,7 @@ def account_body(quote: QuoteSnapshot, settings: QuoteSettings) -> dict[str, Any
         "AccountName": org.name.strip(),
         "AccountTypeId": settings.account_type_id,
         "BusinessTypeId": settings.business_type_id,
-        "AccountManagerId": settings.account_manager_id,
+        "AccountManagerId": manager_id,
         "IsActive": True,
         "Locations": [location],
         "RouteInvoiceToParent": False,
@@ -157,9 +158,10 @@ def contact_body(person: SnapshotParty, settings: QuoteSettings, party: Party) -
 
 
 def new_opportunity(
-    quote: QuoteSnapshot, settings: QuoteSettings, party: Party, status_id: int
+    quote: QuoteSnapshot, settings: QuoteSettings, party: Party, status_id: int, owner_id: int
 ) -> dict[str, Any]:
-    """An ``OpportunityInputDto`` with the opportunity settings and the quote's value (QUO-3)."""
+    """An ``OpportunityInputDto`` with the opportunity settings and the quote's value (QUO-3);
+    ``owner_id``: the setting's user, else the API user."""
     return {
         "Subject": quote.title[:NAME_LENGTH],
         "StatusId": status_id,
@@ -169,7 +171,7 @@ def new_opportunity(
         "TypeId": settings.opportunity_type_id,
         "Probability": settings.opportunity_probability,
         "RatingId": settings.opportunity_rating_id,
-        "SalesRepresentativeUserId": settings.opportunity_owner_id,
+        "SalesRepresentativeUserId": owner_id,
         "Amount": money(quote.value, quote.currency),
         "Description": description(quote, settings, None),
         "CloseDate": midnight(close_date(quote, settings)),

@@ -1,8 +1,7 @@
-"""The Kaseya BMS calls of a service quotation: the quotation, its line items, the items they
-name (products without prices, priced services: KBMS-9), warehouses, and the quote PDF attached to
-the opportunity (QUO-3, QUO-6).
-
-Calls marked NOT IN THE PUBLISHED SPEC follow the spec's conventions (``contract.NOT_IN_SPEC``).
+"""The published Kaseya BMS calls of a service quotation: the quotation, its line items, the items
+they name (products without prices, priced services: KBMS-9), warehouses, and the quote PDF
+attached to the opportunity (QUO-3, QUO-6). The unpublished ones (creating and changing a
+quotation, listing and deleting line items, creating a product) are in ``unpublished.py``.
 """
 
 from __future__ import annotations
@@ -11,12 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.vendors.kaseya_bms import contract as api
-from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, KaseyaCalls, Page, records, total
+from adapters.vendors.kaseya_bms.calls import PAGE_SIZE, Page, records, total
 from adapters.vendors.kaseya_bms.settings import read_settings
-from application.integrations.ports import VendorUnavailable
+from adapters.vendors.kaseya_bms.unpublished import KaseyaUnpublishedCalls
+from application.integrations.ports import VendorRejected, VendorUnavailable
 
 
-class KaseyaQuoteCalls(KaseyaCalls):
+class KaseyaQuoteCalls(KaseyaUnpublishedCalls):
     """Quotations, line items, items, warehouses and attachments, over ``call``."""
 
     # --- service quotations and their line items (QUO-3, QUO-6) --------------------------------
@@ -29,39 +29,9 @@ class KaseyaQuoteCalls(KaseyaCalls):
         filters = {"Filter.AccountId": account_id, "Filter.StatusIds": statuses}
         return await self._page(api.QUOTES, filters, page)
 
-    async def quotes_of_opportunity(
-        self, account_id: int, opportunity_id: int
-    ) -> list[dict[str, Any]]:
-        """The account's quotations made for ``opportunity_id``: the summary has no opportunity
-        filter, so each of the account's quotations is read (finding one a lost link forgot)."""
-        summaries = await self._every(api.QUOTES, {"Filter.AccountId": account_id})
-        quotes = [await self.quote(int(summary["Id"])) for summary in summaries]
-        return [quote for quote in quotes if quote.get("OpportunityId") == opportunity_id]
-
     async def quote(self, quotation_id: int) -> dict[str, Any]:
         """``GET /v2/crm/quotes/{quotationId}``."""
         return await self._one(api.QUOTE, path={"quotationId": quotation_id})
-
-    async def create_quote(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v2/crm/quotes`` -- NOT IN THE PUBLISHED SPEC. Body ``QuotationInputDto`` as the
-        hub defines it, named as ``QuotationOutputDto``: ``Name``, ``OpportunityId`` and
-        ``ExpiryDate`` (not in the past: Kaseya cannot backdate, KBMS-7) required; ``AccountId``,
-        ``LocationId``, ``StatusId``, ``SalesRepresentativeUserId`` default to the
-        opportunity's; ``WarehouseId`` (the output has none) is the warehouse the lines come
-        from (KBMS-6), which service line items need (KBMS-2)."""
-        return await self._one(api.CREATE_QUOTE, json=dict(body))
-
-    async def update_quote(self, quotation_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``PUT /v2/crm/quotes/{quotationId}`` -- NOT IN THE PUBLISHED SPEC. A whole
-        ``QuotationInputDto``, as the spec's PUTs replace."""
-        path = {"quotationId": quotation_id}
-        return await self._one(api.UPDATE_QUOTE, path=path, json=dict(body))
-
-    async def line_items(self, quotation_id: int) -> list[dict[str, Any]]:
-        """``GET /v2/crm/quotes/{quotationId}/lineItems`` -- NOT IN THE PUBLISHED SPEC (the spec
-        reads one line by id only): every ``QuotationLineItemOutputDto`` of the quotation."""
-        answer = await self.call(api.LINE_ITEMS, path={"quotationId": quotation_id})
-        return records(answer, api.LINE_ITEMS)
 
     async def line_item(self, quotation_id: int, line_item_id: int) -> dict[str, Any]:
         """``GET /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}``."""
@@ -93,12 +63,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         path = {"quotationId": quotation_id, "lineItemId": line_item_id}
         return await self._one(api.UPDATE_LINE_ITEM, path=path, json=dict(body))
 
-    async def delete_line_item(self, quotation_id: int, line_item_id: int) -> None:
-        """``DELETE /v2/crm/quotes/{quotationId}/lineItems/{lineItemId}`` -- NOT IN THE
-        PUBLISHED SPEC; answered like ``DeleteAttachment`` (a bare 200)."""
-        path = {"quotationId": quotation_id, "lineItemId": line_item_id}
-        await self.call(api.DELETE_LINE_ITEM, path=path)
-
     # --- items: products (no prices, KBMS-9), services (priced), warehouses ---------------------
 
     async def products(
@@ -118,12 +82,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         }
         return await self._page(api.PRODUCTS, filters, page)
 
-    async def create_product(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v2/inventory/products`` -- NOT IN THE PUBLISHED SPEC. Body ``ProductInputDto``
-        as the hub defines it from ``ProductsListSearchSelectOutputDto``: ``ProductNumber`` and
-        ``ProductName`` required, ``ProductDescription``, ``UPC`` optional."""
-        return await self._one(api.CREATE_PRODUCT, json=dict(body))
-
     async def services(
         self, *, name: str | None = None, active: bool | None = True, page: int = 1
     ) -> Page:
@@ -138,10 +96,6 @@ class KaseyaQuoteCalls(KaseyaCalls):
         answer = await self.call(api.SERVICES, json=body)
         return Page(records(answer, api.SERVICES), total(answer))
 
-    async def service(self, service_id: int) -> dict[str, Any]:
-        """``GET /v2/admin/finance/services/{serviceId}``."""
-        return await self._one(api.SERVICE, path={"serviceId": service_id})
-
     async def create_service(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """``POST /v2/admin/finance/services/services`` with a ``ServiceInputDto``."""
         return await self._one(api.CREATE_SERVICE, json=dict(body))
@@ -152,17 +106,23 @@ class KaseyaQuoteCalls(KaseyaCalls):
 
     async def item_types(self) -> list[dict[str, Any]]:
         """``GET /v2/system/lookup/{tableName}`` for the line items' item types (KBMS-1). The
-        operation is published; the table's name is NOT IN THE PUBLISHED SPEC."""
-        answer = await self.call(api.LOOKUP, path={"tableName": api.ITEM_TYPES_TABLE})
+        operation is published, the table's name is not: the ``item_types_table`` setting."""
+        table = read_settings(self.connection.settings).quote.item_types_table
+        answer = await self.call(api.LOOKUP, path={"tableName": table})
         return records(answer, api.LOOKUP)
 
     # --- attachments: the quote PDF on the opportunity (QUO-3, QUO-6) --------------------------
 
-    def module_id(self, module: api.Module) -> int:
-        """The ``moduleId`` of ``module``: the connection's ``attachment_module_ids`` setting,
-        else the sandbox's numbering (the spec publishes none)."""
-        configured = read_settings(self.connection.settings).attachment_module_ids
-        return configured.get(module.name.lower(), int(module))
+    def module_id(self, module: str) -> int:
+        """The ``moduleId`` of ``module`` (``"opportunity"``): the connection's
+        ``attachment_module_ids`` setting, as Kaseya publishes no numbering."""
+        found = read_settings(self.connection.settings).attachment_module_ids.get(module)
+        if found is None:
+            raise VendorRejected(
+                f"the Kaseya BMS setting attachment_module_ids names no {module} module: set it "
+                "to the module id your Kaseya BMS instance gives that module"
+            )
+        return found
 
     async def attachments(self, module_id: int, object_id: int) -> list[dict[str, Any]]:
         """``GET /v2/system/attachments/{moduleId}/{objectId}``, every page."""
@@ -191,20 +151,3 @@ class KaseyaQuoteCalls(KaseyaCalls):
         """``DELETE /v2/system/attachments/{moduleId}/{objectId}/{attachmentId}``."""
         path = {"moduleId": module_id, "objectId": object_id, "attachmentId": attachment_id}
         await self.call(api.DELETE_ATTACHMENT, path=path)
-
-    async def replace_attachment(
-        self,
-        module_id: int,
-        object_id: int,
-        file_name: str,
-        content: bytes,
-        content_type: str = "application/pdf",
-    ) -> dict[str, Any]:
-        """Upload ``file_name``, then delete every earlier attachment of that name (QUO-6: the
-        PDF is replaced, never piled up). Uploading first means a failure in between leaves
-        two copies, which the next replace clears, and never none."""
-        made = await self.upload_attachment(module_id, object_id, file_name, content, content_type)
-        for old in await self.attachments(module_id, object_id):
-            if old.get("OriginalFileName") == file_name and old.get("Id") != made.get("Id"):
-                await self.delete_attachment(module_id, object_id, int(old["Id"]))
-        return made
