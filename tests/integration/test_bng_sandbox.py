@@ -45,6 +45,7 @@ from tests.support.bng import (
     tokenize_check,
 )
 from tests.support.servers import serve_asgi
+from tests.support.timeouts import HONEST_ANSWER_SECONDS
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def limits() -> UnlimitedLimits:
 
 @pytest.fixture
 async def gateway(limits: UnlimitedLimits) -> AsyncIterator[BngGateway]:
-    gateway = BngGateway(limits, timeout=2.0)
+    gateway = BngGateway(limits, timeout=HONEST_ANSWER_SECONDS)
     yield gateway
     await gateway.aclose()
 

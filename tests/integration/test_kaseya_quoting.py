@@ -27,6 +27,7 @@ from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
 from tests.support.kaseya import CONTOSO, KaseyaSandbox, kaseya_connection
 from tests.support.quotes import many_lines, quote_line, sample_lines, sample_snapshot
 from tests.support.sandboxes import sandbox_starter
+from tests.support.timeouts import HONEST_ANSWER_SECONDS
 
 PDF = b"%PDF-1.7 the quote, first revision"
 SERVICE_QUOTATIONS = {"service_quotations": True, "default_warehouse": "Main Warehouse"}
@@ -57,7 +58,7 @@ def start_sandbox() -> Iterator[StartSandbox]:
 
 @pytest.fixture
 async def clients() -> AsyncIterator[KaseyaClients]:
-    made = KaseyaClients(UnlimitedLimits(), timeout=2.0)
+    made = KaseyaClients(UnlimitedLimits(), timeout=HONEST_ANSWER_SECONDS)
     yield made
     await made.aclose()
 
