@@ -32,6 +32,7 @@ from adapters.sandboxes.autotask.app import (
     create_autotask_sandbox,
 )
 from adapters.sandboxes.autotask.entities import RULES
+from adapters.sandboxes.autotask.seed import seeded_id
 from adapters.sandboxes.autotask.store import AutotaskStore
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.autotask.client import AutotaskClients
@@ -84,6 +85,7 @@ QUERY_OPS = {
     "notIn",
 }
 TODAY = date(2026, 11, 20)
+OWNER = seeded_id("Resources", "morgan.hale@msp.example")
 PAGE_DETAILS = {"count", "requestCount", "prevPageUrl", "nextPageUrl"}
 FROM_CONTRACT = ("Companies", "Contacts", "Invoices")
 QUOTING = (
@@ -99,10 +101,10 @@ QUOTING = (
 )
 # Not in autotask_entities.json: declared in autotask_docs_entities.json beside this test, from
 # Autotask's REST documentation (the source of each is named in that file's ``_source``).
-FROM_DOCS = ("Tickets", "QuoteLocations")
+FROM_DOCS = ("Tickets", "QuoteLocations", "Resources")
 FROM_SANDBOX = ("Contracts",)  # not in either file yet: the sandbox's own declaration
 # What the hub reads: all but ServiceBundles, which it never uses.
-READ = {*FROM_CONTRACT, *QUOTING, "Contracts", "Tickets"} - {"ServiceBundles"}
+READ = {*FROM_CONTRACT, *QUOTING, "Contracts", "Tickets", "Resources"} - {"ServiceBundles"}
 CHILDREN = {  # (parent, child collection) → the child's entity, as Autotask's URLs name them
     ("Companies", "Contacts"): "Contacts",
     ("Quotes", "Items"): "QuoteItems",
@@ -267,7 +269,8 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
         store.create(
             "Companies",
             company_from_organization(
-                organization_push(organization_payload()), company_settings({})
+                organization_push(organization_payload()),
+                company_settings({"default_owner_resource_id": OWNER}),
             ),
         )
     company = _seed_records(store)
@@ -366,6 +369,7 @@ EVERY_CALL = {
     ("GET", "/v1.0/zoneInformation"),
     # Organizations pushed and pulled with their records, tickets opened, invoices paid.
     ("GET", "/v1.0/Companies/entityInformation/fields"),
+    ("POST", "/v1.0/Resources/query"),  # owners among the instance's resources (AT-9)
     ("POST", "/v1.0/Companies/query"),
     ("POST", "/v1.0/Companies"),
     ("GET", "/v1.0/Companies/:id"),
@@ -620,7 +624,7 @@ def test_sandbox_serves_exactly_the_contracts_fields_of_the_quoting_entities(
 
 
 @pytest.mark.parametrize("entity", FROM_DOCS)
-def test_sandbox_serves_exactly_the_documented_fields_of_tickets_and_quote_locations(
+def test_sandbox_serves_exactly_the_documented_fields_of_the_entities_the_file_lacks(
     entity: str,
     contract_entities: dict[str, dict[str, Any]],
     docs_entities: dict[str, dict[str, Any]],

@@ -77,7 +77,7 @@ class Sandbox(AutotaskSandbox):
             "stage": 1,
             "amount": 100.0,
             "cost": 40.0,
-            "ownerResourceID": 1,
+            "ownerResourceID": seeded_id("Resources", "morgan.hale@msp.example"),
             "probability": 30,
             "projectedCloseDate": f"{close}T00:00:00",
             "startDate": "2026-11-01T00:00:00",
@@ -291,6 +291,21 @@ async def test_existing_products_are_matched_by_sku_not_created(start_hub: Start
     assert len(hub.sandbox.records("Products")) == before
 
 
+async def test_opportunity_owner_is_one_of_the_instances_resources_never_assumed_at_9(
+    start_hub: StartHub,
+) -> None:
+    riley = seeded_id("Resources", "riley.chen@msp.example")
+    default, chosen = start_hub(), start_hub(opportunity_owner_resource_id=riley)
+
+    await default.quoting.publish(sample_snapshot(), PDF, default.connection)
+    await chosen.quoting.publish(sample_snapshot(), PDF, chosen.connection)
+
+    api_user = seeded_id("Resources", "sandbox@q2c.local")  # an Autotask API user is a resource
+    assert only(default.sandbox.records("Opportunities"))["ownerResourceID"] == api_user
+    assert only(default.sandbox.records("Companies"))["ownerResourceID"] == api_user
+    assert only(chosen.sandbox.records("Opportunities"))["ownerResourceID"] == riley
+
+
 async def test_picked_opportunity_is_updated_not_created_quo_5(start_hub: StartHub) -> None:
     hub = start_hub()
     company = hub.sandbox.store.create("Companies", company_body())
@@ -330,9 +345,9 @@ async def test_publishing_twice_changes_nothing_quo_6(start_hub: StartHub) -> No
     assert (after["updates"], after["deleted"]) == (before["updates"], before["deleted"])
     reads = [r for r in hub.sent[start:] if r.method == "GET" or r.url.path.endswith("/query")]
     assert reads == hub.sent[start:]
-    # The first makes the company, then reads back the first one made (a racing push may
-    # have made one too).
-    assert (first.calls, second.calls) == (40, 5)  # read back in the report
+    # The first makes the company (owned by the API user's resource, looked up once), then
+    # reads back the first one made (a racing push may have made one too).
+    assert (first.calls, second.calls) == (41, 5)  # read back in the report
 
 
 async def test_editing_one_line_of_50_patches_exactly_one_item_quo_6(start_hub: StartHub) -> None:

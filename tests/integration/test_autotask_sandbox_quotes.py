@@ -31,6 +31,7 @@ BUNDLE = seeded_id("ServiceBundles", "Managed IT Essentials")
 REMOTE_SUPPORT = seeded_id("BillingCodes", "Remote Support")
 HARDWARE_CODE = seeded_id("BillingCodes", "Hardware")
 TRAVEL = seeded_id("BillingCodes", "Travel Expense")
+OWNER = seeded_id("Resources", "morgan.hale@msp.example")
 PDF = base64.b64encode(b"%PDF-1.7 quote Q-1001").decode()
 
 
@@ -100,7 +101,7 @@ def opportunity_body(company_id: int, **changes: Any) -> dict[str, Any]:
             "probability": 50,
             "projectedCloseDate": "2030-06-30T00:00:00",
             "startDate": "2026-04-01T00:00:00",
-            "ownerResourceID": 29682885,
+            "ownerResourceID": OWNER,
             "status": 1,
             "stage": 3,
             "useQuoteTotals": False,
@@ -236,6 +237,12 @@ async def test_opportunity_with_the_required_fields_is_created_and_queried_at_2(
         ({"rating": 7}, "rating: 7 is not a value of its picklist"),
         ({"probability": 150}, "probability: must be between 0 and 100"),
         ({"companyID": 1}, "companyID: there is no Company with id 1"),
+        # The owner is one of the instance's own resources, and an active one.
+        ({"ownerResourceID": 29682885}, "ownerResourceID: there is no Resource with id 29682885"),
+        (
+            {"ownerResourceID": seeded_id("Resources", "former@msp.example")},
+            "ownerResourceID: the resource 29682704 is not active",
+        ),
         ({"quoteUrl": "x"}, "Unable to find quoteUrl in the Opportunity entity"),
     ],
 )

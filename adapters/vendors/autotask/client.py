@@ -7,7 +7,7 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -57,6 +57,8 @@ class AutotaskClient(VendorHttp):
         self._zone_lock = asyncio.Lock()
         self._fields: dict[str, list[dict[str, Any]]] = {}
         self._fields_lock = asyncio.Lock()
+        self._remembered: dict[str, Any] = {}
+        self._remember_lock = asyncio.Lock()
 
     async def zone_url(self) -> str:
         """The API base of this user's zone (``…/atservicesrest/``), asked once per client."""
@@ -116,6 +118,14 @@ class AutotaskClient(VendorHttp):
             if entity not in self._fields:
                 self._fields[entity] = await self.entity_fields(entity)
             return self._fields[entity]
+
+    async def remember(self, key: str, make: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``make`` answers, asked once per client (an instance fact: the API user's
+        resource); a failure is not remembered."""
+        async with self._remember_lock:
+            if key not in self._remembered:
+                self._remembered[key] = await make()
+            return self._remembered[key]
 
     async def query(
         self,

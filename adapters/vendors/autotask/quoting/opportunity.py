@@ -13,11 +13,13 @@ and stage, and the day (QUO-4); labels are resolved through the Opportunities pi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.resources import owner_resource_id
 from adapters.vendors.autotask.settings import (
     PUBLISHED,
     QuoteSettings,
@@ -62,9 +64,10 @@ class QuoteOpportunity:
         if opportunity_id is None:
             if "stage" not in picked:  # required on a new opportunity
                 raise VendorRejected("the quote-status mapping needs a stage for 'published'")
+            owner = await owner_resource_id(self._client, settings.owner_resource_id)
             body = opportunity_body(
                 quote,
-                settings,
+                replace(settings, owner_resource_id=owner),
                 company_id=company_id,
                 contact_id=contact_id,
                 picked=picked | await self._required_picks(settings),
