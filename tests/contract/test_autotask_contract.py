@@ -369,6 +369,7 @@ EVERY_CALL = {
     ("GET", "/v1.0/zoneInformation"),
     # Organizations pushed and pulled with their records, tickets opened, invoices paid.
     ("GET", "/v1.0/Companies/entityInformation/fields"),
+    ("GET", "/v1.0/Companies/entityInformation/userDefinedFields"),  # the hub-id field
     ("POST", "/v1.0/Resources/query"),  # owners among the instance's resources (AT-9)
     ("POST", "/v1.0/Companies/query"),
     ("POST", "/v1.0/Companies"),
@@ -531,6 +532,8 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
             assert set(x.answer["pageDetails"]) == PAGE_DETAILS
         elif x.path.lower().endswith("/entityinformation/fields"):
             assert {f["name"] for f in x.answer["fields"]} <= set(declared[x.entity])
+        elif x.path.lower().endswith("/entityinformation/userdefinedfields"):
+            assert all({"name", "dataType", "isRequired"} <= set(f) for f in x.answer["fields"])
         elif x.path.lower().endswith("/zoneinformation"):
             assert x.answer["url"].endswith("/atservicesrest/")
     assert {x.status for x in exchanges} == {200, 401, 500}

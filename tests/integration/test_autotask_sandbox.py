@@ -311,6 +311,26 @@ async def test_connection_test_names_the_instances_resources_for_an_unknown_owne
     assert "Former" not in message  # only active resources can own
 
 
+async def test_connection_test_says_how_to_create_a_missing_hub_id_field_int_4(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox(hub_id_udf="Legacy Ref")  # an instance without the hub's field
+    tester = AutotaskConnectionTester(clients)
+    default = autotask_connection(sandbox.url)
+    configured = autotask_connection(sandbox.url, settings={"hub_id_udf": "Legacy Ref"})
+
+    message = await tester.test(default)
+
+    assert message == (
+        "Autotask has no Companies user-defined field named 'Q2C Hub ID', where the hub keeps "
+        "its own id: create it in Autotask under Admin > Extensions & Integrations > Other "
+        "Extensions & Tools > User-Defined Fields, on the Companies tab, as a Text (Single "
+        "Line) field named 'Q2C Hub ID', then test the connection again"
+    )
+    assert await tester.test(configured) is None
+    assert (await sandbox.state())["requests"]["Companies"] >= 4  # fields, UDFs, twice
+
+
 async def test_a_new_company_is_owned_by_the_api_users_resource_unless_set_at_9(
     start_sandbox: StartSandbox, clients: AutotaskClients
 ) -> None:

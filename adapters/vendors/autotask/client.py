@@ -112,6 +112,17 @@ class AutotaskClient(VendorHttp):
             raise VendorUnavailable(f"Autotask answered {entity} field information without fields")
         return fields
 
+    async def udf_fields(self, entity: str) -> list[dict[str, Any]]:
+        """``GET /{Entity}/entityInformation/userDefinedFields``: the instance's UDFs."""
+        url = await self._url(entity, "entityInformation", "userDefinedFields")
+        answer = _dict(await self._call(entity, "GET", url), f"GET {entity} user-defined fields")
+        fields = answer.get("fields")
+        if not isinstance(fields, list):
+            raise VendorUnavailable(
+                f"Autotask answered {entity} user-defined fields without fields"
+            )
+        return [f for f in fields if isinstance(f, dict)]
+
     async def fields_of(self, entity: str) -> list[dict[str, Any]]:
         """``entity_fields``, asked once per client: picklists are per instance, not per call."""
         async with self._fields_lock:

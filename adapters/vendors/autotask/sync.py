@@ -150,8 +150,9 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
 
 class AutotaskConnectionTester:
     """INT-2: reads the Companies field list, a cheap call that needs working credentials;
-    then checks what the instance must hold for the settings: an owner among its active
-    resources (naming them when not)."""
+    then checks what the instance must hold for the settings: the hub-id user-defined field
+    on Companies (saying how to create it) and an owner among its active resources (naming
+    them when not)."""
 
     def __init__(self, clients: AutotaskClients) -> None:
         self._clients = clients
@@ -160,9 +161,26 @@ class AutotaskConnectionTester:
         try:
             client = await self._clients.client(connection)
             await client.entity_fields(COMPANIES)
-            return await check_owners(client, connection.settings)
+            return await _check_hub_id_udf(client) or await check_owners(
+                client, connection.settings
+            )
         except VendorError as exc:
             return exc.message
+
+
+async def _check_hub_id_udf(client: AutotaskClient) -> str | None:
+    """INT-4: the Companies user-defined field the hub keeps its id in must exist (Autotask's
+    API cannot create one); when it does not, how an admin makes it."""
+    udf = read_settings(client.connection.settings).company.hub_id_udf
+    names = {str(field.get("name")) for field in await client.udf_fields(COMPANIES)}
+    if udf in names:
+        return None
+    return (
+        f"Autotask has no Companies user-defined field named {udf!r}, where the hub keeps its "
+        "own id: create it in Autotask under Admin > Extensions & Integrations > Other "
+        "Extensions & Tools > User-Defined Fields, on the Companies tab, as a Text (Single "
+        f"Line) field named {udf!r}, then test the connection again"
+    )
 
 
 async def _find_by_hub_id(
