@@ -7,6 +7,7 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -32,6 +33,8 @@ AUTOTASK_LIMITS = VendorLimitPolicy(
 MAX_RECORDS = 500
 ZONE_ENDPOINT = "zoneInformation"
 _NOT_JSON = object()
+# What Autotask's errors say when its database was busy, not when the request was wrong.
+_TRANSIENT = re.compile(r"time(d)?[ -]?out|timed out|deadlock", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,9 @@ def decode(response: httpx.Response, what: str) -> Any:
     """The JSON of a 2xx, or the port error a status and body stand for (INT-7).
 
     ``{"errors": [...]}`` with a 4xx or a 500 is the vendor refusing (Autotask reports validation
-    as 500); other 5xx, non-JSON and malformed bodies are transient. A 4xx is permanent.
+    as 500), with the vendor's words; but a 500 whose errors tell of a timeout or a deadlock
+    (its database under load) is transient, as are other 5xx, non-JSON and malformed bodies. A
+    4xx is permanent.
     """
     status = response.status_code
     body = _json(response)
@@ -263,6 +268,8 @@ def decode(response: httpx.Response, what: str) -> Any:
             raise VendorUnavailable(f"Autotask sent a malformed body for {what} (HTTP {status})")
         return body
     errors = _errors(body)
+    if errors and status == 500 and any(_TRANSIENT.search(e) for e in errors):
+        raise VendorUnavailable(" / ".join(errors), status=status)  # retried (INT-6)
     if errors and (400 <= status < 500 or status == 500):
         raise VendorRejected(" / ".join(errors), status=status)
     if 400 <= status < 500 and status != 408:
