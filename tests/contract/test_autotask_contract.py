@@ -32,6 +32,7 @@ from adapters.sandboxes.autotask.app import (
     create_autotask_sandbox,
 )
 from adapters.sandboxes.autotask.entities import RULES
+from adapters.sandboxes.autotask.instance import shifted_values
 from adapters.sandboxes.autotask.seed import seeded_id
 from adapters.sandboxes.autotask.store import AutotaskStore
 from adapters.sandboxes.kit.base import Faults
@@ -85,6 +86,7 @@ QUERY_OPS = {
     "notIn",
 }
 TODAY = date(2026, 11, 20)
+OFFSET = 1000  # this instance's picklist values are its own: the hub must read labels
 OWNER = seeded_id("Resources", "morgan.hale@msp.example")
 PAGE_DETAILS = {"count", "requestCount", "prevPageUrl", "nextPageUrl"}
 FROM_CONTRACT = ("Companies", "Contacts", "Invoices")
@@ -219,7 +221,7 @@ class Scenario:
 @pytest.fixture(scope="module")
 def scenario() -> Iterator[Scenario]:
     """Run the scenario once for the module; every request and answer is recorded."""
-    app = create_autotask_sandbox(Faults())
+    app = create_autotask_sandbox(Faults(), picklist_offset=OFFSET)  # not the usual numbers
     with serve_asgi(app) as url:
         store = app.state.sandbox.state
         assert isinstance(store, AutotaskStore)
@@ -309,7 +311,7 @@ def _seed_records(store: AutotaskStore) -> int:
     company = store.create("Companies", company_body())
     store.create_child("Companies", company, "Contacts", contact_body())
     store.create("Contracts", contract_body(company))
-    store.create("Tickets", ticket_body(company))
+    store.create("Tickets", shifted_values("Tickets", ticket_body(company), OFFSET))
     for n in range(2):
         store.seed("Invoices", invoice_body(company, invoiceNumber=f"INV-{n}"))
     return company
@@ -319,7 +321,8 @@ async def _deliver_ticket_and_payment(
     url: str, clients: AutotaskClients, company: int, store: AutotaskStore
 ) -> None:
     """PAY-13's ticket, delivered twice (INT-4), and a payment on a pulled invoice."""
-    settings = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
+    chosen = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
+    settings = {key: value + OFFSET for key, value in chosen.items()}  # ids the tenant picked
     connection = autotask_connection(url, settings=settings)
     links = InMemoryExternalLinks()
     organization_id = uuid.uuid4()
@@ -722,3 +725,32 @@ async def _refused_operations(
             response = await http.request(method, f"{api}{path}", json=body)
             calls.append((method, f"/v1.0{path}", response.status_code, response.json()))
         return calls
+
+
+def test_the_hub_writes_this_instances_picklist_values_read_from_its_field_information(
+    exchanges: list[Exchange],
+) -> None:
+    """Picklist ids differ between Autotask databases: the scenario's instance has its own
+    (``OFFSET``), and every value the hub wrote is the one that instance labels so."""
+
+    def value(entity: str, field: str, label: str) -> int:
+        [fields] = [
+            x.answer["fields"]
+            for x in exchanges
+            if x.method == "GET" and x.path == f"/v1.0/{entity}/entityInformation/fields"
+        ][:1]
+        [spec] = [f for f in fields if f["name"] == field]
+        return next(int(v["value"]) for v in spec["picklistValues"] if v["label"] == label)
+
+    def created(entity: str) -> dict[str, Any]:
+        sent: dict[str, Any] = next(
+            x.sent for x in exchanges if x.method == "POST" and x.path == f"/v1.0/{entity}"
+        )
+        return sent
+
+    opportunity, ticket = created("Opportunities"), created("Tickets")
+    assert opportunity["stage"] == value("Opportunities", "stage", "Proposal") == OFFSET + 3
+    assert ticket["priority"] == value("Tickets", "priority", "Medium") == OFFSET + 2
+    assert ticket["status"] == value("Tickets", "status", "New") == OFFSET + 1
+    won = [x.sent for x in exchanges if x.method == "PATCH" and x.entity == "Opportunities"][-1]
+    assert won["stage"] == value("Opportunities", "stage", "Closed Won") == OFFSET + 5

@@ -653,6 +653,25 @@ async def test_picklists_carry_labels_values_and_defaults_at_9(sandbox: Sandbox)
     assert "One-Time" not in await _picklist(sandbox, "Services", "periodType")
 
 
+async def test_an_instance_with_its_own_picklist_values_refuses_the_usual_ones_at_9(
+    start_sandbox: StartSandbox,
+) -> None:
+    """Picklist ids differ between Autotask databases; those Autotask fixes do not."""
+    sandbox = start_sandbox(picklist_offset=500)
+    company = await sandbox.create("/Companies", company_body())
+
+    stages = await _picklist(sandbox, "Opportunities", "stage")
+    refused = await sandbox.refused("POST", "/Opportunities", opportunity_body(company, stage=3))
+    await sandbox.create("/Opportunities", opportunity_body(company, stage=503))
+
+    assert stages["Proposal"] == ("503", False)
+    assert (await _picklist(sandbox, "Opportunities", "status"))["Active"] == ("1", True)
+    assert (await _picklist(sandbox, "QuoteItems", "quoteItemType"))["Product"][0] == "1"
+    assert refused == "stage: 3 is not a value of its picklist"
+    laptop = await sandbox.item("Products", LAPTOP)
+    assert laptop["productCategory"] == 502  # seeded as "Hardware - Laptops", in its own value
+
+
 async def test_entity_information_says_what_the_api_allows(sandbox: Sandbox) -> None:
     async def info(entity: str) -> dict[str, Any]:
         answer: dict[str, Any] = (await sandbox.ok("GET", f"/{entity}/entityInformation"))["info"]
