@@ -294,6 +294,9 @@ async def _publish_a_quote(url: str, clients: AutotaskClients, store: AutotaskSt
     lines[0] = replace(lines[0], quantity=lines[0].quantity + 1)
     edited = sample_snapshot(lines=tuple(lines), title="Office network refresh, revised")
     await quoting.publish(edited, b"%PDF-1.7 v2", connection)
+    # Links and marks lost (a restored backup): everything is found again by reading.
+    found_again = AutotaskQuoting(clients, InMemoryExternalLinks(), today=lambda: TODAY)
+    await found_again.publish(edited, b"%PDF-1.7 v2", connection)
     await quoting.set_outcome(edited, Outcome.WON, connection)
     opportunity = store.get("Opportunities", int(published.opportunity_ref))
     assert opportunity is not None
