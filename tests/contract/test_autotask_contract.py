@@ -1,12 +1,14 @@
 """Both sides held to Autotask's published contract (``shared/contracts``).
 
 One scenario drives the adapters against the sandbox over HTTP while an httpx event hook
-records every exchange; the tests then check each request the adapters sent and each answer
-the sandbox gave: operations of ``autotask_operations.tsv``, fields and types of
-``autotask_entities.json`` (non-nullable = required) for Companies, Contacts and Invoices, and of
-the sandbox's own declaration, taken from Autotask's REST docs, for Contracts and Tickets, which
-that file lacks (PAY-12, PAY-13, INT-4).
-"""
+records every exchange: organizations pushed, records pulled, a ticket opened, an invoice paid,
+and a quote published, edited, won and searched for (QUO-3..6). The tests then check each
+request the adapters sent and each answer the sandbox gave: operations of
+``autotask_operations.tsv``, fields and types of ``autotask_entities.json`` (non-nullable =
+required), and for Tickets and QuoteLocations, which that file lacks, of
+``autotask_docs_entities.json`` beside this test, taken from Autotask's REST documentation
+(its ``_source`` names the pages). Contracts are still held to the sandbox's own declaration
+(PAY-12, PAY-13, INT-4)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,9 +32,12 @@ from adapters.sandboxes.autotask.app import (
     create_autotask_sandbox,
 )
 from adapters.sandboxes.autotask.entities import RULES
+from adapters.sandboxes.autotask.instance import shifted_values
+from adapters.sandboxes.autotask.seed import seeded_id
 from adapters.sandboxes.autotask.store import AutotaskStore
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.autotask.client import AutotaskClients
+from adapters.vendors.autotask.quoting import AutotaskQuoting
 from adapters.vendors.autotask.sync import (
     AutotaskConnectionTester,
     AutotaskInvoicePaid,
@@ -44,9 +50,9 @@ from adapters.vendors.autotask.translate.companies import (
     company_settings,
 )
 from application.integrations.ports import PullRequest, VendorRejected
+from application.quotes.ports import OpportunitySearch, Outcome
 from tests.support.autotask import (
     InMemoryExternalLinks,
-    UnlimitedLimits,
     autotask_connection,
     company_body,
     contact_body,
@@ -59,6 +65,8 @@ from tests.support.autotask import (
     push_message,
     ticket_body,
 )
+from tests.support.quotes import sample_snapshot
+from tests.support.sandboxes import SemaphoreLimits
 from tests.support.servers import serve_asgi
 
 QUERY_KEYS = {"filter", "MaxRecords", "IncludeFields"}
@@ -77,9 +85,34 @@ QUERY_OPS = {
     "in",
     "notIn",
 }
+TODAY = date(2026, 11, 20)
+OFFSET = 1000  # this instance's picklist values are its own: the hub must read labels
+OWNER = seeded_id("Resources", "morgan.hale@msp.example")
 PAGE_DETAILS = {"count", "requestCount", "prevPageUrl", "nextPageUrl"}
 FROM_CONTRACT = ("Companies", "Contacts", "Invoices")
-FROM_DOCS = ("Contracts", "Tickets")  # not in autotask_entities.json: the sandbox declares them
+QUOTING = (
+    "Opportunities",
+    "Quotes",
+    "QuoteItems",
+    "Products",
+    "Services",
+    "TaxCategories",
+    "OpportunityAttachments",
+    "ServiceBundles",
+    "BillingCodes",
+)
+# Not in autotask_entities.json: declared in autotask_docs_entities.json beside this test, from
+# Autotask's REST documentation (the source of each is named in that file's ``_source``).
+FROM_DOCS = ("Tickets", "QuoteLocations", "Resources")
+FROM_SANDBOX = ("Contracts",)  # not in either file yet: the sandbox's own declaration
+# What the hub reads: all but ServiceBundles, which it never uses.
+READ = {*FROM_CONTRACT, *QUOTING, "Contracts", "Tickets", "Resources"} - {"ServiceBundles"}
+CHILDREN = {  # (parent, child collection) → the child's entity, as Autotask's URLs name them
+    ("Companies", "Contacts"): "Contacts",
+    ("Quotes", "Items"): "QuoteItems",
+    ("Opportunities", "Attachments"): "OpportunityAttachments",
+}
+DOCS_ENTITIES = Path(__file__).with_name("autotask_docs_entities.json")
 PULLED = ("organization", "contact", "contract", "ticket", "invoice")
 # The sandbox's data types in the contract's (PHP) terms, to check both kinds alike.
 AS_PHP = {
@@ -112,11 +145,17 @@ class Exchange:
 
     @property
     def entity(self) -> str:
-        return self.path.split("/")[2]
+        """The entity a path is about; a child collection names its own entity."""
+        parts = self.path.split("/")
+        if len(parts) >= 5 and parts[3].isdigit():
+            return CHILDREN[(parts[2], parts[4])]
+        return parts[2]
 
     @property
     def is_entity_write(self) -> bool:
-        return self.method in ("POST", "PATCH", "PUT") and self.path.count("/") == 2
+        """A create or update at the entity's path or under its parent's."""
+        child = self.path.count("/") == 4 and self.path.split("/")[3].isdigit()
+        return self.method in ("POST", "PATCH", "PUT") and (self.path.count("/") == 2 or child)
 
     @property
     def is_query(self) -> bool:
@@ -141,16 +180,24 @@ def company_fields(contract_entities: dict[str, dict[str, Any]]) -> dict[str, An
 
 
 @pytest.fixture(scope="module")
-def declared(contract_entities: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def docs_entities() -> dict[str, dict[str, Any]]:
+    entities: dict[str, dict[str, Any]] = json.loads(DOCS_ENTITIES.read_text())["entities"]
+    return entities
+
+
+@pytest.fixture(scope="module")
+def declared(
+    contract_entities: dict[str, dict[str, Any]], docs_entities: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Each entity's fields as the contract writes them: from the file, or from the docs."""
-    from_docs = {
+    from_sandbox = {
         entity: {
             name: {"php_type": AS_PHP[spec.data_type.value], "nullable": not spec.required}
             for name, spec in RULES[entity].fields.items()
         }
-        for entity in FROM_DOCS
+        for entity in FROM_SANDBOX
     }
-    return {**{e: contract_entities[e] for e in FROM_CONTRACT}, **from_docs}
+    return {**contract_entities, **docs_entities, **from_sandbox}
 
 
 @pytest.fixture(scope="module")
@@ -165,14 +212,25 @@ def _path_pattern(path: str) -> re.Pattern[str]:
     return re.compile("/".join(parts), re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Scenario:
+    url: str
+    exchanges: list[Exchange]
+
+
 @pytest.fixture(scope="module")
-def exchanges() -> Iterator[list[Exchange]]:
+def scenario() -> Iterator[Scenario]:
     """Run the scenario once for the module; every request and answer is recorded."""
-    app = create_autotask_sandbox(Faults())
+    app = create_autotask_sandbox(Faults(), picklist_offset=OFFSET)  # not the usual numbers
     with serve_asgi(app) as url:
         store = app.state.sandbox.state
         assert isinstance(store, AutotaskStore)
-        yield asyncio.run(_scenario(url, store))
+        yield Scenario(url, asyncio.run(_scenario(url, store)))
+
+
+@pytest.fixture(scope="module")
+def exchanges(scenario: Scenario) -> list[Exchange]:
+    return scenario.exchanges
 
 
 async def _scenario(url: str, store: AutotaskStore) -> list[Exchange]:
@@ -187,7 +245,7 @@ async def _scenario(url: str, store: AutotaskStore) -> list[Exchange]:
         )
 
     async with httpx.AsyncClient(event_hooks={"response": [record]}) as http:
-        clients = AutotaskClients(UnlimitedLimits(), http=http)
+        clients = AutotaskClients(SemaphoreLimits(), http=http)  # Autotask's 3 at once (AT-10)
         await _drive(url, clients, store)
         await clients.aclose()
     return recorded
@@ -213,7 +271,8 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
         store.create(
             "Companies",
             company_from_organization(
-                organization_push(organization_payload()), company_settings({})
+                organization_push(organization_payload()),
+                company_settings({"default_owner_resource_id": OWNER}),
             ),
         )
     company = _seed_records(store)
@@ -222,6 +281,31 @@ async def _drive(url: str, clients: AutotaskClients, store: AutotaskStore) -> No
         for request in (PullRequest(entity), PullRequest(entity, changed_since=since)):
             assert [p async for p in puller.pages(request, good)]
     await _deliver_ticket_and_payment(url, clients, company, store)
+    await _publish_a_quote(url, clients, store)
+
+
+async def _publish_a_quote(url: str, clients: AutotaskClients, store: AutotaskStore) -> None:
+    """QUO-3..6: a quote published, edited, published again, won; the selector's look-ups."""
+    connection = autotask_connection(url, settings={"tax_code_mapping": {"TAX": "Standard"}})
+    quoting = AutotaskQuoting(clients, InMemoryExternalLinks(), today=lambda: TODAY)
+    quote = sample_snapshot()
+    published = await quoting.publish(quote, b"%PDF-1.7 v1", connection)
+    lines = list(quote.lines)[:-1]  # a line removed: its item deleted
+    lines[0] = replace(lines[0], quantity=lines[0].quantity + 1)
+    edited = sample_snapshot(lines=tuple(lines), title="Office network refresh, revised")
+    await quoting.publish(edited, b"%PDF-1.7 v2", connection)
+    # Links and marks lost (a restored backup): everything is found again by reading.
+    found_again = AutotaskQuoting(clients, InMemoryExternalLinks(), today=lambda: TODAY)
+    await found_again.publish(edited, b"%PDF-1.7 v2", connection)
+    await quoting.set_outcome(edited, Outcome.WON, connection)
+    opportunity = store.get("Opportunities", int(published.opportunity_ref))
+    assert opportunity is not None
+    assert await quoting.search_opportunities(OpportunitySearch(text="refresh"), connection) == []
+    assert await quoting.search_contacts("dana", connection)
+    assert await quoting.search_items("managed", connection)
+    assert await quoting.search_items("latitude", connection)
+    assert await quoting.search_items("remote", connection)
+    await quoting.open_opportunities(str(opportunity["companyID"]), connection)
 
 
 def _seed_records(store: AutotaskStore) -> int:
@@ -230,7 +314,7 @@ def _seed_records(store: AutotaskStore) -> int:
     company = store.create("Companies", company_body())
     store.create_child("Companies", company, "Contacts", contact_body())
     store.create("Contracts", contract_body(company))
-    store.create("Tickets", ticket_body(company))
+    store.create("Tickets", shifted_values("Tickets", ticket_body(company), OFFSET))
     for n in range(2):
         store.seed("Invoices", invoice_body(company, invoiceNumber=f"INV-{n}"))
     return company
@@ -240,7 +324,8 @@ async def _deliver_ticket_and_payment(
     url: str, clients: AutotaskClients, company: int, store: AutotaskStore
 ) -> None:
     """PAY-13's ticket, delivered twice (INT-4), and a payment on a pulled invoice."""
-    settings = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
+    chosen = {"ticket_queue_id": 29683481, "ticket_issue_type": 9, "ticket_sub_issue_type": 91}
+    settings = {key: value + OFFSET for key, value in chosen.items()}  # ids the tenant picked
     connection = autotask_connection(url, settings=settings)
     links = InMemoryExternalLinks()
     organization_id = uuid.uuid4()
@@ -285,6 +370,57 @@ def _required(fields: dict[str, Any]) -> set[str]:
     return {name for name, spec in fields.items() if not spec["nullable"]}
 
 
+# Every call the hub makes to Autotask, as the scenario above drives it (method, path).
+EVERY_CALL = {
+    ("GET", "/v1.0/zoneInformation"),
+    # Organizations pushed and pulled with their records, tickets opened, invoices paid.
+    ("GET", "/v1.0/Companies/entityInformation/fields"),
+    ("GET", "/v1.0/Companies/entityInformation/userDefinedFields"),  # the hub-id field
+    ("POST", "/v1.0/Resources/query"),  # owners among the instance's resources (AT-9)
+    ("POST", "/v1.0/Companies/query"),
+    ("POST", "/v1.0/Companies"),
+    ("GET", "/v1.0/Companies/:id"),
+    ("PATCH", "/v1.0/Companies"),
+    ("POST", "/v1.0/Contacts/query"),
+    ("POST", "/v1.0/Contracts/query"),
+    ("GET", "/v1.0/Contracts/entityInformation/fields"),
+    ("POST", "/v1.0/Tickets/query"),
+    ("GET", "/v1.0/Tickets/entityInformation/fields"),
+    ("POST", "/v1.0/Tickets"),
+    ("POST", "/v1.0/Invoices/query"),
+    ("PATCH", "/v1.0/Invoices"),
+    # Quotes published, won or lost, and the look-ups of the selector.
+    ("POST", "/v1.0/Companies/:id/Contacts"),
+    ("GET", "/v1.0/Opportunities/entityInformation/fields"),
+    ("POST", "/v1.0/Opportunities/query"),
+    ("POST", "/v1.0/Opportunities"),
+    ("GET", "/v1.0/Opportunities/:id"),
+    ("PATCH", "/v1.0/Opportunities"),
+    ("POST", "/v1.0/QuoteLocations"),
+    ("POST", "/v1.0/Quotes/query"),
+    ("POST", "/v1.0/Quotes"),
+    ("PATCH", "/v1.0/Quotes"),
+    ("GET", "/v1.0/QuoteItems/entityInformation/fields"),
+    ("POST", "/v1.0/QuoteItems/query"),
+    ("POST", "/v1.0/Quotes/:id/Items"),
+    ("PATCH", "/v1.0/Quotes/:id/Items"),
+    ("DELETE", "/v1.0/Quotes/:id/Items/:id"),
+    ("GET", "/v1.0/Products/entityInformation/fields"),
+    ("POST", "/v1.0/Products/query"),
+    ("POST", "/v1.0/Products"),
+    ("GET", "/v1.0/Services/entityInformation/fields"),
+    ("POST", "/v1.0/Services/query"),
+    ("POST", "/v1.0/Services"),
+    ("GET", "/v1.0/BillingCodes/entityInformation/fields"),
+    ("POST", "/v1.0/BillingCodes/query"),
+    ("POST", "/v1.0/TaxCategories/query"),
+    ("GET", "/v1.0/OpportunityAttachments/entityInformation/fields"),
+    ("POST", "/v1.0/OpportunityAttachments/query"),
+    ("POST", "/v1.0/Opportunities/:id/Attachments"),
+    ("DELETE", "/v1.0/Opportunities/:id/Attachments/:id"),
+}
+
+
 def test_every_call_is_an_operation_of_autotasks_api(
     exchanges: list[Exchange], operations: list[tuple[str, re.Pattern[str]]]
 ) -> None:
@@ -295,23 +431,8 @@ def test_every_call_is_an_operation_of_autotasks_api(
     ]
 
     assert unknown == []
-    used = {(x.method, re.sub(r"/\d+$", "/:id", x.path)) for x in exchanges}
-    assert used == {
-        ("GET", "/v1.0/zoneInformation"),
-        ("GET", "/v1.0/Companies/entityInformation/fields"),
-        ("POST", "/v1.0/Companies/query"),
-        ("POST", "/v1.0/Companies"),
-        ("GET", "/v1.0/Companies/:id"),
-        ("PATCH", "/v1.0/Companies"),
-        ("POST", "/v1.0/Contacts/query"),
-        ("POST", "/v1.0/Contracts/query"),
-        ("GET", "/v1.0/Contracts/entityInformation/fields"),
-        ("POST", "/v1.0/Tickets/query"),
-        ("GET", "/v1.0/Tickets/entityInformation/fields"),
-        ("POST", "/v1.0/Tickets"),
-        ("POST", "/v1.0/Invoices/query"),
-        ("PATCH", "/v1.0/Invoices"),
-    }
+    used = {(x.method, re.sub(r"/\d+(?=/|$)", "/:id", x.path)) for x in exchanges}
+    assert used == EVERY_CALL
 
 
 def test_creates_and_updates_send_only_fields_of_their_entity_of_the_right_types(
@@ -324,6 +445,17 @@ def test_creates_and_updates_send_only_fields_of_their_entity_of_the_right_types
         ("PATCH", "Companies"),
         ("POST", "Tickets"),  # once: the retried delivery found its ticket (INT-4)
         ("PATCH", "Invoices"),
+        ("POST", "Contacts"),
+        ("POST", "Opportunities"),
+        ("PATCH", "Opportunities"),
+        ("POST", "QuoteLocations"),
+        ("POST", "Quotes"),
+        ("PATCH", "Quotes"),
+        ("POST", "QuoteItems"),
+        ("PATCH", "QuoteItems"),
+        ("POST", "Products"),
+        ("POST", "Services"),
+        ("POST", "OpportunityAttachments"),
     }
     assert len([x for x in writes if x.entity == "Tickets"]) == 1
     for write in writes:
@@ -345,7 +477,7 @@ def test_queries_filter_on_queryable_fields_of_their_entity_or_named_udfs(
 ) -> None:
     queries = [x for x in exchanges if x.is_query]
 
-    assert {x.entity for x in queries} == set(FROM_CONTRACT + FROM_DOCS)
+    assert {x.entity for x in queries} == READ
     # Company hub-id look-ups, two pages of a full pull, a pull since a time.
     assert len([x for x in queries if x.entity == "Companies"]) >= 4
     for query in queries:
@@ -361,22 +493,33 @@ def test_queries_filter_on_queryable_fields_of_their_entity_or_named_udfs(
 def test_sandbox_answers_records_with_the_declared_fields_and_types(
     exchanges: list[Exchange], declared: dict[str, dict[str, Any]]
 ) -> None:
-    records = [
-        (x.entity, x.answer["item"]) for x in exchanges if x.status == 200 and "item" in x.answer
+    # (entity, record, the fields asked for: None for all of them)
+    records: list[tuple[str, dict[str, Any], set[str] | None]] = [
+        (x.entity, x.answer["item"], None)
+        for x in exchanges
+        if x.status == 200 and "item" in x.answer
     ]
     records += [
-        (x.entity, item)
+        (
+            x.entity,
+            item,
+            set(x.sent["IncludeFields"]) | {"id"} if "IncludeFields" in x.sent else None,
+        )
         for x in exchanges
         if x.is_query and x.status == 200
         for item in x.answer["items"]
     ]
 
-    assert len([r for e, r in records if e == "Companies"]) > 500
-    assert {entity for entity, _ in records} == set(FROM_CONTRACT + FROM_DOCS)
-    for entity, record in records:
+    assert len([r for e, r, _ in records if e == "Companies"]) > 500
+    assert {entity for entity, _, _ in records} == READ
+    for entity, record, asked in records:
         assert _type_errors(declared[entity], record) == []
-        assert all(record[name] is not None for name in _required(declared[entity]))
-        assert all(set(udf) == {"name", "value"} for udf in record["userDefinedFields"])
+        if asked is None:
+            assert all(record[name] is not None for name in _required(declared[entity]))
+            udfs = record.get("userDefinedFields", [])
+            assert all(set(udf) == {"name", "value"} for udf in udfs)
+        else:  # IncludeFields: the fields asked for, and nothing else
+            assert set(record) == asked
 
 
 def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
@@ -387,7 +530,7 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
             assert set(x.answer) == {"errors"}
             assert x.answer["errors"]
             assert all(isinstance(e, str) for e in x.answer["errors"])
-        elif x.is_entity_write:
+        elif x.is_entity_write or x.method == "DELETE":
             assert set(x.answer) == {"itemId"}
             assert isinstance(x.answer["itemId"], int)
         elif x.is_query:
@@ -395,6 +538,8 @@ def test_sandbox_answers_ids_pages_fields_and_errors_in_autotasks_shapes(
             assert set(x.answer["pageDetails"]) == PAGE_DETAILS
         elif x.path.lower().endswith("/entityinformation/fields"):
             assert {f["name"] for f in x.answer["fields"]} <= set(declared[x.entity])
+        elif x.path.lower().endswith("/entityinformation/userdefinedfields"):
+            assert all({"name", "dataType", "isRequired"} <= set(f) for f in x.answer["fields"])
         elif x.path.lower().endswith("/zoneinformation"):
             assert x.answer["url"].endswith("/atservicesrest/")
     assert {x.status for x in exchanges} == {200, 401, 500}
@@ -468,18 +613,6 @@ async def _posts(url: str) -> list[httpx.Response]:
 
 # --- the quoting entities (QUO-3, AT-3..AT-8): fields and operations as the contract has them ---
 
-QUOTING = (
-    "Opportunities",
-    "Quotes",
-    "QuoteItems",
-    "Products",
-    "Services",
-    "TaxCategories",
-    "OpportunityAttachments",
-    "ServiceBundles",
-    "BillingCodes",
-)
-
 
 @pytest.mark.parametrize("entity", QUOTING)
 def test_sandbox_serves_exactly_the_contracts_fields_of_the_quoting_entities(
@@ -499,223 +632,128 @@ def test_sandbox_serves_exactly_the_contracts_fields_of_the_quoting_entities(
     assert wrong == []
 
 
-def test_quote_locations_come_from_autotasks_docs_as_the_file_lacks_them(
+@pytest.mark.parametrize("entity", FROM_DOCS)
+def test_sandbox_serves_exactly_the_documented_fields_of_the_entities_the_file_lacks(
+    entity: str,
     contract_entities: dict[str, dict[str, Any]],
+    docs_entities: dict[str, dict[str, Any]],
 ) -> None:
-    """A Quote's bill-to, ship-to and sold-to locations are QuoteLocations, which the file
-    lacks: the sandbox declares Autotask's address fields, none required."""
-    assert "QuoteLocations" not in contract_entities
-    fields = RULES["QuoteLocations"].fields
-    assert set(fields) == {"id", "address1", "address2", "city", "state", "postalCode"}
-    assert not any(spec.required for spec in fields.values())
-    quote_fields = RULES["Quotes"].fields
-    locations = ("billToLocationID", "shipToLocationID", "soldToLocationID")
-    assert {quote_fields[name].reference for name in locations} == {"QuoteLocations"}
+    """The file lacks them; autotask_docs_entities.json holds them as Autotask's REST docs
+    publish them (TicketsEntity.htm, QuoteLocationEntity.htm: URLs in its ``_source``)."""
+    assert entity not in contract_entities  # else: hold it to the file instead
+    served = RULES[entity].fields
+    fields = docs_entities[entity]
+
+    assert set(served) == set(fields)
+    assert {name for name, spec in served.items() if spec.required} == _required(fields)
+    assert [
+        n
+        for n, spec in served.items()
+        if AS_PHP[spec.data_type.value] != fields[n]["php_type"]
+        and not (fields[n]["php_type"] == "int" and spec.data_type.value == "long")
+    ] == []
+    if entity == "QuoteLocations":
+        quote_fields = RULES["Quotes"].fields
+        locations = ("billToLocationID", "shipToLocationID", "soldToLocationID")
+        assert {quote_fields[name].reference for name in locations} == {"QuoteLocations"}
 
 
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str  # as the contract writes paths: /v1.0/..., ids as numbers
-    status: int
-    answer: Any
+def test_a_quote_publishes_calls_autotask_offers_and_the_sandbox_refuses_the_rest(
+    scenario: Scenario, operations: list[tuple[str, re.Pattern[str]]]
+) -> None:
+    """Each refused call takes a body the adapter itself sent (captured above) at a path the
+    contract lacks: only the operation can make the sandbox refuse it."""
+    captured = _captured_quote_bodies(scenario.exchanges)
+    calls = asyncio.run(_refused_operations(scenario.url, captured))
+
+    def offered(method: str, path: str) -> bool:
+        return any(m == method and p.fullmatch(path) for m, p in operations)
+
+    assert [(m, p) for m, p, _, _ in calls if offered(m, p)] == []
+    assert [(m, p, status) for m, p, status, _ in calls if status != 405] == []
+    assert all(set(answer) == {"errors"} for _, _, _, answer in calls)
+    refused_by_adapter = [x for x in scenario.exchanges if not offered(x.method, x.path)]
+    assert refused_by_adapter == []
 
 
-@pytest.fixture(scope="module")
-def quoting_calls() -> Iterator[list[Call]]:
-    """A quote publish's calls and the ones Autotask lacks, each made once, with valid bodies:
-    only the operation itself can make the sandbox refuse."""
-    with serve_asgi(create_autotask_sandbox(Faults())) as url:
-        yield asyncio.run(_quoting_calls(url))
+def _captured_quote_bodies(exchanges: list[Exchange]) -> dict[str, Any]:
+    """The adapter's own quote item and attachment bodies, and the ids the sandbox gave."""
+
+    def first(method: str, entity: str) -> Exchange:
+        return next(
+            x
+            for x in exchanges
+            if x.method == method and x.entity == entity and x.is_entity_write and x.status == 200
+        )
+
+    code = next(
+        x for x in exchanges if x.is_query and x.entity == "BillingCodes" and x.answer["items"]
+    )
+
+    item, attachment = first("POST", "QuoteItems"), first("POST", "OpportunityAttachments")
+    return {
+        "item": item.sent,
+        "attachment": attachment.sent,
+        "attachment_id": attachment.answer["itemId"],
+        "quote": first("POST", "Quotes").answer["itemId"],
+        "opportunity": first("POST", "Opportunities").answer["itemId"],
+        "product": first("POST", "Products").answer["itemId"],
+        "billing_code": code.answer["items"][0],
+    }
 
 
-async def _quoting_calls(url: str) -> list[Call]:
-    calls: list[Call] = []
+async def _refused_operations(
+    url: str, captured: dict[str, Any]
+) -> list[tuple[str, str, int, Any]]:
     api = f"{url}/atservicesrest/v1.0"
-
-    async def call(method: str, path: str, body: Any = None) -> Any:
-        response = await http.request(method, f"{api}{path}", json=body)
-        calls.append(Call(method, f"/v1.0{path}", response.status_code, response.json()))
-        return response.json()
-
+    code = {k: v for k, v in captured["billing_code"].items() if k != "id"}
+    opportunity, quote = captured["opportunity"], captured["quote"]
+    requests: list[tuple[str, str, Any]] = [
+        ("POST", "/QuoteItems", {**captured["item"], "quoteID": quote}),
+        ("POST", "/BillingCodes", code),
+        ("PATCH", "/BillingCodes", {**code, "id": captured["billing_code"]["id"]}),
+        ("POST", "/OpportunityAttachments", captured["attachment"]),
+        ("DELETE", f"/Products/{captured['product']}", None),
+        ("DELETE", f"/Quotes/{quote}", None),
+        ("DELETE", f"/Opportunities/{opportunity}", None),
+        (
+            "PATCH",
+            f"/Opportunities/{opportunity}/Attachments",
+            {**captured["attachment"], "id": captured["attachment_id"]},
+        ),
+    ]
     async with httpx.AsyncClient(headers=api_headers(SANDBOX_CREDENTIALS)) as http:
-        company = (await call("POST", "/Companies", company_body()))["itemId"]
-        ids = await _publish(call, company)
-        await _refused_operations(call, ids)
-    return calls
+        calls = []
+        for method, path, body in requests:
+            response = await http.request(method, f"{api}{path}", json=body)
+            calls.append((method, f"/v1.0{path}", response.status_code, response.json()))
+        return calls
 
 
-async def _publish(call: Any, company: int) -> dict[str, int]:
-    """What publishing a quote does: catalog look-ups, opportunity, quote, items, the PDF."""
-    for entity in ("Products", "Services", "BillingCodes", "TaxCategories", "ServiceBundles"):
-        await call("GET", f"/{entity}/entityInformation/fields")
-        await call("POST", f"/{entity}/query", {"filter": [{"op": "exist", "field": "id"}]})
-    code = (await call("POST", "/BillingCodes/query", _named("Hardware")))["items"][0]["id"]
-    await call("GET", f"/BillingCodes/{code}")
-    product = await _created(call, "/Products", _product(code))
-    await call("PATCH", "/Products", {"id": product, "unitPrice": 1250})
-    opportunity = await _created(call, "/Opportunities", _opportunity(company))
-    await call("PATCH", "/Opportunities", {"id": opportunity, "amount": 2500})
-    await call(
-        "POST",
-        "/Opportunities/query/count",
-        {"filter": [{"op": "eq", "field": "status", "value": 1}]},
-    )
-    await call("GET", "/Opportunities/entityInformation/userDefinedFields")
-    location = await _created(call, "/QuoteLocations", {"address1": "1 Main St", "city": "Nome"})
-    quote = await _created(call, "/Quotes", _quote(opportunity, location))
-    await call("PATCH", "/Quotes", {"id": quote, "description": "Refresh"})
-    item = await _created(call, f"/Quotes/{quote}/Items", _item(product))
-    await call("PATCH", f"/Quotes/{quote}/Items", {"id": item, "quantity": 3})
-    await call("GET", f"/Quotes/{quote}/Items")
-    await call(
-        "POST", "/QuoteItems/query", {"filter": [{"op": "eq", "field": "quoteID", "value": quote}]}
-    )
-    attachment = await _created(call, f"/Opportunities/{opportunity}/Attachments", _pdf())
-    await call(
-        "POST",
-        "/OpportunityAttachments/query",
-        {"filter": [{"op": "eq", "field": "opportunityID", "value": opportunity}]},
-    )
-    await call("GET", f"/OpportunityAttachments/{attachment}")
-    for entity, item_id in (
-        ("Opportunities", opportunity),
-        ("Quotes", quote),
-        ("QuoteItems", item),
-    ):
-        await call("GET", f"/{entity}/{item_id}")
-    await call("GET", f"/Opportunities/{opportunity}/Attachments/{attachment}")
-    await call("DELETE", f"/Opportunities/{opportunity}/Attachments/{attachment}")
-    await call("DELETE", f"/Quotes/{quote}/Items/{item}")
-    return {"code": code, "product": product, "opportunity": opportunity, "quote": quote}
-
-
-async def _refused_operations(call: Any, ids: dict[str, int]) -> None:
-    """Operations the contract does not have, with bodies that would otherwise be accepted."""
-    quote, opportunity = ids["quote"], ids["opportunity"]
-    await call("POST", "/QuoteItems", {**_item(ids["product"]), "quoteID": quote})
-    await call(
-        "POST", "/BillingCodes", {"name": "X", "isActive": True, "unitCost": 0, "unitPrice": 0}
-    )
-    await call("PATCH", "/BillingCodes", {"id": ids["code"], "name": "X"})
-    await call("POST", "/OpportunityAttachments", {**_pdf(), "opportunityID": opportunity})
-    await call("DELETE", f"/Products/{ids['product']}")
-    await call("DELETE", f"/Quotes/{quote}")
-    await call("DELETE", f"/Opportunities/{opportunity}")
-    attachment = await _created(call, f"/Opportunities/{opportunity}/Attachments", _pdf())
-    await call(
-        "PATCH", f"/Opportunities/{opportunity}/Attachments", {"id": attachment, "title": "v2"}
-    )
-
-
-async def _created(call: Any, path: str, body: dict[str, Any]) -> int:
-    item_id: int = (await call("POST", path, body))["itemId"]
-    return item_id
-
-
-def _named(name: str) -> dict[str, Any]:
-    return {"filter": [{"op": "eq", "field": "name", "value": name}]}
-
-
-def _product(code: int) -> dict[str, Any]:
-    return {
-        "name": "ThinkPad X1",
-        "productBillingCodeID": code,
-        "productCategory": 2,
-        "isActive": True,
-        "isSerialized": False,
-        "unitPrice": 1300,
-    }
-
-
-def _opportunity(company: int) -> dict[str, Any]:
-    return {
-        "companyID": company,
-        "title": "Refresh",
-        "amount": 0,
-        "cost": 0,
-        "probability": 50,
-        "projectedCloseDate": "2030-01-01T00:00:00",
-        "startDate": "2026-01-01T00:00:00",
-        "ownerResourceID": 29682885,
-        "status": 1,
-        "stage": 3,
-        "useQuoteTotals": False,
-    }
-
-
-def _quote(opportunity: int, location: int) -> dict[str, Any]:
-    locations = ("billToLocationID", "shipToLocationID", "soldToLocationID")
-    return {
-        "opportunityID": opportunity,
-        "name": "Q-1",
-        "effectiveDate": "2026-01-01T00:00:00",
-        "expirationDate": "2026-02-01T00:00:00",
-        **dict.fromkeys(locations, location),
-    }
-
-
-def _item(product: int) -> dict[str, Any]:
-    discounts = ("unitDiscount", "lineDiscount", "percentageDiscount")
-    return {
-        "quoteItemType": 1,
-        "productID": product,
-        "quantity": 2,
-        "isOptional": False,
-        **dict.fromkeys(discounts, 0),
-    }
-
-
-def _pdf() -> dict[str, Any]:
-    return {
-        "id": 0,
-        "title": "Quote Q-1",
-        "fullPath": "Q-1.pdf",
-        "attachmentType": "FILE_ATTACHMENT",
-        "publish": 1,
-        "data": "JVBERi0xLjc=",  # %PDF-1.7
-    }
-
-
-def test_the_sandbox_serves_a_quoting_call_exactly_when_autotask_offers_it(
-    quoting_calls: list[Call], operations: list[tuple[str, re.Pattern[str]]]
+def test_the_hub_writes_this_instances_picklist_values_read_from_its_field_information(
+    exchanges: list[Exchange],
 ) -> None:
-    def offered(call: Call) -> bool:
-        return any(m == call.method and p.fullmatch(call.path) for m, p in operations)
+    """Picklist ids differ between Autotask databases: the scenario's instance has its own
+    (``OFFSET``), and every value the hub wrote is the one that instance labels so."""
 
-    wrong = [
-        f"{c.method} {c.path} -> {c.status}"
-        for c in quoting_calls
-        if offered(c) != (c.status == 200)
-    ]
+    def value(entity: str, field: str, label: str) -> int:
+        [fields] = [
+            x.answer["fields"]
+            for x in exchanges
+            if x.method == "GET" and x.path == f"/v1.0/{entity}/entityInformation/fields"
+        ][:1]
+        [spec] = [f for f in fields if f["name"] == field]
+        return next(int(v["value"]) for v in spec["picklistValues"] if v["label"] == label)
 
-    assert wrong == []
-    assert len([c for c in quoting_calls if c.status != 200]) == 8
-    for c in quoting_calls:
-        if c.status != 200:
-            assert c.status == 405
-            assert set(c.answer) == {"errors"}
-        elif c.method in ("POST", "PATCH", "DELETE") and not c.path.endswith(("/query", "/count")):
-            assert set(c.answer) == {"itemId"}
+    def created(entity: str) -> dict[str, Any]:
+        sent: dict[str, Any] = next(
+            x.sent for x in exchanges if x.method == "POST" and x.path == f"/v1.0/{entity}"
+        )
+        return sent
 
-
-def test_the_sandbox_answers_quoting_records_with_the_contracts_fields(
-    quoting_calls: list[Call], contract_entities: dict[str, dict[str, Any]]
-) -> None:
-    records = [  # GET /{Entity}/{id}; a child read under its parent is the same record
-        (c.path.split("/")[2], c.answer["item"])
-        for c in quoting_calls
-        if "item" in c.answer and c.path.count("/") == 3
-    ]
-    records += [
-        (c.path.split("/")[2], item)
-        for c in quoting_calls
-        if c.path.endswith("/query") and c.status == 200
-        for item in c.answer["items"]
-    ]
-
-    assert {entity for entity, _ in records} == set(QUOTING)
-    for entity, record in records:
-        fields = contract_entities[entity]
-        assert _type_errors(fields, record) == []
-        assert all(record[name] is not None for name in _required(fields))
+    opportunity, ticket = created("Opportunities"), created("Tickets")
+    assert opportunity["stage"] == value("Opportunities", "stage", "Proposal") == OFFSET + 3
+    assert ticket["priority"] == value("Tickets", "priority", "Medium") == OFFSET + 2
+    assert ticket["status"] == value("Tickets", "status", "New") == OFFSET + 1
+    won = [x.sent for x in exchanges if x.method == "PATCH" and x.entity == "Opportunities"][-1]
+    assert won["stage"] == value("Opportunities", "stage", "Closed Won") == OFFSET + 5

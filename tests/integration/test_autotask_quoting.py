@@ -77,7 +77,7 @@ class Sandbox(AutotaskSandbox):
             "stage": 1,
             "amount": 100.0,
             "cost": 40.0,
-            "ownerResourceID": 1,
+            "ownerResourceID": seeded_id("Resources", "morgan.hale@msp.example"),
             "probability": 30,
             "projectedCloseDate": f"{close}T00:00:00",
             "startDate": "2026-11-01T00:00:00",
@@ -291,6 +291,21 @@ async def test_existing_products_are_matched_by_sku_not_created(start_hub: Start
     assert len(hub.sandbox.records("Products")) == before
 
 
+async def test_opportunity_owner_is_one_of_the_instances_resources_never_assumed_at_9(
+    start_hub: StartHub,
+) -> None:
+    riley = seeded_id("Resources", "riley.chen@msp.example")
+    default, chosen = start_hub(), start_hub(opportunity_owner_resource_id=riley)
+
+    await default.quoting.publish(sample_snapshot(), PDF, default.connection)
+    await chosen.quoting.publish(sample_snapshot(), PDF, chosen.connection)
+
+    api_user = seeded_id("Resources", "sandbox@q2c.local")  # an Autotask API user is a resource
+    assert only(default.sandbox.records("Opportunities"))["ownerResourceID"] == api_user
+    assert only(default.sandbox.records("Companies"))["ownerResourceID"] == api_user
+    assert only(chosen.sandbox.records("Opportunities"))["ownerResourceID"] == riley
+
+
 async def test_picked_opportunity_is_updated_not_created_quo_5(start_hub: StartHub) -> None:
     hub = start_hub()
     company = hub.sandbox.store.create("Companies", company_body())
@@ -330,9 +345,10 @@ async def test_publishing_twice_changes_nothing_quo_6(start_hub: StartHub) -> No
     assert (after["updates"], after["deleted"]) == (before["updates"], before["deleted"])
     reads = [r for r in hub.sent[start:] if r.method == "GET" or r.url.path.endswith("/query")]
     assert reads == hub.sent[start:]
-    # The first makes the company, then reads back the first one made (a racing push may
-    # have made one too).
-    assert (first.calls, second.calls) == (40, 5)  # read back in the report
+    # The first makes the company (owned by the API user's resource, looked up once), then
+    # reads back the first one made (a racing push may have made one too).
+    # The second reads nothing either: the marks say what the first wrote.
+    assert (first.calls, second.calls) == (41, 0)  # read back in the report
 
 
 async def test_editing_one_line_of_50_patches_exactly_one_item_quo_6(start_hub: StartHub) -> None:
@@ -356,7 +372,83 @@ async def test_editing_one_line_of_50_patches_exactly_one_item_quo_6(start_hub: 
     assert sent[("PATCH", "Items")] == 1
     assert (sent[("POST", "Items")], sent[("DELETE", "Items")]) == (0, 0)
     assert items_by_sort(hub)[21]["unitPrice"] == 99.0
-    assert result.calls == 9  # read back in the report
+    # The opportunity's amount, the line's tax category, the item, the PDF swap: no read of
+    # what the hub's links and marks already answer.
+    assert sent == Counter(
+        {
+            ("PATCH", "Opportunities"): 1,
+            ("POST", "query"): 1,
+            ("PATCH", "Items"): 1,
+            ("POST", "Attachments"): 1,
+            ("DELETE", "Attachments"): 1,
+        }
+    )
+    assert result.calls == 5  # at most 5 (issue 14); read back in the report
+
+
+async def test_a_one_line_edit_of_50_lines_costs_autotask_at_most_5_calls_quo_3(
+    start_hub: StartHub,
+) -> None:
+    """Counted by the sandbox itself: the opportunity's amount, the line's tax category, the
+    changed item, the PDF swap; nothing the hub's links and marks already answer (issue 14)."""
+    hub = start_hub()
+    lines = many_lines(50)
+    no_discount = {"quote_discount_percent": None}  # else its item changes with the total
+    await hub.quoting.publish(sample_snapshot(lines=lines, **no_discount), PDF, hub.connection)
+    edited = list(lines)
+    edited[7] = quote_line(lines[7].name, "12.00", 9, position=8, sku=lines[7].sku)
+    before = await hub.sandbox.state()
+
+    await hub.quoting.publish(
+        sample_snapshot(lines=tuple(edited), **no_discount), PDF + b"v2", hub.connection
+    )
+
+    after = await hub.sandbox.state()
+    counted = {
+        endpoint: n - before["requests"].get(endpoint, 0)
+        for endpoint, n in after["requests"].items()
+        if n != before["requests"].get(endpoint, 0)
+    }
+    # Opportunities: its PATCH, and the PDF attached and the old one deleted under it.
+    assert counted == {"Opportunities": 3, "TaxCategories": 1, "Quotes": 1}
+    assert sum(counted.values()) <= 5
+    assert items_by_sort(hub)[8]["quantity"] == 9.0
+    assert len(hub.sandbox.records("OpportunityAttachments")) == 1
+
+
+async def test_an_edit_undone_is_written_back_not_skipped_as_seen_before_quo_6(
+    start_hub: StartHub,
+) -> None:
+    """The marks are ordered: a line back at a value it once had is still written again."""
+    hub = start_hub()
+    lines = many_lines(3)
+    changed = (quote_line(lines[0].name, "77.00", 5, position=1, sku=lines[0].sku), *lines[1:])
+    quotes = [sample_snapshot(lines=ls, quote_discount_percent=None) for ls in (lines, changed)]
+
+    for n, quote in enumerate([quotes[0], quotes[1], quotes[0], quotes[1], quotes[0]]):
+        await hub.quoting.publish(quote, PDF + bytes([n]), hub.connection)
+
+    first = items_by_sort(hub)[1]
+    assert (first["quantity"], first["unitPrice"]) == (float(lines[0].quantity), 41.5)
+    assert len(hub.sandbox.records("QuoteItems")) == 3
+    assert len(hub.sandbox.records("OpportunityAttachments")) == 1
+    assert only(hub.sandbox.records("Opportunities"))["amount"] == float(quotes[0].value)
+
+
+async def test_a_crash_after_a_new_pdf_is_attached_leaves_one_attachment_on_retry_quo_6(
+    start_hub: StartHub,
+) -> None:
+    hub = start_hub()
+    quote = sample_snapshot()
+    await hub.quoting.publish(quote, PDF, hub.connection)
+    hub.links.crash_on = "quote_pdf"  # the new PDF is attached; its link is never written
+
+    with pytest.raises(RuntimeError, match="crashed"):
+        await hub.quoting.publish(quote, PDF + b" v2", hub.connection)
+    await hub.quoting.publish(quote, PDF + b" v2", hub.connection)
+
+    attachment = only(hub.sandbox.records("OpportunityAttachments"))
+    assert attachment["fileSize"] == len(PDF + b" v2")
 
 
 async def test_removed_line_deletes_its_item_and_new_line_adds_one(start_hub: StartHub) -> None:

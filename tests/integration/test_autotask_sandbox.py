@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from adapters.sandboxes.autotask.app import create_autotask_sandbox
+from adapters.sandboxes.autotask.seed import seeded_id
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.autotask.client import AUTOTASK_LIMITS, AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.sync import (
@@ -56,7 +57,8 @@ class Sandbox(AutotaskSandbox):
             self.store.create(
                 "Companies",
                 company_from_organization(
-                    organization_push(organization_payload()), company_settings({})
+                    organization_push(organization_payload()),
+                    company_settings({"default_owner_resource_id": 29682702}),
                 ),
             )
             for _ in range(count)
@@ -115,7 +117,8 @@ async def test_push_creates_one_company_and_links_it_int_4(
     key = (connection.connection_id, "organization", UUID(payload["id"]))
     assert links.links == {key: str(company["id"])}
     # Every vendor call went through the shared limits with Autotask's policy (AT-10).
-    assert {k.endpoint for k, _ in limits.calls} == {"zoneInformation", "Companies"}
+    # The owner: the API user's resource, looked up once (AT-9).
+    assert {k.endpoint for k, _ in limits.calls} == {"zoneInformation", "Companies", "Resources"}
     assert {policy for _, policy in limits.calls} == {AUTOTASK_LIMITS}
 
 
@@ -288,6 +291,64 @@ async def test_connection_test_reports_autotasks_reason_for_wrong_credentials_in
     )
 
 
+async def test_connection_test_names_the_instances_resources_for_an_unknown_owner_at_9(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    tester = AutotaskConnectionTester(clients)
+    riley = seeded_id("Resources", "riley.chen@msp.example")
+    chosen = autotask_connection(sandbox.url, settings={"opportunity_owner_resource_id": riley})
+    assumed = autotask_connection(sandbox.url, settings={"opportunity_owner_resource_id": 29682885})
+
+    assert await tester.test(chosen) is None
+    message = await tester.test(assumed)
+    assert message is not None
+    assert message.startswith(
+        "the Autotask setting opportunity_owner_resource_id: 29682885 is not an active "
+        "resource of this Autotask; choose one of 29682701 (Q2C API User), "
+        "29682702 (Morgan Hale), 29682703 (Riley Chen)"
+    )
+    assert "Former" not in message  # only active resources can own
+
+
+async def test_connection_test_says_how_to_create_a_missing_hub_id_field_int_4(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox(hub_id_udf="Legacy Ref")  # an instance without the hub's field
+    tester = AutotaskConnectionTester(clients)
+    default = autotask_connection(sandbox.url)
+    configured = autotask_connection(sandbox.url, settings={"hub_id_udf": "Legacy Ref"})
+
+    message = await tester.test(default)
+
+    assert message == (
+        "Autotask has no Companies user-defined field named 'Q2C Hub ID', where the hub keeps "
+        "its own id: create it in Autotask under Admin > Extensions & Integrations > Other "
+        "Extensions & Tools > User-Defined Fields, on the Companies tab, as a Text (Single "
+        "Line) field named 'Q2C Hub ID', then test the connection again"
+    )
+    assert await tester.test(configured) is None
+    assert (await sandbox.state())["requests"]["Companies"] >= 4  # fields, UDFs, twice
+
+
+async def test_a_new_company_is_owned_by_the_api_users_resource_unless_set_at_9(
+    start_sandbox: StartSandbox, clients: AutotaskClients
+) -> None:
+    sandbox = start_sandbox()
+    riley = seeded_id("Resources", "riley.chen@msp.example")
+    default = autotask_connection(sandbox.url)
+    chosen = autotask_connection(sandbox.url, settings={"default_owner_resource_id": riley})
+
+    await push(clients, InMemoryExternalLinks(), default, organization_payload())
+    await push(clients, InMemoryExternalLinks(), chosen, organization_payload())
+
+    companies = sandbox.store.snapshot()["entities"]["Companies"]
+    assert [c["ownerResourceID"] for c in companies] == [
+        seeded_id("Resources", "sandbox@q2c.local"),  # the API user is a resource too
+        riley,
+    ]
+
+
 # --- pulls page through nextPageUrl ------------------------------------------------------------
 
 
@@ -441,7 +502,8 @@ async def test_state_reveals_companies_that_share_a_hub_id(start_sandbox: StartS
     """What the no-duplicate assertions rely on: the sandbox does see duplicates."""
     sandbox = start_sandbox()
     twin = company_from_organization(
-        organization_push(organization_payload()), company_settings({})
+        organization_push(organization_payload()),
+        company_settings({"default_owner_resource_id": 29682702}),
     )
     first, second = (sandbox.store.create("Companies", twin) for _ in range(2))
     sandbox.seed(1)

@@ -31,6 +31,7 @@ BUNDLE = seeded_id("ServiceBundles", "Managed IT Essentials")
 REMOTE_SUPPORT = seeded_id("BillingCodes", "Remote Support")
 HARDWARE_CODE = seeded_id("BillingCodes", "Hardware")
 TRAVEL = seeded_id("BillingCodes", "Travel Expense")
+OWNER = seeded_id("Resources", "morgan.hale@msp.example")
 PDF = base64.b64encode(b"%PDF-1.7 quote Q-1001").decode()
 
 
@@ -100,7 +101,7 @@ def opportunity_body(company_id: int, **changes: Any) -> dict[str, Any]:
             "probability": 50,
             "projectedCloseDate": "2030-06-30T00:00:00",
             "startDate": "2026-04-01T00:00:00",
-            "ownerResourceID": 29682885,
+            "ownerResourceID": OWNER,
             "status": 1,
             "stage": 3,
             "useQuoteTotals": False,
@@ -236,6 +237,12 @@ async def test_opportunity_with_the_required_fields_is_created_and_queried_at_2(
         ({"rating": 7}, "rating: 7 is not a value of its picklist"),
         ({"probability": 150}, "probability: must be between 0 and 100"),
         ({"companyID": 1}, "companyID: there is no Company with id 1"),
+        # The owner is one of the instance's own resources, and an active one.
+        ({"ownerResourceID": 29682885}, "ownerResourceID: there is no Resource with id 29682885"),
+        (
+            {"ownerResourceID": seeded_id("Resources", "former@msp.example")},
+            "ownerResourceID: the resource 29682704 is not active",
+        ),
         ({"quoteUrl": "x"}, "Unable to find quoteUrl in the Opportunity entity"),
     ],
 )
@@ -644,6 +651,25 @@ async def test_picklists_carry_labels_values_and_defaults_at_9(sandbox: Sandbox)
         categories
     )
     assert "One-Time" not in await _picklist(sandbox, "Services", "periodType")
+
+
+async def test_an_instance_with_its_own_picklist_values_refuses_the_usual_ones_at_9(
+    start_sandbox: StartSandbox,
+) -> None:
+    """Picklist ids differ between Autotask databases; those Autotask fixes do not."""
+    sandbox = start_sandbox(picklist_offset=500)
+    company = await sandbox.create("/Companies", company_body())
+
+    stages = await _picklist(sandbox, "Opportunities", "stage")
+    refused = await sandbox.refused("POST", "/Opportunities", opportunity_body(company, stage=3))
+    await sandbox.create("/Opportunities", opportunity_body(company, stage=503))
+
+    assert stages["Proposal"] == ("503", False)
+    assert (await _picklist(sandbox, "Opportunities", "status"))["Active"] == ("1", True)
+    assert (await _picklist(sandbox, "QuoteItems", "quoteItemType"))["Product"][0] == "1"
+    assert refused == "stage: 3 is not a value of its picklist"
+    laptop = await sandbox.item("Products", LAPTOP)
+    assert laptop["productCategory"] == 502  # seeded as "Hardware - Laptops", in its own value
 
 
 async def test_entity_information_says_what_the_api_allows(sandbox: Sandbox) -> None:

@@ -57,17 +57,21 @@ def create_autotask_sandbox(
     hub_id_udf: str = HUB_ID_UDF,
     udf_names: Sequence[str] = (),
     opportunity_udf_names: Sequence[str] = (QUOTE_URL_UDF,),
+    picklist_offset: int = 0,
 ) -> Litestar:
     """Autotask under ``/atservicesrest``, with Autotask's limits unless told otherwise.
 
     Autotask allows 3 concurrent calls per endpoint (entity) and 10,000 requests per rolling
     hour for the whole database; tests pass smaller numbers. ``udf_names`` are user-defined
     fields of every entity that has them; ``opportunity_udf_names`` only the Opportunities'.
+    ``picklist_offset`` shifts the instance's own picklist values (``instance.py``): picklist
+    ids differ between Autotask databases, and the hub must read labels, not numbers.
     """
     store = AutotaskStore(
         hub_id_udf=hub_id_udf,
         udf_names=udf_names,
         entity_udf_names={"Opportunities": opportunity_udf_names},
+        picklist_offset=picklist_offset,
     )
     limits = SandboxLimits(
         concurrent_per_endpoint=concurrent_per_endpoint,

@@ -15,7 +15,7 @@ from adapters.sandboxes.autotask.entities_catalog import (
     SERVICES,
     TAX_CATEGORIES,
 )
-from adapters.sandboxes.autotask.entities_docs import CONTRACTS, TICKETS
+from adapters.sandboxes.autotask.entities_docs import CONTRACTS, RESOURCES, TICKETS
 from adapters.sandboxes.autotask.entities_quotes import (
     OPPORTUNITIES,
     OPPORTUNITY_ATTACHMENTS,
@@ -148,6 +148,7 @@ RULES: dict[str, EntityRules] = {
     ),
     "Contracts": CONTRACTS,
     "Tickets": TICKETS,
+    "Resources": RESOURCES,
     "Invoices": EntityRules(
         "Invoice",
         by_name(_INVOICE),

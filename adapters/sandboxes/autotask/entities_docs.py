@@ -1,7 +1,7 @@
-"""Contracts and Tickets as the sandbox serves them.
+"""Contracts, Tickets and Resources as the sandbox serves them.
 
-These two are NOT in ``contracts/autotask_entities.json``: their fields come from Autotask's
-public REST documentation (ContractsEntity.htm and TicketsEntity.htm under
+These are NOT in ``contracts/autotask_entities.json``: their fields come from Autotask's
+public REST documentation (ContractsEntity.htm, TicketsEntity.htm and ResourcesEntity.htm under
 ``autotask.net/help/DeveloperHelp/Content/APIs/REST/Entities/``), whose field tables
 entityInformation also answers. Picklist values are per Autotask instance; these are the
 defaults of a new instance, and the adapters read labels rather than trusting the numbers.
@@ -157,3 +157,15 @@ TICKETS = EntityRules(
     created="createDate",
     modified="lastTrackedModificationDateTime",
 )
+
+# The people of the instance (users, and the API user itself). Autotask's API cannot create
+# them; the sandbox seeds a few (``seed.py``). Only the fields the hub reads are served.
+_RESOURCE = [
+    FieldSpec("id", DataType.LONG, read_only=True),
+    *[FieldSpec(name, DataType.STRING, max_length=50) for name in ("firstName", "lastName")],
+    FieldSpec("email", DataType.STRING, max_length=254),
+    FieldSpec("userName", DataType.STRING, max_length=32),
+    FieldSpec("title", DataType.STRING, max_length=50),
+    FieldSpec("isActive", DataType.BOOLEAN),
+]
+RESOURCES = EntityRules("Resource", by_name(_RESOURCE), api_create=False, api_update=False)

@@ -34,7 +34,8 @@ _OPPORTUNITY = [
     FieldSpec("lossReason", DataType.INTEGER, picklist=pick.LOSS_REASONS),
     FieldSpec("opportunityCategoryID", DataType.INTEGER, picklist=pick.OPPORTUNITY_CATEGORIES),
     *specs(DataType.DOUBLE, "amount cost", required=True),
-    *specs(DataType.INTEGER, "ownerResourceID probability", required=True),
+    ref("ownerResourceID", "Resources", required=True),  # an existing resource, or a 500
+    FieldSpec("probability", DataType.INTEGER, required=True),
     *specs(DataType.DATETIME, "projectedCloseDate startDate", required=True),
     FieldSpec("useQuoteTotals", DataType.BOOLEAN, required=True),
     *specs(

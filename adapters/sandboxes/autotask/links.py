@@ -77,6 +77,9 @@ def _contact_of_company(record: dict[str, Any], records: Records) -> list[str]:
 def _opportunity(write: Write) -> list[str]:
     record = write.record
     errors = _contact_of_company(record, write.records)
+    owner = write.records.find("Resources", record.get("ownerResourceID")) or {}
+    if owner and not owner.get("isActive"):
+        errors.append(f"ownerResourceID: the resource {owner['id']} is not active")
     if not 0 <= (record.get("probability") or 0) <= 100:
         errors.append("probability: must be between 0 and 100")
     status = record.get("status")

@@ -108,3 +108,23 @@ ATTACHMENT_TYPES: Picklist = (
     ("FOLDER_LINK", "Folder Link"),
 )
 ATTACHMENT_PUBLISH: Picklist = ((1, "All Autotask Users"), (2, "Internal Users Only"))
+
+# Picklists whose values Autotask fixes for every instance (and this sandbox's own rules read);
+# every other integer picklist is the instance's own, and ``instance_rules`` may shift it.
+FIXED_PICKLISTS = frozenset(
+    {
+        ("Opportunities", "status"),
+        ("QuoteItems", "quoteItemType"),
+        ("QuoteItems", "periodType"),
+        ("Products", "periodType"),
+        ("Services", "periodType"),
+        ("ServiceBundles", "periodType"),
+        ("BillingCodes", "useType"),
+        ("Quotes", "shippingType"),
+        ("Companies", "companyType"),
+        ("Contracts", "status"),
+        ("Contracts", "contractType"),
+        ("Contracts", "timeReportingRequiresStartAndStopTimes"),
+        ("OpportunityAttachments", "publish"),
+    }
+)

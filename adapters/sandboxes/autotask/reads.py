@@ -51,17 +51,19 @@ class LiveRecords:
         return self._tables[entity].records.values()
 
 
-def rules_of(entity: str) -> EntityRules:
-    rules = RULES.get(entity)
+def rules_of(entity: str, served: Mapping[str, EntityRules] = RULES) -> EntityRules:
+    rules = served.get(entity)
     if rules is None:
         raise SandboxRefusal(f"The entity {entity} is not served by this API", status=404)
     return rules
 
 
-def child_rules(parent: str, collection: str) -> tuple[str, EntityRules, str]:
+def child_rules(
+    parent: str, collection: str, served: Mapping[str, EntityRules] = RULES
+) -> tuple[str, EntityRules, str]:
     """A child entity under its parent's URL (``/Quotes/{id}/Items`` are QuoteItems): its
     name, its rules and the field that links it to its parent."""
-    for name, rules in RULES.items():
+    for name, rules in served.items():
         linked = rules.parent is not None and rules.parent[0] == parent
         if linked and rules.parent and (rules.collection or name) == collection:
             return name, rules, rules.parent[1]
@@ -74,28 +76,29 @@ class StoreReads:
     hub_id_udf: str
     udf_names: tuple[str, ...]
     entity_udf_names: Mapping[str, tuple[str, ...]]
+    rules: Mapping[str, EntityRules]  # this instance's (``instance.py``)
 
     def udfs(self, entity: str) -> tuple[str, ...]:
         """The user-defined fields of an entity: the hub's id, the shared ones, its own."""
-        if UDFS not in rules_of(entity).fields:
+        if UDFS not in rules_of(entity, self.rules).fields:
             return ()
         own = self.entity_udf_names.get(entity, ())
         return tuple(dict.fromkeys([*self.udf_names, *own]))
 
     def get(self, entity: str, item_id: int) -> dict[str, Any] | None:
-        rules_of(entity)
+        rules_of(entity, self.rules)
         with self._lock:
             record = self._tables[entity].records.get(item_id)
             return copy.deepcopy(record) if record is not None else None
 
     def child(self, parent: str, parent_id: int, collection: str, item_id: int) -> Any:
-        entity, _, link = child_rules(parent, collection)
+        entity, _, link = child_rules(parent, collection, self.rules)
         record = self.get(entity, item_id)
         return record if record is not None and record.get(link) == parent_id else None
 
     def children(self, parent: str, parent_id: int, collection: str) -> list[dict[str, Any]]:
         """``GET /{Parent}/{parentId}/{Child}``: the parent's children, as a query lists them."""
-        entity, rules, link = child_rules(parent, collection)
+        entity, rules, link = child_rules(parent, collection, self.rules)
         with self._lock:
             return [
                 _only(rules, record, None)
@@ -105,7 +108,7 @@ class StoreReads:
 
     def query(self, entity: str, body: object, *, after: int | None) -> QueryResult:
         match, max_records, include = self._parse_query(entity, body)
-        rules = RULES[entity]
+        rules = self.rules[entity]
         with self._lock:
             found = []
             for item_id in sorted(self._tables[entity].records):
@@ -124,11 +127,11 @@ class StoreReads:
             return sum(1 for r in self._tables[entity].records.values() if match(r))
 
     def fields(self, entity: str) -> list[dict[str, Any]]:
-        return [field_info(spec) for spec in rules_of(entity).fields.values()]
+        return [field_info(spec) for spec in rules_of(entity, self.rules).fields.values()]
 
     def entity_info(self, entity: str) -> dict[str, Any]:
         """``GET /{Entity}/entityInformation``: what the API lets a caller do with it."""
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         return {
             "name": entity,
             "canCreate": rules.api_create or rules.parent is not None,
@@ -188,7 +191,7 @@ class StoreReads:
     def _parse_query(
         self, entity: str, body: object
     ) -> tuple[Callable[[Mapping[str, Any]], bool], int, list[str] | None]:
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         if not isinstance(body, dict):
             raise SandboxRefusal("The query body must be a JSON object")
         parts = {key.lower(): value for key, value in body.items()}

@@ -1,6 +1,7 @@
 """What the Autotask sandbox holds after every reset, as an MSP's Autotask instance would:
-tax categories, billing codes (a material code, labor work types, a recurring service code, an
-expense code), products (one recurring monthly), services and a service bundle.
+resources (the API user among them), tax categories, billing codes (a material code, labor work
+types, a recurring service code, an expense code), products (one recurring monthly), services
+and a service bundle.
 
 Adapters find these through the API, by name (``POST /BillingCodes/query`` with
 ``{"op": "eq", "field": "name", "value": "Remote Support"}``), as they must in a real
@@ -59,8 +60,24 @@ def _service(name: str, period: int, price: float, cost: float) -> dict[str, Any
     }
 
 
+API_USER_EMAIL = "sandbox@q2c.local"  # the sandbox's API user (SANDBOX_CREDENTIALS)
+
+
+def _resource(first: str, last: str, email: str, **more: Any) -> dict[str, Any]:
+    return {"firstName": first, "lastName": last, "email": email, "isActive": True, **more}
+
+
 # (entity, id, fields), in an order where each refers only to those before it.
 SEEDS: tuple[tuple[str, int, dict[str, Any]], ...] = (
+    # Resources: the API user is one, as in Autotask; opportunities need an owner among them.
+    ("Resources", 29682701, _resource("Q2C", "API User", API_USER_EMAIL, userName="q2c-api")),
+    ("Resources", 29682702, _resource("Morgan", "Hale", "morgan.hale@msp.example", title="CEO")),
+    ("Resources", 29682703, _resource("Riley", "Chen", "riley.chen@msp.example", title="Sales")),
+    (
+        "Resources",
+        29682704,
+        _resource("Former", "Employee", "former@msp.example", isActive=False),
+    ),
     ("TaxCategories", TAX_STANDARD, _tax("Standard", "Goods taxed at the standard rate")),
     ("TaxCategories", TAX_EXEMPT, _tax("Exempt", "Not taxed")),
     ("TaxCategories", TAX_SERVICES, _tax("Services", "Taxable services")),
@@ -115,8 +132,9 @@ SEEDS: tuple[tuple[str, int, dict[str, Any]], ...] = (
 
 
 def seeded_id(entity: str, name: str) -> int:
-    """The id of a seeded record, by entity and name, e.g. ``("BillingCodes", "Hardware")``."""
+    """The id of a seeded record, by entity and name, e.g. ``("BillingCodes", "Hardware")``;
+    a Resource by its email."""
     for seeded, item_id, body in SEEDS:
-        if seeded == entity and body.get("name") == name:
+        if seeded == entity and name in (body.get("name"), body.get("email")):
             return item_id
     raise KeyError(f"nothing named {name!r} is seeded in {entity}")

@@ -16,6 +16,7 @@ from typing import Any
 from adapters.sandboxes.autotask.checks import written
 from adapters.sandboxes.autotask.entities import RULES
 from adapters.sandboxes.autotask.fields import EntityRules, SandboxRefusal
+from adapters.sandboxes.autotask.instance import instance_rules, shifted_values
 from adapters.sandboxes.autotask.links import Write, referrers, settle
 from adapters.sandboxes.autotask.reads import (
     MAX_RECORDS,
@@ -49,7 +50,8 @@ class AutotaskStore(StoreReads):
     """In-memory entities keyed by Autotask ids; every method is safe across threads.
 
     ``udf_names`` are user-defined fields of every entity that has them (beside the hub's id);
-    ``entity_udf_names`` adds an entity's own, e.g. the Opportunity's quote URL (PAY-14).
+    ``entity_udf_names`` adds an entity's own, e.g. the Opportunity's quote URL (PAY-14);
+    ``picklist_offset`` makes this instance's picklist values its own (``instance.py``).
     """
 
     def __init__(
@@ -59,7 +61,10 @@ class AutotaskStore(StoreReads):
         udf_names: Sequence[str] = (),
         entity_udf_names: Mapping[str, Sequence[str]] | None = None,
         clock: Callable[[], datetime] = _now,
+        picklist_offset: int = 0,
     ) -> None:
+        self.picklist_offset = picklist_offset
+        self.rules = instance_rules(picklist_offset)
         self.hub_id_udf = hub_id_udf
         self.udf_names = tuple(dict.fromkeys([hub_id_udf, *udf_names]))
         self.entity_udf_names = {e: tuple(n) for e, n in (entity_udf_names or {}).items()}
@@ -69,24 +74,25 @@ class AutotaskStore(StoreReads):
 
     def reset(self) -> None:
         with self._lock:
-            self._tables = {name: Table() for name in RULES}
+            self._tables = {name: Table() for name in self.rules}
             self._next_id = _FIRST_ID
             self._seq = 0
         for entity, item_id, body in SEEDS:
-            seeded = {"id": item_id, **body}
-            values = written(RULES[entity], seeded, self.udfs(entity), complete=True, system=True)
+            seeded = {"id": item_id, **shifted_values(entity, body, self.picklist_offset)}
+            rules = self.rules[entity]
+            values = written(rules, seeded, self.udfs(entity), complete=True, system=True)
             self._insert(entity, values, item_id=item_id)
 
     def create(self, entity: str, body: object) -> int:
         """``POST /{Entity}``: not for entities the API cannot create (Invoices, children)."""
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         if not rules.api_create:
             raise _no_method("POST")
         return self._insert(entity, written(rules, body, self.udfs(entity), complete=True))
 
     def create_child(self, parent: str, parent_id: int, collection: str, body: object) -> int:
         """``POST /{Parent}/{parentId}/{Child}``, e.g. a Contact under its Company."""
-        entity, rules, link = child_rules(parent, collection)
+        entity, rules, link = child_rules(parent, collection, self.rules)
         given = dict(body) if isinstance(body, dict) else body
         if isinstance(given, dict) and given.setdefault(link, parent_id) != parent_id:
             raise SandboxRefusal(f"{link}: must be the parent's id {parent_id}")
@@ -96,13 +102,13 @@ class AutotaskStore(StoreReads):
 
     def seed(self, entity: str, body: object) -> int:
         """A record Autotask makes itself (an invoice from billing), read-only fields and all."""
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         values = written(rules, body, self.udfs(entity), complete=True, system=True)
         return self._insert(entity, values)
 
     def update(self, entity: str, body: object, *, replace: bool = False) -> int:
         """``PATCH`` (or ``PUT`` with ``replace``) ``/{Entity}``; children go through parents."""
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         if rules.parent is not None or not rules.api_update:
             raise _no_method("PUT" if replace else "PATCH")
         return self._change(entity, rules, body, replace=replace, parent_id=None)
@@ -110,21 +116,21 @@ class AutotaskStore(StoreReads):
     def update_child(
         self, parent: str, parent_id: int, collection: str, body: object, *, replace: bool = False
     ) -> int:
-        entity, rules, _ = child_rules(parent, collection)
+        entity, rules, _ = child_rules(parent, collection, self.rules)
         if not rules.api_update:
             raise _no_method("PUT" if replace else "PATCH")
         return self._change(entity, rules, body, replace=replace, parent_id=parent_id)
 
     def delete(self, entity: str, item_id: int) -> int:
         """``DELETE /{Entity}/{id}``, where Autotask has one (ServiceBundles)."""
-        rules = rules_of(entity)
+        rules = rules_of(entity, self.rules)
         if rules.parent is not None or not rules.api_delete:
             raise _no_method("DELETE")
         return self._remove(entity, rules, item_id, parent_id=None)
 
     def delete_child(self, parent: str, parent_id: int, collection: str, item_id: int) -> int:
         """``DELETE /{Parent}/{parentId}/{Child}/{id}`` (a quote item, an attachment)."""
-        entity, rules, _ = child_rules(parent, collection)
+        entity, rules, _ = child_rules(parent, collection, self.rules)
         if not rules.api_delete:
             raise _no_method("DELETE")
         return self._remove(entity, rules, item_id, parent_id=parent_id)
@@ -139,7 +145,7 @@ class AutotaskStore(StoreReads):
             return copy.deepcopy(record)
 
     def _insert(self, entity: str, values: Mapping[str, Any], *, item_id: int | None = None) -> int:
-        rules = RULES[entity]
+        rules = self.rules[entity]
         with self._lock:
             new_id = self._next_id if item_id is None else item_id
             now = api_time(self._clock())

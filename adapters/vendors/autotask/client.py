@@ -7,7 +7,8 @@ worker can retry, wait or record a sync error with the vendor's words (INT-6, IN
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ AUTOTASK_LIMITS = VendorLimitPolicy(
 MAX_RECORDS = 500
 ZONE_ENDPOINT = "zoneInformation"
 _NOT_JSON = object()
+# What Autotask's errors say when its database was busy, not when the request was wrong.
+_TRANSIENT = re.compile(r"time(d)?[ -]?out|timed out|deadlock", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class AutotaskClient(VendorHttp):
         self._zone_lock = asyncio.Lock()
         self._fields: dict[str, list[dict[str, Any]]] = {}
         self._fields_lock = asyncio.Lock()
+        self._remembered: dict[str, Any] = {}
+        self._remember_lock = asyncio.Lock()
 
     async def zone_url(self) -> str:
         """The API base of this user's zone (``…/atservicesrest/``), asked once per client."""
@@ -110,12 +115,31 @@ class AutotaskClient(VendorHttp):
             raise VendorUnavailable(f"Autotask answered {entity} field information without fields")
         return fields
 
+    async def udf_fields(self, entity: str) -> list[dict[str, Any]]:
+        """``GET /{Entity}/entityInformation/userDefinedFields``: the instance's UDFs."""
+        url = await self._url(entity, "entityInformation", "userDefinedFields")
+        answer = _dict(await self._call(entity, "GET", url), f"GET {entity} user-defined fields")
+        fields = answer.get("fields")
+        if not isinstance(fields, list):
+            raise VendorUnavailable(
+                f"Autotask answered {entity} user-defined fields without fields"
+            )
+        return [f for f in fields if isinstance(f, dict)]
+
     async def fields_of(self, entity: str) -> list[dict[str, Any]]:
         """``entity_fields``, asked once per client: picklists are per instance, not per call."""
         async with self._fields_lock:
             if entity not in self._fields:
                 self._fields[entity] = await self.entity_fields(entity)
             return self._fields[entity]
+
+    async def remember(self, key: str, make: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``make`` answers, asked once per client (an instance fact: the API user's
+        resource); a failure is not remembered."""
+        async with self._remember_lock:
+            if key not in self._remembered:
+                self._remembered[key] = await make()
+            return self._remembered[key]
 
     async def query(
         self,
@@ -233,7 +257,9 @@ def decode(response: httpx.Response, what: str) -> Any:
     """The JSON of a 2xx, or the port error a status and body stand for (INT-7).
 
     ``{"errors": [...]}`` with a 4xx or a 500 is the vendor refusing (Autotask reports validation
-    as 500); other 5xx, non-JSON and malformed bodies are transient. A 4xx is permanent.
+    as 500), with the vendor's words; but a 500 whose errors tell of a timeout or a deadlock
+    (its database under load) is transient, as are other 5xx, non-JSON and malformed bodies. A
+    4xx is permanent.
     """
     status = response.status_code
     body = _json(response)
@@ -242,6 +268,8 @@ def decode(response: httpx.Response, what: str) -> Any:
             raise VendorUnavailable(f"Autotask sent a malformed body for {what} (HTTP {status})")
         return body
     errors = _errors(body)
+    if errors and status == 500 and any(_TRANSIENT.search(e) for e in errors):
+        raise VendorUnavailable(" / ".join(errors), status=status)  # retried (INT-6)
     if errors and (400 <= status < 500 or status == 500):
         raise VendorRejected(" / ".join(errors), status=status)
     if 400 <= status < 500 and status != 408:

@@ -1,7 +1,8 @@
 """The Autotask connection's quoting settings (AT-9), read with their defaults.
 
 Company settings are the ones organizations already use (``default_owner_resource_id``,
-``company_type``, ``hub_id_udf``: ``translate.py``). The rest is here: opportunity settings,
+``company_type``, ``hub_id_udf``: ``translate/companies.py``); owners are the instance's own
+resources, never an assumed id (``resources.py``). The rest is here: opportunity settings,
 the quote-status mapping, products-and-services settings, the item-category mapping (with the
 labor flag) and the tax-code mapping. Labels and names, never Autotask ids, are what a tenant
 sets: the adapter resolves them per instance (picklists from entityInformation, billing codes
@@ -18,7 +19,6 @@ from typing import Any, TypeVar
 from adapters.vendors.autotask.contract import HUB_ID_UDF
 from adapters.vendors.autotask.translate.companies import (
     DEFAULT_COMPANY_TYPE,
-    DEFAULT_OWNER_RESOURCE_ID,
     CompanySettings,
     company_settings,
     int_setting,
@@ -33,7 +33,8 @@ PUBLISHED, WON, LOST = "published", "won", "lost"
 CATEGORIES = "item_category_mapping"
 
 QUOTE_SETTINGS_DEFAULTS: dict[str, Any] = {
-    # Opportunity settings. Owner None: the company owner (default_owner_resource_id).
+    # Opportunity settings. Owner: a Resources id of the instance (the connection test lists
+    # them); None: default_owner_resource_id, else the API user's own resource (resources.py).
     "opportunity_owner_resource_id": None,
     "opportunity_probability": 50,
     "opportunity_close_days": None,  # None: the quote's expiry is the projected close date
@@ -84,7 +85,7 @@ class StatusLabels:
 
 @dataclass(frozen=True)
 class QuoteSettings:
-    owner_resource_id: int
+    owner_resource_id: int | None  # None: the API user's own resource (resources.py)
     probability: int
     close_days: int | None
     rating: str | None
@@ -128,7 +129,7 @@ def quote_settings(settings: Mapping[str, Any]) -> QuoteSettings:
     merged = {**QUOTE_SETTINGS_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
     owner = int_setting(merged, "opportunity_owner_resource_id")
     if owner is None:
-        owner = int_setting(merged, "default_owner_resource_id") or DEFAULT_OWNER_RESOURCE_ID
+        owner = int_setting(merged, "default_owner_resource_id")
     return QuoteSettings(
         owner_resource_id=owner,
         probability=_probability(merged),
@@ -170,7 +171,7 @@ SYNC_DEFAULTS: dict[str, Any] = {
     "record_payments": True,  # an invoice paid here gets its paid date in the PSA
     "ticket_notifications": [],  # PAY-13: e.g. ["payment_failed", "settlement_failed"]
     "hub_id_udf": HUB_ID_UDF,
-    "default_owner_resource_id": DEFAULT_OWNER_RESOURCE_ID,
+    "default_owner_resource_id": None,  # a Resources id; None: the API user's resource
     "company_type": DEFAULT_COMPANY_TYPE,
 }
 

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from adapters.vendors.autotask.client import AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.contract import api_time
+from adapters.vendors.autotask.resources import check_owners, owner_resource_id
 from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     changed_fields,
@@ -122,7 +123,9 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
         udf = read_settings(connection.settings).company.hub_id_udf
         found = await _find_by_hub_id(client, udf, organization_id)
         if found is None:
-            company_id = await client.create(COMPANIES, wanted)
+            owner = read_settings(connection.settings).company.owner_resource_id
+            new = {**wanted, "ownerResourceID": await owner_resource_id(client, owner)}
+            company_id = await client.create(COMPANIES, new)
             # The organization's push and a quote's may create it at once: each then keeps
             # the first one made, so both link the same company.
             first = await _find_by_hub_id(client, udf, organization_id)
@@ -146,7 +149,10 @@ class AutotaskOrganizationPush(AutotaskDeliverer):
 
 
 class AutotaskConnectionTester:
-    """INT-2: reads the Companies field list, a cheap call that needs working credentials."""
+    """INT-2: reads the Companies field list, a cheap call that needs working credentials;
+    then checks what the instance must hold for the settings: the hub-id user-defined field
+    on Companies (saying how to create it) and an owner among its active resources (naming
+    them when not)."""
 
     def __init__(self, clients: AutotaskClients) -> None:
         self._clients = clients
@@ -155,9 +161,26 @@ class AutotaskConnectionTester:
         try:
             client = await self._clients.client(connection)
             await client.entity_fields(COMPANIES)
+            return await _check_hub_id_udf(client) or await check_owners(
+                client, connection.settings
+            )
         except VendorError as exc:
             return exc.message
+
+
+async def _check_hub_id_udf(client: AutotaskClient) -> str | None:
+    """INT-4: the Companies user-defined field the hub keeps its id in must exist (Autotask's
+    API cannot create one); when it does not, how an admin makes it."""
+    udf = read_settings(client.connection.settings).company.hub_id_udf
+    names = {str(field.get("name")) for field in await client.udf_fields(COMPANIES)}
+    if udf in names:
         return None
+    return (
+        f"Autotask has no Companies user-defined field named {udf!r}, where the hub keeps its "
+        "own id: create it in Autotask under Admin > Extensions & Integrations > Other "
+        "Extensions & Tools > User-Defined Fields, on the Companies tab, as a Text (Single "
+        f"Line) field named {udf!r}, then test the connection again"
+    )
 
 
 async def _find_by_hub_id(

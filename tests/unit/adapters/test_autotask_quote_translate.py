@@ -161,7 +161,7 @@ def test_defaults_are_complete_settings_at_9() -> None:
     assert settings.status_labels("published").status == "Active"
     assert settings.status_labels("won").stage == "Closed Won"
     assert settings.labor_billing_code == "Remote Support"
-    assert settings.owner_resource_id == 29682885  # the company owner's default
+    assert settings.owner_resource_id is None  # no assumed id: the instance's (resources.py)
 
 
 # AT-3: categories are matched, never created
@@ -436,7 +436,7 @@ def test_differences_ignore_number_noise_empty_text_and_time_of_day() -> None:
 
 def bodies() -> dict[str, list[dict[str, Any]]]:
     quote = sample_snapshot()
-    settings = quote_settings({})
+    settings = quote_settings({"opportunity_owner_resource_id": 29682702})
     plans = plan_items(quote, settings)
     picked = {"status": 1, "stage": 3}
     return {

@@ -22,7 +22,8 @@ from tests.support.records import record_dict
 def test_company_carries_every_field_autotask_keeps_for_an_organization() -> None:
     payload = organization_payload(fax="+1 206 555 0101")
 
-    company = company_from_organization(organization_push(payload), company_settings({}))
+    owner = {"default_owner_resource_id": 29682702}
+    company = company_from_organization(organization_push(payload), company_settings(owner))
 
     assert company == {
         "companyName": "Contoso Ltd",
@@ -36,10 +37,18 @@ def test_company_carries_every_field_autotask_keeps_for_an_organization() -> Non
         "state": "WA",
         "postalCode": "98101",
         "isActive": True,
-        "ownerResourceID": 29682885,
+        "ownerResourceID": 29682702,
         "companyType": 1,
         "userDefinedFields": [{"name": HUB_ID_UDF, "value": payload["id"]}],
     }
+
+
+def test_no_owner_is_assumed_a_create_finds_one_among_the_instances_resources_at_9() -> None:
+    company = company_from_organization(
+        organization_push(organization_payload()), company_settings({})
+    )
+
+    assert "ownerResourceID" not in company  # not 29682885: resources.py finds one
 
 
 @pytest.mark.parametrize("phone", [None, "", "   "])
@@ -82,7 +91,8 @@ def test_translated_company_uses_only_fields_of_the_autotask_contract() -> None:
     fields: dict[str, Any] = entities["Companies"]
 
     company = company_from_organization(
-        organization_push(organization_payload()), company_settings({})
+        organization_push(organization_payload()),
+        company_settings({"default_owner_resource_id": 29682702}),
     )
 
     assert set(company) <= set(fields)

@@ -18,12 +18,14 @@ Every call goes through the client, and so through the vendor limits (AT-10).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from adapters.vendors.autotask.client import AutotaskClient, AutotaskClients
 from adapters.vendors.autotask.quoting import search as quote_search
 from adapters.vendors.autotask.quoting.items import ItemSync, run_all
+from adapters.vendors.autotask.quoting.marks import PENDING, PushMarks, digest, subject_of
 from adapters.vendors.autotask.quoting.opportunity import QuoteOpportunity
 from adapters.vendors.autotask.quoting.parties import Parties
 from adapters.vendors.autotask.quoting.search import query_all
@@ -99,7 +101,9 @@ class AutotaskQuoting:
                 quote, settings, company_id=company_id, contact_id=contact_id
             )
             quote_id = await self._quote(client, quote, opportunity_id, company_id, contact_id)
-            items = ItemSync(client, self._links, connection, settings, quote_id)
+            items = ItemSync(
+                client, self._links, connection, settings, quote_id, quote_owner=quote.id
+            )
             await items.sync(plan_items(quote, settings))
             attachment_id = await self._attach(client, quote, pdf, opportunity_id)
         return PublishResult(
@@ -153,6 +157,33 @@ class AutotaskQuoting:
         company_id: int,
         contact_id: int | None,
     ) -> int:
+        marks = PushMarks(self._links, client.connection.connection_id)
+        subject = subject_of(quote.id, "quote")
+        last = await marks.last(subject)
+        fields = quote_fields(quote, contact_id)
+        written = digest(opportunity_id, fields)
+        known, _, was = (last.value if last else "").partition(":")
+        if last is not None and known.isdigit() and was.startswith(f"{opportunity_id}/"):
+            if was != f"{opportunity_id}/{written}":  # the hub changed it: no read needed
+                await client.update(QUOTES, int(known), fields)
+                await marks.record(subject, last, f"{known}:{opportunity_id}/{written}")
+            return int(known)
+        quote_id = await self._find_or_create_quote(
+            client, quote, opportunity_id, company_id, contact_id
+        )
+        await marks.record(subject, last, f"{quote_id}:{opportunity_id}/{written}")
+        return quote_id
+
+    async def _find_or_create_quote(
+        self,
+        client: AutotaskClient,
+        quote: QuoteSnapshot,
+        opportunity_id: int,
+        company_id: int,
+        contact_id: int | None,
+    ) -> int:
+        """The Quote found by the hub's quote number under the opportunity, brought up to
+        date; else a new one (QUO-6: a create whose answer was lost is found here)."""
         number = {"op": "eq", "field": "externalQuoteNumber", "value": quote.number}
         under = {"op": "eq", "field": "opportunityID", "value": opportunity_id}
         found = await query_all(client, QUOTES, [number, under], limit=10)
@@ -184,7 +215,43 @@ class AutotaskQuoting:
     async def _attach(
         self, client: AutotaskClient, quote: QuoteSnapshot, pdf: bytes, opportunity_id: int
     ) -> int:
-        """Exactly one attachment of this title, holding this PDF (QUO-3, QUO-6)."""
+        """Exactly one attachment of this title, holding this PDF (QUO-3, QUO-6).
+
+        The marks say which attachment the last publish left: the same PDF costs nothing, a
+        new one is attached and the old one deleted by id. A ``pending`` mark before the new
+        one's create sends a retry after a crash to ``_attach_found``, which reads them all."""
+        marks = PushMarks(self._links, client.connection.connection_id)
+        subject = subject_of(quote.id, "pdf")
+        last = await marks.last(subject)
+        pdf_digest = f"{opportunity_id}/{hashlib.sha256(pdf).hexdigest()[:16]}"
+        old, _, was = (last.value if last else "").partition(":")
+        if last is not None and old.isdigit() and was == pdf_digest:
+            return int(old)
+        pending = await marks.record(subject, last, PENDING)
+        if last is not None and old.isdigit() and was.startswith(f"{opportunity_id}/"):
+            keep = await self._attach_new(client, quote, pdf, opportunity_id)
+            await client.delete_child(OPPORTUNITIES, opportunity_id, ATTACHMENTS, int(old))
+        else:
+            keep = await self._attach_found(client, quote, pdf, opportunity_id)
+        await marks.record(subject, pending, f"{keep}:{pdf_digest}")
+        return keep
+
+    async def _attach_new(
+        self, client: AutotaskClient, quote: QuoteSnapshot, pdf: bytes, opportunity_id: int
+    ) -> int:
+        body = attachment_body(
+            quote, pdf, opportunity_id=opportunity_id, publish=await _publish_value(client)
+        )
+        keep = await client.create_child(OPPORTUNITIES, opportunity_id, ATTACHMENTS, body)
+        connection_id = client.connection.connection_id
+        await self._links.link(connection_id, QUOTE_PDF, pdf_key(quote, pdf), str(keep))
+        return keep
+
+    async def _attach_found(
+        self, client: AutotaskClient, quote: QuoteSnapshot, pdf: bytes, opportunity_id: int
+    ) -> int:
+        """Every attachment of this title read: the one holding this PDF kept (or made), the
+        others deleted, whichever step a crash interrupted."""
         connection_id = client.connection.connection_id
         title = {"op": "eq", "field": "title", "value": attachment_title(quote)}
         under = {"op": "eq", "field": "opportunityID", "value": opportunity_id}
@@ -194,11 +261,7 @@ class AutotaskQuoting:
         linked = await self._links.find(connection_id, QUOTE_PDF, key)
         keep = int(linked) if linked is not None and linked.isdigit() else None
         if keep not in existing:
-            body = attachment_body(
-                quote, pdf, opportunity_id=opportunity_id, publish=await _publish_value(client)
-            )
-            keep = await client.create_child(OPPORTUNITIES, opportunity_id, ATTACHMENTS, body)
-            await self._links.link(connection_id, QUOTE_PDF, key, str(keep))
+            keep = await self._attach_new(client, quote, pdf, opportunity_id)
         older = existing - {keep}
         await run_all(
             client.delete_child(OPPORTUNITIES, opportunity_id, ATTACHMENTS, i) for i in older

@@ -6,18 +6,23 @@ quote's id. That field is written when the hub creates the opportunity, so a cre
 answer was lost (or a crash before the link) is found on retry instead of made again (QUO-6).
 
 A publish sets the amount, cost and revenue fields, and status and stage from the mapping's
-"published" entry, writing only the fields that differ. Won or lost set the mapping's status
+"published" entry: for the hub's own opportunity, its mark (``marks.py``) says whether the
+last publish wrote the same, so nothing is read first; a picked one is read and only the
+fields that differ are written. Won or lost set the mapping's status
 and stage, and the day (QUO-4); labels are resolved through the Opportunities picklists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from adapters.vendors.autotask.client import AutotaskClient
+from adapters.vendors.autotask.quoting.marks import PushMarks, digest, subject_of
 from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.resources import owner_resource_id
 from adapters.vendors.autotask.settings import (
     PUBLISHED,
     QuoteSettings,
@@ -38,6 +43,7 @@ from application.quotes.ports import Outcome
 from application.quotes.snapshot import QuoteSnapshot
 
 OPPORTUNITIES = "Opportunities"
+OPPORTUNITY = "opportunity"  # the subject of its marks (marks.py)
 QUOTE_OPPORTUNITY = "quote_opportunity"  # ExternalLinks: hub quote → the Opportunity it made
 Record = dict[str, Any]
 
@@ -48,6 +54,7 @@ class QuoteOpportunity:
     def __init__(self, client: AutotaskClient, links: ExternalLinks) -> None:
         self._client = client
         self._links = links
+        self._marks = PushMarks(links, client.connection.connection_id)
 
     async def publish(
         self,
@@ -62,23 +69,57 @@ class QuoteOpportunity:
         if opportunity_id is None:
             if "stage" not in picked:  # required on a new opportunity
                 raise VendorRejected("the quote-status mapping needs a stage for 'published'")
+            owner = await owner_resource_id(self._client, settings.owner_resource_id)
             body = opportunity_body(
                 quote,
-                settings,
+                replace(settings, owner_resource_id=owner),
                 company_id=company_id,
                 contact_id=contact_id,
                 picked=picked | await self._required_picks(settings),
                 hub_id_udf=read_settings(self._client.connection.settings).company.hub_id_udf,
             )
             opportunity_id = await self._client.create(OPPORTUNITIES, body)
-        else:
+            await self._mark(quote, opportunity_id, picked)
+        elif quote.opportunity_ref:  # picked: other quotes may write it too, so read it
             current = current or await self._read(opportunity_id)
             wanted = {**opportunity_money(quote), **picked}
             await self._patch(opportunity_id, differences(current, wanted, OPPORTUNITY_DATES))
+        else:
+            await self._bring_up_to_date(quote, opportunity_id, current, picked)
         if not quote.opportunity_ref:  # a picked opportunity may carry other quotes too
             connection_id = self._client.connection.connection_id
             await self._links.link(connection_id, QUOTE_OPPORTUNITY, quote.id, str(opportunity_id))
         return opportunity_id
+
+    async def _bring_up_to_date(
+        self,
+        quote: QuoteSnapshot,
+        opportunity_id: int,
+        current: Record | None,
+        picked: Mapping[str, int],
+    ) -> None:
+        """The hub's own opportunity: its mark says what the last publish wrote, so an
+        unchanged quote costs nothing and a changed one one PATCH, without a read first."""
+        wanted = {**opportunity_money(quote), **picked}
+        last = await self._marks.last(subject_of(quote.id, OPPORTUNITY))
+        if last is not None and last.value == _written(opportunity_id, wanted):
+            return
+        if current is not None:  # found by the marker query: only what differs
+            await self._patch(opportunity_id, differences(current, wanted, OPPORTUNITY_DATES))
+        else:
+            await self._client.update(OPPORTUNITIES, opportunity_id, wanted)
+        await self._marks.record(
+            subject_of(quote.id, OPPORTUNITY), last, _written(opportunity_id, wanted)
+        )
+
+    async def _mark(
+        self, quote: QuoteSnapshot, opportunity_id: int, picked: Mapping[str, int]
+    ) -> None:
+        wanted = {**opportunity_money(quote), **picked}
+        subject = subject_of(quote.id, OPPORTUNITY)
+        await self._marks.record(
+            subject, await self._marks.last(subject), _written(opportunity_id, wanted)
+        )
 
     async def set_outcome(
         self, quote: QuoteSnapshot, outcome: Outcome, settings: QuoteSettings, today: date
@@ -92,7 +133,9 @@ class QuoteOpportunity:
         changes = differences(current, wanted)
         if changes:
             changes["closedDate" if outcome is Outcome.WON else "lostDate"] = api_date(today)
-        await self._patch(opportunity_id, changes)
+            await self._patch(opportunity_id, changes)
+            subject = subject_of(quote.id, OPPORTUNITY)  # a publish after it writes again
+            await self._marks.record(subject, await self._marks.last(subject), outcome.value)
 
     async def existing(self, quote: QuoteSnapshot) -> tuple[int | None, Record | None]:
         """The picked, linked or marked opportunity, with its record when a query read it."""
@@ -139,6 +182,10 @@ class QuoteOpportunity:
                     )
                 picks[name] = _picked(fields, name, label)
         return picks
+
+
+def _written(opportunity_id: int, wanted: Mapping[str, Any]) -> str:
+    return f"{opportunity_id}:{digest(sorted(wanted.items()))}"
 
 
 def _picked(fields: Sequence[Mapping[str, Any]], name: str, label: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from adapters.vendors.autotask.client import AutotaskClient
 from adapters.vendors.autotask.quoting.search import query_all
+from adapters.vendors.autotask.resources import owner_resource_id
 from adapters.vendors.autotask.settings import read_settings
 from adapters.vendors.autotask.translate.companies import (
     company_from_organization,
@@ -44,9 +45,10 @@ class Parties:
                 return external_int(linked, "company")
         company_id = await self._found_company(organization)
         if company_id is None:
-            body = company_from_organization(
-                _organization_push(organization),
-                read_settings(self._client.connection.settings).company,
+            settings = read_settings(self._client.connection.settings).company
+            body = company_from_organization(_organization_push(organization), settings)
+            body["ownerResourceID"] = await owner_resource_id(
+                self._client, settings.owner_resource_id
             )
             company_id = await self._client.create(COMPANIES, body)
             # The organization's own push may have made one at the same time: both keep the

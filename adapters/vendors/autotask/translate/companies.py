@@ -16,7 +16,6 @@ from application.integrations.messages import OrganizationPush
 from application.integrations.ports import VendorRejected
 from application.integrations.records import PulledAddress, PulledOrganization
 
-DEFAULT_OWNER_RESOURCE_ID = 29682885
 DEFAULT_COMPANY_TYPE = 1  # Customer
 
 # Organization field → Company field, for the flat text fields.
@@ -52,10 +51,11 @@ def company_fields_of(changed: Sequence[str]) -> set[str]:
 @dataclass(frozen=True)
 class CompanySettings:
     """The connection settings a Company is made with: ``hub_id_udf`` (the user-defined field
-    holding the hub's id), ``default_owner_resource_id`` and ``company_type``."""
+    holding the hub's id), ``default_owner_resource_id`` (None: one of the instance's resources,
+    ``resources.py``) and ``company_type``."""
 
     hub_id_udf: str = HUB_ID_UDF
-    owner_resource_id: int = DEFAULT_OWNER_RESOURCE_ID
+    owner_resource_id: int | None = None
     company_type: int = DEFAULT_COMPANY_TYPE
 
 
@@ -64,9 +64,7 @@ def company_settings(settings: Mapping[str, Any]) -> CompanySettings:
     the setting, when one is not a number."""
     return CompanySettings(
         hub_id_udf=str(settings.get("hub_id_udf") or HUB_ID_UDF),
-        owner_resource_id=_setting(
-            settings, "default_owner_resource_id", DEFAULT_OWNER_RESOURCE_ID
-        ),
+        owner_resource_id=int_setting(settings, "default_owner_resource_id"),
         company_type=_setting(settings, "company_type", DEFAULT_COMPANY_TYPE),
     )
 
@@ -91,7 +89,8 @@ def company_from_organization(
         {field: text_or_none(getattr(address, key)) for key, field in _ADDRESS_FIELDS.items()}
     )
     company["isActive"] = organization.status == "active"
-    company["ownerResourceID"] = settings.owner_resource_id
+    if settings.owner_resource_id is not None:  # else a create finds one (resources.py)
+        company["ownerResourceID"] = settings.owner_resource_id
     company["companyType"] = settings.company_type
     company[UDFS] = [{"name": settings.hub_id_udf, "value": str(organization.id)}]
     return company
