@@ -47,6 +47,7 @@ from tests.support.autotask import (
 )
 from tests.support.records import record_dict
 from tests.support.sandboxes import SemaphoreLimits, sandbox_starter
+from tests.support.timeouts import HONEST_ANSWER_SECONDS
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,7 @@ def limits() -> UnlimitedLimits:
 
 @pytest.fixture
 async def clients(limits: UnlimitedLimits) -> AsyncIterator[AutotaskClients]:
-    # Long enough for a loaded machine; the timeout test hangs the sandbox for longer still.
-    clients = AutotaskClients(limits, timeout=2)
+    clients = AutotaskClients(limits, timeout=HONEST_ANSWER_SECONDS)
     yield clients
     await clients.aclose()
 
@@ -214,20 +214,22 @@ async def test_every_push_lands_exactly_once_through_injected_faults_int_6(
     ("faults", "words"),
     [
         (Faults(error_rate=1), r"HTTP 50[23]"),
-        (Faults(timeout_rate=1, hang_seconds=5), r"did not answer .* within 2 s"),
+        (Faults(timeout_rate=1, hang_seconds=5), r"did not answer .* within 0.5 s"),
         (Faults(drop_rate=1), r"connection to Autotask failed"),
         (Faults(malformed_rate=1), r"malformed body"),
     ],
     ids=["5xx-html", "timeout", "dropped-connection", "malformed-body"],
 )
 async def test_transient_faults_become_vendor_unavailable_int_7(
-    start_sandbox: StartSandbox, clients: AutotaskClients, faults: Faults, words: str
+    start_sandbox: StartSandbox, limits: UnlimitedLimits, faults: Faults, words: str
 ) -> None:
     sandbox = start_sandbox(faults)
     connection = autotask_connection(sandbox.url)
+    impatient = AutotaskClients(limits, timeout=0.5)  # the hang outlasts it
 
     with pytest.raises(VendorUnavailable, match=words):
-        await push(clients, InMemoryExternalLinks(), connection, organization_payload())
+        await push(impatient, InMemoryExternalLinks(), connection, organization_payload())
+    await impatient.aclose()
 
 
 async def test_429_becomes_rate_limited_with_retry_after_and_pauses_the_connection_int_6(
