@@ -526,7 +526,8 @@ async def test_connection_test_reports_intuits_reason_int_2(
         "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403 (3100)"
     )
     assert await tester.test(wrong(refresh_token="")) == (
-        "the QuickBooks connection lacks refresh_token"
+        "the QuickBooks connection lacks refresh_token: an admin connects it to the company at "
+        "Intuit first (POST /v1/connections/{id}/authorize, then Intuit's page)"
     )
 
 

@@ -22,6 +22,7 @@ from adapters.vendors.kit.exchange import VendorHttp, exchange
 from adapters.vendors.quickbooks.contract import MINOR_VERSION, STALE_OBJECT
 from adapters.vendors.quickbooks.oauth import (
     DEFAULT_RETRY_AFTER,
+    ISSUED_KEYS,
     OAuthTokens,
     missing_credentials,
 )
@@ -43,6 +44,10 @@ COMPANY_ENDPOINT = "company"  # one limit key for the whole company
 _EXCERPT = 200
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 _NOT_JSON = object()
+AUTHORIZE_HINT = (
+    ": an admin connects it to the company at Intuit first "
+    "(POST /v1/connections/{id}/authorize, then Intuit's page)"
+)
 
 
 class QuickBooksRejected(VendorRejected):
@@ -64,13 +69,17 @@ class QuickBooksClient(VendorHttp):
         http: httpx.AsyncClient | None = None,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        tokens: OAuthTokens | None = None,
     ) -> None:
         missing = missing_credentials(connection)
         if missing:
-            raise VendorRejected(f"the QuickBooks connection lacks {', '.join(missing)}")
+            raise VendorRejected(
+                f"the QuickBooks connection lacks {', '.join(missing)}"
+                + (AUTHORIZE_HINT if set(missing) & set(ISSUED_KEYS) else "")
+            )
         super().__init__(limits, http=http, timeout=timeout)
         self.connection = connection
-        self.tokens = OAuthTokens(connection, self._http, timeout=timeout, clock=clock)
+        self.tokens = tokens or OAuthTokens(connection, timeout=timeout, clock=clock)
         self._realm = quote(connection.credentials["realm_id"], safe="")
         self._api = f"{connection.base_url.rstrip('/')}/v3/company/{self._realm}"
 
@@ -183,11 +192,11 @@ class QuickBooksClient(VendorHttp):
         if content_type is not None:
             request.headers["Content-Type"] = content_type
         request.headers["Accept"] = "application/json"
-        token = await self.tokens.access_token()
+        token = await self.tokens.access_token(self._http)
         response = await self._send(request, token, what)
         if response.status_code == 401:  # expired or revoked early: one fresh token, once
             await self.tokens.refused(token)
-            response = await self._send(request, await self.tokens.access_token(), what)
+            response = await self._send(request, await self.tokens.access_token(self._http), what)
         return decode(response, what)
 
     async def _send(self, request: httpx.Request, token: str, what: str) -> httpx.Response:
