@@ -60,6 +60,7 @@ OPERATIONS = [
     ("POST", re.compile(r"/v3/company/\d+/(customer|invoice|payment|refundreceipt|item)")),
     ("GET", re.compile(r"/v3/company/\d+/(customer|invoice|payment|item)/\d+")),
     ("GET", re.compile(r"/v3/company/(\d+)/companyinfo/\1")),
+    ("GET", re.compile(r"/v3/company/\d+/preferences")),
 ]
 _KIND_OF_BUILTIN = {
     "string": Kind.STRING,
@@ -277,7 +278,15 @@ def test_every_answer_of_the_api_is_an_intuit_response(
     assert {x.status for x in faults} == {400, 401, 403}
     assert all(x.answer["Fault"]["Error"] for x in faults)
     entities = {key for x in answers for key in x.answer if key in schema.entities}
-    assert entities == {"CompanyInfo", "Customer", "Invoice", "Payment", "RefundReceipt", "Item"}
+    assert entities == {
+        "CompanyInfo",
+        "Preferences",
+        "Customer",
+        "Invoice",
+        "Payment",
+        "RefundReceipt",
+        "Item",
+    }
 
 
 def test_invoices_and_payments_carry_what_the_hub_reads_as_numbers(

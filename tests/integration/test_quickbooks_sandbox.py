@@ -758,6 +758,7 @@ async def test_reset_forgets_records_tokens_and_traffic(
         "RefundReceipt": 0,
         "Item": 1,  # a new company's "Services"
         "Account": 2,  # and its Checking and Undeposited Funds
+        "TaxCode": 0,  # a US company's lines need none
     }
     assert state["tokens"]["refreshes"] == 0
     assert state["requests"] == {}

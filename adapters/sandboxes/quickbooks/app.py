@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -25,6 +26,7 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.sandboxes.quickbooks.auth import OAuthRefusal, SandboxTokens
+from adapters.sandboxes.quickbooks.company import PROFILES, CompanyProfile
 from adapters.sandboxes.quickbooks.schema import ENTITIES, SandboxFault, validate
 from adapters.sandboxes.quickbooks.store import VOIDS, QuickBooksStore
 from adapters.vendors.quickbooks.contract import MINOR_VERSION, OBJECT_NOT_FOUND
@@ -64,9 +66,14 @@ def create_quickbooks_sandbox(
     limit_retry_after: float = 1.0,
     access_token_seconds: int = 3600,
     rotate_refresh_tokens: bool = False,
-    home_currency: str = "USD",
+    home_currency: str | None = None,
+    company: str | CompanyProfile = "us",
 ) -> Litestar:
-    """QBO with its limits (10 concurrent, 500 a minute per company) unless told otherwise."""
+    """QBO with its limits (10 concurrent, 500 a minute per company) unless told otherwise;
+    ``company``: a profile of ``PROFILES`` (``us``, ``us-single-currency``, ``uk``) or one's own."""
+    profile_of = PROFILES[company] if isinstance(company, str) else company
+    if home_currency is not None:
+        profile_of = replace(profile_of, home_currency=home_currency)
     accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
     tokens = SandboxTokens(
         realm_id=realm_id,
@@ -76,7 +83,7 @@ def create_quickbooks_sandbox(
         access_seconds=access_token_seconds,
         rotate_refresh_tokens=rotate_refresh_tokens,
     )
-    store = QuickBooksStore(tokens, home_currency=home_currency)
+    store = QuickBooksStore(tokens, company=profile_of)
     limits = SandboxLimits(
         concurrent_per_endpoint=concurrent_per_company,
         requests_per_window=requests_per_window,
@@ -200,10 +207,17 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
                     "Object Not Found", f"No CompanyInfo {entity_id}", OBJECT_NOT_FOUND
                 )
             return _reply({"CompanyInfo": store.company_info(), "time": store.now()})
+        if entity.lower() == "taxcode":
+            return _reply({"TaxCode": store.read("TaxCode", entity_id), "time": store.now()})
         name = _entity(entity)
         return _reply({name: store.read(name, entity_id), "time": store.now()})
 
-    return [token, authorize, approve, write, read]
+    @get(f"{API_PATH}/{{realm:str}}/preferences", exception_handlers=handlers)
+    async def preferences(realm: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        _admit(store, request, realm)
+        return _reply({"Preferences": store.preferences(), "time": store.now()})
+
+    return [token, authorize, approve, preferences, write, read]
 
 
 def _consent_page(store: QuickBooksStore, query: Mapping[str, str]) -> str:

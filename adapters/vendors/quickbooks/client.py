@@ -26,6 +26,15 @@ from adapters.vendors.quickbooks.oauth import (
     OAuthTokens,
     missing_credentials,
 )
+from adapters.vendors.quickbooks.settings import read_settings
+from adapters.vendors.quickbooks.translate.company import (
+    Company,
+    company_of,
+    for_company,
+    has_sales_lines,
+    missing_tax_code,
+    tax_codes_query,
+)
 from adapters.vendors.quickbooks.translate.invoices import Fault, fault, request_id
 from application.integrations.ports import (
     ConnectionConfig,
@@ -80,6 +89,7 @@ class QuickBooksClient(VendorHttp):
         super().__init__(limits, http=http, timeout=timeout)
         self.connection = connection
         self.tokens = tokens or OAuthTokens(connection, timeout=timeout, clock=clock)
+        self._company: Company | None = None
         self._realm = quote(connection.credentials["realm_id"], safe="")
         self._api = f"{connection.base_url.rstrip('/')}/v3/company/{self._realm}"
 
@@ -89,7 +99,11 @@ class QuickBooksClient(VendorHttp):
         return _object(await self._call("GET", path, what=f"GET {entity}"), entity)
 
     async def create(self, entity: str, body: Mapping[str, Any], requestid: str) -> dict[str, Any]:
-        """``POST /{entity}?requestid=``: a replay of the same request id gets the first answer."""
+        """``POST /{entity}?requestid=``: a replay of the same request id gets the first answer.
+
+        A new record is shaped for the company first (its currencies, its tax codes)."""
+        if "Id" not in body:
+            body = await self.for_company(body)
         answer = await self._call(
             "POST",
             f"/{entity.lower()}",
@@ -161,6 +175,34 @@ class QuickBooksClient(VendorHttp):
     async def company_info(self) -> dict[str, Any]:
         answer = await self._call("GET", f"/companyinfo/{self._realm}", what="GET CompanyInfo")
         return _object(answer, "CompanyInfo")
+
+    async def preferences(self) -> dict[str, Any]:
+        answer = await self._call("GET", "/preferences", what="GET Preferences")
+        return _object(answer, "Preferences")
+
+    async def company(self) -> Company:
+        """Where the company is and its currencies: read once per client."""
+        if self._company is None:
+            self._company = company_of(await self.company_info(), await self.preferences())
+        return self._company
+
+    async def for_company(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` as the company takes it; a company that needs a tax code the settings do
+        not name is refused before any write, its active codes listed."""
+        company = await self.company()
+        tax_code = read_settings(self.connection.settings).tax_code_id
+        if company.requires_tax_code and tax_code is None and has_sales_lines(body):
+            raise VendorRejected(missing_tax_code(company, await self.tax_codes()))
+        return for_company(body, company, tax_code)
+
+    async def tax_codes(self) -> dict[str, str]:
+        """The company's active tax codes, Id → Name."""
+        found = (await self.query(tax_codes_query())).get("TaxCode", [])
+        return {
+            str(code["Id"]): str(code.get("Name", ""))
+            for code in (found if isinstance(found, list) else [])
+            if isinstance(code, dict) and code.get("Id")
+        }
 
     async def _sparse(
         self,
