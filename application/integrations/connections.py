@@ -30,6 +30,7 @@ from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import (
+    ISSUED_CREDENTIALS,
     PENDING_AUTHORIZATION,
     Connection,
     ConnectionId,
@@ -139,7 +140,8 @@ class UpdateConnection:
             connection = await uow.connections.get(connection_id)
             if changes.credentials is not None:
                 check_credentials(connection.system, dict(changes.credentials))
-                connection.replace_credentials(self._vault.seal(changes.credentials), now)
+                given = {**changes.credentials, **self._still_issued(connection, changes)}
+                connection.replace_credentials(self._vault.seal(given), now)
             if changes.settings is not None:
                 merged = {**connection.settings, **changes.settings}
                 _check_settings(self._policies, connection.system, merged)
@@ -157,6 +159,17 @@ class UpdateConnection:
                 connection.disable(now)
             await uow.commit()
         return connection
+
+    def _still_issued(self, connection: Connection, changes: ConnectionChanges) -> dict[str, str]:
+        """What the system issued the same app (a new secret for the same ``client_id``) still
+        holds; another app must be authorized again."""
+        issued = ISSUED_CREDENTIALS.get(connection.system, ())
+        if not issued or changes.credentials is None:
+            return {}
+        current = self._vault.open(connection.credentials)
+        if current.get("client_id") != changes.credentials.get("client_id"):
+            return {}
+        return {k: v for k, v in current.items() if k in issued}
 
 
 def _config(connection: Connection, credentials: Mapping[str, str]) -> ConnectionConfig:

@@ -243,3 +243,28 @@ async def test_a_rotated_refresh_token_is_kept_and_survives_a_restart_int_1(
     for old in tokens["refresh_tokens_used"]:  # each superseded: Intuit would refuse it now
         with pytest.raises(Exception, match="invalid_grant"):
             sandbox.store.tokens.refresh(old)
+
+
+async def test_new_keys_of_the_same_app_keep_the_authorization_another_app_needs_its_own(
+    client: Client, acme: TenantKeys, sandbox: Sandbox
+) -> None:
+    connected = await _authorized(client, acme, sandbox)
+    path = f"/v1/connections/{connected['id']}"
+    resaved = await client.patch(
+        path, json={"credentials": dict(SANDBOX_CLIENT)}, headers=acme.headers()
+    )
+    same_app = await client.post(f"{path}/test", headers=acme.headers())
+    other = {"client_id": "ANOTHERAPP", "client_secret": "another-secret"}
+    await client.patch(path, json={"credentials": other}, headers=acme.headers())
+    other_app = await client.post(f"{path}/test", headers=acme.headers())
+
+    assert set(resaved.json()["credentials"]) == {
+        "client_id",
+        "client_secret",
+        "realm_id",
+        "refresh_token",
+    }
+    assert same_app.json()["status"] == "connected"
+    assert set(other_app.json()["credentials"]) == {"client_id", "client_secret"}
+    assert other_app.json()["status"] == "failing"
+    assert "POST /v1/connections/{id}/authorize" in other_app.json()["status_reason"]
