@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -103,9 +104,20 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         return tokens
 
     async def client(self, connection: ConnectionConfig) -> QuickBooksClient:
-        found = await super().client(connection)
+        """The connection's client; one whose config differs only by the refresh token (this
+        process stored a rotated one since) stays, with what it read of the company."""
+        cached = self._clients.get(connection.connection_id)
+        if cached is not None and _but_token(cached.connection) == _but_token(connection):
+            found = cached
+        else:
+            found = await super().client(connection)
         found.tokens.seen(connection)
         return found
+
+
+def _but_token(connection: ConnectionConfig) -> ConnectionConfig:
+    credentials = {k: v for k, v in connection.credentials.items() if k != "refresh_token"}
+    return replace(connection, credentials=credentials)
 
 
 class OverQuickBooks:
