@@ -7,7 +7,7 @@ account; pointing a connection at the vendor is a change of base URL and credent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.sandboxes.mount import SANDBOXES as MOUNTED
 from adapters.sandboxes.mount import create_sandboxes_app, sandbox_handlers
@@ -25,6 +25,7 @@ class Sandbox:
     name: str
     path: str
     credentials: Mapping[str, str]
+    issued: Mapping[str, str] = field(default_factory=dict)  # the sandbox's OAuth grant
 
     def connection(self, server: str, *, under: str = "") -> NewConnection:
         """A connection to this sandbox on ``server``; ``under``: a sub-path (one company)."""
@@ -33,11 +34,13 @@ class Sandbox:
             name=self.name,
             base_url=f"{server}{self.path}{under}",
             credentials=self.credentials,
+            issued=self.issued,
         )
 
 
 _BY_SYSTEM = {
-    System(m.system): Sandbox(System(m.system), m.name, m.path, m.credentials) for m in MOUNTED
+    System(m.system): Sandbox(System(m.system), m.name, m.path, m.credentials, m.issued)
+    for m in MOUNTED
 }
 AUTOTASK = _BY_SYSTEM[System.AUTOTASK]
 BNG = _BY_SYSTEM[System.BNG]

@@ -8,7 +8,7 @@ one entry here; nothing else of the hub knows the list.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar import Litestar, asgi
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
@@ -20,7 +20,8 @@ from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
 from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.faults import Faults
-from adapters.sandboxes.quickbooks.app import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
+from adapters.sandboxes.quickbooks.app import SANDBOX_AUTHORIZED as QUICKBOOKS_AUTHORIZED
+from adapters.sandboxes.quickbooks.app import SANDBOX_CLIENT as QUICKBOOKS_CLIENT
 from adapters.sandboxes.quickbooks.app import create_quickbooks_sandbox
 
 
@@ -31,6 +32,8 @@ class MountedSandbox:
     path: str
     credentials: Mapping[str, str]
     create: Callable[[Mapping[str, str]], ASGIApp]  # from the environment's Q2C_SANDBOX_*
+    # What the sandbox issued a demo connection already (OAuth tokens: no consent page to visit).
+    issued: Mapping[str, str] = field(default_factory=dict)
 
 
 def _hourly(environ: Mapping[str, str], vendors: int) -> int:
@@ -60,8 +63,9 @@ SANDBOXES = (
         "quickbooks",
         "QuickBooks Online (sandbox)",
         "/sandbox/quickbooks",
-        QUICKBOOKS_CREDENTIALS,
+        QUICKBOOKS_CLIENT,
         lambda environ: create_quickbooks_sandbox(Faults.from_env(environ)),
+        issued=QUICKBOOKS_AUTHORIZED,
     ),
     MountedSandbox(
         "kaseya_bms",

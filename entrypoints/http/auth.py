@@ -18,7 +18,8 @@ from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
 from domain.identity.access import Role
 
-PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/"]  # sandboxes: vendor auth
+# Sandboxes: vendor auth; the OAuth callback: a browser sent back by the vendor, with the state.
+PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/", "^/oauth/callback$"]
 
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):

@@ -526,7 +526,8 @@ async def test_connection_test_reports_intuits_reason_int_2(
         "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403 (3100)"
     )
     assert await tester.test(wrong(refresh_token="")) == (
-        "the QuickBooks connection lacks refresh_token"
+        "the QuickBooks connection lacks refresh_token: an admin connects it to the company at "
+        "Intuit first (POST /v1/connections/{id}/authorize, then Intuit's page)"
     )
 
 
@@ -757,6 +758,7 @@ async def test_reset_forgets_records_tokens_and_traffic(
         "RefundReceipt": 0,
         "Item": 1,  # a new company's "Services"
         "Account": 2,  # and its Checking and Undeposited Funds
+        "TaxCode": 0,  # a US company's lines need none
     }
     assert state["tokens"]["refreshes"] == 0
     assert state["requests"] == {}
