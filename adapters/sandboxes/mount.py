@@ -17,6 +17,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from adapters.sandboxes.autotask.app import create_autotask_sandbox
 from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS as CONNECTWISE_CREDENTIALS
+from adapters.sandboxes.connectwise.app import create_connectwise_sandbox
 from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.faults import Faults
@@ -71,6 +73,13 @@ SANDBOXES = (
         lambda environ: create_kaseya_sandbox(
             Faults.from_env(environ), requests_per_window=_hourly(environ, 1_500)
         ),
+    ),
+    MountedSandbox(
+        "connectwise",
+        "ConnectWise PSA (sandbox)",
+        "/sandbox/connectwise",
+        CONNECTWISE_CREDENTIALS,
+        lambda environ: create_connectwise_sandbox(Faults.from_env(environ)),
     ),
 )
 
