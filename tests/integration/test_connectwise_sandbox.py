@@ -95,11 +95,11 @@ def test_required_fields_and_references_are_refused_with_connectwise_bodies(
         "POST", "company/contacts", json={"firstName": "Ann", "company": {"id": 999_999}}
     )
     assert unknown.json()["errors"][0]["field"] == "company/id"
-    inactive = cw.lookup_id("company/companies/types", "Former Customer")
+    inactive = cw.lookup_id("company/companies/statuses", "Not-Approved")
     refused = cw.call(
         "POST",
         "company/companies",
-        json={"identifier": "Y", "name": "Y", "city": "Z", "types": [{"id": inactive}]},
+        json={"identifier": "Y", "name": "Y", "city": "Z", "status": {"id": inactive}},
     )
     assert "inactive" in refused.json()["errors"][0]["message"]
     _company(cw, "ACME")

@@ -30,6 +30,7 @@ class Resource:
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     writable: bool = True
     label: str = "name"  # what a reference to it shows beside its id
+    hidden: tuple[str, ...] = ()  # kept, searched, never answered
 
     @property
     def fields(self) -> Fields:
@@ -45,11 +46,20 @@ class Resource:
         )
 
 
-def _lookup(path: str, name: str, *extra: str, label: str = "name") -> Resource:
+def _lookup(
+    path: str,
+    name: str,
+    *scalars: str,
+    label: str = "name",
+    references: Mapping[str, str] | None = None,
+) -> Resource:
+    """A look-up list: read-only, its fields as the model file gives them (``inactiveFlag``
+    only where the model has one)."""
     return Resource(
         path,
         name,
-        (label, "inactiveFlag", *extra),
+        (label, *scalars),
+        references=dict(references or {}),
         required=(label,),
         writable=False,
         label=label,
@@ -59,35 +69,60 @@ def _lookup(path: str, name: str, *extra: str, label: str = "name") -> Resource:
 ADDRESS = ("addressLine1", "addressLine2", "city", "state", "zip")
 
 RESOURCES: tuple[Resource, ...] = (
-    _lookup("company/companies/types", "companyType", "vendorFlag"),
-    _lookup("company/companies/statuses", "companyStatus", "defaultFlag"),
-    _lookup("company/contacts/types", "contactType", "defaultFlag"),
+    _lookup("company/companies/types", "companyType", "defaultFlag", "vendorFlag"),
+    _lookup(
+        "company/companies/statuses",
+        "companyStatus",
+        "defaultFlag",
+        "inactiveFlag",
+        "disallowSavingFlag",
+    ),
+    _lookup("company/contacts/types", "contactType", "defaultFlag", label="description"),
     _lookup(
         "company/communicationTypes",
         "communicationType",
+        "defaultFlag",
         "emailFlag",
         "phoneFlag",
         "faxFlag",
         label="description",
     ),
-    _lookup("company/countries", "country"),
+    _lookup("company/countries", "country", "countryCode", "defaultFlag"),
     _lookup("company/states", "state", "identifier"),
-    _lookup("finance/currencies", "currency", "currencyCode"),
-    _lookup("sales/stages", "opportunityStage"),
+    _lookup("finance/currencies", "currency", "currencyCode", "inactiveFlag"),
+    _lookup("sales/stages", "opportunityStage", "sequenceNumber"),
     _lookup(
-        "sales/opportunities/statuses", "opportunityStatus", "wonFlag", "lostFlag", "closedFlag"
+        "sales/opportunities/statuses",
+        "opportunityStatus",
+        "defaultFlag",
+        "inactiveFlag",
+        "wonFlag",
+        "lostFlag",
+        "closedFlag",
     ),
-    _lookup("sales/opportunities/types", "opportunityType", label="description"),
-    _lookup("sales/probabilities", "probability", "probability"),
+    _lookup("sales/opportunities/types", "opportunityType", "inactiveFlag", label="description"),
+    _lookup("sales/probabilities", "probability", label="probability"),
     _lookup("system/locations", "location"),
     _lookup("system/departments", "department", "identifier"),
     _lookup(
-        "system/members", "member", "firstName", "lastName", "primaryEmail", label="identifier"
+        "system/members",
+        "member",
+        "firstName",
+        "lastName",
+        "primaryEmail",
+        "inactiveFlag",
+        label="identifier",
     ),
-    _lookup("procurement/types", "productType"),
-    _lookup("procurement/categories", "category"),
-    _lookup("procurement/subcategories", "subcategory", "categoryId"),
-    _lookup("procurement/unitOfMeasures", "unitOfMeasure"),
+    _lookup("procurement/types", "productType", "defaultFlag", "inactiveFlag"),
+    _lookup("procurement/categories", "category", "defaultFlag", "inactiveFlag"),
+    _lookup(
+        "procurement/subcategories",
+        "subcategory",
+        "defaultFlag",
+        "inactiveFlag",
+        references={"category": "procurement/categories"},
+    ),
+    _lookup("procurement/unitOfMeasures", "unitOfMeasure", "defaultFlag", "inactiveFlag"),
     Resource(
         "company/companies",
         "company",
@@ -219,9 +254,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         "system/documents",
         "document",
-        ("title", "fileName", "recordType", "recordId", "size", "privateFlag"),
+        ("title", "fileName", "recordType", "recordId", "size", "publicFlag", "readOnlyFlag"),
         required=("title",),
         label="title",
+        hidden=("recordType", "recordId"),  # where it is filed: a query, not a field
     ),
 )
 

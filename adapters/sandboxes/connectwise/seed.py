@@ -1,10 +1,10 @@
 """The look-ups a fresh ConnectWise instance has, seeded on every reset.
 
-Names are the ones seed 001 calls common (company types Customer and Prospect, status Active,
-contact types Approver and End User, stage Quote, status Open, department Sales, type
-IT:Infrastructure, product types Hardware and Miscellaneous); one of each kind is inactive so
-tests can see an inactive reference refused. ``/system/members`` holds the sandbox's API
-member and two sales people.
+Names are the ones seed 001 calls common (company types Customer and Prospect, status
+Active, contact types Approver and End User, stage Quote, status Open, department Sales, type
+IT:Infrastructure, product types Hardware and Miscellaneous); a few are inactive (a company
+status, an opportunity status, a member) so tests can see an inactive reference refused.
+``/system/members`` holds the sandbox's API member and two sales people.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ LOOKUPS: dict[str, list[dict[str, Any]]] = {
         {"name": "Customer"},
         {"name": "Prospect"},
         {"name": "Vendor", "vendorFlag": True},
-        {"name": "Former Customer", "inactiveFlag": True},
     ],
     "company/companies/statuses": [
         {"name": "Active", "defaultFlag": True},
@@ -29,9 +28,9 @@ LOOKUPS: dict[str, list[dict[str, Any]]] = {
         {"name": "Not-Approved", "inactiveFlag": True},
     ],
     "company/contacts/types": [
-        {"name": "Approver"},
-        {"name": "End User", "defaultFlag": True},
-        {"name": "Decision Maker"},
+        {"description": "Approver"},
+        {"description": "End User", "defaultFlag": True},
+        {"description": "Decision Maker"},
     ],
     "company/communicationTypes": [
         {"description": "Phone", "phoneFlag": True},
@@ -40,10 +39,10 @@ LOOKUPS: dict[str, list[dict[str, Any]]] = {
         {"description": "Fax", "faxFlag": True},
     ],
     "company/countries": [
-        {"name": "United States"},
-        {"name": "Canada"},
-        {"name": "United Kingdom"},
-        {"name": "Australia"},
+        {"name": "United States", "countryCode": "US"},
+        {"name": "Canada", "countryCode": "CA"},
+        {"name": "United Kingdom", "countryCode": "GB"},
+        {"name": "Australia", "countryCode": "AU"},
     ],
     "company/states": [
         {"name": "Washington", "identifier": "WA"},
@@ -58,10 +57,10 @@ LOOKUPS: dict[str, list[dict[str, Any]]] = {
         {"name": "Icelandic Krona", "currencyCode": "ISK"},
     ],
     "sales/stages": [
-        {"name": "Prospect"},
-        {"name": "Quote"},
-        {"name": "Closed Won"},
-        {"name": "Closed Lost"},
+        {"name": "Prospect", "sequenceNumber": 1},
+        {"name": "Quote", "sequenceNumber": 2},
+        {"name": "Closed Won", "sequenceNumber": 3},
+        {"name": "Closed Lost", "sequenceNumber": 4},
     ],
     "sales/opportunities/statuses": [
         {"name": "Open"},
@@ -74,9 +73,9 @@ LOOKUPS: dict[str, list[dict[str, Any]]] = {
         {"description": "Managed Services"},
     ],
     "sales/probabilities": [
-        {"name": "10", "probability": 10},
-        {"name": "50", "probability": 50},
-        {"name": "90", "probability": 90},
+        {"probability": 10},
+        {"probability": 50},
+        {"probability": 90},
     ],
     "system/locations": [{"name": "Headquarters"}, {"name": "Branch"}],
     "system/departments": [
@@ -125,13 +124,29 @@ SUBCATEGORIES = {
 def seed_lookups(store: _Insert) -> None:
     categories: dict[str, int] = {}
     for path, rows in LOOKUPS.items():
+        flags = FLAGS.get(path, ())
         for row in rows:
-            made = store.insert(path, {"inactiveFlag": False, **row})
+            made = store.insert(path, {**dict.fromkeys(flags, False), **row})
             if path == "procurement/categories":
                 categories[row["name"]] = made["id"]
     for category, names in SUBCATEGORIES.items():
         for name in names:
             store.insert(
                 "procurement/subcategories",
-                {"name": name, "categoryId": categories[category], "inactiveFlag": False},
+                {"name": name, "category": {"id": categories[category]}, "inactiveFlag": False},
             )
+
+
+# The flags each look-up answers (false unless a row says otherwise), as its model has them.
+FLAGS: dict[str, tuple[str, ...]] = {
+    "company/companies/types": ("defaultFlag", "vendorFlag"),
+    "company/companies/statuses": ("defaultFlag", "inactiveFlag"),
+    "company/contacts/types": ("defaultFlag",),
+    "company/communicationTypes": ("defaultFlag", "emailFlag", "phoneFlag", "faxFlag"),
+    "sales/opportunities/statuses": ("inactiveFlag", "wonFlag", "lostFlag", "closedFlag"),
+    "sales/opportunities/types": ("inactiveFlag",),
+    "system/members": ("inactiveFlag",),
+    "procurement/types": ("inactiveFlag",),
+    "procurement/categories": ("inactiveFlag",),
+    "procurement/unitOfMeasures": ("inactiveFlag",),
+}

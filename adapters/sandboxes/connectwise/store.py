@@ -94,6 +94,8 @@ class ConnectWiseStore:
     def create(self, resource: Resource, body: object, *, parent: int | None = None) -> int:
         with self._lock:
             values = self._validated(resource, _object(resource, body), creating=True)
+            for flag in (name for name in resource.scalars if name.endswith("Flag")):
+                values.setdefault(flag, False)  # ConnectWise answers every flag
             if resource.path == "company/companies":
                 self._unique_identifier(resource, values)
             if resource.path == "company/contacts":
@@ -180,7 +182,8 @@ class ConnectWiseStore:
                     "recordType": record_type,
                     "recordId": int(record_id),
                     "size": len(content),
-                    "privateFlag": fields.get("privateFlag", "").casefold() == "true",
+                    "publicFlag": fields.get("privateFlag", "").casefold() != "true",
+                    "readOnlyFlag": False,
                 },
             )
             self.files[record["id"]] = content
@@ -221,8 +224,15 @@ class ConnectWiseStore:
                     for i in self._contact(parent).get("communicationItems") or ()
                 ]
             else:
-                rows = [self.render(resource, r) for r in self.records[resource.path].values()]
-        rows = [row for row in rows if all(p(row) for p in predicates)]
+                rows = [
+                    self.render(resource, r, answer=False)
+                    for r in self.records[resource.path].values()
+                ]
+        rows = [
+            {k: v for k, v in row.items() if k not in resource.hidden}
+            for row in rows
+            if all(p(row) for p in predicates)
+        ]
         key, descending = order
         rows.sort(
             key=lambda r: (
@@ -233,9 +243,15 @@ class ConnectWiseStore:
         )
         return rows
 
-    def render(self, resource: Resource, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The record as ConnectWise answers it: references named, ``_info`` with hrefs."""
+    def render(
+        self, resource: Resource, record: Mapping[str, Any], *, answer: bool = True
+    ) -> dict[str, Any]:
+        """The record as ConnectWise answers it: references named, ``_info`` with hrefs;
+        ``answer`` False keeps the hidden fields, for searching."""
         shown = copy.deepcopy(dict(record))
+        if answer:
+            for name in resource.hidden:
+                shown.pop(name, None)
         for name, target in resource.references.items():
             if isinstance(shown.get(name), dict):
                 shown[name] = self._reference(target, shown[name])
