@@ -281,6 +281,9 @@ def test_the_state_route_finds_duplicates_and_catalog_changes(cw: ConnectWiseSan
         "subcategory": {"id": networking},
         "manufacturerPartNumber": "FW-200-EU",
     }
+    mismatch = {**item, "category": {"id": cw.lookup_id("procurement/categories", "Software")}}
+    refused = cw.call("POST", "procurement/catalog", json=mismatch)
+    assert refused.json()["errors"][0]["field"] == "subcategory/id"
     made = cw.call("POST", "procurement/catalog", json=item).json()
     cw.call(
         "PATCH",

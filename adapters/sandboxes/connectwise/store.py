@@ -356,7 +356,18 @@ class ConnectWiseStore:
             )
         _check_lengths_and_choices(resource, values)
         self._resolve_all(resource, values)
+        self._subcategory_in_category(resource, values)
         return values
+
+    def _subcategory_in_category(self, resource: Resource, values: Mapping[str, Any]) -> None:
+        """A catalog item's subcategory belongs to its category."""
+        category, subcategory = values.get("category"), values.get("subcategory")
+        if resource.path != "procurement/catalog" or not category or not subcategory:
+            return
+        found = self.records["procurement/subcategories"][subcategory["id"]]
+        if (found.get("category") or {}).get("id") != category["id"]:
+            message = f"Subcategory {subcategory['id']} is not in category {category['id']}."
+            raise invalid(resource, "InvalidField", message, "subcategory/id")
 
     def _resolve_all(self, resource: Resource, values: dict[str, Any]) -> None:
         for name, target in resource.references.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.vendors.connectwise.client import ConnectWiseClients
+from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from adapters.vendors.connectwise.settings import connectwise_settings_policy
 from adapters.vendors.connectwise.sync import (
     ConnectWiseConnectionTester,
@@ -14,7 +15,8 @@ from domain.integrations.connection import System
 
 
 def module(kit: VendorKit) -> VendorModule:
-    """ConnectWise: the connection, organizations both ways (CW-1, CW-2, BSS-1, BSS-2)."""
+    """ConnectWise: the connection, organizations both ways, quotes to opportunities with
+    their product items and PDF, catalog items by MPN (CW-1, CW-2, CW-4, CW-7, BSS-1..3)."""
     clients = ConnectWiseClients(kit.limits, timeout=kit.timeout)
     deliverers = (ConnectWiseOrganizationPush(clients, kit.links),)
     return VendorModule(
@@ -23,5 +25,6 @@ def module(kit: VendorKit) -> VendorModule:
         tester=ConnectWiseConnectionTester(clients),
         deliverers={d.kind: d for d in deliverers},
         puller=ConnectWisePuller(clients),
+        quoting=ConnectWiseQuoting(clients, kit.links),
         closers=(clients.aclose,),
     )

@@ -128,8 +128,11 @@ class ConnectWiseClient(VendorHttp):
         child_conditions: str | None = None,
         order_by: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        extra: Mapping[str, str] | None = None,
     ) -> Page:
+        """The first page of a list; ``extra`` adds a list's own parameters (``recordType``)."""
         params: dict[str, str] = {"pageSize": str(min(page_size, MAX_PAGE_SIZE)), "page": "1"}
+        params.update(extra or {})
         if conditions:
             params["conditions"] = conditions
         if child_conditions:

@@ -224,25 +224,27 @@ def contact_body(
 
 @dataclass(frozen=True)
 class CommunicationChange:
-    """One communication item to write: ``item_id`` None is a new one, ``value`` None removes."""
+    """One communication item to write: ``item_id`` None is a new one."""
 
     kind: str
     item_id: int | None
-    value: str | None
+    value: str
 
 
 def communication_changes(
     existing: Sequence[Mapping[str, Any]], contact: ContactValues
 ) -> list[CommunicationChange]:
     """What to write so the four items hold the contact's values, updated in place (BSS-2):
-    an item of a kind that exists is patched, never posted twice."""
+    an item of a kind that exists is patched, never posted twice; a value the hub does not
+    know (None) leaves ConnectWise's item as it is."""
     changes: list[CommunicationChange] = []
     for kind, value in contact.communications().items():
+        if not value:
+            continue
         item = next((i for i in existing if str(i.get("communicationType")) == kind), None)
         if item is None:
-            if value:
-                changes.append(CommunicationChange(kind, None, value))
-        elif (item.get("value") or None) != value:
+            changes.append(CommunicationChange(kind, None, value))
+        elif item.get("value") != value:
             changes.append(CommunicationChange(kind, int(item["id"]), value))
     return changes
 
