@@ -15,7 +15,8 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -31,7 +32,9 @@ from adapters.vendors.connectwise.sync import (
     ConnectWiseOrganizationPush,
     ConnectWisePuller,
 )
+from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from application.integrations.ports import PullRequest, VendorRejected
+from application.quotes.ports import OpportunitySearch, Outcome
 from tests.support.autotask import (
     InMemoryExternalLinks,
     UnlimitedLimits,
@@ -40,6 +43,7 @@ from tests.support.autotask import (
     push_message,
 )
 from tests.support.connectwise import ConnectWiseSandbox, connectwise_connection
+from tests.support.quotes import quote_line, sample_snapshot
 from tests.support.sandboxes import serve_sandbox
 
 # The 2025.1 schema's required fields the 2024 model file does not flag (notes §8.1), and
@@ -127,10 +131,11 @@ async def _drive(cw: ConnectWiseSandbox) -> list[Exchange]:
         await response.aread()
         request = response.request
         body: Any = None
-        if request.content and request.headers.get("content-type", "").startswith(
-            "application/json"
-        ):
+        kind = request.headers.get("content-type", "")
+        if request.content and kind.startswith("application/json"):
             body = json.loads(request.content)
+        elif kind.startswith("multipart/form-data"):
+            body = {"multipart": request.content}
         answer = response.json() if response.content else None
         seen.append(
             Exchange(
@@ -143,7 +148,11 @@ async def _drive(cw: ConnectWiseSandbox) -> list[Exchange]:
             )
         )
 
-    async with httpx.AsyncClient(event_hooks={"response": [record]}) as http:
+    async def read(request: httpx.Request) -> None:
+        await request.aread()  # a multipart body streams: read it to see its fields
+
+    hooks = {"request": [read], "response": [record]}
+    async with httpx.AsyncClient(event_hooks=hooks) as http:
         clients = ConnectWiseClients(UnlimitedLimits(), http=http, timeout=5)
         settings = {"push_organizations": True, "pull_organizations": True, "sync_products": True}
         connection = connectwise_connection(cw.url, settings=settings)
@@ -168,7 +177,31 @@ async def _drive(cw: ConnectWiseSandbox) -> list[Exchange]:
         for entity in ("organization", "contact"):
             async for _ in ConnectWisePuller(clients).pages(PullRequest(entity), connection):
                 pass
+        await _quote(clients, cw)
     return seen
+
+
+async def _quote(clients: ConnectWiseClients, cw: ConnectWiseSandbox) -> None:
+    """A quote published, edited, won; the selector and the product search."""
+    settings = {
+        "sync_opportunities": True,
+        "sync_products": True,
+        "new_quote": {"default_employee": "asmith"},
+    }
+    connection = connectwise_connection(cw.url, settings=settings)
+    quoting = ConnectWiseQuoting(clients, InMemoryExternalLinks())
+    lines = (
+        quote_line("Firewall", "499.00", 2, position=1, unit_cost="380", mpn="FW-200-EU"),
+        quote_line("Switch", "220.00", 1, position=2, mpn="SW-24"),
+    )
+    quote = sample_snapshot(lines=lines)
+    await quoting.publish(quote, b"%PDF-1.4 one", connection)
+    edited = replace(quote, lines=(lines[0], replace(lines[1], quantity=Decimal(3))))
+    await quoting.publish(edited, b"%PDF-1.4 two", connection)
+    await quoting.set_outcome(edited, Outcome.WON, connection)
+    await quoting.search_opportunities(OpportunitySearch(text="network"), connection)
+    await quoting.search_contacts("dana", connection)
+    await quoting.search_items("FW", connection)
 
 
 def _direct(cw: ConnectWiseSandbox) -> None:
@@ -294,7 +327,15 @@ def test_every_request_carries_auth_client_id_and_the_version_header(scenario: S
 def test_every_request_body_holds_to_the_models_and_the_2025_1_required_fields(
     scenario: Scenario, models: dict[str, dict[str, dict[str, Any]]]
 ) -> None:
-    posts = [e for e in scenario.adapter if e.method == "POST"]
+    uploads = [e for e in scenario.adapter if e.path == "system/documents" and e.method == "POST"]
+    assert uploads
+    form_fields = set(models["DocumentFormData"]) if "DocumentFormData" in models else set()
+    for upload in uploads:  # multipart, never JSON (a JSON upload is a 415)
+        content = upload.request["multipart"]
+        named = set(re.findall(rb'form-data; name="([^"]+)"', content))
+        assert {n.decode() for n in named} <= form_fields | {"file"}
+        assert {b"file", b"recordType", b"recordId", b"title"} <= named
+    posts = [e for e in scenario.adapter if e.method == "POST" and e not in uploads]
     patches = [e for e in scenario.adapter if e.method == "PATCH"]
     assert posts
     assert patches
