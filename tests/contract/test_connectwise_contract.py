@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -27,12 +27,12 @@ from adapters.sandboxes.connectwise.schema import RESOURCES
 from adapters.sandboxes.kit.base import Faults
 from adapters.vendors.connectwise.client import ConnectWiseClients
 from adapters.vendors.connectwise.contract import ACCEPT, basic_auth
+from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from adapters.vendors.connectwise.sync import (
     ConnectWiseConnectionTester,
     ConnectWiseOrganizationPush,
     ConnectWisePuller,
 )
-from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from application.integrations.ports import PullRequest, VendorRejected
 from application.quotes.ports import OpportunitySearch, Outcome
 from tests.support.autotask import (
@@ -151,7 +151,7 @@ async def _drive(cw: ConnectWiseSandbox) -> list[Exchange]:
     async def read(request: httpx.Request) -> None:
         await request.aread()  # a multipart body streams: read it to see its fields
 
-    hooks = {"request": [read], "response": [record]}
+    hooks: dict[str, list[Callable[..., Any]]] = {"request": [read], "response": [record]}
     async with httpx.AsyncClient(event_hooks=hooks) as http:
         clients = ConnectWiseClients(UnlimitedLimits(), http=http, timeout=5)
         settings = {"push_organizations": True, "pull_organizations": True, "sync_products": True}
