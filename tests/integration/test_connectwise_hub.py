@@ -92,6 +92,8 @@ async def test_a_tenant_pushes_an_organization_and_publishes_a_quote_to_connectw
     await _drain(container)
     [company] = cw.store.records["company/companies"].values()
     assert company["state"] == "WA"
+    errors = await container.integrations.sync_errors().page(tenant, *_all_errors())
+    assert errors.items == []  # the correction delivered, the error cleared
     contact = await container.crm.create_contact()(
         tenant,
         organization.id,
