@@ -15,12 +15,18 @@ import pytest
 from adapters.vendors.connectwise.client import ConnectWiseClients
 from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from adapters.vendors.connectwise.quoting.parties import update_communications
+from adapters.vendors.connectwise.sync import ConnectWiseOrganizationPush, create_company
 from adapters.vendors.connectwise.translate.companies import ContactValues
 from application.integrations.ports import ConnectionConfig, VendorRejected, VendorUnavailable
 from application.quotes.ports import OpportunitySearch, Outcome
 from application.quotes.snapshot import QuoteSnapshot
 from domain.catalog.item import ItemSource
-from tests.support.autotask import InMemoryExternalLinks, UnlimitedLimits
+from tests.support.autotask import (
+    InMemoryExternalLinks,
+    UnlimitedLimits,
+    organization_payload,
+    push_message,
+)
 from tests.support.connectwise import (
     ConnectWiseSandbox,
     connectwise_connection,
@@ -35,6 +41,14 @@ SETTINGS = {
     "category_mapping": {"Software": {"category": "Software", "subcategory": "Licences"}},
 }
 PDF = b"%PDF-1.4 first"
+ADDRESS = {
+    "line1": "1 Main Street",
+    "line2": None,
+    "city": "Oakland",
+    "state": "Washington",
+    "postal_code": "94607",
+    "country": "United States",
+}
 
 
 @pytest.fixture
@@ -310,3 +324,22 @@ async def test_fifty_lines_then_a_one_line_edit_costs_at_most_five_calls(
     second = await quoting.publish(edited, b"%PDF-1.4 edited", connection)
     print(f"ConnectWise calls: publish of 50 lines {first.calls}, one-line edit {second.calls}")  # noqa: T201
     assert second.calls <= 5
+
+
+async def test_a_company_made_meanwhile_is_adopted_not_refused_int_4(
+    cw: ConnectWiseSandbox, clients: ConnectWiseClients
+) -> None:
+    # The organization's push and a quote's at once: each looked and found none; the second
+    # create is refused (the identifier is taken) and adopts the first one's company.
+    connection = _connection(cw, push_organizations=True)
+    quote = _quote()
+    organization = organization_payload(id=str(quote.organization.id), billing_address=ADDRESS)
+    await ConnectWiseOrganizationPush(clients, InMemoryExternalLinks()).deliver(
+        push_message(connection, organization), connection
+    )
+    [company] = cw.store.records["company/companies"].values()
+    client = await clients.client(connection)
+    body = {"identifier": company["identifier"], "name": "Twin", "city": "Oakland"}
+    assert await create_company(client, quote.organization.id, body) == company["id"]
+    with pytest.raises(VendorRejected, match="already in use"):  # a stranger's: refused
+        await create_company(client, uuid4(), body)

@@ -102,6 +102,21 @@ async def find_company(client: ConnectWiseClient, organization_id: UUID) -> dict
     return found[0] if found else None
 
 
+async def create_company(
+    client: ConnectWiseClient, organization_id: UUID, body: Mapping[str, Any]
+) -> int:
+    """A new company; when its identifier is taken meanwhile (the organization's push and a
+    quote's at once), the one made first is adopted. A deleted twin is never adopted."""
+    try:
+        made = await client.create(COMPANIES, body)
+    except VendorRejected:
+        found = await find_company(client, organization_id)
+        if found is None:
+            raise
+        return int(found["id"])
+    return int(made["id"])
+
+
 class ConnectWiseOrganizationPush(ConnectWiseDeliverer):
     """Deliverer of ``organization.push``: the organization as a ConnectWise Company."""
 
@@ -134,8 +149,9 @@ async def push_company(
     else:
         current = await find_company(client, organization.id)
     if current is None:
-        made = await client.create(COMPANIES, company_from_organization(organization, resolved))
-        company_id = int(made["id"])
+        company_id = await create_company(
+            client, organization.id, company_from_organization(organization, resolved)
+        )
     else:
         company_id = int(current["id"])
         wanted = company_fields(organization, resolved)

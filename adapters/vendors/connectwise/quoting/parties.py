@@ -19,7 +19,7 @@ from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient
 from adapters.vendors.connectwise.contract import quoted
 from adapters.vendors.connectwise.settings import ConnectWiseSettings
-from adapters.vendors.connectwise.sync import COMPANIES, CONTACTS, find_company
+from adapters.vendors.connectwise.sync import CONTACTS, create_company, find_company
 from adapters.vendors.connectwise.translate.companies import (
     ContactValues,
     communication_changes,
@@ -72,8 +72,9 @@ class Parties:
                 }
             ],
         }
-        made = await self._client.create(COMPANIES, {k: v for k, v in body.items() if v})
-        return int(made["id"])
+        return await create_company(
+            self._client, organization_id, {k: v for k, v in body.items() if v}
+        )
 
     async def contact(self, quote: QuoteSnapshot, company_id: int) -> int:
         party = quote.contact
