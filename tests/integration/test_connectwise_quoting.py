@@ -340,6 +340,8 @@ async def test_a_company_made_meanwhile_is_adopted_not_refused_int_4(
     [company] = cw.store.records["company/companies"].values()
     client = await clients.client(connection)
     body = {"identifier": company["identifier"], "name": "Twin", "city": "Oakland"}
-    assert await create_company(client, quote.organization.id, body) == company["id"]
+    organization_id = quote.organization.id
+    assert organization_id is not None
+    assert await create_company(client, organization_id, body) == company["id"]
     with pytest.raises(VendorRejected, match="already in use"):  # a stranger's: refused
         await create_company(client, uuid4(), body)
