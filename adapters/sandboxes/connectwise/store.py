@@ -23,6 +23,7 @@ from adapters.sandboxes.connectwise.seed import seed_lookups
 from adapters.vendors.connectwise.contract import BAD_CONDITION, INVALID_OBJECT
 
 COMMUNICATIONS = "company/contacts/communications"
+UNIQUE_IDENTIFIERS = ("company/companies", "procurement/catalog")  # ObjectExists on a twin
 
 
 @dataclass
@@ -96,7 +97,7 @@ class ConnectWiseStore:
             values = self._validated(resource, _object(resource, body), creating=True)
             for flag in (name for name in resource.scalars if name.endswith("Flag")):
                 values.setdefault(flag, False)  # ConnectWise answers every flag
-            if resource.path == "company/companies":
+            if resource.path in UNIQUE_IDENTIFIERS:
                 self._unique_identifier(resource, values)
             if resource.path == "company/contacts":
                 values["communicationItems"] = [
@@ -124,7 +125,7 @@ class ConnectWiseStore:
             values = self._validated(
                 resource, {k: v for k, v in changed.items() if k not in ("id", "_info")}, False
             )
-            if resource.path == "company/companies" and values.get("identifier") != current.get(
+            if resource.path in UNIQUE_IDENTIFIERS and values.get("identifier") != current.get(
                 "identifier"
             ):
                 self._unique_identifier(resource, values)

@@ -49,10 +49,22 @@ async def catalog_item(
                 f"ConnectWise has no catalog item with MPN {line.mpn or line.sku!r} for "
                 f"{line.name!r}, and the products sync that would make it is off"
             )
-        made = await client.create(CATALOG, await new_item_body(client, settings, line))
-        found_id = int(made["id"])
+        found_id = await create_item(client, await new_item_body(client, settings, line))
     await links.link(connection_id, CATALOG_LINK, key, str(found_id))
     return found_id
+
+
+async def create_item(client: ConnectWiseClient, body: dict[str, Any]) -> int:
+    """A new catalog item; when its identifier is taken meanwhile by an item of the same MPN
+    (two quotes with the item at once), that one is adopted."""
+    try:
+        made = await client.create(CATALOG, body)
+    except VendorRejected:
+        found = await find_by_mpn(client, str(body.get("manufacturerPartNumber") or ""))
+        if found is None:
+            raise
+        return int(found["id"])
+    return int(made["id"])
 
 
 async def find_by_mpn(client: ConnectWiseClient, mpn: str) -> dict[str, Any] | None:
