@@ -285,6 +285,8 @@ def test_the_state_route_finds_duplicates_and_catalog_changes(cw: ConnectWiseSan
     refused = cw.call("POST", "procurement/catalog", json=mismatch)
     assert refused.json()["errors"][0]["field"] == "subcategory/id"
     made = cw.call("POST", "procurement/catalog", json=item).json()
+    twin = cw.call("POST", "procurement/catalog", json=item)  # identifiers are unique
+    assert twin.json()["errors"][0]["code"] == "ObjectExists"
     cw.call(
         "PATCH",
         f"procurement/catalog/{made['id']}",

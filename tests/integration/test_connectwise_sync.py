@@ -348,3 +348,39 @@ async def test_a_429_pauses_the_connection_for_retry_after_int_6(
     with pytest.raises(VendorRateLimited) as caught:
         await client.count("company/companies")
     assert caught.value.retry_after == 3
+
+
+async def test_a_pull_resumes_from_its_checkpoint_page_by_page_cw_2(
+    cw: ConnectWiseSandbox, clients: ConnectWiseClients
+) -> None:
+    customer = cw.lookup_id("company/companies/types", "Customer")
+    active = cw.lookup_id("company/companies/statuses", "Active")
+    for n in range(2_100):  # entered in ConnectWise by its users
+        cw.store.insert(
+            "company/companies",
+            {
+                "identifier": f"P{n:05}",
+                "name": f"P{n:05}",
+                "city": "Perth",
+                "status": {"id": active},
+                "types": [{"id": customer}],
+                "deletedFlag": False,
+            },
+        )
+    connection = _connection(cw)
+    puller = ConnectWisePuller(clients)
+    pages = puller.pages(PullRequest("organization"), connection)
+    first = await anext(pages)
+    await pages.aclose()  # the worker is killed after the first page's checkpoint
+    assert len(first.records) == 1_000
+    assert first.next_checkpoint is not None
+    rest = [
+        page
+        async for page in puller.pages(
+            PullRequest("organization", checkpoint=first.next_checkpoint), connection
+        )
+    ]
+    names = [r.name for r in first.records] + [r.name for p in rest for r in p.records]
+    assert names == [f"P{n:05}" for n in range(2_100)]  # each once, in order
+    assert [len(p.records) for p in rest] == [1_000, 100]
+    assert rest[-1].next_checkpoint is None
