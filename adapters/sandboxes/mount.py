@@ -39,6 +39,18 @@ def _hourly(environ: Mapping[str, str], vendors: int) -> int:
     return int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS") or vendors)
 
 
+def _connectwise(environ: Mapping[str, str]) -> ASGIApp:
+    """ConnectWise warns from 1,000 calls a minute; an hourly budget set overrides it."""
+    hourly = environ.get("Q2C_SANDBOX_HOURLY_REQUESTS")
+    concurrency = environ.get("Q2C_SANDBOX_CONCURRENCY")
+    return create_connectwise_sandbox(
+        Faults.from_env(environ),
+        requests_per_window=int(hourly) if hourly else 1_000,
+        window_seconds=3600.0 if hourly else 60.0,
+        concurrent_per_endpoint=int(concurrency) if concurrency else None,
+    )
+
+
 SANDBOXES = (
     MountedSandbox(
         "autotask",
@@ -79,7 +91,7 @@ SANDBOXES = (
         "ConnectWise PSA (sandbox)",
         "/sandbox/connectwise",
         CONNECTWISE_CREDENTIALS,
-        lambda environ: create_connectwise_sandbox(Faults.from_env(environ)),
+        _connectwise,
     ),
 )
 

@@ -33,6 +33,7 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
+from entrypoints.cli.bench_connectwise import bench_connectwise_quotes
 from entrypoints.cli.bench_idempotency import idempotency
 from entrypoints.cli.bench_payments import payments
 from entrypoints.cli.bench_processes import (
@@ -160,6 +161,7 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
 
 
 @bench.command("quotes")
+@click.option("--psa", type=click.Choice(["autotask", "connectwise"]), default="autotask")
 @click.option("--n", "n", default=20, show_default=True, help="quotes")
 @click.option("--m", "m", default=50, show_default=True, help="lines per quote")
 @click.option("--latency-ms", default=50.0, show_default=True, help="the sandbox's latency")
@@ -169,11 +171,17 @@ async def _bench_sync(url: str, n: int, latency_ms: float, concurrency: int) -> 
     default=None,
     help="default: a SQLite file in a temporary folder",
 )
-def bench_quotes_command(n: int, m: int, latency_ms: float, database_url: str | None) -> None:
+def bench_quotes_command(
+    psa: str, n: int, m: int, latency_ms: float, database_url: str | None
+) -> None:
     """Publish N quotes of M lines to the Autotask sandbox (latency L, 3 calls per endpoint
     at once), then edit one line of each: calls per publish and per edit, time against the
-    bound calls x L / 3."""
+    bound calls x L / 3. ``--psa connectwise``: to the ConnectWise sandbox instead."""
     with tempfile.TemporaryDirectory() as workdir:
+        if psa == "connectwise":
+            url = _database(database_url, workdir)
+            _emit(run_async(partial(bench_connectwise_quotes, url, n, m, latency_ms)))
+            return
         run = partial(
             bench_quotes,
             _database(database_url, workdir),
