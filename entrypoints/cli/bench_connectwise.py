@@ -24,8 +24,10 @@ from adapters.persistence.migrate import migrate
 from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS
 from adapters.vendors.connectwise.client import CONNECTWISE_LIMITS
 from application.integrations.connections import ConnectSystem, NewConnection
+from application.integrations.sync_errors import SyncErrorFilter
 from application.integrations.worker import OutboxWorker
 from application.quotes.use_cases import ChangeLine, PublishQuote
+from application.shared.pagination import PageRequest
 from domain.crm.contact import ContactProfile
 from domain.crm.organization import Address, OrganizationProfile
 from domain.integrations.connection import System
@@ -110,6 +112,9 @@ async def bench_connectwise_quotes(url: str, n: int, m: int, latency_ms: float) 
         await worker.run_until_idle()
         edit_calls, edit_s = await _calls(control) - before, time.perf_counter() - started
         state = (await control.get("/_sandbox/state")).json()
+    errors = await container.integrations.sync_errors().page(
+        tenant, SyncErrorFilter(), PageRequest(limit=100)
+    )
     await container.integrations.vendors().aclose()
     await container.persistence.probe().close()
     at_once = CONNECTWISE_LIMITS.concurrent_per_endpoint or 1
@@ -131,4 +136,5 @@ async def bench_connectwise_quotes(url: str, n: int, m: int, latency_ms: float) 
         "ratio": round(elapsed / bound, 3) if bound else None,
         "duplicates": sum(len(v) for v in state.get("duplicates", {}).values()),
         "catalog_changes": len(state.get("catalog_changes", [])),
+        "sync_errors": len(errors.items),
     }

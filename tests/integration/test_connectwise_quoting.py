@@ -345,3 +345,16 @@ async def test_a_company_made_meanwhile_is_adopted_not_refused_int_4(
     assert await create_company(client, organization_id, body) == company["id"]
     with pytest.raises(VendorRejected, match="already in use"):  # a stranger's: refused
         await create_company(client, uuid4(), body)
+
+
+async def test_an_item_without_a_part_number_is_found_again_by_its_identifier_cw_7(
+    cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
+) -> None:
+    connection = _connection(cw)
+    install = quote_line("Install and configure", "150.00", position=1)  # no SKU, no MPN
+    await quoting.publish(_quote(lines=(install,)), PDF, connection)
+    other = replace(install, id=uuid4())  # the same service on another quote
+    await quoting.publish(_quote(lines=(other,), id=uuid4(), number="Q-9"), PDF, connection)
+    assert [c["identifier"] for c in cw.store.records["procurement/catalog"].values()] == [
+        "Install and configure"
+    ]

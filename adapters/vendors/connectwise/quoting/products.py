@@ -41,7 +41,7 @@ async def catalog_item(
     if line.source is not None and line.source.system == "connectwise":
         found_id: int | None = int(line.source.external_id)  # picked in the product search
     else:
-        found = await find_by_mpn(client, line.mpn or line.sku or catalog_identifier(line))
+        found = await find_item(client, line.mpn or line.sku, catalog_identifier(line))
         found_id = int(found["id"]) if found else None
     if found_id is None:
         if not settings.syncs.products:
@@ -49,37 +49,39 @@ async def catalog_item(
                 f"ConnectWise has no catalog item with MPN {line.mpn or line.sku!r} for "
                 f"{line.name!r}, and the products sync that would make it is off"
             )
-        found_id = await create_item(client, await new_item_body(client, settings, line))
+        body = await new_item_body(client, settings, line)
+        found_id = await create_item(client, body, line.mpn or line.sku)
     await links.link(connection_id, CATALOG_LINK, key, str(found_id))
     return found_id
 
 
-async def create_item(client: ConnectWiseClient, body: dict[str, Any]) -> int:
-    """A new catalog item; when its identifier is taken meanwhile by an item of the same MPN
-    (two quotes with the item at once), that one is adopted."""
+async def create_item(client: ConnectWiseClient, body: dict[str, Any], mpn: str | None) -> int:
+    """A new catalog item; when its identifier is taken meanwhile by the same item (two quotes
+    with it at once), that one is adopted."""
     try:
         made = await client.create(CATALOG, body)
     except VendorRejected:
-        found = await find_by_mpn(client, str(body.get("manufacturerPartNumber") or ""))
+        found = await find_item(client, mpn, str(body["identifier"]))
         if found is None:
             raise
         return int(found["id"])
     return int(made["id"])
 
 
-async def find_by_mpn(client: ConnectWiseClient, mpn: str) -> dict[str, Any] | None:
+async def find_item(
+    client: ConnectWiseClient, mpn: str | None, identifier: str
+) -> dict[str, Any] | None:
+    """The active catalog item of this MPN (CW-7), or of this identifier for an item that
+    has no part number; the answer checked to match."""
+    field, wanted = ("manufacturerPartNumber", mpn) if mpn else ("identifier", identifier)
     page = await client.first_page(
         CATALOG,
-        conditions=f"manufacturerPartNumber={quoted(mpn)} and inactiveFlag=false",
+        conditions=f"{field}={quoted(wanted)} and inactiveFlag=false",
         order_by="id asc",
         page_size=10,
     )
-    wanted = mpn.strip().casefold()
-    matching = [
-        item
-        for item in page.items
-        if str(item.get("manufacturerPartNumber") or "").strip().casefold() == wanted
-    ]
+    key = wanted.strip().casefold()
+    matching = [i for i in page.items if str(i.get(field) or "").strip().casefold() == key]
     return matching[0] if matching else None
 
 
