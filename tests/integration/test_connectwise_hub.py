@@ -7,6 +7,7 @@ sync error with ConnectWise's own message that a retry clears after the fix."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -99,6 +100,10 @@ async def test_a_tenant_pushes_an_organization_and_publishes_a_quote_to_connectw
         organization.id,
         ContactProfile(first_name="Dana", last_name="Lee", email="dana@harbor.example"),
     )
+    lines = [
+        LineSpec(quantity=Decimal(2), name="Firewall", sku="FW-1", unit_price=Decimal("499")),
+        LineSpec(quantity=Decimal(1), name="Switch", sku="SW-1", unit_price=Decimal("220")),
+    ]
     quote = await container.quotes.create_quote()(
         tenant,
         QuoteHeader(
@@ -109,10 +114,7 @@ async def test_a_tenant_pushes_an_organization_and_publishes_a_quote_to_connectw
             currency=Currency.USD,
             expires_on=container.core.clock().now().date() + timedelta(days=30),
         ),
-        [
-            LineSpec(quantity=Decimal(2), name="Firewall", sku="FW-1", unit_price=Decimal("499")),
-            LineSpec(quantity=Decimal(1), name="Switch", sku="SW-1", unit_price=Decimal("220")),
-        ],
+        lines,
     )
     publish: PublishQuote = container.quotes.publish()
     await publish(tenant, quote.id)
@@ -121,18 +123,26 @@ async def test_a_tenant_pushes_an_organization_and_publishes_a_quote_to_connectw
     assert opportunity["company"] == {"id": company["id"]}
     assert len(cw.store.records["procurement/products"]) == 2
     assert len(cw.store.records["system/documents"]) == 1
-    start = len(cw.journal())
-    change: ChangeLine = container.quotes.change_line()
-    first = quote.lines[0]
-    changed = LineSpec(quantity=Decimal(3), name="Firewall", sku="FW-1", unit_price=Decimal("499"))
-    await change(tenant, quote.id, first.id, changed)
-    await publish(tenant, quote.id)
+    # A second quote with the same items: its lines use the catalog items the first made.
+    second = await container.quotes.create_quote()(
+        tenant, replace(quote.header, title="Two"), lines
+    )
+    await publish(tenant, second.id)
     await _drain(container)
-    product_writes = [
-        e for e in cw.journal()[start:] if e["method"] != "GET" and "products" in e["path"]
-    ]
-    assert [e["method"] for e in product_writes] == ["PATCH"]  # one line, one product item
-    assert len(cw.store.records["system/documents"]) == 1
+    assert len(cw.store.records["procurement/catalog"]) == 2
+    change: ChangeLine = container.quotes.change_line()
+    changed = LineSpec(quantity=Decimal(3), name="Firewall", sku="FW-1", unit_price=Decimal("499"))
+    for edited in (quote, second):
+        start = len(cw.journal())
+        await change(tenant, edited.id, edited.lines[0].id, changed)
+        await publish(tenant, edited.id)
+        await _drain(container)
+        calls = cw.journal()[start:]
+        writes = [(e["method"], e["path"].split("/")[1]) for e in calls if e["method"] != "GET"]
+        # One product item, the new PDF in, the old out; at most 5 calls in all.
+        assert writes == [("PATCH", "products"), ("POST", "documents"), ("DELETE", "documents")]
+        assert len(calls) <= 5
+    assert len(cw.store.records["system/documents"]) == 2
     await container.quotes.win()(tenant, quote.id)
     await _drain(container)
     won = cw.call("GET", f"sales/opportunities/{opportunity['id']}").json()

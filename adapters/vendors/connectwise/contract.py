@@ -52,3 +52,15 @@ def api_time(moment: datetime) -> str:
 def quoted(value: str) -> str:
     """A string inside ``conditions``: in double quotes, a quote inside escaped as ``\\"``."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def shared_link(external_id: str, entity_id: object) -> str:
+    """An external id several hub entities link to (a catalog item many lines use, an
+    opportunity a quote was linked to): the hub keeps each external id once per kind of link,
+    so the linking entity's id is added to make it its own."""
+    return f"{external_id}@{entity_id}"
+
+
+def linked_id(stored: str) -> int:
+    """The ConnectWise id of a link ``shared_link`` made (or of a plain one)."""
+    return int(stored.split("@", 1)[0])

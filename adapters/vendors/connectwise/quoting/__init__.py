@@ -28,7 +28,7 @@ from typing import Any
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
-from adapters.vendors.connectwise.contract import quoted
+from adapters.vendors.connectwise.contract import linked_id, quoted, shared_link
 from adapters.vendors.connectwise.quoting.parties import Parties
 from adapters.vendors.connectwise.quoting.products import CATALOG, catalog_item
 from adapters.vendors.connectwise.settings import (
@@ -122,7 +122,7 @@ class ConnectWiseQuoting:
     ) -> int:
         connection_id = client.connection.connection_id
         linked = await self._links.find(connection_id, QUOTE_OPPORTUNITY, quote.id)
-        chosen = quote.opportunity_ref or linked
+        chosen = quote.opportunity_ref or (linked_id(linked) if linked else None)
         if chosen is not None:
             opportunity_id = int(chosen)
             await self._refresh(client, quote, opportunity_id)
@@ -138,7 +138,8 @@ class ConnectWiseQuoting:
                 opportunity_id = int(made["id"])
                 await self._remember_fields(client, quote, opportunity_id)
         if linked is None:
-            await self._links.link(connection_id, QUOTE_OPPORTUNITY, quote.id, str(opportunity_id))
+            marked = shared_link(str(opportunity_id), quote.id)
+            await self._links.link(connection_id, QUOTE_OPPORTUNITY, quote.id, marked)
         return opportunity_id
 
     async def _refresh(self, client: ConnectWiseClient, quote: QuoteSnapshot, opp: int) -> None:
@@ -153,7 +154,8 @@ class ConnectWiseQuoting:
         self, client: ConnectWiseClient, quote: QuoteSnapshot, opp: int
     ) -> None:
         key = _keyed(quote.id, "fields", str(opp), opportunity_name(quote), str(quote.expires_on))
-        await self._links.link(client.connection.connection_id, OPPORTUNITY_FIELDS, key, str(opp))
+        marked = shared_link(str(opp), key)
+        await self._links.link(client.connection.connection_id, OPPORTUNITY_FIELDS, key, marked)
 
     async def _items(
         self,
@@ -215,9 +217,8 @@ class ConnectWiseQuoting:
         settings = read_settings(connection.settings).opportunities
         mapped = settings.won if outcome is Outcome.WON else settings.lost
         client = await self._clients.client(connection)
-        linked = quote.opportunity_ref or await self._links.find(
-            connection.connection_id, QUOTE_OPPORTUNITY, quote.id
-        )
+        stored = await self._links.find(connection.connection_id, QUOTE_OPPORTUNITY, quote.id)
+        linked = quote.opportunity_ref or (str(linked_id(stored)) if stored else None)
         if linked is None:
             raise VendorRejected(f"the quote {quote.number} has no ConnectWise opportunity yet")
         key = "won_quote" if outcome is Outcome.WON else "lost_quote"

@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient
-from adapters.vendors.connectwise.contract import quoted
+from adapters.vendors.connectwise.contract import linked_id, quoted, shared_link
 from adapters.vendors.connectwise.settings import ConnectWiseSettings
 from adapters.vendors.connectwise.translate.quotes import (
     CatalogIds,
@@ -37,7 +37,7 @@ async def catalog_item(
     key = line.item_id or line.id
     linked = await links.find(connection_id, CATALOG_LINK, key)
     if linked is not None:
-        return int(linked)
+        return linked_id(linked)
     if line.source is not None and line.source.system == "connectwise":
         found_id: int | None = int(line.source.external_id)  # picked in the product search
     else:
@@ -51,7 +51,7 @@ async def catalog_item(
             )
         body = await new_item_body(client, settings, line)
         found_id = await create_item(client, body, line.mpn or line.sku)
-    await links.link(connection_id, CATALOG_LINK, key, str(found_id))
+    await links.link(connection_id, CATALOG_LINK, key, shared_link(str(found_id), key))
     return found_id
 
 
