@@ -17,6 +17,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from adapters.sandboxes.autotask.app import create_autotask_sandbox
 from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS as CONNECTWISE_CREDENTIALS
+from adapters.sandboxes.connectwise.app import create_connectwise_sandbox
 from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.faults import Faults
@@ -38,6 +40,18 @@ class MountedSandbox:
 
 def _hourly(environ: Mapping[str, str], vendors: int) -> int:
     return int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS") or vendors)
+
+
+def _connectwise(environ: Mapping[str, str]) -> ASGIApp:
+    """ConnectWise warns from 1,000 calls a minute; an hourly budget set overrides it."""
+    hourly = environ.get("Q2C_SANDBOX_HOURLY_REQUESTS")
+    concurrency = environ.get("Q2C_SANDBOX_CONCURRENCY")
+    return create_connectwise_sandbox(
+        Faults.from_env(environ),
+        requests_per_window=int(hourly) if hourly else 1_000,
+        window_seconds=3600.0 if hourly else 60.0,
+        concurrent_per_endpoint=int(concurrency) if concurrency else None,
+    )
 
 
 SANDBOXES = (
@@ -75,6 +89,13 @@ SANDBOXES = (
         lambda environ: create_kaseya_sandbox(
             Faults.from_env(environ), requests_per_window=_hourly(environ, 1_500)
         ),
+    ),
+    MountedSandbox(
+        "connectwise",
+        "ConnectWise PSA (sandbox)",
+        "/sandbox/connectwise",
+        CONNECTWISE_CREDENTIALS,
+        _connectwise,
     ),
 )
 
