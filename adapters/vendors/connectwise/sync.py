@@ -23,7 +23,7 @@ from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
-from adapters.vendors.connectwise.contract import api_time, quoted
+from adapters.vendors.connectwise.contract import MAX_PAGE_SIZE, api_time, quoted
 from adapters.vendors.connectwise.settings import ConnectWiseSettings, read_settings
 from adapters.vendors.connectwise.translate.companies import (
     Resolved,
@@ -217,8 +217,9 @@ async def _names_exist(client: ConnectWiseClient, settings: ConnectWiseSettings)
 class ConnectWisePuller:
     """Puller of organizations and contacts (CW-2, BSS-1, BSS-2)."""
 
-    def __init__(self, clients: ConnectWiseClients) -> None:
+    def __init__(self, clients: ConnectWiseClients, page_size: int = MAX_PAGE_SIZE) -> None:
         self._clients = clients
+        self._page_size = page_size  # ConnectWise's most; a test pages a few records
 
     async def pages(
         self, request: PullRequest, connection: ConnectionConfig
@@ -236,10 +237,14 @@ class ConnectWisePuller:
                 conditions=company_conditions(settings.pull_statuses, request.changed_since),
                 child_conditions=type_conditions(settings.pull_types),
                 order_by="id asc",
+                page_size=self._page_size,
             )
         else:
             page = await client.first_page(
-                CONTACTS, conditions=changed_conditions(request.changed_since), order_by="id asc"
+                CONTACTS,
+                conditions=changed_conditions(request.changed_since),
+                order_by="id asc",
+                page_size=self._page_size,
             )
         while True:
             records: list[PulledRecord] = [
