@@ -195,7 +195,7 @@ async def test_organizations_and_quotes_under_faults_storms_and_kills_make_one_o
     started = time.monotonic()
     try:
         kills, _ = await drain_with_kills(
-            container, tenant, env, kills=KILLS, deadline=60 + 3 * QUOTES
+            container, tenant, env, kills=KILLS, deadline=120 + 6 * QUOTES
         )
     finally:
         stop.set()
