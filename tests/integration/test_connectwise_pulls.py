@@ -20,16 +20,36 @@ from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS
 from adapters.vendors.connectwise.client import ConnectWiseClients
 from adapters.vendors.connectwise.sync import ConnectWisePuller
 from adapters.vendors.kit.limits import InMemoryVendorLimits
+from application.crm.ports import OrganizationFilter
+from application.crm.use_cases import CreateOrganization, UpdateOrganization
 from application.integrations.appliers import CONTACT, ORGANIZATION
 from application.integrations.connections import ConnectSystem, NewConnection
-from application.integrations.pulls import ENTITY_SEPARATOR, PullRunner, SyncJob, SyncJobStore
+from application.integrations.pulls import (
+    ENTITY_SEPARATOR,
+    PullRunner,
+    SyncJob,
+    SyncJobStore,
+    pull_plan,
+)
+from application.integrations.sync_errors import SyncErrorFilter
+from application.integrations.worker import OutboxWorker, WorkerSettings
+from application.shared.pagination import PageRequest
+from domain.crm.organization import (
+    Address,
+    OrganizationChanges,
+    OrganizationProfile,
+    OrganizationType,
+)
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, System
+from domain.shared.money import Currency
 from entrypoints.containers import Container
 from tests.support.connectwise import ConnectWiseSandbox, served_connectwise
 from tests.support.factories import new_tenant
+from tests.support.sync import set_aside_leftovers
 
 PAGE = 20
+FAST = WorkerSettings(poll_seconds=0.02, backoff_base_seconds=0.02, backoff_cap_seconds=0.2)
 COMPANIES = 45  # three pages of companies, then three of contacts
 BOTH = ENTITY_SEPARATOR.join((ORGANIZATION, CONTACT))
 
@@ -172,3 +192,108 @@ async def test_a_pull_killed_twice_resumes_at_its_checkpoints_with_each_record_o
             .where(tables.outbox.c.tenant_id == tenant)
         )
     assert echoed == 0  # nothing pulled is pushed back
+
+
+def company(cw: ConnectWiseSandbox, name: str, types: list[str], **more: Any) -> int:
+    """A company entered in ConnectWise, with a contact."""
+    made = cw.store.insert(
+        "company/companies",
+        {
+            "identifier": name.upper()[:25],
+            "name": name,
+            "city": "Perth",
+            "status": {"id": cw.lookup_id("company/companies/statuses", "Active")},
+            "types": [{"id": cw.lookup_id("company/companies/types", t)} for t in types],
+            "deletedFlag": False,
+            **more,
+        },
+    )
+    cw.store.insert(
+        "company/contacts",
+        {"firstName": "Pat", "lastName": name, "company": {"id": made["id"]}},
+    )
+    return int(made["id"])
+
+
+async def test_a_pull_keeps_the_first_type_parent_bill_to_currency_and_the_selected_contacts(
+    container: Container, cw: ConnectWiseSandbox
+) -> None:  # BSS-1, BSS-2, CW-2
+    euro = cw.lookup_id("finance/currencies", "EUR", "currencyCode")
+    hq = company(cw, "Harbor HQ", ["Customer"], currency={"id": euro})
+    ref = {"id": hq}
+    company(cw, "Harbor West", ["Vendor", "Customer"], parentCompany=ref, billToCompany=ref)
+    company(cw, "Supplier", ["Vendor"])  # not of a selected type: neither it nor its contact
+    tenant, connection = await connected(container, cw)
+    entities = pull_plan(connection)
+    assert entities == BOTH  # contacts come with organizations, not only with invoices
+    jobs: SyncJobStore = container.persistence.jobs()
+    job = await jobs.claim(
+        "test", 60, (await jobs.request(tenant, connection.id, BOTH, full=True)).id
+    )
+    assert job is not None
+    runner: PullRunner = container.integrations.pull_runner()
+    done = await runner.run(job, "test")
+    assert (done.status, done.error) == ("done", None)  # no contact skipped: no company missing
+    async with container.persistence.uow()(tenant) as uow:
+        found = {
+            o.name: o
+            for o in await uow.organizations.list(OrganizationFilter(), PageRequest(limit=10))
+        }
+    assert set(found) == {"Harbor HQ", "Harbor West"}
+    head, west = found["Harbor HQ"].profile, found["Harbor West"].profile
+    assert (head.type, head.currency) == (OrganizationType.CUSTOMER, Currency.EUR)
+    assert west.type is OrganizationType.VENDOR  # the first of its types (BSS-1)
+    assert west.parent_id == west.bill_to_id == found["Harbor HQ"].id
+    assert (await rows(container, tenant))["contacts"] == ["Harbor HQ", "Harbor West"]
+
+
+async def test_an_organization_is_pushed_with_its_parent_bill_to_and_currency_bss_1(
+    container: Container, cw: ConnectWiseSandbox
+) -> None:
+    tenant = (await new_tenant(container)).tenant.id
+    connect: ConnectSystem = container.integrations.connect_system()
+    await connect(
+        tenant,
+        NewConnection(
+            system=System.CONNECTWISE,
+            name="ConnectWise",
+            base_url=cw.url,
+            credentials=SANDBOX_CREDENTIALS,
+            settings={"push_organizations": True},
+        ),
+    )
+    await set_aside_leftovers(container)
+    create: CreateOrganization = container.crm.create_organization()
+    address = Address(
+        line1="1 Main St", city="Seattle", state="Washington", country="United States"
+    )
+    head = await create(tenant, OrganizationProfile(name="Harbor HQ", billing_address=address))
+    worker: OutboxWorker = container.integrations.worker(settings=FAST)
+    await worker.run_until_idle()
+    west = await create(
+        tenant,
+        OrganizationProfile(
+            name="Harbor West",
+            billing_address=address,
+            parent_id=head.id,
+            bill_to_id=head.id,
+            currency=Currency.EUR,
+        ),
+    )
+    await worker.run_until_idle()
+    errors = await container.integrations.sync_errors().page(
+        tenant, SyncErrorFilter(), PageRequest(limit=10)
+    )
+    assert [e.message for e in errors.items] == []
+    companies = {c["name"]: c for c in cw.store.records["company/companies"].values()}
+    hq = companies["Harbor HQ"]["id"]
+    pushed = companies["Harbor West"]
+    assert pushed["parentCompany"] == pushed["billToCompany"] == {"id": hq}
+    assert pushed["currency"] == {"id": cw.lookup_id("finance/currencies", "EUR", "currencyCode")}
+    update: UpdateOrganization = container.crm.update_organization()
+    await update(tenant, west.id, OrganizationChanges(currency=Currency.USD))
+    await worker.run_until_idle()
+    [pushed] = [
+        c for c in cw.store.records["company/companies"].values() if c["name"] == "Harbor West"
+    ]
+    assert pushed["currency"] == {"id": cw.lookup_id("finance/currencies", "USD", "currencyCode")}
