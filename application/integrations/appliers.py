@@ -34,10 +34,12 @@ from domain.crm.organization import (
     OrganizationChanges,
     OrganizationId,
     OrganizationProfile,
+    OrganizationType,
 )
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
+from domain.shared.money import Currency
 
 ORGANIZATION = "organization"
 CONTACT = "contact"
@@ -75,6 +77,7 @@ class PullContext:
     new_links: list[tuple[str, UUID, str]] = field(default_factory=list)
     # A page's invoices and contacts name the same few companies: look each up once.
     _hub_ids: dict[tuple[str, str], UUID] = field(default_factory=dict)
+    added: set[UUID] = field(default_factory=set)  # organizations this page made (uncommitted)
 
     async def hub_id(self, entity: str, external_id: str) -> UUID:
         key = (entity, external_id)
@@ -132,6 +135,40 @@ def _organization_fields(record: PulledOrganization) -> dict[str, Any]:
     }
 
 
+def _organization_type(name: str | None) -> OrganizationType | None:
+    """The hub's type of the vendor's first type (BSS-1): by name, else Other."""
+    if name is None:
+        return None
+    try:
+        return OrganizationType(name.strip().casefold())
+    except ValueError:
+        return OrganizationType.OTHER
+
+
+async def _organization_refs(context: PullContext, record: PulledOrganization) -> dict[str, Any]:
+    """BSS-1's type, currency, parent and bill-to, where the record gives them; a parent or
+    bill-to the hub has not pulled (not of a selected type) is left as it is."""
+    found: dict[str, Any] = {}
+    if (kind := _organization_type(record.organization_type)) is not None:
+        found["type"] = kind
+    if record.currency is not None and record.currency in Currency.__members__:
+        found["currency"] = Currency(record.currency)
+    for name, external in (
+        ("parent_id", record.parent_external_id),
+        ("bill_to_id", record.bill_to_external_id),
+    ):
+        if external is None or external == record.external_id:
+            continue
+        hub = OrganizationId(await context.hub_id(ORGANIZATION, external))
+        if hub not in context.added:
+            try:
+                await context.uow.organizations.get(hub)
+            except NotFound:
+                continue
+        found[name] = hub
+    return found
+
+
 async def apply_organization(context: PullContext, pulled: PulledRecord) -> None:
     record = expect(pulled, PulledOrganization)
     external_id = record.external_id
@@ -139,7 +176,7 @@ async def apply_organization(context: PullContext, pulled: PulledRecord) -> None
         organization_id = OrganizationId(UUID(str(record.hub_id)))
     except ValueError:
         organization_id = OrganizationId(await context.hub_id(ORGANIZATION, external_id))
-    fields = _organization_fields(record)
+    fields = {**_organization_fields(record), **await _organization_refs(context, record)}
     uow, now = context.uow, context.now
     try:
         organization = await uow.organizations.get(organization_id)
@@ -151,6 +188,7 @@ async def apply_organization(context: PullContext, pulled: PulledRecord) -> None
             now=now,
         )
         await uow.organizations.add(organization)
+        context.added.add(organization_id)
         context.link(ORGANIZATION, organization_id, external_id)
     else:
         current = organization.profile

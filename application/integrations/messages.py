@@ -54,6 +54,13 @@ class OrganizationPush:
     status: str
     billing_address: Address
     changed: tuple[str, ...] | None = None
+    # Seed 004's references (BSS-1). Messages written before they were carried decode with
+    # None: "not known", which leaves the vendor's value as it is.
+    organization_type: str | None = None
+    parent_id: UUID | None = None
+    bill_to_id: UUID | None = None
+    default_contact_id: UUID | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,9 @@ def _organization(m: Any) -> dict[str, Any]:
     }
     if m.changed is not None:
         payload["changed"] = list(m.changed)
+    for key in ("organization_type", "parent_id", "bill_to_id", "default_contact_id", "currency"):
+        if (value := getattr(m, key)) is not None:
+            payload[key] = str(value)
     return payload
 
 
@@ -306,6 +316,11 @@ def _read_organization(f: _Fields) -> OrganizationPush:
         status=f.optional_text("status") or "active",
         billing_address=f.address("billing_address"),
         changed=f.names("changed"),
+        organization_type=f.optional_text("organization_type"),
+        parent_id=f.optional_uuid("parent_id"),
+        bill_to_id=f.optional_uuid("bill_to_id"),
+        default_contact_id=f.optional_uuid("default_contact_id"),
+        currency=f.optional_text("currency"),
     )
 
 

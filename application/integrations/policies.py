@@ -30,6 +30,7 @@ def organization_push(
     organization: Organization, changed: set[str] | None = None
 ) -> OrganizationPush:
     """The whole organization, and for an update the fields it touched."""
+    profile = organization.profile
     return OrganizationPush(
         id=organization.id,
         name=organization.name,
@@ -40,6 +41,11 @@ def organization_push(
         status=organization.status.value,
         billing_address=organization.billing_address,
         changed=None if changed is None else tuple(sorted(changed)),
+        organization_type=profile.type.value,
+        parent_id=profile.parent_id,
+        bill_to_id=profile.bill_to_id,
+        default_contact_id=profile.default_contact_id,
+        currency=profile.currency.value if profile.currency is not None else None,
     )
 
 

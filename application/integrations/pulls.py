@@ -89,6 +89,8 @@ def pull_plan(connection: Connection) -> str | None:
         return None
     switches = HubSwitches.read(connection.settings)
     entities = [ORGANIZATION] if switches.pull_organizations else []
+    if switches.pull_organizations and switches.pull_contacts:
+        entities = [ORGANIZATION, CONTACT]
     if switches.pull_invoices:
         entities = [ORGANIZATION, CONTACT, CONTRACT, TICKET, INVOICE]
     return ENTITY_SEPARATOR.join(entities) or None

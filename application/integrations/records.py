@@ -39,6 +39,12 @@ class PulledOrganization:
     active: bool = True
     hub_id: str | None = None  # the hub's id, when the vendor keeps it (INT-4)
     modified_at: str | None = None
+    # BSS-1: the first of the vendor's types (its name), the parent and bill-to
+    # organizations (the vendor's ids) and the currency's code; None when not given.
+    organization_type: str | None = None
+    parent_external_id: str | None = None
+    bill_to_external_id: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

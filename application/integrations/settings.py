@@ -24,6 +24,7 @@ class HubSwitches:
     push_organizations: bool = False  # organizations to the PSA
     pull_organizations: bool = False  # organizations from it
     pull_invoices: bool = False  # invoices, and the contacts, contracts and tickets with them
+    pull_contacts: bool = False  # the pulled organizations' contacts with them
     record_payments: bool = False  # an invoice paid here gets its date paid in the PSA
     ticket_notifications: tuple[str, ...] = ()  # notifications that open a PSA ticket
 
@@ -33,6 +34,7 @@ class HubSwitches:
             push_organizations=bool(settings.get("push_organizations", False)),
             pull_organizations=bool(settings.get("pull_organizations", False)),
             pull_invoices=bool(settings.get("pull_invoices", False)),
+            pull_contacts=bool(settings.get("pull_contacts", False)),
             record_payments=bool(settings.get("record_payments", False)),
             ticket_notifications=_names(settings.get("ticket_notifications")),
         )

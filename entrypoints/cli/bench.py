@@ -34,6 +34,7 @@ from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
 from entrypoints.cli.bench_connectwise import bench_connectwise_quotes
+from entrypoints.cli.bench_connectwise_pull import bench_connectwise_pull
 from entrypoints.cli.bench_idempotency import idempotency
 from entrypoints.cli.bench_payments import payments
 from entrypoints.cli.bench_processes import (
@@ -195,6 +196,29 @@ def bench_quotes_command(
             psa=psa,
         )
         _emit(run_async(run))
+
+
+@bench.command("pull")
+@click.option("--n", "n", default=5000, show_default=True, help="companies, a contact each")
+@click.option("--baseline", default=500, show_default=True, help="the pull peak memory is against")
+@click.option("--latency-ms", default=20.0, show_default=True, help="the sandbox's latency")
+@click.option("--psa", type=click.Choice(["connectwise"]), default="connectwise", show_default=True)
+@click.option(
+    "--database-url",
+    envvar="Q2C_BENCH_DATABASE_URL",
+    default=None,
+    help="default: a SQLite file in a temporary folder",
+)
+def bench_pull_command(
+    n: int, baseline: int, latency_ms: float, psa: str, database_url: str | None
+) -> None:
+    """A full pull of N companies and their contacts from the PSA's sandbox: elapsed time
+    against the page bound, peak memory against a pull of the baseline, and a pull killed
+    after its first page then resumed."""
+    assert psa == "connectwise"  # the one PSA this bench knows yet
+    with tempfile.TemporaryDirectory() as workdir:
+        url = _database(database_url, workdir)
+        _emit(run_async(partial(bench_connectwise_pull, url, n, baseline, latency_ms)))
 
 
 @bench.command("sync")

@@ -49,10 +49,12 @@ SETTINGS = {
 
 
 @asynccontextmanager
-async def connectwise_sandbox() -> AsyncIterator[str]:
+async def connectwise_sandbox(latency_ms: float = 0.0) -> AsyncIterator[str]:
     """``q2c sandbox`` with no request budget in the way; yields ConnectWise's URL."""
     port = free_port()
     env = {**os.environ, "Q2C_LOG_LEVEL": "warning", "Q2C_SANDBOX_HOURLY_REQUESTS": "10000000"}
+    if latency_ms:
+        env["Q2C_SANDBOX_LATENCY_MS"] = str(latency_ms)
     base = f"http://127.0.0.1:{port}{PATH}"
     async with child_process(
         "sandbox", q2c("sandbox", f"--port={port}"), f"{base}/_sandbox/state", env

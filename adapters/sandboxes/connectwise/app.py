@@ -18,9 +18,10 @@
 
 Control routes (no auth, never faulted), beside ``/_sandbox/state|faults|reset``:
 ``PUT /_sandbox/connectwise/knobs`` ``{"timeouts_after_write": n, "denied": [path, …]}``;
-``POST /_sandbox/connectwise/records/{path}`` makes a record as a ConnectWise user would (a
-company other people entered), unchecked; ``GET /_sandbox/connectwise/journal`` is every API
-call's request and answer body (the contract tests read it).
+``POST /_sandbox/connectwise/records/{path}`` makes a record (or each of a list) as a
+ConnectWise user would (a company other people entered), unchecked;
+``GET /_sandbox/connectwise/journal`` is every API call's request and answer body (the
+contract tests read it).
 """
 
 from __future__ import annotations
@@ -397,8 +398,13 @@ def _controls(store: ConnectWiseStore) -> list[ControllerRouterHandler]:
         }
 
     @post(f"{CONTROL}/records/{{path:path}}", sync_to_thread=False)
-    def records(path: FromPath[str], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    def records(
+        path: FromPath[str], data: JSONBody[dict[str, Any] | list[dict[str, Any]]]
+    ) -> dict[str, Any] | list[dict[str, Any]]:
+        """One record, or a list of them in one call (a benchmark's thousands)."""
         resource = BY_PATH[path.strip("/").casefold()]
+        if isinstance(data, list):
+            return [store.render(resource, store.insert(resource.path, d)) for d in data]
         return store.render(resource, store.insert(resource.path, data))
 
     @get(f"{CONTROL}/journal", sync_to_thread=False)

@@ -277,6 +277,8 @@ class ConnectWiseStore:
             shown[label] = found.get(label)
             if target == "company/companies":
                 shown["name"] = found.get("name")
+            if target == "finance/currencies":  # a CurrencyReference names its code too
+                shown["currencyCode"] = found.get("currencyCode")
         shown["_info"] = {"href": f"/{target}/{ref.get('id')}"}
         return shown
 

@@ -94,3 +94,12 @@ async def country_id(client: ConnectWiseClient, name: str) -> int:
     raise VendorRejected(
         f"ConnectWise has no country named {name!r}: correct the organization's country"
     )
+
+
+async def currency_id(client: ConnectWiseClient, code: str) -> int:
+    """The currency's id, looked up by its code (seed 004)."""
+    wanted = code.strip().casefold()
+    for row in await client.lookup("finance/currencies"):
+        if str(row.get("currencyCode", "")).casefold() == wanted and not row.get("inactiveFlag"):
+            return int(row["id"])
+    raise VendorRejected(f"ConnectWise has no active currency {code!r}: add it or correct it")

@@ -35,6 +35,8 @@ ORGANIZATION_DEFAULTS: dict[str, Any] = {
     # From ConnectWise (CW-2): only companies of these types and statuses.
     "pull_company_types": ["Customer", "Prospect"],
     "pull_company_statuses": ["Active"],
+    # The pulled companies' contacts come with them (BSS-2), not only with invoices.
+    "pull_contacts": True,
 }
 
 OPPORTUNITY_DEFAULTS: dict[str, Any] = {

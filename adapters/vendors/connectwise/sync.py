@@ -23,9 +23,10 @@ from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
-from adapters.vendors.connectwise.contract import api_time, quoted
+from adapters.vendors.connectwise.contract import MAX_PAGE_SIZE, api_time, quoted
 from adapters.vendors.connectwise.settings import ConnectWiseSettings, read_settings
 from adapters.vendors.connectwise.translate.companies import (
+    CompanyRefs,
     Resolved,
     company_fields,
     company_from_organization,
@@ -35,7 +36,7 @@ from adapters.vendors.connectwise.translate.companies import (
     organization_from_company,
     patch_operations,
 )
-from application.integrations.appliers import ORGANIZATION
+from application.integrations.appliers import CONTACT, ORGANIZATION
 from application.integrations.messages import OrganizationPush, expect
 from application.integrations.ports import (
     ConnectionConfig,
@@ -148,13 +149,14 @@ async def push_company(
             )
     else:
         current = await find_company(client, organization.id)
+    refs = await company_refs(client, links, organization)
     if current is None:
         company_id = await create_company(
-            client, organization.id, company_from_organization(organization, resolved)
+            client, organization.id, company_from_organization(organization, resolved, refs)
         )
     else:
         company_id = int(current["id"])
-        wanted = company_fields(organization, resolved)
+        wanted = company_fields(organization, resolved, refs)
         if organization.changed is not None and linked is not None:
             keep = fields_of(organization.changed)
             wanted = {k: v for k, v in wanted.items() if k in keep}
@@ -164,6 +166,29 @@ async def push_company(
     if linked is None:
         await links.link(connection_id, ORGANIZATION, organization.id, str(company_id))
     return company_id
+
+
+async def company_refs(
+    client: ConnectWiseClient, links: ExternalLinks, organization: OrganizationPush
+) -> CompanyRefs:
+    """Seed 004's references (BSS-1): the parent and bill-to companies and the default contact
+    the hub has linked (one not pushed yet is left out, and set by a later push), and the
+    currency by its code; an unknown currency is a sync error naming it."""
+    connection_id = client.connection.connection_id
+
+    async def linked(kind: str, hub_id: UUID | None) -> int | None:
+        found = None if hub_id is None else await links.find(connection_id, kind, hub_id)
+        return int(found) if found is not None and str(found).isdigit() else None
+
+    currency = None
+    if organization.currency is not None:
+        currency = await lookups.currency_id(client, organization.currency)
+    return CompanyRefs(
+        default_contact=await linked(CONTACT, organization.default_contact_id),
+        parent_company=await linked(ORGANIZATION, organization.parent_id),
+        bill_to_company=await linked(ORGANIZATION, organization.bill_to_id),
+        currency=currency,
+    )
 
 
 class ConnectWiseConnectionTester:
@@ -217,8 +242,9 @@ async def _names_exist(client: ConnectWiseClient, settings: ConnectWiseSettings)
 class ConnectWisePuller:
     """Puller of organizations and contacts (CW-2, BSS-1, BSS-2)."""
 
-    def __init__(self, clients: ConnectWiseClients) -> None:
+    def __init__(self, clients: ConnectWiseClients, page_size: int = MAX_PAGE_SIZE) -> None:
         self._clients = clients
+        self._page_size = page_size  # ConnectWise's most; a test pages a few records
 
     async def pages(
         self, request: PullRequest, connection: ConnectionConfig
@@ -236,22 +262,46 @@ class ConnectWisePuller:
                 conditions=company_conditions(settings.pull_statuses, request.changed_since),
                 child_conditions=type_conditions(settings.pull_types),
                 order_by="id asc",
+                page_size=self._page_size,
             )
         else:
             page = await client.first_page(
-                CONTACTS, conditions=changed_conditions(request.changed_since), order_by="id asc"
+                CONTACTS,
+                conditions=changed_conditions(request.changed_since),
+                order_by="id asc",
+                page_size=self._page_size,
             )
+        selected = None if request.entity == "organization" else await self._selected(client)
         while True:
             records: list[PulledRecord] = [
-                organization_from_company(item)
-                if request.entity == "organization"
-                else contact_from_record(item)
+                organization_from_company(item) if selected is None else contact_from_record(item)
                 for item in page.items
+                if selected is None or _company_id(item) in selected
             ]
             yield PulledPage(records=records, next_checkpoint=page.next_url)
             if page.next_url is None:
                 return
             page = await client.page_at(path, page.next_url)
+
+    async def _selected(self, client: ConnectWiseClient) -> set[int]:
+        """The ids of the companies a pull takes (types, statuses, not deleted): contacts
+        come in only for them (BSS-2), an id each, read a page at a time."""
+        settings = read_settings(client.connection.settings).organizations
+        ids: set[int] = set()
+        async for page in client.pages(
+            COMPANIES,
+            conditions=company_conditions(settings.pull_statuses, None),
+            child_conditions=type_conditions(settings.pull_types),
+            order_by="id asc",
+            page_size=self._page_size,
+        ):
+            ids.update(int(c["id"]) for c in page.items)
+        return ids
+
+
+def _company_id(contact: Mapping[str, Any]) -> int | None:
+    company = contact.get("company")
+    return company.get("id") if isinstance(company, dict) else None
 
 
 def company_conditions(statuses: tuple[str, ...], since: datetime | None) -> str:

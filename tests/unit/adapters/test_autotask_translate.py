@@ -144,4 +144,9 @@ def test_pulled_company_reads_back_as_the_organization_it_came_from() -> None:
         "external_id": "29700001",
         "hub_id": payload["id"],
         "modified_at": "2026-11-22T12:00:00.000Z",
+        # BSS-1's type, parent, bill-to and currency: Autotask's translator gives none yet.
+        "organization_type": None,
+        "parent_external_id": None,
+        "bill_to_external_id": None,
+        "currency": None,
     }

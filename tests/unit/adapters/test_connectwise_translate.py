@@ -270,3 +270,53 @@ def test_a_mapped_category_takes_its_place_and_others_the_default_cw_7() -> None
     )
     assert settings.products.place("laptops").subcategory == "Servers"
     assert settings.products.place(None).subcategory == "Networking"
+
+
+def test_a_pulled_company_carries_its_first_type_parent_bill_to_and_currency_bss_1() -> None:
+    company = {
+        "id": 251,
+        "name": "Acme West",
+        "types": [{"id": 3, "name": "Vendor"}, {"id": 1, "name": "Customer"}],
+        "parentCompany": {"id": 250, "identifier": "ACME", "name": "Acme"},
+        "billToCompany": {"id": 249, "identifier": "HQ", "name": "Acme HQ"},
+        "currency": {"id": 2, "currencyCode": "EUR"},
+    }
+    pulled = organization_from_company(company)
+    assert pulled.organization_type == "Vendor"  # the first of several (BSS-1)
+    assert (pulled.parent_external_id, pulled.bill_to_external_id) == ("250", "249")
+    assert pulled.currency == "EUR"
+    bare = organization_from_company({"id": 252, "name": "Bare"})
+    assert (bare.organization_type, bare.parent_external_id, bare.currency) == (None, None, None)
+
+
+def test_an_update_of_the_references_patches_those_fields_only_bss_1() -> None:
+    refs = CompanyRefs(default_contact=31, parent_company=250, bill_to_company=249, currency=2)
+    wanted = company_fields(_organization(), RESOLVED, refs)
+    keep = fields_of(("parent_id", "bill_to_id", "default_contact_id", "currency"))
+    assert keep == {"parentCompany", "billToCompany", "defaultContact", "currency"}
+    assert {k: v for k, v in wanted.items() if k in keep} == {
+        "defaultContact": {"id": 31},
+        "parentCompany": {"id": 250},
+        "billToCompany": {"id": 249},
+        "currency": {"id": 2},
+    }
+
+
+def test_the_organization_message_carries_type_references_and_currency_bss_1() -> None:
+    from application.integrations.messages import decode, encode
+
+    parent, contact = uuid.uuid4(), uuid.uuid4()
+    message = _organization(
+        organization_type="customer",
+        parent_id=parent,
+        bill_to_id=parent,
+        default_contact_id=contact,
+        currency="EUR",
+    )
+    kind, payload = encode(message)
+    assert payload["parent_id"] == str(parent)
+    assert payload["default_contact_id"] == str(contact)
+    assert decode(kind, payload) == message
+    old = encode(_organization())[1]
+    assert "parent_id" not in old  # a message without them is as it was written before
+    assert decode(kind, old) == _organization()

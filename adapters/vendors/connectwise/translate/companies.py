@@ -11,8 +11,10 @@ resolved before and passed in as ``Resolved``. Seed 004's Account ↔ Company ma
   state's name), ``zip``, ``country`` (id looked up from the country's name); on pull,
   ConnectWise's one address becomes the billing address;
 - Phone → ``phoneNumber``, Fax → ``faxNumber``, WebSite → ``website``, Code → ``accountNumber``;
-- default contact, parent and bill-to companies and currency → the references of those names
-  (the hub's organizations carry none of them yet: see ``CompanyRefs``).
+- default contact, parent and bill-to companies and currency → ``defaultContact``,
+  ``parentCompany``, ``billToCompany`` (the ids their hub entities are linked to) and
+  ``currency`` (by its code): ``CompanyRefs``; on pull ``PulledOrganization`` carries the
+  parent's and bill-to's ids, the currency's code and the first type's name.
 """
 
 from __future__ import annotations
@@ -125,7 +127,18 @@ def fields_of(changed: Sequence[str]) -> set[str]:
             found.update(ADDRESS)
         elif name == "status":
             found.add("status")
+        elif name in REF_FIELDS:
+            found.add(REF_FIELDS[name])
     return found
+
+
+# Organization reference → Company reference (BSS-1), for an update of those fields.
+REF_FIELDS = {
+    "default_contact_id": "defaultContact",
+    "parent_id": "parentCompany",
+    "bill_to_id": "billToCompany",
+    "currency": "currency",
+}
 
 
 def patch_operations(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -175,7 +188,17 @@ def organization_from_company(
         active=not company.get("deletedFlag", False),
         hub_id=str(hub) if (hub := hub_id_of(company.get("identifier"))) else None,
         modified_at=_text((company.get("_info") or {}).get("lastUpdated")),
+        organization_type=first_type(company),
+        parent_external_id=_ref_id(company.get("parentCompany")),
+        bill_to_external_id=_ref_id(company.get("billToCompany")),
+        currency=_text(currency.get("currencyCode"))
+        if isinstance(currency := company.get("currency"), dict)
+        else None,
     )
+
+
+def _ref_id(ref: object) -> str | None:
+    return str(ref["id"]) if isinstance(ref, dict) and ref.get("id") is not None else None
 
 
 def first_type(company: Mapping[str, Any]) -> str | None:
