@@ -19,6 +19,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from application.identity.ports import Principal
 from entrypoints.containers import Container
+from entrypoints.http.assets import SWAGGER, asset_routers
 from entrypoints.http.auth import ApiKeyAuthMiddleware
 from entrypoints.http.body import MAX_BODY, BodyGuardMiddleware
 from entrypoints.http.controllers.billing import (
@@ -168,7 +169,16 @@ def _openapi() -> OpenAPIConfig:
         "problem details.",
         path="/schema",
         render_plugins=[
-            _completing(_SwaggerPage(path="/"), complete),
+            _completing(
+                _SwaggerPage(
+                    path="/",
+                    js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                    favicon=f"<link rel='icon' href='{SWAGGER}/favicon-32x32.png'>",
+                ),
+                complete,
+            ),
             _completing(_JsonDocument(), complete),
             _completing(_YamlDocument(), complete),
         ],
@@ -242,6 +252,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         route_handlers=[
             *_with_their_dependencies(controllers, _dependencies(container)),
             metrics_controller(settings.metrics_token),
+            *asset_routers(),
             *mounts,
         ],
         middleware=[

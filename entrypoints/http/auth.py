@@ -18,7 +18,16 @@ from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
 from domain.identity.access import Role
 
-PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/"]  # sandboxes: vendor auth
+# Sandboxes: vendor auth. Static assets: public files. The portal's pages (``/portal/`` but not
+# its API, ``/portal/v1``) sign their contacts in with a session cookie of their own.
+PUBLIC_PATHS = [
+    "^/health",
+    "^/metrics",
+    "^/schema",
+    "^/sandbox/",
+    "^/static/",
+    "^/portal(?!/v1(/|$))",
+]
 
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
