@@ -79,6 +79,7 @@ from application.crm.use_cases import (
     UpdateContact,
     UpdateOrganization,
 )
+from application.identity.portal_access import InvitePortalContact, SignInWithInvitation
 from application.identity.queries import IdentityQueries
 from application.identity.use_cases import (
     Authenticate,
@@ -300,6 +301,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
 
 
 class IdentityContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
     security = providers.DependenciesContainer()
@@ -325,6 +327,21 @@ class IdentityContainer(containers.DeclarativeContainer):
     )
     issue_portal_token = providers.Factory(
         IssuePortalToken,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+    )
+    invite_portal_contact = providers.Factory(
+        InvitePortalContact,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+        base_url=settings.provided.link_url,
+    )
+    sign_in_with_invitation = providers.Factory(
+        SignInWithInvitation,
         uow=persistence.uow,
         secrets=security.api_key_secrets,
         clock=core.clock,
@@ -471,7 +488,11 @@ class Container(containers.DeclarativeContainer):
     persistence = providers.Container(SqlPersistenceContainer, settings=settings, core=core)
     security = providers.Container(SecurityContainer, settings=settings)
     identity = providers.Container(
-        IdentityContainer, core=core, persistence=persistence, security=security
+        IdentityContainer,
+        settings=settings,
+        core=core,
+        persistence=persistence,
+        security=security,
     )
     crm = providers.Container(CrmContainer, core=core, persistence=persistence)
     integrations = providers.Container(

@@ -16,6 +16,7 @@ from application.shared.pagination import PageRequest
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.shared.events import DomainEvent
 
@@ -163,6 +164,15 @@ class SqlAlchemyApiKeyRepository(_TenantRepository[ApiKey]):
 
     async def list(self) -> list[ApiKey]:
         return list((await self._session.scalars(self._select().order_by(self.table.c.id))).all())
+
+
+class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
+    entity = PortalInvitation
+    table = tables.portal_invitations
+    noun = "portal invitation"
+
+    async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
+        return await self._get(invitation_id)
 
 
 class SqlAlchemyTenantRepository:

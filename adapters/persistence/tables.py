@@ -79,6 +79,20 @@ api_keys = Table(
     Index("ix_api_keys_tenant", "tenant_id", "id"),
 )
 
+portal_invitations = Table(
+    "portal_invitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Column("invited_by", String(100), nullable=False),
+    Index("ix_portal_invitations_tenant", "tenant_id", "id"),
+)
+
 organizations = Table(
     "organizations",
     metadata,

@@ -13,7 +13,11 @@ from application.billing.repositories import (
 )
 from application.catalog.ports import CatalogItemRepository, CategoryRepository
 from application.crm.ports import ContactRepository, OrganizationRepository, PsaRecordRepository
-from application.identity.ports import ApiKeyRepository, TenantRepository
+from application.identity.ports import (
+    ApiKeyRepository,
+    PortalInvitationRepository,
+    TenantRepository,
+)
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
 from application.integrations.repositories import ConnectionRepository
 from application.notifications.ports import NotificationRepository
@@ -35,6 +39,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def portal_invitations(self) -> PortalInvitationRepository: ...
 
     @property
     def organizations(self) -> OrganizationRepository: ...

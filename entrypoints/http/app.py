@@ -18,7 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 
 from application.identity.ports import Principal
-from entrypoints.containers import Container
+from entrypoints.containers import Container, vault_secret
 from entrypoints.http.assets import SWAGGER, asset_routers
 from entrypoints.http.auth import ApiKeyAuthMiddleware
 from entrypoints.http.body import MAX_BODY, BodyGuardMiddleware
@@ -34,6 +34,7 @@ from entrypoints.http.controllers.identity import ApiKeyController, TenantContro
 from entrypoints.http.controllers.organizations import OrganizationController
 from entrypoints.http.controllers.payment_settings import PaymentSettingsController
 from entrypoints.http.controllers.portal import PortalController, PortalTokenController
+from entrypoints.http.controllers.portal_invitations import PortalInvitationController
 from entrypoints.http.controllers.psa_search import (
     PortalOpportunityController,
     PsaSearchController,
@@ -44,6 +45,9 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.openapi import make_truthful
+from entrypoints.http.portal_pages.pages import PortalPages
+from entrypoints.http.portal_pages.rendering import template_config
+from entrypoints.http.portal_pages.session import csrf_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
 from entrypoints.settings import Settings
@@ -74,6 +78,10 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "crm_queries": crm.queries,
         "issue_api_key": identity.issue_api_key,
         "issue_portal_token": identity.issue_portal_token,
+        "invite_portal_contact": identity.invite_portal_contact,
+        "sign_in_with_invitation": identity.sign_in_with_invitation,
+        "authenticate": identity.authenticate,
+        "settings": container.settings,
         "revoke_api_key": identity.revoke_api_key,
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
@@ -246,6 +254,8 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         QuoteController,
         PsaSearchController,
         PortalOpportunityController,
+        PortalInvitationController,
+        PortalPages,
         HealthController,
     ]
     return Litestar(
@@ -265,6 +275,10 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         request_max_body_size=MAX_BODY,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
+        template_config=template_config(),
+        csrf_config=csrf_config(
+            vault_secret(settings), secure=settings.link_url.startswith("https")
+        ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         on_shutdown=[close],
         logging_config=None,  # structlog is configured once, by the entrypoint
