@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.documents.cache import CachedQuoteDocuments
+from adapters.documents.invoice_pdf import ReportlabInvoiceDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.notifications.smtp import SmtpMailer
@@ -59,6 +60,7 @@ from adapters.system import SystemClock, uuid7
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
+from application.billing.documents import PortalInvoiceDocument
 from application.billing.imports import pull_appliers
 from application.billing.methods import AddPaymentMethod
 from application.billing.payments import ResolvePendingPayments, TakePayment
@@ -442,6 +444,10 @@ class BillingContainer(containers.DeclarativeContainer):
         sender=settings.provided.mail_from,
     )
     portal = providers.Factory(PortalBilling, queries)
+    invoice_documents = providers.Singleton(ReportlabInvoiceDocuments)
+    portal_invoice_document = providers.Factory(
+        PortalInvoiceDocument, persistence.uow, portal, invoice_documents
+    )
     payment_settings = providers.Factory(PaymentSettingsQueries, persistence.uow)
     change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)
 

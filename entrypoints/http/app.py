@@ -98,6 +98,7 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "add_payment_method": container.billing.add_payment_method,
         "billing_queries": container.billing.queries,
         "portal_billing": container.billing.portal,
+        "portal_invoice_document": container.billing.portal_invoice_document,
         "payment_settings": container.billing.payment_settings,
         "change_payment_settings": container.billing.change_payment_settings,
         "create_category": container.quotes.create_category,

@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from application.billing.documents import PortalInvoiceDocument
 from application.billing.portal import PortalBilling
 from application.billing.repositories import InvoiceFilter
 from application.identity.portal_access import SignInWithInvitation
@@ -180,6 +181,23 @@ class PortalPages(Controller):
             caller.tenant_id, caller.organization_id, found.id, PageRequest.parse(100, None)
         )
         return _page("invoice.html", invoice=found, payments=payments.items, signed_in=True)
+
+    @get("/invoices/{invoice_id:uuid}/document.pdf")
+    async def invoice_document(
+        self,
+        invoice_id: FromPath[UUID],
+        caller: NamedDependency[PortalCaller],
+        portal_invoice_document: NamedDependency[PortalInvoiceDocument],
+    ) -> Response[bytes]:
+        invoice, pdf = await portal_invoice_document(
+            caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
+        )
+        name = f"invoice-{invoice.number or invoice.psa_number}.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
 
     @get("/payments/{payment_id:uuid}")
     async def payment(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from domain.identity.access import Role
 from tests.e2e.portal.conftest import Pages
+from tests.integration.test_quote_pdf import pages_of
 from tests.support.clock import FixedClock
 
 
@@ -128,3 +129,21 @@ async def test_pages_need_a_session(pages: Pages) -> None:
         assert "70.00" not in page.text
     staff = await pages.client.get("/portal/invoices", headers=pages.keys.headers())
     assert staff.status_code == 401  # a bearer key is not a session
+
+
+async def test_the_invoice_document_is_a_hub_rendered_pdf_of_ones_own_invoices_only(
+    pages: Pages,
+) -> None:
+    ours = await pages.own.invoice("80.00")
+    theirs = await pages.other.invoice("90.00")
+    await pages.sign_in(await pages.invite())
+    pdf = await pages.client.get(f"/portal/invoices/{ours}/document.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    text = "\n".join(pages_of(pdf.content))
+    assert "INVOICE" in text
+    assert "$80.00" in text
+    assert "Payer Ltd" in text
+    other = await pages.client.get(f"/portal/invoices/{theirs}/document.pdf")
+    assert other.status_code == 404
