@@ -68,6 +68,7 @@ from application.billing.policies import (
     billing_policy,
 )
 from application.billing.portal import PortalBilling
+from application.billing.portal_payments import PortalPaymentOptions, RemovePaymentMethod
 from application.billing.queries import BillingQueries
 from application.billing.settings import ChangePaymentSettings, PaymentSettingsQueries
 from application.billing.watch import WatchPayments
@@ -444,6 +445,10 @@ class BillingContainer(containers.DeclarativeContainer):
         sender=settings.provided.mail_from,
     )
     portal = providers.Factory(PortalBilling, queries)
+    payment_options = providers.Factory(PortalPaymentOptions, persistence.uow)
+    remove_payment_method = providers.Factory(
+        RemovePaymentMethod, persistence.uow, integrations.configs, integrations.gateway
+    )
     invoice_documents = providers.Singleton(ReportlabInvoiceDocuments)
     portal_invoice_document = providers.Factory(
         PortalInvoiceDocument, persistence.uow, portal, invoice_documents

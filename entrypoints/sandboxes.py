@@ -7,8 +7,9 @@ account; pointing a connection at the vendor is a change of base URL and credent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from adapters.sandboxes.bng.tokenizer import TOKENIZATION_KEY
 from adapters.sandboxes.mount import SANDBOXES as MOUNTED
 from adapters.sandboxes.mount import create_sandboxes_app, sandbox_handlers
 from application.integrations.connections import NewConnection
@@ -25,6 +26,7 @@ class Sandbox:
     name: str
     path: str
     credentials: Mapping[str, str]
+    settings: Mapping[str, object] = field(default_factory=dict)
 
     def connection(self, server: str, *, under: str = "") -> NewConnection:
         """A connection to this sandbox on ``server``; ``under``: a sub-path (one company)."""
@@ -33,11 +35,19 @@ class Sandbox:
             name=self.name,
             base_url=f"{server}{self.path}{under}",
             credentials=self.credentials,
+            settings=dict(self.settings),
         )
 
 
+# The BNG sandbox's browser tokenizer takes its public key (the portal's pages carry it).
+_SETTINGS: Mapping[System, Mapping[str, object]] = {
+    System.BNG: {"tokenization_key": TOKENIZATION_KEY}
+}
 _BY_SYSTEM = {
-    System(m.system): Sandbox(System(m.system), m.name, m.path, m.credentials) for m in MOUNTED
+    System(m.system): Sandbox(
+        System(m.system), m.name, m.path, m.credentials, _SETTINGS.get(System(m.system), {})
+    )
+    for m in MOUNTED
 }
 AUTOTASK = _BY_SYSTEM[System.AUTOTASK]
 BNG = _BY_SYSTEM[System.BNG]

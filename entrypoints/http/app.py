@@ -98,6 +98,8 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "add_payment_method": container.billing.add_payment_method,
         "billing_queries": container.billing.queries,
         "portal_billing": container.billing.portal,
+        "payment_options": container.billing.payment_options,
+        "remove_payment_method": container.billing.remove_payment_method,
         "portal_invoice_document": container.billing.portal_invoice_document,
         "payment_settings": container.billing.payment_settings,
         "change_payment_settings": container.billing.change_payment_settings,

@@ -8,8 +8,9 @@ invoice or payment is the 404 page, exactly as the API's 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -19,8 +20,17 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from application.billing.documents import PortalInvoiceDocument
+from application.billing.methods import AddPaymentMethod, NewMethod
+from application.billing.payments import TakePayment, TakePaymentCommand
 from application.billing.portal import PortalBilling
+from application.billing.portal_payments import (
+    PaymentOptions,
+    PortalPaymentOptions,
+    RemovePaymentMethod,
+)
+from application.billing.ports import BillingContact
 from application.billing.repositories import InvoiceFilter
+from application.crm.queries import CrmQueries
 from application.identity.portal_access import SignInWithInvitation
 from application.identity.ports import Principal
 from application.identity.use_cases import RevokeApiKey
@@ -28,8 +38,11 @@ from application.integrations.ports import VendorError
 from application.shared.errors import ApplicationError, NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import InvoiceId, InvoiceStatus
+from domain.billing.methods import Environment, PaymentMethodId
 from domain.billing.payment import PaymentId
 from domain.shared.errors import DomainError
+from domain.shared.money import Money
+from domain.shared.numbers import exact_decimal
 from entrypoints.http.controllers.portal import PortalCaller
 from entrypoints.http.portal_pages.session import (
     PAGES,
@@ -49,6 +62,67 @@ STATUSES = ("open", "paid", "void")
 @dataclass
 class SignInForm:
     token: str = ""
+
+
+@dataclass
+class PayForm:
+    idempotency_key: str = ""
+    amount_choice: str = "full"
+    amount: str = ""
+    method: str = ""
+    payment_token: str = ""  # the gateway's one-use token for a new method, never a number
+
+
+@dataclass
+class MethodForm:
+    method: str = ""
+    payment_token: str = ""
+
+
+NEW_METHODS = ("new-card", "new-check")
+
+
+def _kinds(options: PaymentOptions) -> set[str]:
+    return {kind.value for kind in options.kinds}
+
+
+async def _new_method(
+    caller: PortalCaller,
+    payment_token: str,
+    crm_queries: CrmQueries,
+    add_payment_method: AddPaymentMethod,
+) -> PaymentMethodId:
+    if not payment_token.strip():
+        raise DomainError(
+            "the card or account details did not reach the payment gateway: try again",
+            code="payment_token_missing",
+            field="payment_token",
+        )
+    contact = await crm_queries.contact(caller.tenant_id, caller.contact_id)
+    organization = await crm_queries.organization(caller.tenant_id, caller.organization_id)
+    method = await add_payment_method(
+        caller.tenant_id,
+        NewMethod(
+            organization_id=caller.organization_id,
+            payment_token=payment_token.strip(),
+            contact=BillingContact(
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                company=organization.name,
+                email=contact.email or "",
+            ),
+        ),
+    )
+    return method.id
+
+
+def _method_id(value: str) -> PaymentMethodId:
+    try:
+        return PaymentMethodId(UUID(value))
+    except ValueError:
+        raise DomainError(
+            "choose a payment method", code="method_missing", field="method"
+        ) from None
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> Template:
@@ -198,6 +272,112 @@ class PortalPages(Controller):
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{name}"'},
         )
+
+    @get("/invoices/{invoice_id:uuid}/pay")
+    async def pay_page(
+        self,
+        invoice_id: FromPath[UUID],
+        caller: NamedDependency[PortalCaller],
+        portal_billing: NamedDependency[PortalBilling],
+        payment_options: NamedDependency[PortalPaymentOptions],
+    ) -> Template:
+        found = await portal_billing.invoice(
+            caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
+        )
+        if not found.payable:
+            raise DomainError(
+                f"invoice {found.number or found.psa_number} cannot be paid now",
+                code="invoice_not_payable",
+            )
+        options = await payment_options(caller.tenant_id, caller.organization_id)
+        return _page(
+            "pay.html",
+            invoice=found,
+            options=options,
+            kinds=_kinds(options),
+            idempotency_key=uuid4().hex,  # one per form shown: a second submit charges once
+            signed_in=True,
+        )
+
+    @post("/invoices/{invoice_id:uuid}/pay", status_code=303)
+    async def pay(
+        self,
+        invoice_id: FromPath[UUID],
+        data: Annotated[PayForm, Form],
+        caller: NamedDependency[PortalCaller],
+        portal_billing: NamedDependency[PortalBilling],
+        take_payment: NamedDependency[TakePayment],
+        crm_queries: NamedDependency[CrmQueries],
+        add_payment_method: NamedDependency[AddPaymentMethod],
+    ) -> Redirect:
+        if not data.idempotency_key.strip():
+            raise DomainError(
+                "the form has no payment key: reload the page", code="idempotency_key_missing"
+            )
+        invoice = await portal_billing.invoice(
+            caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
+        )
+        amount = None
+        if data.amount_choice == "other":
+            amount = Money.of(exact_decimal(data.amount, "amount"), invoice.currency.value)
+        if data.method in NEW_METHODS:
+            method_id = await _new_method(
+                caller, data.payment_token, crm_queries, add_payment_method
+            )
+        else:
+            method_id = _method_id(data.method)
+        payment = await take_payment(
+            caller.tenant_id,
+            TakePaymentCommand(
+                invoice_id=invoice.id,
+                method_id=method_id,
+                contact_id=caller.contact_id,
+                environment=Environment.PORTAL,
+                # The contact's own namespace: a key from a form cannot name another's payment.
+                idempotency_key=f"portal:{caller.contact_id}:{data.idempotency_key.strip()[:64]}",
+                actor=caller.actor,
+                amount=amount,
+                organization_id=caller.organization_id,
+            ),
+        )
+        return Redirect(f"{PAGES}/payments/{payment.id}", status_code=303)
+
+    @get("/payment-methods")
+    async def methods(
+        self,
+        caller: NamedDependency[PortalCaller],
+        payment_options: NamedDependency[PortalPaymentOptions],
+    ) -> Template:
+        options = await payment_options(caller.tenant_id, caller.organization_id)
+        return _page("methods.html", options=options, kinds=_kinds(options), signed_in=True)
+
+    @post("/payment-methods", status_code=303)
+    async def add_method(
+        self,
+        data: Annotated[MethodForm, Form],
+        caller: NamedDependency[PortalCaller],
+        crm_queries: NamedDependency[CrmQueries],
+        add_payment_method: NamedDependency[AddPaymentMethod],
+    ) -> Redirect:
+        await _new_method(caller, data.payment_token, crm_queries, add_payment_method)
+        return Redirect(f"{PAGES}/payment-methods", status_code=303)
+
+    @post("/payment-methods/{method_id:uuid}/remove", status_code=303)
+    async def remove_method(
+        self,
+        request: Request[Any, Any, Any],
+        method_id: FromPath[UUID],
+        caller: NamedDependency[PortalCaller],
+        remove_payment_method: NamedDependency[RemovePaymentMethod],
+    ) -> Response[Any]:
+        removed = await remove_payment_method(
+            caller.tenant_id, caller.organization_id, PaymentMethodId(method_id)
+        )
+        if request.headers.get("hx-request") == "true":  # htmx swaps the row for this
+            note = f"{removed.brand.capitalize()} ending {removed.last4} removed."
+            body = f'<li role="status">{escape(note)}</li>'
+            return Response(body, media_type="text/html", status_code=200)
+        return Redirect(f"{PAGES}/payment-methods", status_code=303)
 
     @get("/payments/{payment_id:uuid}")
     async def payment(
