@@ -20,9 +20,10 @@
     form.querySelectorAll("[data-new]").forEach(function (part) {
       part.hidden = part.getAttribute("data-new") !== chosen;
     });
+    // The amount field only for "another amount" (without scripts it is always shown).
     var other = form.querySelector("input[name=amount_choice][value=other]");
-    var amount = form.querySelector("#amount");
-    if (other && amount) { amount.disabled = !other.checked; }
+    var amount = form.querySelector("[data-amount]");
+    if (other && amount) { amount.hidden = !other.checked; }
   }
   function say(message) { if (status) { status.textContent = message; } }
 
