@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from adapters.notifications.mailbox import LocalMailbox
@@ -44,6 +45,7 @@ pytestmark = [
     ),
 ]
 CARD = "4111111111111111"
+AXE = Axe()
 LINK = re.compile(r"http://\S+/portal/sign-in\?token=\S+")
 
 
@@ -151,8 +153,12 @@ def hub(database_url: str, tmp_path: Path) -> Iterator[Hub]:
 
 
 def shot(page: Page, name: str) -> None:
+    """The page's screenshot, and axe-core's accessibility rules run on it: none broken."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if "schema" not in name:  # Swagger UI's page is not ours to fix
+        results = AXE.run(page)
+        assert results.violations_count == 0, f"{name}: {results.generate_report()}"
 
 
 def type_card(page: Page) -> None:
