@@ -108,6 +108,7 @@ from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
 from application.quotes.policies import quote_policy
+from application.quotes.portal import PortalQuotes
 from application.quotes.queries import QuoteQueries
 from application.quotes.search import PsaSearch
 from application.quotes.use_cases import (
@@ -483,6 +484,9 @@ class QuotesContainer(containers.DeclarativeContainer):
     win = providers.Factory(WinQuote, persistence.uow, core.clock, core.ids)
     lose = providers.Factory(LoseQuote, persistence.uow, core.clock, core.ids)
     render = providers.Factory(RenderQuote, persistence.uow, core.clock, integrations.documents)
+    portal = providers.Factory(
+        PortalQuotes, persistence.uow, core.clock, core.ids, integrations.documents
+    )
     queries = providers.Factory(QuoteQueries, persistence.uow, core.clock)
     search = providers.Factory(
         PsaSearch,

@@ -42,6 +42,7 @@ from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family
 from domain.notifications.notification import Notification
+from domain.quotes.acceptance import QuoteAcceptance
 from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
 
@@ -51,6 +52,7 @@ E = TypeVar(
     Contact,
     ApiKey,
     PortalInvitation,
+    QuoteAcceptance,
     Tenant,
     Connection,
     Invoice,
@@ -349,6 +351,15 @@ class InMemoryPortalInvitationRepository(_Repository[PortalInvitation]):
         return self._load(invitation_id)
 
 
+class InMemoryQuoteAcceptanceRepository(_Repository[QuoteAcceptance]):
+    kind = QuoteAcceptance
+    noun = "quote acceptance"
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuoteAcceptance]:
+        found = [copy.deepcopy(a) for a in self._visible() if a.quote_id == quote_id]
+        return sorted(found, key=lambda a: a.id)
+
+
 class InMemoryTenantRepository(_Repository[Tenant]):
     kind = Tenant
     noun = "tenant"
@@ -599,6 +610,7 @@ class InMemoryUnitOfWork:
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
         self.portal_invitations = InMemoryPortalInvitationRepository(self)
+        self.quote_acceptances = InMemoryQuoteAcceptanceRepository(self)
         self.organizations = InMemoryOrganizationRepository(self)
         self.contacts = InMemoryContactRepository(self)
         self.connections = InMemoryConnectionRepository(self)

@@ -21,6 +21,7 @@ from domain.identity.invitation import PortalInvitation
 from domain.identity.tenant import Tenant
 from domain.integrations.connection import Connection, SealedCredentials
 from domain.notifications.notification import Notification
+from domain.quotes.acceptance import QuoteAcceptance
 from domain.shared.money import Money
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -65,6 +66,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Tenant, tables.tenants)
     mapper_registry.map_imperatively(ApiKey, tables.api_keys)
     mapper_registry.map_imperatively(PortalInvitation, tables.portal_invitations)
+    mapper_registry.map_imperatively(QuoteAcceptance, tables.quote_acceptances)
     mapper_registry.map_imperatively(
         Organization,
         tables.organizations,

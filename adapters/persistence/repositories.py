@@ -18,6 +18,8 @@ from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
+from domain.quotes.acceptance import QuoteAcceptance
+from domain.quotes.quote import QuoteId
 from domain.shared.events import DomainEvent
 
 
@@ -173,6 +175,16 @@ class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
 
     async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
         return await self._get(invitation_id)
+
+
+class SqlAlchemyQuoteAcceptanceRepository(_TenantRepository[QuoteAcceptance]):
+    entity = QuoteAcceptance
+    table = tables.quote_acceptances
+    noun = "quote acceptance"
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuoteAcceptance]:
+        query = self._select().where(self.table.c.quote_id == quote_id)
+        return list((await self._session.scalars(query.order_by(self.table.c.id))).all())
 
 
 class SqlAlchemyTenantRepository:

@@ -34,6 +34,7 @@ from adapters.persistence.repositories import (
     SqlAlchemyContactRepository,
     SqlAlchemyOrganizationRepository,
     SqlAlchemyPortalInvitationRepository,
+    SqlAlchemyQuoteAcceptanceRepository,
     SqlAlchemyTenantRepository,
     Tracked,
 )
@@ -69,6 +70,7 @@ class SqlAlchemyUnitOfWork:
         self.tenants = SqlAlchemyTenantRepository(*args)
         self.api_keys = SqlAlchemyApiKeyRepository(*args)
         self.portal_invitations = SqlAlchemyPortalInvitationRepository(*args)
+        self.quote_acceptances = SqlAlchemyQuoteAcceptanceRepository(*args)
         self.organizations = SqlAlchemyOrganizationRepository(*args)
         self.contacts = SqlAlchemyContactRepository(*args)
         self.connections = SqlAlchemyConnectionRepository(*args)

@@ -21,7 +21,11 @@ from application.identity.ports import (
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
 from application.integrations.repositories import ConnectionRepository
 from application.notifications.ports import NotificationRepository
-from application.quotes.repositories import QuotePushRepository, QuoteRepository
+from application.quotes.repositories import (
+    QuoteAcceptanceRepository,
+    QuotePushRepository,
+    QuoteRepository,
+)
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
@@ -75,6 +79,9 @@ class UnitOfWork(Protocol):
 
     @property
     def quotes(self) -> QuoteRepository: ...
+
+    @property
+    def quote_acceptances(self) -> QuoteAcceptanceRepository: ...
 
     @property
     def quote_pushes(self) -> QuotePushRepository: ...

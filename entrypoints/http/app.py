@@ -117,6 +117,7 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "win_quote": container.quotes.win,
         "lose_quote": container.quotes.lose,
         "render_quote": container.quotes.render,
+        "portal_quotes": container.quotes.portal,
         "quote_queries": container.quotes.queries,
         "psa_search": container.quotes.search,
     }

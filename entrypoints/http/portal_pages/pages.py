@@ -7,6 +7,7 @@ invoice or payment is the 404 page, exactly as the API's 404.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Any
@@ -35,11 +36,13 @@ from application.identity.portal_access import SignInWithInvitation
 from application.identity.ports import Principal
 from application.identity.use_cases import RevokeApiKey
 from application.integrations.ports import VendorError
+from application.quotes.portal import Acceptance, PortalQuotes
 from application.shared.errors import ApplicationError, NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import InvoiceId, InvoiceStatus
 from domain.billing.methods import Environment, PaymentMethodId
 from domain.billing.payment import PaymentId
+from domain.quotes.quote import QuoteId
 from domain.shared.errors import DomainError
 from domain.shared.money import Money
 from domain.shared.numbers import exact_decimal
@@ -77,6 +80,18 @@ class PayForm:
 class MethodForm:
     method: str = ""
     payment_token: str = ""
+
+
+@dataclass
+class AcceptForm:
+    name: str = ""
+    terms: str = ""  # "yes" when the box is ticked
+    pdf_sha256: str = ""
+
+
+@dataclass
+class DeclineForm:
+    reason: str = ""
 
 
 NEW_METHODS = ("new-card", "new-check")
@@ -378,6 +393,88 @@ class PortalPages(Controller):
             body = f'<li role="status">{escape(note)}</li>'
             return Response(body, media_type="text/html", status_code=200)
         return Redirect(f"{PAGES}/payment-methods", status_code=303)
+
+    @get("/quotes")
+    async def quotes(
+        self,
+        caller: NamedDependency[PortalCaller],
+        portal_quotes: NamedDependency[PortalQuotes],
+    ) -> Template:
+        found = await portal_quotes.quotes(caller.tenant_id, caller.organization_id)
+        return _page("quotes.html", quotes=found, signed_in=True)
+
+    @get("/quotes/{quote_id:uuid}")
+    async def quote(
+        self,
+        quote_id: FromPath[UUID],
+        caller: NamedDependency[PortalCaller],
+        portal_quotes: NamedDependency[PortalQuotes],
+    ) -> Template:
+        found = await portal_quotes.quote(
+            caller.tenant_id, caller.organization_id, QuoteId(quote_id)
+        )
+        _, pdf = await portal_quotes.document(
+            caller.tenant_id, caller.organization_id, found.quote.id
+        )
+        return _page(
+            "quote.html",
+            item=found,
+            totals=found.quote.totals(),
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),  # the document this page shows
+            signed_in=True,
+        )
+
+    @get("/quotes/{quote_id:uuid}/document.pdf")
+    async def quote_document(
+        self,
+        quote_id: FromPath[UUID],
+        caller: NamedDependency[PortalCaller],
+        portal_quotes: NamedDependency[PortalQuotes],
+    ) -> Response[bytes]:
+        quote, pdf = await portal_quotes.document(
+            caller.tenant_id, caller.organization_id, QuoteId(quote_id)
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="quote-{quote.number}.pdf"'},
+        )
+
+    @post("/quotes/{quote_id:uuid}/accept", status_code=303)
+    async def accept_quote(
+        self,
+        request: Request[Any, Any, Any],
+        quote_id: FromPath[UUID],
+        data: Annotated[AcceptForm, Form],
+        caller: NamedDependency[PortalCaller],
+        portal_quotes: NamedDependency[PortalQuotes],
+    ) -> Redirect:
+        await portal_quotes.accept(
+            caller.tenant_id,
+            caller.organization_id,
+            Acceptance(
+                quote_id=QuoteId(quote_id),
+                contact_id=caller.contact_id,
+                signed_name=data.name,
+                agreed_to_terms=data.terms == "yes",
+                ip_address=request.client.host if request.client else "",
+                pdf_sha256=data.pdf_sha256.strip().lower(),
+            ),
+        )
+        return Redirect(f"{PAGES}/quotes/{quote_id}", status_code=303)
+
+    @post("/quotes/{quote_id:uuid}/decline", status_code=303)
+    async def decline_quote(
+        self,
+        quote_id: FromPath[UUID],
+        data: Annotated[DeclineForm, Form],
+        caller: NamedDependency[PortalCaller],
+        portal_quotes: NamedDependency[PortalQuotes],
+    ) -> Redirect:
+        await portal_quotes.decline(
+            caller.tenant_id, caller.organization_id, QuoteId(quote_id), data.reason
+        )
+        return Redirect(f"{PAGES}/quotes/{quote_id}", status_code=303)
 
     @get("/payments/{payment_id:uuid}")
     async def payment(
