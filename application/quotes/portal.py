@@ -23,6 +23,7 @@ from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.tenant import TenantId
+from domain.notifications.notification import Notification, NotificationKind
 from domain.quotes.acceptance import QuoteAcceptance, QuoteAcceptanceId
 from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 from domain.shared.errors import DomainError
@@ -109,8 +110,30 @@ class PortalQuotes:
             )
             quote.mark_won(now, now.date())  # QUO-1's checks; QUO-4 through quote.outcome
             await uow.quote_acceptances.add(acceptance)
+            for address in await _confirm_to(uow, quote, accepted.contact_id):
+                await uow.notifications.add(self._confirmation(quote, acceptance, address))
             await uow.commit()
         return acceptance
+
+    def _confirmation(
+        self, quote: Quote, acceptance: QuoteAcceptance, address: str
+    ) -> Notification:
+        """PAY-13: the contact and the quote's owner are told, with what was recorded."""
+        return Notification(
+            id=self._ids(),
+            tenant_id=quote.tenant_id,
+            kind=NotificationKind.QUOTE_ACCEPTED,
+            subject_id=quote.id,
+            to_address=address,
+            title=f"Quote {quote.number} accepted: {quote.header.title}",
+            body=(
+                f"Quote {quote.number} ({quote.header.title}) was accepted in the client portal "
+                f"by {acceptance.signed_name} on {acceptance.accepted_at:%Y-%m-%d %H:%M} UTC "
+                f"from {acceptance.ip_address or 'an unknown address'}.\n\n"
+                f"The document accepted has the SHA-256 {acceptance.pdf_sha256}.\n"
+            ),
+            created_at=acceptance.accepted_at,
+        )
 
     async def decline(
         self,
@@ -134,6 +157,12 @@ async def _own(
     if quote.header.organization_id != organization_id or quote.status not in VISIBLE:
         raise NotFound(f"quote {quote_id} not found")
     return quote
+
+
+async def _confirm_to(uow: UnitOfWork, quote: Quote, contact_id: ContactId) -> list[str]:
+    contact = await uow.contacts.get(contact_id)
+    addresses = [contact.email, quote.header.owner_email]
+    return list(dict.fromkeys(a for a in addresses if a))
 
 
 async def _accepted(uow: UnitOfWork, quote: Quote) -> QuoteAcceptance | None:

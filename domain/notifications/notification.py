@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     SETTLEMENT_FAILED = "settlement_failed"
     PORTAL_INVITATION = "portal_invitation"  # subject: the invitation
+    QUOTE_ACCEPTED = "quote_accepted"  # subject: the quote
 
 
 class NotificationStatus(StrEnum):

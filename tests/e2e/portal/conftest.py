@@ -34,11 +34,15 @@ class Pages:
     mailbox: LocalMailbox
     app_container: Container
 
-    async def mailed_token(self, to: str = "pat@payer.test") -> str:
-        """Send what the notification loop would, and read the newest link mailed to ``to``."""
+    async def send_due(self) -> None:
+        """Send what the notification loop would."""
         sender: SendNotifications = self.app_container.billing.notifications()
         await sender.round()
-        mails = [m for m in self.mailbox.messages() if m.to == to]
+
+    async def mailed_token(self, to: str = "pat@payer.test") -> str:
+        """The newest sign-in link mailed to ``to``."""
+        await self.send_due()
+        mails = [m for m in self.mailbox.messages() if m.to == to and "sign-in" in m.subject]
         found = LINK.search(mails[-1].text)
         assert found is not None, mails[-1].text
         return found.group(1)

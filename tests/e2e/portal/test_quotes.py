@@ -24,6 +24,7 @@ async def a_quote(pages: Pages, *, of_other: bool = False, publish: bool = True)
         "organization_id": str(contact.organization_id),
         "contact_id": str(contact.id),
         "owner_name": "Sam Seller",
+        "owner_email": "sam@msp.test",
         "title": "Office refresh",
         "currency": "USD",
         "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat(),
@@ -69,6 +70,11 @@ async def test_accepting_records_who_when_where_and_the_pdf_and_wins_the_quote(
     assert (record.signed_name, record.pdf_sha256) == ("Pat Payer", form["pdf_sha256"])
     assert record.ip_address == "testclient"
     assert record.contact_id == pages.own.contact
+    await pages.send_due()
+    mails = {m.to: m for m in pages.mailbox.messages() if "accepted" in m.subject}
+    assert set(mails) == {"pat@payer.test", "sam@msp.test"}  # PAY-13: contact and owner
+    assert "Pat Payer" in mails["sam@msp.test"].text
+    assert form["pdf_sha256"] in mails["sam@msp.test"].text
     page = await pages.client.get(f"/portal/quotes/{quote}")
     assert "Accepted by" in page.text
     assert "Pat Payer" in page.text
