@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,42 @@ def test_the_api_docs_render_with_nothing_from_another_origin(hub: Hub, browser:
     finally:
         context.close()
     assert elsewhere == []
+
+
+def test_accepting_a_quote_in_the_browser_pay_14(hub: Hub, browser: Browser) -> None:
+    staff = hub.keys.headers()
+    contact = httpx.get(f"{hub.url}/v1/contacts/{hub.own.contact}", headers=staff).json()
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    body = {
+        "organization_id": contact["organization_id"],
+        "contact_id": contact["id"],
+        "owner_name": "Sam Seller",
+        "title": "Firewall replacement",
+        "currency": "USD",
+        "expires_on": expires,
+        "lines": [
+            {"name": "Firewall", "quantity": "1", "unit_price": "1800.00", "kind": "product"},
+            {"name": "Install", "quantity": "6", "unit_price": "150.00", "kind": "labor"},
+        ],
+    }
+    quote = httpx.post(f"{hub.url}/v1/quotes", json=body, headers=staff).json()
+    published = httpx.post(f"{hub.url}/v1/quotes/{quote['id']}/publish", headers=staff)
+    assert published.status_code == 202, published.text
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(hub.invitation_link())
+        page.get_by_role("button", name="Continue to the portal").click()
+        page.get_by_role("link", name="Quotes").click()
+        shot(page, "13-quotes")
+        page.get_by_role("link", name=quote["number"]).click()
+        page.get_by_label("Your full name").fill("Pat Payer")
+        page.get_by_label(re.compile("I have read the quote")).check()
+        shot(page, "14-quote-accept")
+        page.get_by_role("button", name="Accept the quote").click()
+        expect(page.locator(".status").first).to_have_text("Won")
+        shot(page, "15-quote-accepted")
+    finally:
+        context.close()
+    decided = httpx.get(f"{hub.url}/v1/quotes/{quote['id']}", headers=staff).json()
+    assert decided["status"] == "won"
