@@ -51,12 +51,10 @@ def test_portal_invite_with_a_demo_client_signs_its_contact_in(
             "/portal/sign-in", data={"token": link.group(1), "_csrf_token": csrf.group(1)}
         )
         assert signed.status_code == 303
-        listed = eventually(
-            lambda: (
-                (p := browser.get("/portal/invoices")).status_code == 200
-                and "1,250.40 USD" in p.text
-                and p
-            ),
-            "the demo client's invoice on the portal",
-        )
+
+        def invoice_listed() -> httpx.Response | None:
+            page = browser.get("/portal/invoices")
+            return page if page.status_code == 200 and "1,250.40 USD" in page.text else None
+
+        listed = eventually(invoice_listed, "the demo client's invoice on the portal")
     assert "Open" in listed.text
