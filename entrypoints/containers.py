@@ -93,9 +93,12 @@ from application.identity.use_cases import (
     SetTenantCurrency,
 )
 from application.integrations.connections import (
+    CompleteAuthorization,
     ConnectionConfigs,
     ConnectionQueries,
     ConnectSystem,
+    StartAuthorization,
+    StoredCredentials,
     TestConnection,
     UpdateConnection,
 )
@@ -234,6 +237,10 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         persistence.limits,
         persistence.links,
         settings.provided.vendor_timeout_seconds,
+        # Rotated OAuth tokens (QuickBooks) kept with their connection, sealed (INT-1).
+        credentials=providers.Singleton(
+            StoredCredentials, persistence.uow, security.vault, core.clock
+        ),
     )
     vendors = providers.Singleton(build_vendors, kit)
     # A retried push renders nothing again: the PDFs rendered last are kept by snapshot.
@@ -265,6 +272,13 @@ class IntegrationsContainer(containers.DeclarativeContainer):
     )
     test_connection = providers.Factory(
         TestConnection, persistence.uow, configs, testers, core.clock
+    )
+    authorizers = providers.Singleton(lambda v: v.authorizers(), vendors)
+    start_authorization = providers.Factory(
+        StartAuthorization, persistence.uow, security.vault, core.clock, authorizers
+    )
+    complete_authorization = providers.Factory(
+        CompleteAuthorization, persistence.uow, security.vault, core.clock, authorizers
     )
     connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
     sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)

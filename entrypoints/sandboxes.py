@@ -26,6 +26,7 @@ class Sandbox:
     name: str
     path: str
     credentials: Mapping[str, str]
+    issued: Mapping[str, str] = field(default_factory=dict)  # the sandbox's OAuth grant
     settings: Mapping[str, object] = field(default_factory=dict)
 
     def connection(self, server: str, *, under: str = "") -> NewConnection:
@@ -35,6 +36,7 @@ class Sandbox:
             name=self.name,
             base_url=f"{server}{self.path}{under}",
             credentials=self.credentials,
+            issued=self.issued,
             settings=dict(self.settings),
         )
 
@@ -45,7 +47,12 @@ _SETTINGS: Mapping[System, Mapping[str, object]] = {
 }
 _BY_SYSTEM = {
     System(m.system): Sandbox(
-        System(m.system), m.name, m.path, m.credentials, _SETTINGS.get(System(m.system), {})
+        System(m.system),
+        m.name,
+        m.path,
+        m.credentials,
+        m.issued,
+        _SETTINGS.get(System(m.system), {}),
     )
     for m in MOUNTED
 }

@@ -7,7 +7,7 @@ invoices and payments to the accounting system.
 
 from __future__ import annotations
 
-from adapters.vendors import autotask, bng, kaseya_bms, quickbooks
+from adapters.vendors import autotask, bng, connectwise, kaseya_bms, quickbooks
 from application.billing.accounting_sync import PushInvoice, PushPayment
 from application.billing.ports import AccountingSystem
 from application.integrations.messages import INVOICE_PUSH, PAYMENT_PUSH, QUOTE_OUTCOME, QUOTE_PUSH
@@ -24,6 +24,7 @@ VENDORS: tuple[VendorFactory, ...] = (
     kaseya_bms.module,
     quickbooks.module,
     bng.module,
+    connectwise.module,
 )
 
 

@@ -8,7 +8,7 @@ one entry here; nothing else of the hub knows the list.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar import Litestar, asgi
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
@@ -17,10 +17,13 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
 from adapters.sandboxes.autotask.app import create_autotask_sandbox
 from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
+from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS as CONNECTWISE_CREDENTIALS
+from adapters.sandboxes.connectwise.app import create_connectwise_sandbox
 from adapters.sandboxes.kaseya_bms.app import SANDBOX_CREDENTIALS as KASEYA_CREDENTIALS
 from adapters.sandboxes.kaseya_bms.app import create_kaseya_sandbox
 from adapters.sandboxes.kit.faults import Faults
-from adapters.sandboxes.quickbooks.app import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
+from adapters.sandboxes.quickbooks.app import SANDBOX_AUTHORIZED as QUICKBOOKS_AUTHORIZED
+from adapters.sandboxes.quickbooks.app import SANDBOX_CLIENT as QUICKBOOKS_CLIENT
 from adapters.sandboxes.quickbooks.app import create_quickbooks_sandbox
 
 
@@ -31,10 +34,24 @@ class MountedSandbox:
     path: str
     credentials: Mapping[str, str]
     create: Callable[[Mapping[str, str]], ASGIApp]  # from the environment's Q2C_SANDBOX_*
+    # What the sandbox issued a demo connection already (OAuth tokens: no consent page to visit).
+    issued: Mapping[str, str] = field(default_factory=dict)
 
 
 def _hourly(environ: Mapping[str, str], vendors: int) -> int:
     return int(environ.get("Q2C_SANDBOX_HOURLY_REQUESTS") or vendors)
+
+
+def _connectwise(environ: Mapping[str, str]) -> ASGIApp:
+    """ConnectWise warns from 1,000 calls a minute; an hourly budget set overrides it."""
+    hourly = environ.get("Q2C_SANDBOX_HOURLY_REQUESTS")
+    concurrency = environ.get("Q2C_SANDBOX_CONCURRENCY")
+    return create_connectwise_sandbox(
+        Faults.from_env(environ),
+        requests_per_window=int(hourly) if hourly else 1_000,
+        window_seconds=3600.0 if hourly else 60.0,
+        concurrent_per_endpoint=int(concurrency) if concurrency else None,
+    )
 
 
 SANDBOXES = (
@@ -60,8 +77,9 @@ SANDBOXES = (
         "quickbooks",
         "QuickBooks Online (sandbox)",
         "/sandbox/quickbooks",
-        QUICKBOOKS_CREDENTIALS,
+        QUICKBOOKS_CLIENT,
         lambda environ: create_quickbooks_sandbox(Faults.from_env(environ)),
+        issued=QUICKBOOKS_AUTHORIZED,
     ),
     MountedSandbox(
         "kaseya_bms",
@@ -71,6 +89,13 @@ SANDBOXES = (
         lambda environ: create_kaseya_sandbox(
             Faults.from_env(environ), requests_per_window=_hourly(environ, 1_500)
         ),
+    ),
+    MountedSandbox(
+        "connectwise",
+        "ConnectWise PSA (sandbox)",
+        "/sandbox/connectwise",
+        CONNECTWISE_CREDENTIALS,
+        _connectwise,
     ),
 )
 

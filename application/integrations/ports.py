@@ -200,6 +200,42 @@ class SettingsPolicy(Protocol[S_co]):
     def read(self, settings: Mapping[str, Any]) -> S_co: ...
 
 
+class Authorizer(Protocol):
+    """A system connected by OAuth 2's authorization-code grant (QuickBooks Online): the
+    admin's browser goes to ``authorize_url``, the system sends it back to the hub's callback,
+    and ``exchange`` trades that answer for the credentials the system issues (INT-1)."""
+
+    def redirect_uri(self, connection: ConnectionConfig, default: str) -> str: ...
+
+    def authorize_url(
+        self, connection: ConnectionConfig, *, redirect_uri: str, state: str
+    ) -> str: ...
+
+    async def exchange(
+        self, connection: ConnectionConfig, *, redirect_uri: str, answer: Mapping[str, str]
+    ) -> Mapping[str, str]: ...
+
+
+class IssuedCredentials(Protocol):
+    """What a system issued a connection (a rotated refresh token), kept with its sealed
+    credentials so that a restart or another process starts from it (INT-1)."""
+
+    async def current(
+        self, tenant_id: TenantId, connection_id: ConnectionId
+    ) -> Mapping[str, str]: ...
+
+    async def keep(
+        self,
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        issued: Mapping[str, str],
+        *,
+        replacing: Mapping[str, str],
+    ) -> bool:
+        """Store ``issued`` if the stored values still are ``replacing``; False if not."""
+        ...
+
+
 class CredentialVault(Protocol):
     """Seals credentials at rest and opens them for the adapters; never logs them (INT-1)."""
 

@@ -17,9 +17,11 @@ from typing import TypeVar
 
 from application.billing.ports import AccountingSystem, PaymentGateway
 from application.integrations.ports import (
+    Authorizer,
     ConnectionTester,
     Deliverer,
     ExternalLinks,
+    IssuedCredentials,
     Puller,
     SettingsPolicy,
     VendorLimits,
@@ -32,11 +34,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class VendorKit:
-    """What every vendor is built with: the shared limits and links, and the call timeout."""
+    """What every vendor is built with: the shared limits and links, the call timeout, and
+    where a system's issued credentials (rotated OAuth tokens) are kept."""
 
     limits: VendorLimits
     links: ExternalLinks
     timeout: float = 10.0
+    credentials: IssuedCredentials | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class VendorModule:
     quoting: PsaQuoting | None = None
     accounting: AccountingSystem | None = None
     gateway: PaymentGateway | None = None
+    authorizer: Authorizer | None = None  # a system an admin connects through its OAuth page
     closers: Sequence[Callable[[], Awaitable[None]]] = ()
 
 
@@ -81,6 +86,9 @@ class Vendors:
 
     def quoting(self) -> dict[System, PsaQuoting]:
         return {m.system: m.quoting for m in self.modules if m.quoting is not None}
+
+    def authorizers(self) -> dict[System, Authorizer]:
+        return {m.system: m.authorizer for m in self.modules if m.authorizer is not None}
 
     def settings(self) -> dict[System, SettingsPolicy[object]]:
         return {m.system: m.settings for m in self.modules}

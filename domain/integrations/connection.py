@@ -51,9 +51,16 @@ REQUIRED_CREDENTIALS: dict[System, tuple[str, ...]] = {
     System.CONNECTWISE: ("company_id", "public_key", "private_key", "client_id"),
     System.AUTOTASK: ("username", "secret", "integration_code"),
     System.KASEYA_BMS: ("tenant", "username", "password"),
-    System.QUICKBOOKS: ("realm_id", "client_id", "client_secret", "refresh_token"),
+    System.QUICKBOOKS: ("client_id", "client_secret"),
     System.BNG: ("security_key",),
 }
+# What a system issues when an admin authorizes the hub on its own page (OAuth 2): never taken
+# from a person, kept sealed with the credentials; connections made before keep theirs.
+ISSUED_CREDENTIALS: dict[System, tuple[str, ...]] = {
+    System.QUICKBOOKS: ("realm_id", "refresh_token", "access_token"),
+}
+# An authorization under way (its state's hash, expiry and redirect URI), kept sealed too.
+PENDING_AUTHORIZATION = ("authorization_state", "authorization_expires_at", "authorization_uri")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,16 @@ def mask(value: str) -> str:
 
 
 def check_credentials(system: System, credentials: dict[str, str]) -> None:
+    """What a person gives: the system's required fields, none of what the system issues."""
+    issued = (*ISSUED_CREDENTIALS.get(system, ()), *PENDING_AUTHORIZATION)
+    given = [k for k in issued if k in credentials]
+    if given:
+        raise InvalidValue(
+            f"{system} issues {given[0]} when an admin authorizes the hub on its page "
+            "(POST /v1/connections/{id}/authorize): it is not entered",
+            rule="INT-1",
+            field=f"credentials.{given[0]}",
+        )
     missing = [k for k in REQUIRED_CREDENTIALS[system] if not credentials.get(k, "").strip()]
     if missing:
         raise InvalidValue(
@@ -114,6 +131,12 @@ class Connection(Aggregate):
         self.credentials = credentials
         self.status = ConnectionStatus.UNTESTED
         self.status_reason = None
+        self.updated_at = now
+
+    def keep_credentials(self, credentials: SealedCredentials, now: datetime) -> None:
+        """Credentials the system issued or rotated (an OAuth token), or an authorization
+        under way: the same connection, still as tested."""
+        self.credentials = credentials
         self.updated_at = now
 
     def revise(

@@ -33,6 +33,7 @@ from domain.identity.tenant import TenantId
 from domain.integrations.connection import Connection, System
 from domain.shared.ids import new_id
 from domain.shared.money import Currency
+from entrypoints.cli.bench_connectwise import bench_connectwise_quotes
 from entrypoints.cli.bench_idempotency import idempotency
 from entrypoints.cli.bench_payments import payments
 from entrypoints.cli.bench_processes import (
@@ -177,8 +178,12 @@ def bench_quotes_command(
 ) -> None:
     """Publish N quotes of M lines to the PSA's sandbox (latency L; Autotask: 3 calls per
     endpoint at once), then edit one line of each: calls per publish and per edit, time
-    against the bound calls x L / 3 (Kaseya BMS: / 1)."""
+    against the bound calls x L / 3 (Kaseya BMS: / 1; ConnectWise: its own bound)."""
     with tempfile.TemporaryDirectory() as workdir:
+        if psa == "connectwise":
+            url = _database(database_url, workdir)
+            _emit(run_async(partial(bench_connectwise_quotes, url, n, m, latency_ms)))
+            return
         run = partial(
             bench_quotes,
             _database(database_url, workdir),

@@ -36,7 +36,7 @@ from entrypoints.containers import Container, build_container
 from entrypoints.sandboxes import AUTOTASK_PATH, KASEYA, KASEYA_PATH
 
 AUTOTASK_CONCURRENCY = 3
-PSAS = ("autotask", "kaseya_bms")
+PSAS = ("autotask", "kaseya_bms", "connectwise")  # connectwise: bench_connectwise.py
 KASEYA_SETTINGS = {"service_quotations": True, "default_warehouse": "Main Warehouse"}
 
 

@@ -28,7 +28,7 @@ from entrypoints.http.controllers.billing import (
     PaymentMethodController,
 )
 from entrypoints.http.controllers.catalog import CatalogController
-from entrypoints.http.controllers.connections import ConnectionController
+from entrypoints.http.controllers.connections import ConnectionController, OAuthCallbackController
 from entrypoints.http.controllers.contacts import ContactController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
 from entrypoints.http.controllers.organizations import OrganizationController
@@ -89,6 +89,8 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "connect_system": container.integrations.connect_system,
         "update_connection": container.integrations.update_connection,
         "test_connection": container.integrations.test_connection,
+        "start_authorization": container.integrations.start_authorization,
+        "complete_authorization": container.integrations.complete_authorization,
         "connection_queries": container.integrations.connection_queries,
         "sync_errors": container.integrations.sync_errors,
         "sync_now": container.integrations.sync_now,
@@ -247,6 +249,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         TenantController,
         ApiKeyController,
         ConnectionController,
+        OAuthCallbackController,
         SyncController,
         InvoiceController,
         PaymentController,

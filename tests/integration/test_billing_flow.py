@@ -21,7 +21,7 @@ from sqlalchemy import select
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.persistence import tables
 from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY
-from adapters.sandboxes.quickbooks.app import SANDBOX_CREDENTIALS as QUICKBOOKS_CREDENTIALS
+from adapters.sandboxes.quickbooks.app import SANDBOX_AUTHORIZED, SANDBOX_CLIENT
 from application.billing.actions import PaymentActions
 from application.billing.methods import NewMethod
 from application.billing.payments import TakePayment, TakePaymentCommand
@@ -151,7 +151,8 @@ async def open_shop(container: Container, base: str, tenant: TenantId | None = N
             system=System.QUICKBOOKS,
             name="QuickBooks",
             base_url=base + QUICKBOOKS_PATH,
-            credentials=QUICKBOOKS_CREDENTIALS,
+            credentials=SANDBOX_CLIENT,
+            issued=SANDBOX_AUTHORIZED,
         ),
     )
     await connect(

@@ -214,12 +214,10 @@ async def billing(
 ) -> Billing:
     tenant = tenant or (await new_tenant(container)).tenant.id
     connect: ConnectSystem = container.integrations.connect_system()
+    issued = {"realm_id": "1", "refresh_token": "r"}  # what Intuit issued (OAuth)
     for system, credentials in (
         (System.BNG, {"security_key": bng_key}),
-        (
-            System.QUICKBOOKS,
-            {"realm_id": "1", "client_id": "c", "client_secret": "s", "refresh_token": "r"},
-        ),
+        (System.QUICKBOOKS, {"client_id": "c", "client_secret": "s"}),
     ):
         await connect(
             tenant,
@@ -229,6 +227,7 @@ async def billing(
                 base_url=bng_url if system is System.BNG else "http://127.0.0.1:9/unused",
                 credentials=credentials,
                 settings=(settings or {}) if system is System.BNG else {},
+                issued=issued if system is System.QUICKBOOKS else {},
             ),
         )
     clock, ids = container.core.clock(), container.core.ids()

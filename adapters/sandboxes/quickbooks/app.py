@@ -1,26 +1,32 @@
 """A local QuickBooks Online Accounting API v3 and Intuit token endpoint, state in memory.
 
-It speaks QBO's contract: ``/v3/company/{realmId}/…`` paths, ``minorversion``, bearer tokens from
-``/oauth2/v1/tokens/bearer``, ``requestid`` replays, the query language, Fault bodies, and 10
-calls at once and 500 a minute per company. A connection whose base URL is where this app is
-mounted (e.g. ``http://host/sandbox/quickbooks``) reaches it exactly as it would reach Intuit.
+It speaks QBO's contract: ``/v3/company/{realmId}/…`` paths, ``minorversion``, Intuit's
+authorize page (``/connect/oauth2``: consent, then back to the ``redirect_uri`` with ``code``,
+``state`` and ``realmId``), bearer tokens from ``/oauth2/v1/tokens/bearer``, ``requestid``
+replays, the query language, Fault bodies, and 10 calls at once and 500 a minute per company.
+A connection whose base URL is where this app is mounted (e.g.
+``http://host/sandbox/quickbooks``) reaches it exactly as it would reach Intuit.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import msgspec
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.sandboxes.quickbooks.auth import OAuthRefusal, SandboxTokens
+from adapters.sandboxes.quickbooks.company import PROFILES, CompanyProfile
 from adapters.sandboxes.quickbooks.schema import ENTITIES, SandboxFault, validate
 from adapters.sandboxes.quickbooks.store import VOIDS, QuickBooksStore
 from adapters.vendors.quickbooks.contract import MINOR_VERSION, OBJECT_NOT_FOUND
@@ -28,17 +34,22 @@ from adapters.vendors.quickbooks.contract import MINOR_VERSION, OBJECT_NOT_FOUND
 PREFIX = "/"  # the API (/v3/…) and the token endpoint (/oauth2/…) both sit at the mount point
 API_PATH = "/v3/company"
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"  # noqa: S105 - a path, not a secret
+AUTHORIZE_PATH = "/connect/oauth2"  # appcenter.intuit.com/connect/oauth2 at Intuit
 CONTROL_PATH = "/_sandbox/quickbooks"
 SANDBOX_REALM_ID = "9341453050071366"
 SANDBOX_CLIENT_ID = "Q2CSANDBOXCLIENT"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the sandbox's public demo secret
 SANDBOX_REFRESH_TOKEN = "RT1-q2c-sandbox-refresh-token"  # noqa: S105 - likewise
-SANDBOX_CREDENTIALS: Mapping[str, str] = {
-    "realm_id": SANDBOX_REALM_ID,
+# What an admin enters (the app's keys), and what Intuit issues when the admin authorizes.
+SANDBOX_CLIENT: Mapping[str, str] = {
     "client_id": SANDBOX_CLIENT_ID,
     "client_secret": SANDBOX_CLIENT_SECRET,
+}
+SANDBOX_AUTHORIZED: Mapping[str, str] = {
+    "realm_id": SANDBOX_REALM_ID,
     "refresh_token": SANDBOX_REFRESH_TOKEN,
 }
+SANDBOX_CREDENTIALS: Mapping[str, str] = {**SANDBOX_CLIENT, **SANDBOX_AUTHORIZED}
 MINIMUM_MINOR_VERSION = MINOR_VERSION
 _ENCODER = msgspec.json.Encoder(decimal_format="number")  # QBO's amounts are JSON numbers
 _THROTTLED = ("Request refused", "Rate limit")
@@ -55,9 +66,14 @@ def create_quickbooks_sandbox(
     limit_retry_after: float = 1.0,
     access_token_seconds: int = 3600,
     rotate_refresh_tokens: bool = False,
-    home_currency: str = "USD",
+    home_currency: str | None = None,
+    company: str | CompanyProfile = "us",
 ) -> Litestar:
-    """QBO with its limits (10 concurrent, 500 a minute per company) unless told otherwise."""
+    """QBO with its limits (10 concurrent, 500 a minute per company) unless told otherwise;
+    ``company``: a profile of ``PROFILES`` (``us``, ``us-single-currency``, ``uk``) or one's own."""
+    profile_of = PROFILES[company] if isinstance(company, str) else company
+    if home_currency is not None:
+        profile_of = replace(profile_of, home_currency=home_currency)
     accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
     tokens = SandboxTokens(
         realm_id=realm_id,
@@ -67,7 +83,7 @@ def create_quickbooks_sandbox(
         access_seconds=access_token_seconds,
         rotate_refresh_tokens=rotate_refresh_tokens,
     )
-    store = QuickBooksStore(tokens, home_currency=home_currency)
+    store = QuickBooksStore(tokens, company=profile_of)
     limits = SandboxLimits(
         concurrent_per_endpoint=concurrent_per_company,
         requests_per_window=requests_per_window,
@@ -124,7 +140,27 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
     @post(TOKEN_PATH, status_code=200, exception_handlers=handlers)
     async def token(request: Request[Any, Any, Any]) -> Response[bytes]:
         form = parse_qs((await request.body()).decode(errors="replace"))
-        return _reply(store.tokens.refresh(request.headers.get("Authorization", ""), form))
+        return _reply(store.tokens.token(request.headers.get("Authorization", ""), form))
+
+    @get(AUTHORIZE_PATH, exception_handlers=handlers, sync_to_thread=False)
+    def authorize(request: Request[Any, Any, Any]) -> Response[str]:
+        """Intuit's consent page: the app's request checked, then Connect or Cancel."""
+        query = {key: request.query_params.get(key, "") for key in request.query_params}
+        store.tokens.authorize(query)
+        return Response(_consent_page(store, query), media_type="text/html")
+
+    @post(f"{AUTHORIZE_PATH}/approve", status_code=302, exception_handlers=handlers)
+    async def approve(request: Request[Any, Any, Any]) -> Redirect:
+        """The user's answer: back to the app with a code, the state and the company's realmId
+        (or ``error=access_denied``)."""
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        redirect_uri, state = form.get("redirect_uri", ""), form.get("state", "")
+        store.tokens.authorize({**form, "response_type": "code"})
+        if form.get("decision") != "approve":
+            return Redirect(_with_query(redirect_uri, error="access_denied", state=state))
+        code = store.tokens.approve(redirect_uri)
+        realm = store.tokens.realm_id
+        return Redirect(_with_query(redirect_uri, code=code, state=state, realmId=realm))
 
     @post(f"{API_PATH}/{{realm:str}}/{{entity:str}}", status_code=200, exception_handlers=handlers)
     async def write(
@@ -171,10 +207,37 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
                     "Object Not Found", f"No CompanyInfo {entity_id}", OBJECT_NOT_FOUND
                 )
             return _reply({"CompanyInfo": store.company_info(), "time": store.now()})
+        if entity.lower() == "taxcode":
+            return _reply({"TaxCode": store.read("TaxCode", entity_id), "time": store.now()})
         name = _entity(entity)
         return _reply({name: store.read(name, entity_id), "time": store.now()})
 
-    return [token, write, read]
+    @get(f"{API_PATH}/{{realm:str}}/preferences", exception_handlers=handlers)
+    async def preferences(realm: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        _admit(store, request, realm)
+        return _reply({"Preferences": store.preferences(), "time": store.now()})
+
+    return [token, authorize, approve, preferences, write, read]
+
+
+def _consent_page(store: QuickBooksStore, query: Mapping[str, str]) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(query.get(name, ""))}">'
+        for name in ("client_id", "scope", "redirect_uri", "state")
+    )
+    return (
+        "<!doctype html><title>Connect to QuickBooks (sandbox)</title>"
+        f"<h1>Connect {html.escape(store.company_name)}?</h1>"
+        '<form method="post" action="oauth2/approve">'
+        f'{hidden}<button name="decision" value="approve">Connect</button>'
+        '<button name="decision" value="deny">Cancel</button></form>'
+    )
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit(parts._replace(query=query))
 
 
 def _controls(store: QuickBooksStore) -> list[ControllerRouterHandler]:

@@ -26,6 +26,7 @@ FILTERABLE: dict[str, tuple[str, ...]] = {
     "RefundReceipt": ("Id", "TxnDate", "CustomerRef", "TotalAmt", *_META),
     "Account": ("Id", "Name", "AccountType", "Active", *_META),
     "Item": ("Id", "Name", "Active", "Type", *_META),
+    "TaxCode": ("Id", "Name", "Active", *_META),
 }
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<number>-?\d+(?:\.\d+)?)"

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from adapters.sandboxes.quickbooks.company import US_TAX_CODES, CompanyProfile
 from adapters.sandboxes.quickbooks.schema import (
     STORED,
     SandboxFault,
@@ -74,8 +75,9 @@ def note_text(values: Mapping[str, Any], element: str, limit: int) -> str | None
 class RecordRules:
     """The company's records by entity and Id, and how QBO creates and changes them."""
 
-    def __init__(self, home_currency: str, clock: Callable[[], datetime]) -> None:
-        self.home_currency = home_currency
+    def __init__(self, company: CompanyProfile, clock: Callable[[], datetime]) -> None:
+        self.company = company
+        self.home_currency = company.home_currency
         self._clock = clock
         self.records: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in STORED}
         self.other_names: set[str] = set()  # vendors' and employees' DisplayNames
@@ -88,6 +90,16 @@ class RecordRules:
         }
         self._next_doc_number = FIRST_DOC_NUMBER
         self.create("Item", {"Name": "Services", "Type": "Service"})  # as in a new company
+        for code_id, name in company.tax_codes.items():
+            self.records["TaxCode"][code_id] = {
+                **self.new_record("TaxCode"),
+                "Id": code_id,
+                "Name": name,
+                "Description": name,
+                "Active": True,
+                "Taxable": name not in ("Exempt", "No VAT"),
+                "TaxGroup": True,
+            }
 
     def timestamp(self) -> str:
         return self._clock().isoformat(timespec="seconds")
@@ -134,6 +146,12 @@ class RecordRules:
         code = reference(values, "CurrencyRef") or default
         if len(code) != 3 or not code.isalpha() or not code.isupper():
             raise invalid_reference("Currency", code)
+        if code != self.home_currency and not self.company.multicurrency:
+            raise business(
+                f"Multicurrency is not enabled in this company: {code} cannot be used, only "
+                f"the home currency {self.home_currency}",
+                element="CurrencyRef",
+            )
         return {"value": code, "name": _CURRENCY_NAMES.get(code, code)}
 
     def _unique_name(self, given: object, own_id: str | None = None) -> str:
@@ -264,6 +282,9 @@ class RecordRules:
                     element="Line.Amount",
                 )
         shown = {"ItemRef": {"value": item_id, "name": item["Name"]}, **kept}
+        tax_code = self._tax_code(detail)
+        if tax_code is not None:
+            shown["TaxCodeRef"] = {"value": tax_code}
         description = note_text(line, "Description", TEXT_MAX)
         return {
             "Id": str(number),
@@ -273,6 +294,23 @@ class RecordRules:
             "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": shown,
         }
+
+    def _tax_code(self, detail: Mapping[str, Any]) -> str | None:
+        """Outside the US every sales line names an active tax code (a VAT rate); a US line
+        may say TAX or NON."""
+        code = reference(detail, "TaxCodeRef")
+        if self.company.requires_tax_code:
+            if code is None:
+                raise business(
+                    "Make sure all your transactions have a VAT rate before you save.",
+                    element="Line.SalesItemLineDetail.TaxCodeRef",
+                )
+            found = self.records["TaxCode"].get(code)
+            if found is None or not found["Active"]:
+                raise invalid_reference("TaxCode", code)
+        elif code is not None and code not in US_TAX_CODES:
+            raise invalid_reference("TaxCode", code)
+        return code
 
     def _doc_number(self, values: Mapping[str, Any]) -> str:
         given = values.get("DocNumber")

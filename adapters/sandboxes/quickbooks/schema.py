@@ -136,10 +136,23 @@ TYPES: dict[str, dict[str, Spec]] = {
         **_all(Kind.STRING, "CompanyName LegalName Country SupportedLanguages", read_only=True),
         "CompanyStartDate": Spec(Kind.DATE, read_only=True),
     },
+    "TaxCode": {
+        **_ENTITY,
+        **_all(Kind.STRING, "Name Description"),
+        **_all(Kind.BOOLEAN, "Active Taxable TaxGroup"),
+    },
+    "CurrencyPrefs": {"MultiCurrencyEnabled": Spec(Kind.BOOLEAN), "HomeCurrency": REF},
+    "TaxPrefs": {**_all(Kind.BOOLEAN, "UsingSalesTax PartnerTaxEnabled")},
+    "Preferences": {
+        **_ENTITY,
+        "CurrencyPrefs": _obj("CurrencyPrefs", read_only=True),
+        "TaxPrefs": _obj("TaxPrefs", read_only=True),
+    },
 }
-# What POST /{entity} creates; the sandbox also keeps the company's accounts (read by query).
+# What POST /{entity} creates; the sandbox also keeps the company's accounts and tax codes
+# (read by query).
 ENTITIES = ("Customer", "Invoice", "Payment", "RefundReceipt", "Item")
-STORED = (*ENTITIES, "Account")
+STORED = (*ENTITIES, "Account", "TaxCode")
 
 
 class SandboxFault(Exception):

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.sandboxes.quickbooks.auth import SandboxTokens
+from adapters.sandboxes.quickbooks.company import PROFILES, CompanyProfile
 from adapters.sandboxes.quickbooks.money import MoneyRules
 from adapters.sandboxes.quickbooks.query import field_value, parse
 from adapters.sandboxes.quickbooks.records import (
@@ -50,20 +51,20 @@ class QuickBooksStore:
         self,
         tokens: SandboxTokens,
         *,
-        home_currency: str = "USD",
-        company_name: str = "Q2C Sandbox Company",
+        company: CompanyProfile = PROFILES["us"],
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.tokens = tokens
-        self.home_currency = home_currency
-        self.company_name = company_name
+        self.company = company
+        self.home_currency = company.home_currency
+        self.company_name = company.name
         self._clock = clock
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
-            self._rules = RecordRules(self.home_currency, self._clock)
+            self._rules = RecordRules(self.company, self._clock)
             self._money = MoneyRules(self._rules)
             self._replies: dict[tuple[str, str], dict[str, Any]] = {}
             self._replays = 0
@@ -138,9 +139,26 @@ class QuickBooksStore:
             "sparse": False,
             "CompanyName": self.company_name,
             "LegalName": self.company_name,
-            "Country": "US",
+            "Country": self.company.country,
             "SupportedLanguages": "en",
             "CompanyStartDate": "2024-01-01",
+        }
+
+    def preferences(self) -> dict[str, Any]:
+        """What the hub reads of the company's preferences: its currencies and sales tax."""
+        return {
+            "Id": "1",
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "CurrencyPrefs": {
+                "MultiCurrencyEnabled": self.company.multicurrency,
+                "HomeCurrency": {"value": self.home_currency},
+            },
+            "TaxPrefs": {
+                "UsingSalesTax": True,
+                "PartnerTaxEnabled": self.company.requires_tax_code,
+            },
         }
 
     def refused(self, fault: SandboxFault) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import httpx
 from adapters.vendors.kit.clients import PerConnection
 from adapters.vendors.quickbooks.client import QuickBooksClient, QuickBooksRejected
 from adapters.vendors.quickbooks.contract import DUPLICATE_NAME
+from adapters.vendors.quickbooks.oauth import OAuthTokens
 from adapters.vendors.quickbooks.payments import hold_payment
 from adapters.vendors.quickbooks.settings import read_settings
 from adapters.vendors.quickbooks.translate.invoices import (
@@ -40,13 +42,22 @@ from application.billing.ports import (
 )
 from application.integrations.ports import (
     ConnectionConfig,
+    IssuedCredentials,
     VendorLimits,
     VendorUnavailable,
 )
+from domain.integrations.connection import ConnectionId
+
+# Every company's calls share one pool: QBO allows 10 at once per company (INT-6).
+HTTP_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
 class QuickBooksClients(PerConnection[QuickBooksClient]):
-    """One QuickBooksClient (so one token cache) per connection."""
+    """One QuickBooksClient per connection; one set of tokens per connection and company, which
+    outlives a client made anew for changed settings or a refresh token stored since.
+
+    ``store`` keeps rotated refresh tokens with the connection (INT-1).
+    """
 
     def __init__(
         self,
@@ -55,10 +66,58 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         http: httpx.AsyncClient | None = None,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        store: IssuedCredentials | None = None,
     ) -> None:
-        super().__init__(
-            lambda c: QuickBooksClient(c, limits, http=http, timeout=timeout, clock=clock)
-        )
+        self._tokens: dict[ConnectionId, OAuthTokens] = {}
+        # One HTTP client for all: a client replaced (new settings, a refresh token stored
+        # since) while its calls are in flight must not close their connections under them.
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient(limits=HTTP_LIMITS)
+
+        def make(connection: ConnectionConfig) -> QuickBooksClient:
+            return QuickBooksClient(
+                connection,
+                limits,
+                http=self._http,
+                timeout=timeout,
+                tokens=self._tokens_of(connection, timeout, clock, store),
+            )
+
+        super().__init__(make)
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    def _tokens_of(
+        self,
+        connection: ConnectionConfig,
+        timeout: float,
+        clock: Callable[[], float],
+        store: IssuedCredentials | None,
+    ) -> OAuthTokens:
+        tokens = self._tokens.get(connection.connection_id)
+        if tokens is None or not tokens.serves(connection):
+            tokens = OAuthTokens(connection, timeout=timeout, clock=clock, store=store)
+            self._tokens[connection.connection_id] = tokens
+        return tokens
+
+    async def client(self, connection: ConnectionConfig) -> QuickBooksClient:
+        """The connection's client; one whose config differs only by the refresh token (this
+        process stored a rotated one since) stays, with what it read of the company."""
+        cached = self._clients.get(connection.connection_id)
+        if cached is not None and _but_token(cached.connection) == _but_token(connection):
+            found = cached
+        else:
+            found = await super().client(connection)
+        found.tokens.seen(connection)
+        return found
+
+
+def _but_token(connection: ConnectionConfig) -> ConnectionConfig:
+    credentials = {k: v for k, v in connection.credentials.items() if k != "refresh_token"}
+    return replace(connection, credentials=credentials)
 
 
 class OverQuickBooks:

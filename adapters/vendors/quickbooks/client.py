@@ -22,8 +22,18 @@ from adapters.vendors.kit.exchange import VendorHttp, exchange
 from adapters.vendors.quickbooks.contract import MINOR_VERSION, STALE_OBJECT
 from adapters.vendors.quickbooks.oauth import (
     DEFAULT_RETRY_AFTER,
+    ISSUED_KEYS,
     OAuthTokens,
     missing_credentials,
+)
+from adapters.vendors.quickbooks.settings import read_settings
+from adapters.vendors.quickbooks.translate.company import (
+    Company,
+    company_of,
+    for_company,
+    has_sales_lines,
+    missing_tax_code,
+    tax_codes_query,
 )
 from adapters.vendors.quickbooks.translate.invoices import Fault, fault, request_id
 from application.integrations.ports import (
@@ -43,6 +53,10 @@ COMPANY_ENDPOINT = "company"  # one limit key for the whole company
 _EXCERPT = 200
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 _NOT_JSON = object()
+AUTHORIZE_HINT = (
+    ": an admin connects it to the company at Intuit first "
+    "(POST /v1/connections/{id}/authorize, then Intuit's page)"
+)
 
 
 class QuickBooksRejected(VendorRejected):
@@ -64,13 +78,18 @@ class QuickBooksClient(VendorHttp):
         http: httpx.AsyncClient | None = None,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        tokens: OAuthTokens | None = None,
     ) -> None:
         missing = missing_credentials(connection)
         if missing:
-            raise VendorRejected(f"the QuickBooks connection lacks {', '.join(missing)}")
+            raise VendorRejected(
+                f"the QuickBooks connection lacks {', '.join(missing)}"
+                + (AUTHORIZE_HINT if set(missing) & set(ISSUED_KEYS) else "")
+            )
         super().__init__(limits, http=http, timeout=timeout)
         self.connection = connection
-        self.tokens = OAuthTokens(connection, self._http, timeout=timeout, clock=clock)
+        self.tokens = tokens or OAuthTokens(connection, timeout=timeout, clock=clock)
+        self._company: Company | None = None
         self._realm = quote(connection.credentials["realm_id"], safe="")
         self._api = f"{connection.base_url.rstrip('/')}/v3/company/{self._realm}"
 
@@ -80,7 +99,11 @@ class QuickBooksClient(VendorHttp):
         return _object(await self._call("GET", path, what=f"GET {entity}"), entity)
 
     async def create(self, entity: str, body: Mapping[str, Any], requestid: str) -> dict[str, Any]:
-        """``POST /{entity}?requestid=``: a replay of the same request id gets the first answer."""
+        """``POST /{entity}?requestid=``: a replay of the same request id gets the first answer.
+
+        A new record is shaped for the company first (its currencies, its tax codes)."""
+        if "Id" not in body:
+            body = await self.for_company(body)
         answer = await self._call(
             "POST",
             f"/{entity.lower()}",
@@ -153,6 +176,34 @@ class QuickBooksClient(VendorHttp):
         answer = await self._call("GET", f"/companyinfo/{self._realm}", what="GET CompanyInfo")
         return _object(answer, "CompanyInfo")
 
+    async def preferences(self) -> dict[str, Any]:
+        answer = await self._call("GET", "/preferences", what="GET Preferences")
+        return _object(answer, "Preferences")
+
+    async def company(self) -> Company:
+        """Where the company is and its currencies: read once per client."""
+        if self._company is None:
+            self._company = company_of(await self.company_info(), await self.preferences())
+        return self._company
+
+    async def for_company(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` as the company takes it; a company that needs a tax code the settings do
+        not name is refused before any write, its active codes listed."""
+        company = await self.company()
+        tax_code = read_settings(self.connection.settings).tax_code_id
+        if company.requires_tax_code and tax_code is None and has_sales_lines(body):
+            raise VendorRejected(missing_tax_code(company, await self.tax_codes()))
+        return for_company(body, company, tax_code)
+
+    async def tax_codes(self) -> dict[str, str]:
+        """The company's active tax codes, Id → Name."""
+        found = (await self.query(tax_codes_query())).get("TaxCode", [])
+        return {
+            str(code["Id"]): str(code.get("Name", ""))
+            for code in (found if isinstance(found, list) else [])
+            if isinstance(code, dict) and code.get("Id")
+        }
+
     async def _sparse(
         self,
         entity: str,
@@ -183,11 +234,11 @@ class QuickBooksClient(VendorHttp):
         if content_type is not None:
             request.headers["Content-Type"] = content_type
         request.headers["Accept"] = "application/json"
-        token = await self.tokens.access_token()
+        token = await self.tokens.access_token(self._http)
         response = await self._send(request, token, what)
         if response.status_code == 401:  # expired or revoked early: one fresh token, once
             await self.tokens.refused(token)
-            response = await self._send(request, await self.tokens.access_token(), what)
+            response = await self._send(request, await self.tokens.access_token(self._http), what)
         return decode(response, what)
 
     async def _send(self, request: httpx.Request, token: str, what: str) -> httpx.Response:

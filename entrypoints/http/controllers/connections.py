@@ -1,25 +1,40 @@
-"""``/v1/connections``: admins connect and configure; staff may look (credentials masked)."""
+"""``/v1/connections``: admins connect and configure; staff may look (credentials masked).
+
+A system connected through its OAuth page (QuickBooks Online): an admin asks
+``POST /v1/connections/{id}/authorize`` for the consent page's URL, the system sends the browser
+back to ``GET /oauth/callback`` (no API key there: the single-use state is the proof), and the
+hub keeps what the system issued, sealed, then tests the connection (INT-1, INT-2).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from application.identity.ports import Principal
 from application.integrations.connections import (
+    CompleteAuthorization,
     ConnectionChanges,
     ConnectionQueries,
     ConnectSystem,
+    StartAuthorization,
     TestConnection,
     UpdateConnection,
 )
 from domain.integrations.connection import ConnectionId
 from entrypoints.http.auth import ADMINS, ANY_STAFF
-from entrypoints.http.schemas.integrations import ConnectionCreate, ConnectionOut, ConnectionPatch
+from entrypoints.http.schemas.integrations import (
+    AuthorizationOut,
+    ConnectionCreate,
+    ConnectionOut,
+    ConnectionPatch,
+)
+
+CALLBACK_PATH = "/oauth/callback"
 
 
 class ConnectionController(Controller):
@@ -111,3 +126,44 @@ class ConnectionController(Controller):
     ) -> ConnectionOut:
         tested = await test_connection(principal.tenant_id, ConnectionId(connection_id))
         return ConnectionOut.of(tested)
+
+    @post(
+        "/{connection_id:uuid}/authorize",
+        guards=[ADMINS],
+        status_code=200,
+        summary="Start connecting a system through its own authorization page (OAuth 2)",
+        description="Answers the URL of the system's consent page (QuickBooks Online: Intuit's) "
+        "for the admin's browser; the system sends it back to /oauth/callback, and the hub "
+        "keeps the tokens it issues, encrypted and never shown. The state in the URL works once, "
+        "for ten minutes, for this tenant's connection only.",
+    )
+    async def authorize(
+        self,
+        connection_id: FromPath[UUID],
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        start_authorization: NamedDependency[StartAuthorization],
+    ) -> AuthorizationOut:
+        callback = f"{str(request.base_url).rstrip('/')}{CALLBACK_PATH}"
+        started = await start_authorization(
+            principal.tenant_id, ConnectionId(connection_id), callback
+        )
+        return AuthorizationOut.of(started)
+
+
+class OAuthCallbackController(Controller):
+    """Where a system's consent page sends the admin's browser back: no API key, the state."""
+
+    path = CALLBACK_PATH
+    include_in_schema = False
+
+    @get("/", summary="The system's answer to an authorization (OAuth 2 callback)")
+    async def callback(
+        self,
+        request: Request[Any, Any, Any],
+        complete_authorization: NamedDependency[CompleteAuthorization],
+        test_connection: NamedDependency[TestConnection],
+    ) -> ConnectionOut:
+        answer = {key: request.query_params.get(key, "") for key in request.query_params}
+        connected = await complete_authorization(answer)
+        return ConnectionOut.of(await test_connection(connected.tenant_id, connected.id))

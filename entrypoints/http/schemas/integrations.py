@@ -9,10 +9,20 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from application.integrations.connections import ConnectionChanges, NewConnection
+from application.integrations.connections import (
+    Authorization,
+    ConnectionChanges,
+    NewConnection,
+)
 from application.integrations.outbox import SyncErrorRecord
 from application.integrations.pulls import SyncJob
-from domain.integrations.connection import Connection, ConnectionStatus, Family, System
+from domain.integrations.connection import (
+    PENDING_AUTHORIZATION,
+    Connection,
+    ConnectionStatus,
+    Family,
+    System,
+)
 from entrypoints.http.schemas.common import Input, Output
 
 Credentials = Annotated[
@@ -84,7 +94,9 @@ class ConnectionOut(Output, frozen=True):
             family=c.family,
             name=c.name,
             base_url=c.base_url,
-            credentials=dict(c.credentials.masked),
+            credentials={
+                k: v for k, v in c.credentials.masked.items() if k not in PENDING_AUTHORIZATION
+            },
             settings=dict(c.settings),
             enabled=c.enabled,
             status=c.status,
@@ -93,6 +105,22 @@ class ConnectionOut(Output, frozen=True):
             sync_interval_minutes=c.sync_interval_minutes,
             last_sync_at=c.last_sync_at,
             created_at=c.created_at,
+        )
+
+
+class AuthorizationOut(Output, frozen=True):
+    connection_id: UUID
+    authorize_url: str  # the system's consent page, for the admin's browser
+    redirect_uri: str  # where the system sends the browser back (register it with the system)
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, a: Authorization) -> AuthorizationOut:
+        return cls(
+            connection_id=a.connection_id,
+            authorize_url=a.url,
+            redirect_uri=a.redirect_uri,
+            expires_at=a.expires_at,
         )
 
 

@@ -1,0 +1,1 @@
+"""A local ConnectWise PSA REST API (``app.py``)."""

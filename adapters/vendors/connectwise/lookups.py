@@ -1,0 +1,96 @@
+"""The instance's own look-ups: names a tenant sets, resolved to ids; the choices a screen offers.
+
+Read once per client (``ConnectWiseClient.lookup``). A name the instance does not have, or
+has only as inactive, is a ``VendorRejected`` naming it and the setting it came from, never a
+guess. States and countries are looked up by name per call (there are many of them), with
+``conditions``, and their answers checked to match (a filter a server ignored would answer
+everything: the notes' ``like '%'`` report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.vendors.connectwise.client import ConnectWiseClient
+from adapters.vendors.connectwise.contract import quoted
+from application.integrations.ports import VendorRejected
+
+
+@dataclass(frozen=True)
+class Lookup:
+    path: str
+    label: str = "name"  # the field a tenant names an entry by
+
+
+LOOKUPS: Mapping[str, Lookup] = {
+    "company_types": Lookup("company/companies/types"),
+    "company_statuses": Lookup("company/companies/statuses"),
+    "contact_types": Lookup("company/contacts/types", "description"),
+    "communication_types": Lookup("company/communicationTypes", "description"),
+    "opportunity_stages": Lookup("sales/stages"),
+    "opportunity_statuses": Lookup("sales/opportunities/statuses"),
+    "opportunity_types": Lookup("sales/opportunities/types", "description"),
+    "probabilities": Lookup("sales/probabilities", "probability"),
+    "locations": Lookup("system/locations"),
+    "departments": Lookup("system/departments"),
+    "members": Lookup("system/members", "identifier"),
+    "product_types": Lookup("procurement/types"),
+    "categories": Lookup("procurement/categories"),
+    "subcategories": Lookup("procurement/subcategories"),
+}
+
+
+async def choices(client: ConnectWiseClient) -> dict[str, list[str]]:
+    """What each setting can be set to: the active entries of each look-up, by name."""
+    found: dict[str, list[str]] = {}
+    for key, lookup in LOOKUPS.items():
+        rows = await client.lookup(lookup.path)
+        found[key] = [str(r.get(lookup.label)) for r in rows if not r.get("inactiveFlag")]
+    return found
+
+
+async def resolve(client: ConnectWiseClient, key: str, name: str, setting: str) -> int:
+    """The id of the active entry of look-up ``key`` named ``name`` (any case)."""
+    return int((await entry(client, key, name, setting))["id"])
+
+
+async def entry(client: ConnectWiseClient, key: str, name: str, setting: str) -> dict[str, Any]:
+    lookup = LOOKUPS[key]
+    wanted = name.strip().casefold()
+    for row in await client.lookup(lookup.path):
+        if str(row.get(lookup.label, "")).casefold() == wanted and not row.get("inactiveFlag"):
+            return row
+    what = key.replace("_", " ").removesuffix("s")
+    raise VendorRejected(f"ConnectWise has no active {what} named {name!r} (setting {setting})")
+
+
+async def state_code(client: ConnectWiseClient, name: str) -> str:
+    """The state's code, looked up by its name (seed 004); a code already is taken as one."""
+    rows = await client.all(
+        "company/states",
+        conditions=f"name={quoted(name)} or identifier={quoted(name)}",
+        page_size=10,
+    )
+    wanted = name.strip().casefold()
+    for row in rows:
+        if wanted in (
+            str(row.get("name", "")).casefold(),
+            str(row.get("identifier", "")).casefold(),
+        ):
+            return str(row.get("identifier"))
+    raise VendorRejected(
+        f"ConnectWise has no state named {name!r}: correct the organization's state"
+    )
+
+
+async def country_id(client: ConnectWiseClient, name: str) -> int:
+    """The country's id, looked up by its name (seed 004)."""
+    rows = await client.all("company/countries", conditions=f"name={quoted(name)}", page_size=10)
+    for row in rows:
+        if str(row.get("name", "")).casefold() == name.strip().casefold():
+            return int(row["id"])
+    raise VendorRejected(
+        f"ConnectWise has no country named {name!r}: correct the organization's country"
+    )

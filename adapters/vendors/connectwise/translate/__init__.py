@@ -1,0 +1,1 @@
+"""Hub ↔ ConnectWise records: pure translators (seed 004)."""

@@ -1,0 +1,272 @@
+"""Seed 004's Account ↔ Company and Contact ↔ Contact mapping, field by field (BSS-1, BSS-2),
+the conditions the puller sends (CW-2), and the settings' defaults and checks (CW-1, INT-3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from adapters.vendors.connectwise.settings import (
+    DEFAULTS,
+    connectwise_settings_policy,
+    read_settings,
+)
+from adapters.vendors.connectwise.sync import company_conditions, type_conditions
+from adapters.vendors.connectwise.translate.companies import (
+    CommunicationChange,
+    CompanyRefs,
+    ContactValues,
+    Resolved,
+    communication_changes,
+    company_fields,
+    company_from_organization,
+    contact_body,
+    contact_from_record,
+    fields_of,
+    first_type,
+    hub_id_of,
+    hub_identifier,
+    organization_from_company,
+    patch_operations,
+)
+from application.integrations.messages import OrganizationPush
+from domain.crm.organization import Address
+from domain.shared.errors import InvalidValue
+
+RESOLVED = Resolved(status_id=6, type_id=2, state="WA", country_id=40)
+
+
+def _organization(**changes: Any) -> OrganizationPush:
+    values: dict[str, Any] = {
+        "id": uuid.UUID("6f1c0b8e-3a52-4c1e-9d0e-2b7f4f1f0a11"),
+        "name": "Contoso Ltd",
+        "phone": "+1 206 555 0100",
+        "fax": "+1 206 555 0101",
+        "website": "https://contoso.example",
+        "account_number": "C-1001",
+        "status": "active",
+        "billing_address": Address(
+            line1="1 Main Street",
+            line2="Suite 4",
+            city="Seattle",
+            state="Washington",
+            postal_code="98101",
+            country="United States",
+        ),
+    }
+    values.update(changes)
+    return OrganizationPush(**values)
+
+
+def test_an_account_becomes_a_company_field_by_field_bss_1() -> None:
+    organization = _organization()
+    refs = CompanyRefs(default_contact=7, parent_company=8, bill_to_company=9, currency=3)
+    assert company_from_organization(organization, RESOLVED, refs) == {
+        "identifier": hub_identifier(organization.id),  # Id → Identifier
+        "name": "Contoso Ltd",
+        "status": {"id": 6},  # looked up
+        "types": [{"id": 2}],  # one type on push
+        "addressLine1": "1 Main Street",  # billing address only
+        "addressLine2": "Suite 4",
+        "city": "Seattle",
+        "state": "WA",  # the code, from the state's name
+        "zip": "98101",
+        "country": {"id": 40},  # the id, from the country's name
+        "phoneNumber": "+1 206 555 0100",
+        "faxNumber": "+1 206 555 0101",
+        "website": "https://contoso.example",
+        "accountNumber": "C-1001",  # Code → AccountNumber
+        "defaultContact": {"id": 7},
+        "parentCompany": {"id": 8},
+        "billToCompany": {"id": 9},
+        "currency": {"id": 3},
+    }
+
+
+def test_the_identifier_carries_the_hubs_id_within_thirty_characters_int_4() -> None:
+    organization_id = uuid.uuid4()
+    identifier = hub_identifier(organization_id)
+    assert len(identifier) <= 30
+    assert hub_id_of(identifier) == organization_id
+    assert hub_id_of(identifier.lower()) == organization_id
+    assert hub_id_of("ACME") is None  # a company the hub did not make
+    assert hub_id_of(None) is None
+
+
+def test_an_update_leaves_identifier_and_types_and_patches_only_what_differs() -> None:
+    fields = company_fields(_organization(), RESOLVED)
+    assert "identifier" not in fields
+    assert "types" not in fields  # POST only in ConnectWise
+    current = {
+        **fields,
+        "status": {"id": 6, "name": "Active", "_info": {}},
+        "country": {"id": 40, "name": "United States"},
+        "faxNumber": "old",
+    }
+    wanted = {**fields, "faxNumber": None, "phoneNumber": "555"}
+    assert patch_operations(current, wanted) == [
+        {"op": "replace", "path": "phoneNumber", "value": "555"},
+        {"op": "remove", "path": "faxNumber"},
+    ]
+    assert fields_of(["phone", "billing_address"]) == {
+        "phoneNumber",
+        "addressLine1",
+        "addressLine2",
+        "city",
+        "state",
+        "zip",
+        "country",
+    }
+
+
+def test_a_company_becomes_an_account_field_by_field_bss_1() -> None:
+    organization_id = uuid.uuid4()
+    company = {
+        "id": 250,
+        "identifier": hub_identifier(organization_id),
+        "name": "Acme",
+        "addressLine1": "1 Main St",
+        "addressLine2": None,
+        "city": "Springfield",
+        "state": "IL",
+        "zip": "62701",
+        "country": {"id": 1, "name": "United States"},
+        "phoneNumber": "555-0100",
+        "faxNumber": "555-0101",
+        "website": "acme.example",
+        "accountNumber": "A-100",
+        "types": [{"id": 5, "name": "Prospect"}, {"id": 1, "name": "Customer"}],
+        "deletedFlag": False,
+        "_info": {"lastUpdated": "2026-09-18T13:00:00Z"},
+        "someFieldTheHubIgnores": {"x": 1},  # INT-7
+    }
+    pulled = organization_from_company(company, state_names={"IL": "Illinois"})
+    assert pulled.external_id == "250"
+    assert pulled.hub_id == str(organization_id)
+    assert (pulled.name, pulled.phone, pulled.fax) == ("Acme", "555-0100", "555-0101")
+    assert (pulled.website, pulled.account_number) == ("acme.example", "A-100")
+    address = pulled.billing_address  # ConnectWise's one address is the billing address
+    assert (address.line1, address.line2, address.city) == ("1 Main St", None, "Springfield")
+    assert (address.state, address.postal_code, address.country) == (
+        "Illinois",
+        "62701",
+        "United States",
+    )
+    assert pulled.modified_at == "2026-09-18T13:00:00Z"
+    assert pulled.active is True
+    assert first_type(company) == "Prospect"  # the first of several types
+    assert organization_from_company({"id": 1, "deletedFlag": True}).active is False
+
+
+def test_a_contact_both_ways_with_its_four_communication_items_bss_2() -> None:
+    values = ContactValues("Ann", "Lee", "CTO", "ann@x.example", "555-1", None, "555-3")
+    types = {"Email": 11, "Phone": 10, "Mobile": 12, "Fax": 13}
+    assert contact_body(values, 250, 4, types) == {
+        "firstName": "Ann",
+        "lastName": "Lee",
+        "title": "CTO",
+        "company": {"id": 250},
+        "typeIds": [4],  # the configured contact type (CW-2)
+        "communicationItems": [
+            {"type": {"id": 11}, "value": "ann@x.example", "defaultFlag": True},
+            {"type": {"id": 10}, "value": "555-1", "defaultFlag": True},
+            {"type": {"id": 13}, "value": "555-3", "defaultFlag": True},
+        ],
+    }
+    pulled = contact_from_record(
+        {
+            "id": 5,
+            "firstName": "Ann",
+            "lastName": "Lee",
+            "title": "CTO",
+            "company": {"id": 250},
+            "communicationItems": [
+                {"id": 1, "communicationType": "Email", "value": "ann@x.example"},
+                {"id": 2, "communicationType": "Phone", "value": "555-1"},
+                {"id": 3, "communicationType": "Fax", "value": "555-3"},
+                {"id": 4, "communicationType": "Email", "value": "second@x.example"},
+            ],
+        }
+    )
+    assert (pulled.external_id, pulled.organization_external_id) == ("5", "250")
+    assert (pulled.first_name, pulled.last_name, pulled.title) == ("Ann", "Lee", "CTO")
+    assert (pulled.email, pulled.phone, pulled.mobile, pulled.fax) == (
+        "ann@x.example",
+        "555-1",
+        None,
+        "555-3",
+    )
+
+
+def test_communication_items_are_updated_in_place_never_posted_twice_bss_2() -> None:
+    existing = [
+        {"id": 1, "communicationType": "Email", "value": "old@x.example"},
+        {"id": 2, "communicationType": "Phone", "value": "555-1"},
+    ]
+    wanted = ContactValues("Ann", "Lee", email="new@x.example", phone="555-1", mobile="555-2")
+    assert communication_changes(existing, wanted) == [
+        CommunicationChange("Email", 1, "new@x.example"),  # patched, same id
+        CommunicationChange("Mobile", None, "555-2"),  # the one kind it lacked
+    ]
+
+
+def test_the_pull_asks_for_the_selected_types_and_statuses_not_deleted_cw_2() -> None:
+    since = datetime(2026, 9, 18, 13, 0, 5, tzinfo=UTC)
+    assert (
+        company_conditions(("Active",), None) == 'deletedFlag=false and status/name in ("Active")'
+    )
+    assert company_conditions(("Active", "On Hold"), since) == (
+        'deletedFlag=false and status/name in ("Active", "On Hold") '
+        "and lastUpdated>=[2026-09-18T13:00:04Z]"
+    )
+    assert type_conditions(("Customer", 'Odd "One"')) == (
+        'types/name="Customer" or types/name="Odd \\"One\\""'
+    )
+
+
+def test_the_defaults_pass_their_checks_and_every_sync_starts_off_cw_1() -> None:
+    policy = connectwise_settings_policy()
+    policy.check(policy.defaults())
+    settings = read_settings({})
+    assert settings.syncs.organizations_out is False
+    assert settings.syncs.organizations_in is False
+    assert settings.syncs.opportunities is False
+    assert settings.syncs.products is False
+    assert settings.organizations.pull_types == ("Customer", "Prospect")
+    assert settings.opportunities.won.status == "Open"
+    assert (
+        settings.products.place("Unmapped").subcategory
+        == DEFAULTS["default_category"]["subcategory"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"sync_products": "yes"}, "settings.sync_products"),
+        ({"pull_company_types": "Customer"}, "settings.pull_company_types"),
+        ({"new_quote": {"probability": "150"}}, "settings.new_quote.probability"),
+        ({"product_class": "Gadget"}, "settings.product_class"),
+        (
+            {"category_mapping": {"Laptops": {"category": "Hardware"}}},
+            "settings.category_mapping.Laptops.subcategory",
+        ),
+    ],
+)
+def test_a_malformed_setting_is_refused_naming_it_int_3(
+    settings: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        connectwise_settings_policy().check(settings)
+    assert caught.value.field == field
+
+
+def test_a_mapped_category_takes_its_place_and_others_the_default_cw_7() -> None:
+    settings = read_settings(
+        {"category_mapping": {"Laptops": {"category": "Hardware", "subcategory": "Servers"}}}
+    )
+    assert settings.products.place("laptops").subcategory == "Servers"
+    assert settings.products.place(None).subcategory == "Networking"
