@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.documents.cache import CachedQuoteDocuments
+from adapters.documents.invoice_pdf import ReportlabInvoiceDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
 from adapters.notifications.smtp import SmtpMailer
@@ -59,6 +60,7 @@ from adapters.system import SystemClock, uuid7
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
+from application.billing.documents import PortalInvoiceDocument
 from application.billing.imports import pull_appliers
 from application.billing.methods import AddPaymentMethod
 from application.billing.payments import ResolvePendingPayments, TakePayment
@@ -66,6 +68,7 @@ from application.billing.policies import (
     billing_policy,
 )
 from application.billing.portal import PortalBilling
+from application.billing.portal_payments import PortalPaymentOptions, RemovePaymentMethod
 from application.billing.queries import BillingQueries
 from application.billing.settings import ChangePaymentSettings, PaymentSettingsQueries
 from application.billing.watch import WatchPayments
@@ -79,6 +82,7 @@ from application.crm.use_cases import (
     UpdateContact,
     UpdateOrganization,
 )
+from application.identity.portal_access import InvitePortalContact, SignInWithInvitation
 from application.identity.queries import IdentityQueries
 from application.identity.use_cases import (
     Authenticate,
@@ -107,6 +111,7 @@ from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
 from application.quotes.policies import quote_policy
+from application.quotes.portal import PortalQuotes
 from application.quotes.queries import QuoteQueries
 from application.quotes.search import PsaSearch
 from application.quotes.use_cases import (
@@ -314,6 +319,7 @@ class IntegrationsContainer(containers.DeclarativeContainer):
 
 
 class IdentityContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
     persistence = providers.DependenciesContainer()
     security = providers.DependenciesContainer()
@@ -339,6 +345,21 @@ class IdentityContainer(containers.DeclarativeContainer):
     )
     issue_portal_token = providers.Factory(
         IssuePortalToken,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+    )
+    invite_portal_contact = providers.Factory(
+        InvitePortalContact,
+        uow=persistence.uow,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
+        ids=core.ids,
+        base_url=settings.provided.link_url,
+    )
+    sign_in_with_invitation = providers.Factory(
+        SignInWithInvitation,
         uow=persistence.uow,
         secrets=security.api_key_secrets,
         clock=core.clock,
@@ -439,6 +460,14 @@ class BillingContainer(containers.DeclarativeContainer):
         sender=settings.provided.mail_from,
     )
     portal = providers.Factory(PortalBilling, queries)
+    payment_options = providers.Factory(PortalPaymentOptions, persistence.uow)
+    remove_payment_method = providers.Factory(
+        RemovePaymentMethod, persistence.uow, integrations.configs, integrations.gateway
+    )
+    invoice_documents = providers.Singleton(ReportlabInvoiceDocuments)
+    portal_invoice_document = providers.Factory(
+        PortalInvoiceDocument, persistence.uow, portal, invoice_documents
+    )
     payment_settings = providers.Factory(PaymentSettingsQueries, persistence.uow)
     change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)
 
@@ -469,6 +498,9 @@ class QuotesContainer(containers.DeclarativeContainer):
     win = providers.Factory(WinQuote, persistence.uow, core.clock, core.ids)
     lose = providers.Factory(LoseQuote, persistence.uow, core.clock, core.ids)
     render = providers.Factory(RenderQuote, persistence.uow, core.clock, integrations.documents)
+    portal = providers.Factory(
+        PortalQuotes, persistence.uow, core.clock, core.ids, integrations.documents
+    )
     queries = providers.Factory(QuoteQueries, persistence.uow, core.clock)
     search = providers.Factory(
         PsaSearch,
@@ -485,7 +517,11 @@ class Container(containers.DeclarativeContainer):
     persistence = providers.Container(SqlPersistenceContainer, settings=settings, core=core)
     security = providers.Container(SecurityContainer, settings=settings)
     identity = providers.Container(
-        IdentityContainer, core=core, persistence=persistence, security=security
+        IdentityContainer,
+        settings=settings,
+        core=core,
+        persistence=persistence,
+        security=security,
     )
     crm = providers.Container(CrmContainer, core=core, persistence=persistence)
     integrations = providers.Container(

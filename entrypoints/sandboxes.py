@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from adapters.sandboxes.bng.tokenizer import TOKENIZATION_KEY
 from adapters.sandboxes.mount import SANDBOXES as MOUNTED
 from adapters.sandboxes.mount import create_sandboxes_app, sandbox_handlers
 from application.integrations.connections import NewConnection
@@ -26,6 +27,7 @@ class Sandbox:
     path: str
     credentials: Mapping[str, str]
     issued: Mapping[str, str] = field(default_factory=dict)  # the sandbox's OAuth grant
+    settings: Mapping[str, object] = field(default_factory=dict)
 
     def connection(self, server: str, *, under: str = "") -> NewConnection:
         """A connection to this sandbox on ``server``; ``under``: a sub-path (one company)."""
@@ -35,11 +37,23 @@ class Sandbox:
             base_url=f"{server}{self.path}{under}",
             credentials=self.credentials,
             issued=self.issued,
+            settings=dict(self.settings),
         )
 
 
+# The BNG sandbox's browser tokenizer takes its public key (the portal's pages carry it).
+_SETTINGS: Mapping[System, Mapping[str, object]] = {
+    System.BNG: {"tokenization_key": TOKENIZATION_KEY}
+}
 _BY_SYSTEM = {
-    System(m.system): Sandbox(System(m.system), m.name, m.path, m.credentials, m.issued)
+    System(m.system): Sandbox(
+        System(m.system),
+        m.name,
+        m.path,
+        m.credentials,
+        m.issued,
+        _SETTINGS.get(System(m.system), {}),
+    )
     for m in MOUNTED
 }
 AUTOTASK = _BY_SYSTEM[System.AUTOTASK]

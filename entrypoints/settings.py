@@ -38,6 +38,8 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mailbox_dir: str = "var/mailbox"
     mail_from: str = "billing@q2c.local"
+    # Where people reach the hub (links in emails, Secure cookies when https); else base_url.
+    public_url: str | None = None
     # The bearer token a Prometheus scraper sends to /metrics; unset: loopback clients only.
     metrics_token: str | None = field(default=None, repr=False)
     # Not shown by repr, so a logged Settings never leaks it; used by the credential vault.
@@ -60,6 +62,10 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def link_url(self) -> str:
+        return (self.public_url or self.base_url).rstrip("/")
 
     @property
     def docs_url(self) -> str:

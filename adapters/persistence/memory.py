@@ -38,9 +38,11 @@ from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family
 from domain.notifications.notification import Notification
+from domain.quotes.acceptance import QuoteAcceptance
 from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
 
@@ -49,6 +51,8 @@ E = TypeVar(
     Organization,
     Contact,
     ApiKey,
+    PortalInvitation,
+    QuoteAcceptance,
     Tenant,
     Connection,
     Invoice,
@@ -195,6 +199,7 @@ def _ref(name: str) -> Callable[[Any], UUID | None]:
 # The tables' foreign keys: (the column, the table it refers to); NULL refers to nothing.
 FOREIGN: dict[type[Any], tuple[tuple[Callable[[Any], UUID | None], type[Any]], ...]] = {
     ApiKey: ((_ref("contact_id"), Contact),),
+    PortalInvitation: ((_ref("contact_id"), Contact),),
     Contact: ((_ref("organization_id"), Organization),),
     Invoice: ((_ref("organization_id"), Organization),),
     PaymentMethod: ((_ref("organization_id"), Organization),),
@@ -336,6 +341,23 @@ class InMemoryApiKeyRepository(_Repository[ApiKey]):
 
     async def list(self) -> list[ApiKey]:
         return sorted((copy.deepcopy(k) for k in self._visible()), key=lambda k: k.id)
+
+
+class InMemoryPortalInvitationRepository(_Repository[PortalInvitation]):
+    kind = PortalInvitation
+    noun = "portal invitation"
+
+    async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
+        return self._load(invitation_id)
+
+
+class InMemoryQuoteAcceptanceRepository(_Repository[QuoteAcceptance]):
+    kind = QuoteAcceptance
+    noun = "quote acceptance"
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuoteAcceptance]:
+        found = [copy.deepcopy(a) for a in self._visible() if a.quote_id == quote_id]
+        return sorted(found, key=lambda a: a.id)
 
 
 class InMemoryTenantRepository(_Repository[Tenant]):
@@ -587,6 +609,8 @@ class InMemoryUnitOfWork:
         self._events: list[DomainEvent] = []
         self.tenants = InMemoryTenantRepository(self)
         self.api_keys = InMemoryApiKeyRepository(self)
+        self.portal_invitations = InMemoryPortalInvitationRepository(self)
+        self.quote_acceptances = InMemoryQuoteAcceptanceRepository(self)
         self.organizations = InMemoryOrganizationRepository(self)
         self.contacts = InMemoryContactRepository(self)
         self.connections = InMemoryConnectionRepository(self)

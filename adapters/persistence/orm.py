@@ -17,9 +17,11 @@ from domain.crm.contact import Contact
 from domain.crm.organization import Address, Organization
 from domain.crm.records import PsaRecord
 from domain.identity.access import ApiKey
+from domain.identity.invitation import PortalInvitation
 from domain.identity.tenant import Tenant
 from domain.integrations.connection import Connection, SealedCredentials
 from domain.notifications.notification import Notification
+from domain.quotes.acceptance import QuoteAcceptance
 from domain.shared.money import Money
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -63,6 +65,8 @@ def start_mappers() -> None:
     org = tables.organizations.c
     mapper_registry.map_imperatively(Tenant, tables.tenants)
     mapper_registry.map_imperatively(ApiKey, tables.api_keys)
+    mapper_registry.map_imperatively(PortalInvitation, tables.portal_invitations)
+    mapper_registry.map_imperatively(QuoteAcceptance, tables.quote_acceptances)
     mapper_registry.map_imperatively(
         Organization,
         tables.organizations,

@@ -16,7 +16,10 @@ from application.shared.pagination import PageRequest
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
+from domain.quotes.acceptance import QuoteAcceptance
+from domain.quotes.quote import QuoteId
 from domain.shared.events import DomainEvent
 
 
@@ -163,6 +166,25 @@ class SqlAlchemyApiKeyRepository(_TenantRepository[ApiKey]):
 
     async def list(self) -> list[ApiKey]:
         return list((await self._session.scalars(self._select().order_by(self.table.c.id))).all())
+
+
+class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
+    entity = PortalInvitation
+    table = tables.portal_invitations
+    noun = "portal invitation"
+
+    async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
+        return await self._get(invitation_id)
+
+
+class SqlAlchemyQuoteAcceptanceRepository(_TenantRepository[QuoteAcceptance]):
+    entity = QuoteAcceptance
+    table = tables.quote_acceptances
+    noun = "quote acceptance"
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuoteAcceptance]:
+        query = self._select().where(self.table.c.quote_id == quote_id)
+        return list((await self._session.scalars(query.order_by(self.table.c.id))).all())
 
 
 class SqlAlchemyTenantRepository:

@@ -79,6 +79,34 @@ api_keys = Table(
     Index("ix_api_keys_tenant", "tenant_id", "id"),
 )
 
+quote_acceptances = Table(
+    "quote_acceptances",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("quote_id", Uuid, ForeignKey("quotes.id"), nullable=False),
+    Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=False),
+    Column("signed_name", String(100), nullable=False),
+    Column("ip_address", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("accepted_at", UtcDateTime, nullable=False),
+    Index("ix_quote_acceptances_tenant", "tenant_id", "quote_id"),
+)
+
+portal_invitations = Table(
+    "portal_invitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    _tenant(),
+    Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Column("invited_by", String(100), nullable=False),
+    Index("ix_portal_invitations_tenant", "tenant_id", "id"),
+)
+
 organizations = Table(
     "organizations",
     metadata,

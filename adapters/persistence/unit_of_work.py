@@ -33,6 +33,8 @@ from adapters.persistence.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyContactRepository,
     SqlAlchemyOrganizationRepository,
+    SqlAlchemyPortalInvitationRepository,
+    SqlAlchemyQuoteAcceptanceRepository,
     SqlAlchemyTenantRepository,
     Tracked,
 )
@@ -67,6 +69,8 @@ class SqlAlchemyUnitOfWork:
         args = (self._session, self.tenant_id, self._track)
         self.tenants = SqlAlchemyTenantRepository(*args)
         self.api_keys = SqlAlchemyApiKeyRepository(*args)
+        self.portal_invitations = SqlAlchemyPortalInvitationRepository(*args)
+        self.quote_acceptances = SqlAlchemyQuoteAcceptanceRepository(*args)
         self.organizations = SqlAlchemyOrganizationRepository(*args)
         self.contacts = SqlAlchemyContactRepository(*args)
         self.connections = SqlAlchemyConnectionRepository(*args)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 
 
@@ -38,6 +39,12 @@ class TenantRepository(Protocol):
     async def get(self) -> Tenant:
         """The unit of work's own tenant."""
         ...
+
+
+class PortalInvitationRepository(Protocol):
+    async def add(self, invitation: PortalInvitation) -> None: ...
+
+    async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation: ...
 
 
 class ApiKeyRepository(Protocol):

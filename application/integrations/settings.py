@@ -51,10 +51,14 @@ class GatewaySettings:
     staff_methods: tuple[str, ...] = ()
     portal_methods: tuple[str, ...] = ()
     refund_at_gateway: bool = False
+    # The gateway's public key for its browser tokenizer (Collect.js's data-tokenization-key):
+    # not a secret, pages carry it; the private security key stays in the credentials.
+    tokenization_key: str = ""
 
     @classmethod
     def read(cls, settings: Mapping[str, Any]) -> GatewaySettings:
         return cls(
+            tokenization_key=str(settings.get("tokenization_key") or ""),
             staff_methods=_names(settings.get("staff_methods")),
             portal_methods=_names(settings.get("portal_methods")),
             refund_at_gateway=bool(settings.get("refund_at_gateway", False)),

@@ -9,6 +9,7 @@ from typing import Protocol
 from application.shared.pagination import PageRequest
 from domain.crm.organization import OrganizationId
 from domain.integrations.connection import ConnectionId
+from domain.quotes.acceptance import QuoteAcceptance
 from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 
 
@@ -19,6 +20,12 @@ class QuoteFilter:
     search: str | None = None  # number or title contains
     expires_before: date | None = None  # expiry earlier than this day (expired, with published)
     expires_from: date | None = None  # expiry on or after this day
+
+
+class QuoteAcceptanceRepository(Protocol):
+    async def add(self, acceptance: QuoteAcceptance) -> None: ...
+
+    async def of_quote(self, quote_id: QuoteId) -> list[QuoteAcceptance]: ...
 
 
 class QuoteRepository(Protocol):

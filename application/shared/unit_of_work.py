@@ -13,11 +13,19 @@ from application.billing.repositories import (
 )
 from application.catalog.ports import CatalogItemRepository, CategoryRepository
 from application.crm.ports import ContactRepository, OrganizationRepository, PsaRecordRepository
-from application.identity.ports import ApiKeyRepository, TenantRepository
+from application.identity.ports import (
+    ApiKeyRepository,
+    PortalInvitationRepository,
+    TenantRepository,
+)
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
 from application.integrations.repositories import ConnectionRepository
 from application.notifications.ports import NotificationRepository
-from application.quotes.repositories import QuotePushRepository, QuoteRepository
+from application.quotes.repositories import (
+    QuoteAcceptanceRepository,
+    QuotePushRepository,
+    QuoteRepository,
+)
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 from domain.shared.events import DomainEvent
@@ -35,6 +43,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def portal_invitations(self) -> PortalInvitationRepository: ...
 
     @property
     def organizations(self) -> OrganizationRepository: ...
@@ -68,6 +79,9 @@ class UnitOfWork(Protocol):
 
     @property
     def quotes(self) -> QuoteRepository: ...
+
+    @property
+    def quote_acceptances(self) -> QuoteAcceptanceRepository: ...
 
     @property
     def quote_pushes(self) -> QuotePushRepository: ...

@@ -21,6 +21,8 @@ class NotificationKind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     PAYMENT_FAILED = "payment_failed"
     SETTLEMENT_FAILED = "settlement_failed"
+    PORTAL_INVITATION = "portal_invitation"  # subject: the invitation
+    QUOTE_ACCEPTED = "quote_accepted"  # subject: the quote
 
 
 class NotificationStatus(StrEnum):

@@ -33,6 +33,7 @@ from domain.integrations.connection import ConnectionId
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.cli.mailbox import mailbox_group
+from entrypoints.cli.portal import portal_group
 from entrypoints.containers import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.server import uvicorn_server
@@ -315,6 +316,7 @@ else:
         raise click.ClickException(NO_SANDBOXES)
 
 
+cli.add_command(portal_group(_opened, _run))
 cli.add_command(
     mailbox_group(lambda: Path(click.get_current_context().ensure_object(Settings).mailbox_dir))
 )

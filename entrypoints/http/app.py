@@ -18,7 +18,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 
 from application.identity.ports import Principal
-from entrypoints.containers import Container
+from entrypoints.containers import Container, vault_secret
+from entrypoints.http.assets import SWAGGER, asset_routers
 from entrypoints.http.auth import ApiKeyAuthMiddleware
 from entrypoints.http.body import MAX_BODY, BodyGuardMiddleware
 from entrypoints.http.controllers.billing import (
@@ -33,6 +34,7 @@ from entrypoints.http.controllers.identity import ApiKeyController, TenantContro
 from entrypoints.http.controllers.organizations import OrganizationController
 from entrypoints.http.controllers.payment_settings import PaymentSettingsController
 from entrypoints.http.controllers.portal import PortalController, PortalTokenController
+from entrypoints.http.controllers.portal_invitations import PortalInvitationController
 from entrypoints.http.controllers.psa_search import (
     PortalOpportunityController,
     PsaSearchController,
@@ -43,6 +45,9 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.openapi import make_truthful
+from entrypoints.http.portal_pages.pages import PortalPages
+from entrypoints.http.portal_pages.rendering import template_config
+from entrypoints.http.portal_pages.session import csrf_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_log import RequestContextMiddleware
 from entrypoints.settings import Settings
@@ -73,6 +78,10 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "crm_queries": crm.queries,
         "issue_api_key": identity.issue_api_key,
         "issue_portal_token": identity.issue_portal_token,
+        "invite_portal_contact": identity.invite_portal_contact,
+        "sign_in_with_invitation": identity.sign_in_with_invitation,
+        "authenticate": identity.authenticate,
+        "settings": container.settings,
         "revoke_api_key": identity.revoke_api_key,
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
@@ -91,6 +100,9 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "add_payment_method": container.billing.add_payment_method,
         "billing_queries": container.billing.queries,
         "portal_billing": container.billing.portal,
+        "payment_options": container.billing.payment_options,
+        "remove_payment_method": container.billing.remove_payment_method,
+        "portal_invoice_document": container.billing.portal_invoice_document,
         "payment_settings": container.billing.payment_settings,
         "change_payment_settings": container.billing.change_payment_settings,
         "create_category": container.quotes.create_category,
@@ -107,6 +119,7 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "win_quote": container.quotes.win,
         "lose_quote": container.quotes.lose,
         "render_quote": container.quotes.render,
+        "portal_quotes": container.quotes.portal,
         "quote_queries": container.quotes.queries,
         "psa_search": container.quotes.search,
     }
@@ -170,7 +183,16 @@ def _openapi() -> OpenAPIConfig:
         "problem details.",
         path="/schema",
         render_plugins=[
-            _completing(_SwaggerPage(path="/"), complete),
+            _completing(
+                _SwaggerPage(
+                    path="/",
+                    js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                    favicon=f"<link rel='icon' href='{SWAGGER}/favicon-32x32.png'>",
+                ),
+                complete,
+            ),
             _completing(_JsonDocument(), complete),
             _completing(_YamlDocument(), complete),
         ],
@@ -239,12 +261,15 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         QuoteController,
         PsaSearchController,
         PortalOpportunityController,
+        PortalInvitationController,
+        PortalPages,
         HealthController,
     ]
     return Litestar(
         route_handlers=[
             *_with_their_dependencies(controllers, _dependencies(container)),
             metrics_controller(settings.metrics_token),
+            *asset_routers(),
             *mounts,
         ],
         middleware=[
@@ -257,6 +282,10 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         request_max_body_size=MAX_BODY,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
+        template_config=template_config(),
+        csrf_config=csrf_config(
+            vault_secret(settings), secure=settings.link_url.startswith("https")
+        ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         on_shutdown=[close],
         logging_config=None,  # structlog is configured once, by the entrypoint

@@ -19,7 +19,17 @@ from application.identity.use_cases import Authenticate
 from domain.identity.access import Role
 
 # Sandboxes: vendor auth; the OAuth callback: a browser sent back by the vendor, with the state.
-PUBLIC_PATHS = ["^/health", "^/metrics", "^/schema", "^/sandbox/", "^/oauth/callback$"]
+# Static assets: public files. The portal's pages (``/portal/`` but not its API, ``/portal/v1``)
+# sign their contacts in with a session cookie of their own.
+PUBLIC_PATHS = [
+    "^/health",
+    "^/metrics",
+    "^/schema",
+    "^/sandbox/",
+    "^/oauth/callback$",
+    "^/static/",
+    "^/portal(?!/v1(/|$))",
+]
 
 
 class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):

@@ -43,7 +43,9 @@ class BodyGuardMiddleware:
         self._timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        api = isinstance(scope.get("route_handler"), HTTPRouteHandler)
+        handler = scope.get("route_handler")
+        # The portal's pages post HTML forms; Litestar bounds their size.
+        api = isinstance(handler, HTTPRouteHandler) and not handler.opt.get("page")
         if scope["type"] != ScopeType.HTTP or not api:
             await self.app(scope, receive, send)
             return

@@ -30,6 +30,7 @@ from adapters.sandboxes.bng.store import (
     SandboxRefusal,
     Source,
 )
+from adapters.sandboxes.bng.tokenizer import tokenizer_routes
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.vendors.bng.contract import AUTHENTICATION_FAILED
 
@@ -250,4 +251,9 @@ def _routes(store: BngStore) -> list[ControllerRouterHandler]:
             return _json_answer({"error": str(refusal)}, 409)
         return _json_answer({"failed": transaction_id})
 
-    return [transact, query, token, settle, fail]
+    def tokenize(fields: Mapping[str, str]) -> tuple[str, str, str]:
+        source = source_from(fields)
+        return store.tokenize(source), source.kind, source.brand
+
+    browser = tokenizer_routes(tokenize, SandboxRefusal)
+    return [transact, query, token, settle, fail, *browser]

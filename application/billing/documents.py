@@ -1,0 +1,98 @@
+"""The invoice document a portal contact downloads, rendered by the hub where no vendor PDF is.
+
+Neither the PSAs nor QuickBooks hand the hub an invoice PDF today, so the hub renders one from
+what it knows, with the same library and style as the quote PDF (QUO-7). Scoped like every
+portal read: another organization's invoice is not found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from application.billing.portal import PortalBilling
+from application.billing.repositories import PaymentFilter
+from application.shared.pagination import PageRequest
+from application.shared.unit_of_work import UnitOfWorkFactory
+from domain.billing.invoice import Invoice, InvoiceId
+from domain.billing.payment import PaymentStatus
+from domain.crm.organization import OrganizationId
+from domain.identity.tenant import TenantId
+
+
+@dataclass(frozen=True)
+class InvoicePaymentLine:
+    on: datetime
+    method: str  # brand and last four, never more (PAY-8)
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceSnapshot:
+    tenant_name: str
+    number: str
+    psa_number: str
+    status: str
+    invoice_date: date
+    due_date: date | None
+    description: str
+    organization: str
+    address: tuple[str, ...]
+    currency: str
+    total: Decimal
+    paid: Decimal
+    balance: Decimal
+    payments: tuple[InvoicePaymentLine, ...]
+
+
+class InvoiceDocuments(Protocol):
+    def render(self, invoice: InvoiceSnapshot) -> bytes:
+        """The PDF's bytes; deterministic for one snapshot."""
+        ...
+
+
+class PortalInvoiceDocument:
+    def __init__(
+        self, uow: UnitOfWorkFactory, billing: PortalBilling, documents: InvoiceDocuments
+    ) -> None:
+        self._uow, self._billing, self._documents = uow, billing, documents
+
+    async def __call__(
+        self, tenant_id: TenantId, organization_id: OrganizationId, invoice_id: InvoiceId
+    ) -> tuple[Invoice, bytes]:
+        invoice = await self._billing.invoice(tenant_id, organization_id, invoice_id)
+        async with self._uow(tenant_id) as uow:
+            tenant = await uow.tenants.get()
+            organization = await uow.organizations.get(organization_id)
+            where = PaymentFilter(invoice_id=invoice.id, organization_id=organization_id)
+            payments = await uow.payments.list(where, PageRequest.parse(100, None))
+        address = organization.billing_address
+        region = " ".join(part for part in (address.state, address.postal_code) if part)
+        town = ", ".join(part for part in (address.city, region) if part)
+        lines = (address.line1, address.line2, town)
+        snapshot = InvoiceSnapshot(
+            tenant_name=tenant.name,
+            number=invoice.number or invoice.psa_number,
+            psa_number=invoice.psa_number,
+            status=invoice.status.value,
+            invoice_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            description=invoice.description,
+            organization=organization.name,
+            address=tuple(line for line in (*lines, address.country) if line),
+            currency=invoice.currency.value,
+            total=invoice.total.amount,
+            paid=invoice.applied.amount,
+            balance=invoice.balance.amount,
+            payments=tuple(
+                InvoicePaymentLine(
+                    p.created_at, f"{p.method_brand} ending {p.method_last4}", p.applied_amount
+                )
+                for p in payments
+                if p.status is PaymentStatus.APPROVED and p.applied_amount
+            ),
+        )
+        return invoice, await asyncio.to_thread(self._documents.render, snapshot)

@@ -1,0 +1,152 @@
+"""Signing a contact in to the client portal's pages: an invitation by email, then a session.
+
+An admin or manager invites an active contact with an email address; the contact gets an email
+(a notification, sent by the worker's loop like every other, PAY-13) with a sign-in link. The
+link's token is used once and expires (``PortalInvitation``); redeemed, it becomes a portal token
+(``IssuePortalToken``'s key: the same principal, tenant and organization scoping as
+``/portal/v1``), which the pages keep in a session cookie. Signing out revokes that token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.identity.ports import ApiKeySecrets
+from application.identity.use_cases import IssuedKey, _KeyMaker
+from application.shared.errors import NotFound
+from application.shared.ports import Clock, IdGenerator
+from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.crm.contact import Contact
+from domain.crm.organization import ContactId
+from domain.identity.access import Role
+from domain.identity.invitation import PortalInvitation, PortalInvitationId
+from domain.identity.tenant import TenantId
+from domain.notifications.notification import Notification, NotificationKind
+from domain.shared.errors import DomainError
+
+SIGN_IN_PATH = "/portal/sign-in"
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: PortalInvitation
+    link: str  # shown once, to the inviting admin too (a contact without working mail)
+    to_address: str
+
+
+def _bad_link() -> DomainError:
+    return DomainError("this sign-in link is not valid", code="invitation_invalid", field="token")
+
+
+async def _active_contact(uow: UnitOfWork, contact_id: ContactId) -> Contact:
+    contact = await uow.contacts.get(contact_id)  # another tenant's: not found
+    organization = await uow.organizations.get(contact.organization_id)
+    if not contact.active or not organization.active:
+        raise DomainError(
+            "an inactive contact, or one of an inactive organization, cannot use the portal",
+            code="contact_inactive",
+            field="contact_id",
+        )
+    return contact
+
+
+class InvitePortalContact:
+    """An invitation for an active contact with an email address, and the email carrying it."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        secrets: ApiKeySecrets,
+        clock: Clock,
+        ids: IdGenerator,
+        *,
+        base_url: str,
+    ) -> None:
+        self._uow = uow
+        self._secrets = secrets
+        self._clock = clock
+        self._ids = ids
+        self._base_url = base_url.rstrip("/")
+
+    async def __call__(
+        self, tenant_id: TenantId, contact_id: ContactId, invited_by: str
+    ) -> SentInvitation:
+        now = self._clock.now()
+        async with self._uow(tenant_id) as uow:
+            contact = await _active_contact(uow, contact_id)
+            if not contact.email:
+                raise DomainError(
+                    "the contact has no email address to send the sign-in link to",
+                    code="contact_email_missing",
+                    field="contact_id",
+                )
+            tenant = await uow.tenants.get()
+            secret = self._secrets.issue()
+            invitation = PortalInvitation(
+                id=PortalInvitationId(self._ids()),
+                tenant_id=tenant_id,
+                contact_id=contact.id,
+                secret_hash=secret.secret_hash,
+                created_at=now,
+                invited_by=invited_by,
+            )
+            token = f"{tenant_id.hex}.{invitation.id.hex}.{secret.plaintext}"
+            link = f"{self._base_url}{SIGN_IN_PATH}?token={token}"
+            await uow.portal_invitations.add(invitation)
+            await uow.notifications.add(
+                Notification(
+                    id=self._ids(),
+                    tenant_id=tenant_id,
+                    kind=NotificationKind.PORTAL_INVITATION,
+                    subject_id=invitation.id,
+                    to_address=contact.email,
+                    title=f"{tenant.name}: your sign-in link to the billing portal",
+                    body=(
+                        f"Hello {contact.full_name},\n\n"
+                        f"{tenant.name} invites you to its billing portal, where you can see "
+                        "and pay your invoices and see your quotes.\n\n"
+                        f"Sign in with this link (it works once, until "
+                        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n\n{link}\n"
+                    ),
+                    created_at=now,
+                )
+            )
+            await uow.commit()
+        return SentInvitation(invitation, link, contact.email)
+
+
+class SignInWithInvitation(_KeyMaker):
+    """Redeems a sign-in link's token (once, before it expires) for a portal token."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, secrets: ApiKeySecrets, clock: Clock, ids: IdGenerator
+    ) -> None:
+        super().__init__(secrets, clock, ids)
+        self._uow = uow
+        self._secrets = secrets
+        self._clock = clock
+
+    async def __call__(self, token: str) -> IssuedKey:
+        tenant_hex, _, rest = token.strip().partition(".")
+        invitation_hex, _, secret = rest.partition(".")
+        try:
+            tenant_id = TenantId(UUID(hex=tenant_hex))
+            invitation_id = PortalInvitationId(UUID(hex=invitation_hex))
+        except ValueError:
+            raise _bad_link() from None
+        async with self._uow(tenant_id) as uow:
+            try:
+                invitation = await uow.portal_invitations.get(invitation_id)
+            except NotFound:
+                raise _bad_link() from None
+            if not self._secrets.matches(secret, invitation.secret_hash):
+                raise _bad_link()
+            invitation.redeem(self._clock.now())
+            contact = await _active_contact(uow, invitation.contact_id)
+            issued = self.make(
+                tenant_id, f"portal session: {contact.full_name}"[:100], Role.PORTAL, contact.id
+            )
+            await uow.api_keys.add(issued.key)
+            await uow.commit()
+        return issued

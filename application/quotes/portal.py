@@ -1,0 +1,172 @@
+"""The quotes a portal contact sees and decides on (PAY-14, QUO-4, QUO-7).
+
+Its organization's published, won and lost quotes; a draft or another organization's quote is
+not found. Accepting records who typed their name, when, from which address, and the SHA-256
+of the PDF they were shown: the PDF is rendered again at acceptance and must be the one they
+saw, so a quote changed since is refused rather than accepted unseen. Accepting wins the quote
+and declining loses it, through the same ``mark_won`` / ``mark_lost`` as staff, so the PSA
+opportunity moves by the existing path (``quote.outcome``, QUO-4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+from application.quotes.ports import QuoteDocuments
+from application.quotes.repositories import QuoteFilter
+from application.quotes.snapshots import load_snapshot
+from application.shared.errors import NotFound
+from application.shared.pagination import PageRequest
+from application.shared.ports import Clock, IdGenerator
+from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.crm.organization import ContactId, OrganizationId
+from domain.identity.tenant import TenantId
+from domain.notifications.notification import Notification, NotificationKind
+from domain.quotes.acceptance import QuoteAcceptance, QuoteAcceptanceId
+from domain.quotes.quote import Quote, QuoteId, QuoteStatus
+from domain.shared.errors import DomainError
+
+VISIBLE = (QuoteStatus.PUBLISHED, QuoteStatus.WON, QuoteStatus.LOST)
+
+
+@dataclass(frozen=True)
+class PortalQuote:
+    quote: Quote
+    status: QuoteStatus  # as of today: a published quote past its expiry is expired
+    acceptance: QuoteAcceptance | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acceptance:
+    quote_id: QuoteId
+    contact_id: ContactId
+    signed_name: str
+    agreed_to_terms: bool
+    ip_address: str
+    pdf_sha256: str  # of the PDF the page showed
+
+
+class PortalQuotes:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, documents: QuoteDocuments
+    ) -> None:
+        self._uow, self._clock, self._ids, self._documents = uow, clock, ids, documents
+
+    async def quotes(
+        self, tenant_id: TenantId, organization_id: OrganizationId
+    ) -> list[PortalQuote]:
+        today = self._clock.now().date()
+        async with self._uow(tenant_id) as uow:
+            found = await uow.quotes.list(
+                QuoteFilter(organization_id=organization_id), PageRequest.parse(100, None)
+            )
+            return [
+                PortalQuote(q, q.status_on(today), await _accepted(uow, q))
+                for q in found
+                if q.status in VISIBLE
+            ]
+
+    async def quote(
+        self, tenant_id: TenantId, organization_id: OrganizationId, quote_id: QuoteId
+    ) -> PortalQuote:
+        async with self._uow(tenant_id) as uow:
+            quote = await _own(uow, organization_id, quote_id)
+            today = self._clock.now().date()
+            return PortalQuote(quote, quote.status_on(today), await _accepted(uow, quote))
+
+    async def document(
+        self, tenant_id: TenantId, organization_id: OrganizationId, quote_id: QuoteId
+    ) -> tuple[Quote, bytes]:
+        async with self._uow(tenant_id) as uow:
+            quote = await _own(uow, organization_id, quote_id)
+            snapshot = await load_snapshot(uow, quote, self._clock.now().date())
+        return quote, await asyncio.to_thread(self._documents.render, snapshot)
+
+    async def accept(
+        self, tenant_id: TenantId, organization_id: OrganizationId, accepted: Acceptance
+    ) -> QuoteAcceptance:
+        _, pdf = await self.document(tenant_id, organization_id, accepted.quote_id)
+        if hashlib.sha256(pdf).hexdigest() != accepted.pdf_sha256:
+            raise DomainError(
+                "the quote has changed since this page was shown: review it again",
+                code="quote_changed",
+                field="pdf_sha256",
+            )
+        now = self._clock.now()
+        async with self._uow(tenant_id) as uow:
+            quote = await _own(uow, organization_id, accepted.quote_id, lock=True)
+            acceptance = QuoteAcceptance(
+                id=QuoteAcceptanceId(self._ids()),
+                tenant_id=tenant_id,
+                quote_id=quote.id,
+                contact_id=accepted.contact_id,
+                signed_name=accepted.signed_name,
+                agreed_to_terms=accepted.agreed_to_terms,
+                ip_address=accepted.ip_address,
+                pdf_sha256=accepted.pdf_sha256,
+                accepted_at=now,
+            )
+            quote.mark_won(now, now.date())  # QUO-1's checks; QUO-4 through quote.outcome
+            await uow.quote_acceptances.add(acceptance)
+            for address in await _confirm_to(uow, quote, accepted.contact_id):
+                await uow.notifications.add(self._confirmation(quote, acceptance, address))
+            await uow.commit()
+        return acceptance
+
+    def _confirmation(
+        self, quote: Quote, acceptance: QuoteAcceptance, address: str
+    ) -> Notification:
+        """PAY-13: the contact and the quote's owner are told, with what was recorded."""
+        return Notification(
+            id=self._ids(),
+            tenant_id=quote.tenant_id,
+            kind=NotificationKind.QUOTE_ACCEPTED,
+            subject_id=quote.id,
+            to_address=address,
+            title=f"Quote {quote.number} accepted: {quote.header.title}",
+            body=(
+                f"Quote {quote.number} ({quote.header.title}) was accepted in the client portal "
+                f"by {acceptance.signed_name} on {acceptance.accepted_at:%Y-%m-%d %H:%M} UTC "
+                f"from {acceptance.ip_address or 'an unknown address'}.\n\n"
+                f"The document accepted has the SHA-256 {acceptance.pdf_sha256}.\n"
+            ),
+            created_at=acceptance.accepted_at,
+        )
+
+    async def decline(
+        self,
+        tenant_id: TenantId,
+        organization_id: OrganizationId,
+        quote_id: QuoteId,
+        reason: str,
+    ) -> Quote:
+        now = self._clock.now()
+        async with self._uow(tenant_id) as uow:
+            quote = await _own(uow, organization_id, quote_id, lock=True)
+            quote.mark_lost(now, reason.strip() or None)
+            await uow.commit()
+        return quote
+
+
+async def _own(
+    uow: UnitOfWork, organization_id: OrganizationId, quote_id: QuoteId, *, lock: bool = False
+) -> Quote:
+    quote = await uow.quotes.get(quote_id, lock=lock)
+    if quote.header.organization_id != organization_id or quote.status not in VISIBLE:
+        raise NotFound(f"quote {quote_id} not found")
+    return quote
+
+
+async def _confirm_to(uow: UnitOfWork, quote: Quote, contact_id: ContactId) -> list[str]:
+    contact = await uow.contacts.get(contact_id)
+    addresses = [contact.email, quote.header.owner_email]
+    return list(dict.fromkeys(a for a in addresses if a))
+
+
+async def _accepted(uow: UnitOfWork, quote: Quote) -> QuoteAcceptance | None:
+    if quote.status is not QuoteStatus.WON:
+        return None
+    found = await uow.quote_acceptances.of_quote(quote.id)
+    return found[-1] if found else None

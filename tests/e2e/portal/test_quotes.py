@@ -1,0 +1,127 @@
+"""Quotes on the portal's pages (PAY-14, QUO-4, QUO-7): the organization's published ones,
+accepted with a typed name and the terms (name, time, address and the PDF's hash recorded; the
+quote won), or declined with a reason; drafts and other organizations' quotes are not found."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.quotes.quote import QuoteId
+from tests.e2e.portal.conftest import CSRF, Pages
+
+HASH = re.compile(r'name="pdf_sha256" value="([0-9a-f]{64})"')
+
+
+async def a_quote(pages: Pages, *, of_other: bool = False, publish: bool = True) -> str:
+    billing = pages.other if of_other else pages.own
+    async with billing.container.persistence.uow()(billing.tenant) as uow:
+        contact = await uow.contacts.get(billing.contact)
+    body: dict[str, Any] = {
+        "organization_id": str(contact.organization_id),
+        "contact_id": str(contact.id),
+        "owner_name": "Sam Seller",
+        "owner_email": "sam@msp.test",
+        "title": "Office refresh",
+        "currency": "USD",
+        "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat(),
+        "lines": [{"name": "Install", "quantity": "4", "unit_price": "150.00", "kind": "labor"}],
+    }
+    made = await pages.client.post("/v1/quotes", json=body, headers=pages.keys.headers())
+    assert made.status_code == 201, made.text
+    quote_id: str = made.json()["id"]
+    if publish:
+        url = f"/v1/quotes/{quote_id}/publish"
+        published = await pages.client.post(url, headers=pages.keys.headers())
+        assert published.status_code == 202, published.text
+    return quote_id
+
+
+async def shown(pages: Pages, quote: str) -> dict[str, str]:
+    page = await pages.client.get(f"/portal/quotes/{quote}")
+    assert page.status_code == 200, page.text
+    csrf, digest = CSRF.search(page.text), HASH.search(page.text)
+    assert csrf is not None
+    assert digest is not None
+    return {"_csrf_token": csrf.group(1), "pdf_sha256": digest.group(1)}
+
+
+async def test_accepting_records_who_when_where_and_the_pdf_and_wins_the_quote(
+    pages: Pages,
+) -> None:
+    quote = await a_quote(pages)
+    await pages.sign_in(await pages.invite())
+    listed = await pages.client.get("/portal/quotes")
+    assert f"/portal/quotes/{quote}" in listed.text
+    form = await shown(pages, quote)
+    pdf = await pages.client.get(f"/portal/quotes/{quote}/document.pdf")
+    assert hashlib.sha256(pdf.content).hexdigest() == form["pdf_sha256"]
+    accepted = await pages.client.post(
+        f"/portal/quotes/{quote}/accept", data={**form, "name": "Pat Payer", "terms": "yes"}
+    )
+    assert accepted.status_code == 303, accepted.text
+    staff = await pages.client.get(f"/v1/quotes/{quote}", headers=pages.keys.headers())
+    assert staff.json()["status"] == "won"
+    async with pages.own.container.persistence.uow()(pages.own.tenant) as uow:
+        (record,) = await uow.quote_acceptances.of_quote(QuoteId(UUID(quote)))
+    assert (record.signed_name, record.pdf_sha256) == ("Pat Payer", form["pdf_sha256"])
+    assert record.ip_address == "testclient"
+    assert record.contact_id == pages.own.contact
+    await pages.send_due()
+    mails = {m.to: m for m in pages.mailbox.messages() if "accepted" in m.subject}
+    assert set(mails) == {"pat@payer.test", "sam@msp.test"}  # PAY-13: contact and owner
+    assert "Pat Payer" in mails["sam@msp.test"].text
+    assert form["pdf_sha256"] in mails["sam@msp.test"].text
+    page = await pages.client.get(f"/portal/quotes/{quote}")
+    assert "Accepted by" in page.text
+    assert "Pat Payer" in page.text
+
+
+async def test_no_acceptance_without_the_terms_or_of_a_changed_document(pages: Pages) -> None:
+    quote = await a_quote(pages)
+    await pages.sign_in(await pages.invite())
+    form = await shown(pages, quote)
+    unticked = await pages.client.post(
+        f"/portal/quotes/{quote}/accept", data={**form, "name": "Pat Payer"}
+    )
+    assert unticked.status_code == 422
+    other_pdf = {**form, "pdf_sha256": "0" * 64, "name": "Pat Payer", "terms": "yes"}
+    changed = await pages.client.post(f"/portal/quotes/{quote}/accept", data=other_pdf)
+    assert changed.status_code == 422
+    assert "changed" in changed.text
+    staff = await pages.client.get(f"/v1/quotes/{quote}", headers=pages.keys.headers())
+    assert staff.json()["status"] == "published"
+
+
+async def test_declining_with_a_reason_loses_the_quote(pages: Pages) -> None:
+    quote = await a_quote(pages)
+    await pages.sign_in(await pages.invite())
+    form = await shown(pages, quote)
+    declined = await pages.client.post(
+        f"/portal/quotes/{quote}/decline",
+        data={"_csrf_token": form["_csrf_token"], "reason": "Over budget this year"},
+    )
+    assert declined.status_code == 303
+    staff = (await pages.client.get(f"/v1/quotes/{quote}", headers=pages.keys.headers())).json()
+    assert staff["status"] == "lost"
+    assert "Over budget this year" in (await pages.client.get(f"/portal/quotes/{quote}")).text
+
+
+async def test_drafts_and_other_organizations_quotes_are_not_found(pages: Pages) -> None:
+    draft = await a_quote(pages, publish=False)
+    theirs = await a_quote(pages, of_other=True)
+    await pages.sign_in(await pages.invite())
+    listed = await pages.client.get("/portal/quotes")
+    assert draft not in listed.text
+    assert theirs not in listed.text
+    for quote in (draft, theirs):
+        assert (await pages.client.get(f"/portal/quotes/{quote}")).status_code == 404
+        assert (await pages.client.get(f"/portal/quotes/{quote}/document.pdf")).status_code == 404
+    csrf = await pages.csrf("/portal/quotes")
+    refused = await pages.client.post(
+        f"/portal/quotes/{theirs}/decline", data={"_csrf_token": csrf, "reason": "x"}
+    )
+    assert refused.status_code == 404
