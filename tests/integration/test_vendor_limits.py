@@ -124,6 +124,21 @@ async def test_closing_while_an_idle_slot_goes_back_gives_it_back(
     assert await slot_holders(postgres_url, key) == [None, None, None]
 
 
+async def test_closing_leaves_no_task_of_the_limiter_on_the_loop(
+    processes: list[PostgresVendorLimits],
+) -> None:  # AT-10
+    """After close, nothing of the limiter is left pending: a heartbeat cancelled but not
+    awaited was destroyed with the test's loop, halfway through its update (a CI error)."""
+    key = LimitKey(ConnectionId(new_id()), "Companies")
+    limits = processes[0]
+    before = asyncio.all_tasks()
+    async with limits.call(key, POLICY):
+        pass  # a slot held: the heartbeat runs
+    await limits.close()
+    left = [task for task in asyncio.all_tasks() - before if not task.done()]
+    assert left == []
+
+
 async def test_a_pause_after_429_reaches_every_process(
     processes: list[PostgresVendorLimits],
 ) -> None:  # INT-6

@@ -278,7 +278,11 @@ class PostgresVendorLimits:
             for slot in slots:
                 await self._give_back(name, slot)
         if self._renewer is not None:
+            # Cancelled and awaited: a heartbeat cancelled but left pending (perhaps halfway
+            # through its update) would be destroyed with the loop, its connection unclosed.
             self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+            self._renewer = None
 
     async def _spend(self, key: LimitKey, policy: VendorLimitPolicy) -> None:
         if policy.requests_per_window is None:
