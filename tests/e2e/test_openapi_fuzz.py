@@ -38,7 +38,7 @@ from tests.e2e.conftest import TenantKeys
 from tests.support.factories import NOW, organization
 from tests.support.servers import serve_asgi
 
-EXAMPLES = 3  # per operation and phase
+EXAMPLES = 2  # per operation and phase
 # SQLite in the suite; both databases when asked (the run takes about 40 s on each).
 pytestmark = [pytest.mark.both_databases] if os.environ.get("Q2C_FUZZ_POSTGRES") == "1" else []
 CHECKS = ",".join(
