@@ -330,6 +330,10 @@ async def _keep_stored_credential(
                 await uow.commit()
     except Conflict:
         pass  # a concurrent first charge of the same card kept its own: one is enough
+    except Exception:
+        # The money moved and is recorded as approved; keeping the id is best effort (the
+        # card's next charge keeps its own). An error here must not read as a failed payment.
+        log.warning("stored_credential_not_kept", extra={"payment_id": str(payment.id)})
 
 
 async def record_unsent(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.billing.gateway import enabled_connection, payment_policy
+from application.billing.methods import GatewayMissing
 from application.billing.ports import PaymentGateway
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.settings import GatewaySettings
@@ -72,8 +73,11 @@ class RemovePaymentMethod:
             if method.organization_id != organization_id or not method.active:
                 raise NotFound(f"payment method {method_id} not found")
             connection = await enabled_connection(uow, Family.PAYMENTS)
-        if connection is not None:
-            await self._gateway.delete_method(self._configs.of(connection), method.vault_id)
+        if connection is None:
+            # Hidden here but still chargeable in the vault would be worse than neither: the
+            # method stays where it is on both sides until the gateway is back (PAY-8).
+            raise GatewayMissing("no payment gateway is enabled", field="method_id")
+        await self._gateway.delete_method(self._configs.of(connection), method.vault_id)
         async with self._uow(tenant_id) as uow:
             method = await uow.payment_methods.get(method_id)
             method.remove()

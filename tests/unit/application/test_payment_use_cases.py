@@ -11,6 +11,7 @@ import pytest
 
 from application.billing.actions import RefundRefused, RefundStatus, ResolvePendingRefunds
 from application.billing.gateway import enabled_connection
+from application.billing.methods import GatewayMissing
 from application.billing.payments import TakePaymentCommand
 from application.billing.ports import GatewayOutcome
 from application.billing.watch import WatchPayments
@@ -415,3 +416,24 @@ async def test_a_settled_payment_cannot_be_cancelled_pay_7(b: Billing) -> None:
         await b.actions.cancel(b.tenant, payment.id, ACTOR)
     assert refused.value.rule == "PAY-7"
     assert await invoice_state(b, invoice) == (InvoiceStatus.PAID, "0.00", "0.00")
+
+
+# Removing a method: PAY-8, on both sides or neither.
+
+
+async def test_a_method_is_not_removed_here_while_the_gateway_that_vaults_it_is_off_pay_8(
+    b: Billing,
+) -> None:
+    async with b.container.persistence.uow()(b.tenant) as uow:
+        connection = await enabled_connection(uow, Family.PAYMENTS)
+        assert connection is not None
+        connection.disable(b.container.core.clock().now())
+        await uow.commit()
+        method = await uow.payment_methods.get(b.method)
+    remove = b.container.billing.remove_payment_method()
+
+    with pytest.raises(GatewayMissing):
+        await remove(b.tenant, method.organization_id, b.method)
+
+    async with b.container.persistence.uow()(b.tenant) as uow:
+        assert (await uow.payment_methods.get(b.method)).active  # still listed, still vaulted
