@@ -62,6 +62,13 @@ class PortalBilling:
             raise NotFound(f"payment {payment_id} not found")
         return found
 
+    async def payment_by_key(
+        self, tenant_id: TenantId, organization_id: OrganizationId, key: str
+    ) -> Payment | None:
+        """The organization's payment this idempotency key already made, if any (PAY-15)."""
+        found = await self._queries.payment_by_key(tenant_id, key)
+        return found if found is not None and found.organization_id == organization_id else None
+
     async def methods(
         self, tenant_id: TenantId, organization_id: OrganizationId
     ) -> list[PaymentMethod]:

@@ -40,6 +40,11 @@ class BillingQueries:
         async with self._uow(tenant_id) as uow:
             return page_of(await uow.payments.list(where, page), page)
 
+    async def payment_by_key(self, tenant_id: TenantId, key: str) -> Payment | None:
+        """The payment an idempotency key already made, if any (PAY-15)."""
+        async with self._uow(tenant_id) as uow:
+            return await uow.payments.by_idempotency_key(key)
+
     async def payment(self, tenant_id: TenantId, payment_id: PaymentId) -> PaymentWithHistory:
         async with self._uow(tenant_id) as uow:
             payment = await uow.payments.get(payment_id)

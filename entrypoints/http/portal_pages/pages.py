@@ -332,6 +332,11 @@ class PortalPages(Controller):
         invoice = await portal_billing.invoice(
             caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
         )
+        # The contact's own namespace: a key from a form cannot name another's payment.
+        key = f"portal:{caller.contact_id}:{data.idempotency_key.strip()[:64]}"
+        made = await portal_billing.payment_by_key(caller.tenant_id, caller.organization_id, key)
+        if made is not None and made.invoice_id == invoice.id:  # the form sent again: its receipt
+            return Redirect(f"{PAGES}/payments/{made.id}", status_code=303)
         amount = None
         if data.amount_choice == "other":
             amount = Money.of(exact_decimal(data.amount, "amount"), invoice.currency.value)
@@ -348,8 +353,7 @@ class PortalPages(Controller):
                 method_id=method_id,
                 contact_id=caller.contact_id,
                 environment=Environment.PORTAL,
-                # The contact's own namespace: a key from a form cannot name another's payment.
-                idempotency_key=f"portal:{caller.contact_id}:{data.idempotency_key.strip()[:64]}",
+                idempotency_key=key,
                 actor=caller.actor,
                 amount=amount,
                 organization_id=caller.organization_id,

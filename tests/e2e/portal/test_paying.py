@@ -58,6 +58,23 @@ async def test_a_second_submit_of_one_form_charges_once_pay_15(
     assert sum(gateway.sales.values()) == 1
 
 
+async def test_a_second_submit_with_a_new_card_shows_the_one_receipt_pay_15(
+    pages: Pages, gateway: FakeGateway
+) -> None:
+    """The card's token is spent by the first submit: the second finds the payment its key
+    made and shows its receipt, rather than vault the card again and call the key misused."""
+    invoice = await pages.own.invoice("80.00")
+    await pages.sign_in(await pages.invite())
+    form = {**(await pay_form(pages, invoice)), "method": "new-card", "payment_token": "tok-2x"}
+    first = await pages.client.post(f"/portal/invoices/{invoice}/pay", data=form)
+    second = await pages.client.post(f"/portal/invoices/{invoice}/pay", data=form)
+    assert first.status_code == second.status_code == 303, second.text
+    assert first.headers["location"] == second.headers["location"]
+    assert sum(gateway.sales.values()) == 1
+    methods = await pages.client.get("/portal/payment-methods")
+    assert methods.text.count('<li id="method-') == 2  # the fixture's card and this one, once
+
+
 async def test_a_new_method_from_the_gateways_token_is_vaulted_and_charged(pages: Pages) -> None:
     invoice = await pages.own.invoice("30.00")
     await pages.sign_in(await pages.invite())
