@@ -58,12 +58,13 @@ def secure_request(request: Request[Any, Any, Any], link_url: str) -> bool:
     return request.url.scheme == "https" or link_url.startswith("https://")
 
 
-def session_cookie(token: str, *, secure: bool) -> Cookie:
+def session_cookie(token: str, *, secure: bool, max_age: int = SESSION_SECONDS) -> Cookie:
+    """The session's cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS."""
     return Cookie(
         key=SESSION_COOKIE,
         value=token,
         path=PAGES,
-        max_age=SESSION_SECONDS,
+        max_age=max_age,
         httponly=True,
         samesite="lax",
         secure=secure,
@@ -71,15 +72,8 @@ def session_cookie(token: str, *, secure: bool) -> Cookie:
 
 
 def ended_session(*, secure: bool) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value="",
-        path=PAGES,
-        max_age=0,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
+    """The same cookie, emptied and expired: signing out."""
+    return session_cookie("", secure=secure, max_age=0)
 
 
 async def session_principal(
