@@ -202,6 +202,19 @@ async def test_an_unknown_state_is_a_sync_error_naming_it_and_a_retry_after_the_
     assert company["state"] == "NY"
 
 
+async def test_organizations_in_one_state_look_it_up_once_bss_1(
+    cw: ConnectWiseSandbox, clients: ConnectWiseClients
+) -> None:
+    """State and country are looked up by name once per client, not once per organization."""
+    connection = _connection(cw)
+    deliverer = ConnectWiseOrganizationPush(clients, InMemoryExternalLinks())
+    for _ in range(3):
+        await deliverer.deliver(push_message(connection, _organization()), connection)
+    asked = [e["path"] for e in cw.journal() if e["method"] == "GET"]
+    assert len(cw.store.records["company/companies"]) == 3
+    assert (asked.count("company/states"), asked.count("company/countries")) == (1, 1)
+
+
 async def test_an_update_patches_only_what_differs(
     cw: ConnectWiseSandbox, clients: ConnectWiseClients
 ) -> None:

@@ -1,7 +1,7 @@
 """ConnectWise PSA REST over httpx for one connection (``contracts/connectwise.md`` §1-§5).
 
-The codebase comes from ``login/companyinfo/{companyId}`` (asked once per client, again after
-a 404 since a cloud upgrade moves it); every API call carries Basic auth, ``clientId`` and the
+The codebase comes from ``login/companyinfo/{companyId}`` (asked once per client: a new client,
+made for changed settings, asks again); every API call carries Basic auth, ``clientId`` and the
 pinned version's ``Accept``. Lists follow the ``Link`` header's ``next``; updates are JSON
 Patch. Answers become port errors with ConnectWise's own words: a 429 waits (``Retry-After``),
 a 500 that says "timeout" and 502/503/504 are transient, every other status is a refusal
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,6 +73,7 @@ class ConnectWiseClient(VendorHttp):
         self._codebase_lock = asyncio.Lock()
         self._lookups: dict[str, list[dict[str, Any]]] = {}
         self._lookups_lock = asyncio.Lock()
+        self._names: dict[tuple[str, str], Any] = {}  # a state's or country's name: its value
 
     @property
     def site(self) -> str:
@@ -163,6 +164,15 @@ class ConnectWiseClient(VendorHttp):
         async for page in self.pages(path, **query):
             found.extend(page.items)
         return found
+
+    async def by_name(self, kind: str, name: str, find: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``find`` answers for a name (a state's code, a country's id), asked once per
+        client: a bulk push of organizations in one state asks ConnectWise once, not per
+        organization. A refusal (no such name) is not kept, so a retry after a fix asks again."""
+        key = (kind, name.strip().casefold())
+        if key not in self._names:
+            self._names[key] = await find()
+        return self._names[key]
 
     async def lookup(self, path: str) -> list[dict[str, Any]]:
         """A look-up list (types, statuses, stages…), read once per client."""

@@ -68,6 +68,11 @@ async def entry(client: ConnectWiseClient, key: str, name: str, setting: str) ->
 
 async def state_code(client: ConnectWiseClient, name: str) -> str:
     """The state's code, looked up by its name (seed 004); a code already is taken as one."""
+    code: str = await client.by_name("state", name, lambda: _state_code(client, name))
+    return code
+
+
+async def _state_code(client: ConnectWiseClient, name: str) -> str:
     rows = await client.all(
         "company/states",
         conditions=f"name={quoted(name)} or identifier={quoted(name)}",
@@ -87,6 +92,11 @@ async def state_code(client: ConnectWiseClient, name: str) -> str:
 
 async def country_id(client: ConnectWiseClient, name: str) -> int:
     """The country's id, looked up by its name (seed 004)."""
+    found: int = await client.by_name("country", name, lambda: _country_id(client, name))
+    return found
+
+
+async def _country_id(client: ConnectWiseClient, name: str) -> int:
     rows = await client.all("company/countries", conditions=f"name={quoted(name)}", page_size=10)
     for row in rows:
         if str(row.get("name", "")).casefold() == name.strip().casefold():

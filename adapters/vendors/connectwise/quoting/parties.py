@@ -17,7 +17,7 @@ from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient
-from adapters.vendors.connectwise.contract import quoted
+from adapters.vendors.connectwise.contract import COMMUNICATION_TYPES, quoted
 from adapters.vendors.connectwise.settings import ConnectWiseSettings
 from adapters.vendors.connectwise.sync import CONTACTS, create_company, find_company
 from adapters.vendors.connectwise.translate.companies import (
@@ -140,7 +140,7 @@ def contact_values(party: SnapshotParty) -> ContactValues:
 async def communication_type_ids(client: ConnectWiseClient) -> dict[str, int]:
     """The instance's communication types for the four kinds BSS-2 keeps."""
     kinds: dict[str, int] = {}
-    for kind in ("Email", "Phone", "Mobile", "Fax"):
+    for kind in COMMUNICATION_TYPES:
         row = await lookups.entry(client, "communication_types", kind, "communication type")
         kinds[kind] = int(row["id"])
     return kinds
