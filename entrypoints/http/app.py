@@ -239,8 +239,11 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
     settings: Settings = container.settings()
 
     async def close() -> None:
-        # Every vendor's clients (the PSA searches, the gateway, QuickBooks), then the database.
+        # Every vendor's clients (the PSA searches, the gateway, QuickBooks), the vendor limits'
+        # idle slots and heartbeat (given back now, not when their lease runs out), then the
+        # database. Each can be used again after it: an app started anew reopens them.
         await container.integrations.vendors().aclose()
+        await container.persistence.limits().close()
         await container.persistence.probe().close()
 
     controllers: list[type[Controller]] = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -60,17 +61,70 @@ async def tenant_with_keys(container: Container) -> TenantKeys:
     return TenantKeys(created.tenant.id, keys)
 
 
+class _Standing:
+    """Stands in a cached app's container for the fake of whichever test is running."""
+
+    def __init__(self) -> None:
+        self.target: object | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.target is None:
+            raise AttributeError(f"no test's fake stands here now (asked for {name})")
+        return getattr(self.target, name)
+
+
+@dataclass
+class _CachedApp:
+    container: Container
+    app: Litestar
+    gateway: _Standing
+    accounting: _Standing
+
+
+# One app per database and kind (real or fake payment vendors) in each test process: making the
+# app costs a quarter of a second (Litestar reads every handler's signature), starting it anew
+# a hundredth. Every test still starts and stops it (its lifespan: vendors' clients, limits and
+# database closed, reopened by the next), and every test has a tenant of its own.
+_APPS: dict[tuple[str, bool], _CachedApp] = {}
+
+
+def _cached_app(database_url: str, faked: bool) -> _CachedApp:
+    cached = _APPS.get((database_url, faked))
+    if cached is None:
+        container = build_container(settings_for(database_url))
+        gateway, accounting = _Standing(), _Standing()
+        if faked:
+            container.integrations.gateway.override(gateway)
+            container.integrations.accounting.override(accounting)
+        cached = _CachedApp(container, create_app(container), gateway, accounting)
+        _APPS[database_url, faked] = cached
+    return cached
+
+
 @asynccontextmanager
 async def app_client(
-    database_url: str, gateway: FakeGateway | None = None
+    database_url: str, gateway: FakeGateway | None = None, *, fresh: bool = False
 ) -> AsyncIterator[Client]:
-    """The app on a container of its own; with a gateway, both payment vendors are the fakes."""
-    app_container = build_container(settings_for(database_url))
-    if gateway is not None:
-        app_container.integrations.gateway.override(gateway)
-        app_container.integrations.accounting.override(FakeAccounting())
-    async with AsyncTestClient(create_app(app_container)) as client:
-        yield client
+    """The app on a container of its own; with a gateway, both payment vendors are the fakes.
+
+    ``fresh`` makes a new container and app (a restart); otherwise the process's cached app for
+    this database is started for the test and stopped after it.
+    """
+    if fresh:
+        app_container = build_container(settings_for(database_url))
+        if gateway is not None:
+            app_container.integrations.gateway.override(gateway)
+            app_container.integrations.accounting.override(FakeAccounting())
+        async with AsyncTestClient(create_app(app_container)) as client:
+            yield client
+        return
+    cached = _cached_app(database_url, gateway is not None)
+    cached.gateway.target, cached.accounting.target = gateway, FakeAccounting()
+    try:
+        async with AsyncTestClient(cached.app) as client:
+            yield client
+    finally:
+        cached.gateway.target = cached.accounting.target = None
 
 
 @pytest.fixture

@@ -229,12 +229,12 @@ async def test_tokens_are_no_longer_pasted_by_hand_int_1(
 async def test_a_rotated_refresh_token_is_kept_and_survives_a_restart_int_1(
     database_url: str, acme: TenantKeys, container: Container, sandbox: Sandbox
 ) -> None:
-    async with app_client(database_url) as first:
+    async with app_client(database_url, fresh=True) as first:
         connected = await _authorized(first, acme, sandbox)
         path = f"/v1/connections/{connected['id']}/test"
         sandbox.store.tokens.expire_all()  # an hour later: a refresh, and a rotation
         assert (await first.post(path, headers=acme.headers())).json()["status"] == "connected"
-    async with app_client(database_url) as restarted:  # a new container on the same database
+    async with app_client(database_url, fresh=True) as restarted:  # a new container, same database
         tested = await restarted.post(path, headers=acme.headers())
 
     tokens = sandbox.store.snapshot()["tokens"]

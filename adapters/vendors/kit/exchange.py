@@ -72,19 +72,34 @@ def counting_calls() -> Iterator[CallCount]:
 
 class VendorHttp:
     """A vendor client's shared parts: the limits, a timeout, and an httpx client it closes
-    only when it made it (one given is its giver's to close)."""
+    only when it made it (one given is its giver's to close).
+
+    Closed, it is ready to be used again on a new httpx client: the long-lived ones (the
+    gateway's, a connection tester's) are closed with the app and must serve it when it is
+    started again in the same process (the tests start one app many times).
+    """
 
     def __init__(
         self, limits: VendorLimits, *, http: httpx.AsyncClient | None, timeout: float
     ) -> None:
         self._limits = limits
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
+        self._given = http
+        self._own: httpx.AsyncClient | None = None
         self._timeout = timeout
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The given client, or its own, made at the first call (after a close, a new one)."""
+        if self._given is not None:
+            return self._given
+        if self._own is None:
+            self._own = httpx.AsyncClient()
+        return self._own
+
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        own, self._own = self._own, None
+        if own is not None:
+            await own.aclose()
 
 
 @contextmanager

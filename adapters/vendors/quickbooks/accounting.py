@@ -71,24 +71,34 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         self._tokens: dict[ConnectionId, OAuthTokens] = {}
         # One HTTP client for all: a client replaced (new settings, a refresh token stored
         # since) while its calls are in flight must not close their connections under them.
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(limits=HTTP_LIMITS)
+        self._given = http
+        self._own: httpx.AsyncClient | None = None
 
         def make(connection: ConnectionConfig) -> QuickBooksClient:
             return QuickBooksClient(
                 connection,
                 limits,
-                http=self._http,
+                http=self._shared(),
                 timeout=timeout,
                 tokens=self._tokens_of(connection, timeout, clock, store),
             )
 
         super().__init__(make)
 
+    def _shared(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        if self._own is None:
+            self._own = httpx.AsyncClient(limits=HTTP_LIMITS)
+        return self._own
+
     async def aclose(self) -> None:
+        """Closes every client and the shared HTTP client; a client made after it gets a new
+        one (an app started again in the same process, as the tests do, finds it usable)."""
         await super().aclose()
-        if self._owns_http:
-            await self._http.aclose()
+        own, self._own = self._own, None
+        if own is not None:
+            await own.aclose()
 
     def _tokens_of(
         self,

@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
+from adapters.vendors.bng.sync import BngConnectionTester
 from adapters.vendors.kit.clients import PerConnection
+from adapters.vendors.quickbooks.accounting import QuickBooksClients
 from application.integrations.ports import ConnectionConfig
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId, System
 from domain.shared.ids import new_id
+from tests.support.autotask import UnlimitedLimits
+from tests.support.bng import bng_connection, running_sandbox
 
 
 @dataclass(eq=False)
@@ -73,3 +77,29 @@ async def test_the_same_config_keeps_the_same_client() -> None:
     first = config()
     assert await clients.client(first) is await clients.client(replace(first))
     await clients.aclose()
+
+
+async def test_a_vendor_client_closed_with_the_app_serves_it_again_when_it_starts_again() -> None:
+    """The gateway, the testers and QuickBooks' shared HTTP client live as long as the process
+    and are closed with the app; an app started again in the same process (the tests start one
+    app for many tests) must find them usable, not "client has been closed"."""
+    with running_sandbox() as sandbox:
+        url = sandbox.url
+        tester = BngConnectionTester(UnlimitedLimits())
+        assert await tester.test(bng_connection(url)) is None
+        await tester.aclose()
+        assert await tester.test(bng_connection(url)) is None  # a new HTTP client, made on use
+        await tester.aclose()
+        clients = QuickBooksClients(UnlimitedLimits())
+        connected = replace(
+            config(),
+            system=System.QUICKBOOKS,
+            credentials=dict.fromkeys(
+                ("realm_id", "client_id", "client_secret", "refresh_token"), "x"
+            ),
+        )
+        first = (await clients.client(connected))._http
+        await clients.aclose()
+        second = (await clients.client(connected))._http
+        assert (first.is_closed, second.is_closed) == (True, False)
+        await clients.aclose()
