@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
+import httpx._transports.default
 import pytest
 from hypothesis import HealthCheck, settings
 
 from adapters.persistence.migrate import migrate
+from adapters.vendors.kit.exchange import tls
 from entrypoints.containers import Container, build_container
 from entrypoints.settings import Settings
 from tests.support.card_scan import LeakWatch, card_numbers_in
@@ -26,6 +32,28 @@ settings.register_profile(
     "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("shared-machine")
+
+
+def _one_tls_context_per_process() -> None:
+    """Every httpx client the tests make (thousands: sandboxes' control calls, test clients)
+    shares one default TLS context, as the hub's vendor clients do (``kit.exchange.tls``):
+    httpx would read the whole CA bundle for each, tens of milliseconds of CPU apiece, a
+    minute of a CI run. Only the default (verify=True, no client certificate) is shared."""
+    default = getattr(httpx._transports.default, "create_ssl_context", None)
+    if default is None:  # another httpx: slower tests, same results
+        return
+
+    @functools.wraps(default)
+    def shared(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is True and cert is None and trust_env:
+            return tls()
+        context: ssl.SSLContext = default(verify=verify, cert=cert, trust_env=trust_env)
+        return context
+
+    httpx._transports.default.create_ssl_context = shared  # type: ignore[attr-defined]
+
+
+_one_tls_context_per_process()
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 TEST_SECRET_KEY = "test-vault-key-0123456789abcdef"

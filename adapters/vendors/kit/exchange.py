@@ -12,7 +12,9 @@ base URL); a 429 pauses the whole connection for ``Retry-After`` and leaves as
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+import ssl
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -70,6 +72,23 @@ def counting_calls() -> Iterator[CallCount]:
         _COUNTING.reset(token)
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The process's one TLS context for the vendors (certifi's roots, as httpx's default).
+
+    httpx builds a context for every client it makes, reading the whole CA bundle each time
+    (tens of milliseconds of CPU); a context can serve any number of clients and connections.
+    """
+    return httpx.create_ssl_context()
+
+
+def http_client(limits: httpx.Limits | None = None) -> httpx.AsyncClient:
+    """An httpx client on the shared TLS context: every client the vendors make is made here."""
+    if limits is None:
+        return httpx.AsyncClient(verify=tls())
+    return httpx.AsyncClient(verify=tls(), limits=limits)
+
+
 class VendorHttp:
     """A vendor client's shared parts: the limits, a timeout, and an httpx client it closes
     only when it made it (one given is its giver's to close).
@@ -93,7 +112,7 @@ class VendorHttp:
         if self._given is not None:
             return self._given
         if self._own is None:
-            self._own = httpx.AsyncClient()
+            self._own = http_client()
         return self._own
 
     async def aclose(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from adapters.vendors.kit.clients import PerConnection
+from adapters.vendors.kit.exchange import http_client
 from adapters.vendors.quickbooks.client import QuickBooksClient, QuickBooksRejected
 from adapters.vendors.quickbooks.contract import DUPLICATE_NAME
 from adapters.vendors.quickbooks.oauth import OAuthTokens
@@ -89,7 +90,7 @@ class QuickBooksClients(PerConnection[QuickBooksClient]):
         if self._given is not None:
             return self._given
         if self._own is None:
-            self._own = httpx.AsyncClient(limits=HTTP_LIMITS)
+            self._own = http_client(limits=HTTP_LIMITS)
         return self._own
 
     async def aclose(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from adapters.vendors.kit.exchange import http_client
 from adapters.vendors.quickbooks.oauth import authorize_url, exchange_code
 from adapters.vendors.quickbooks.settings import read_settings
 from application.integrations.ports import ConnectionConfig, VendorRejected
@@ -44,7 +45,7 @@ class QuickBooksAuthorizer:
         if self._http is not None:
             tokens = await self._exchange(connection, self._http, code, redirect_uri)
         else:
-            async with httpx.AsyncClient() as http:
+            async with http_client() as http:
                 tokens = await self._exchange(connection, http, code, redirect_uri)
         return {"realm_id": realm_id, "refresh_token": tokens}
 
