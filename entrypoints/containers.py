@@ -366,7 +366,10 @@ class IdentityContainer(containers.DeclarativeContainer):
         ids=core.ids,
     )
     authenticate = providers.Factory(
-        Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
+        Authenticate,
+        directory=persistence.directory,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
 

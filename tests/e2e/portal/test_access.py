@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.identity.access import Role
+from domain.identity.access import PORTAL_SESSION_LIFETIME, Role
 from tests.e2e.portal.conftest import Pages
 from tests.integration.test_quote_pdf import pages_of
 from tests.support.clock import FixedClock
@@ -91,6 +91,20 @@ async def test_signing_out_ends_the_session(pages: Pages) -> None:
     replayed = await pages.client.get("/portal/invoices")
     assert replayed.status_code == 401  # the session's token is revoked, not only forgotten
     assert "sign in" in replayed.text.lower()
+
+
+async def test_a_session_past_its_expiry_is_signed_out_on_the_server(pages: Pages) -> None:
+    await pages.sign_in(await pages.invite())
+    signed_in_at = pages.app_container.core.clock().now()
+    last = signed_in_at + PORTAL_SESSION_LIFETIME - timedelta(minutes=1)
+    pages.app_container.core.clock.override(FixedClock(last))
+    assert (await pages.client.get("/portal/invoices")).status_code == 200
+    later = signed_in_at + PORTAL_SESSION_LIFETIME + timedelta(seconds=1)
+    pages.app_container.core.clock.override(FixedClock(later))
+    expired = await pages.client.get("/portal/invoices")  # the cookie is still sent
+    assert expired.status_code == 401
+    assert "sign in" in expired.text.lower()
+    assert "text/html" in expired.headers["content-type"]
 
 
 async def test_forms_without_the_csrf_token_are_refused(pages: Pages) -> None:
