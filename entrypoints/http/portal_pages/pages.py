@@ -8,6 +8,7 @@ invoice or payment is the 404 page, exactly as the API's 404.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from uuid import UUID, uuid4
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -48,6 +49,7 @@ from domain.shared.money import Money
 from domain.shared.numbers import exact_decimal
 from entrypoints.http.controllers.portal import PortalCaller
 from entrypoints.http.portal_pages.session import (
+    NOT_PAGES,
     PAGES,
     SESSION_COOKIE,
     ended_session,
@@ -56,10 +58,12 @@ from entrypoints.http.portal_pages.session import (
     session_cookie,
     session_principal,
 )
+from entrypoints.http.problems import on_http_error
 from entrypoints.settings import Settings
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 STATUSES = ("open", "paid", "void")
+CSRF_REFUSED = "CSRF token verification failed"  # Litestar's CSRF middleware's refusal
 
 
 @dataclass
@@ -168,6 +172,22 @@ def _on_refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     if isinstance(exc, HTTPException):
         return _error_page(request, exc.status_code, "Something is wrong", exc.detail)
     return _error_page(request, 422, "That did not work", message)
+
+
+def on_forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    """The app's 403: on a page, the portal's error page, since a form refused by the CSRF
+    middleware (which runs before any page handler) is a form shown too long ago, or in another
+    session; everywhere else (the API) the problem document."""
+    if re.match(NOT_PAGES, request.url.path):
+        return on_http_error(request, exc)
+    if exc.detail != CSRF_REFUSED:
+        return _error_page(request, 403, "Not allowed", exc.detail)
+    return _error_page(
+        request,
+        403,
+        "This form has expired",
+        "This form has expired: reload the page and send it again.",
+    )
 
 
 PAGE_ERRORS = {

@@ -122,6 +122,25 @@ async def test_forms_without_the_csrf_token_are_refused(pages: Pages) -> None:
     assert (await pages.client.get("/portal/invoices")).status_code == 200
 
 
+async def test_a_csrf_refusal_is_the_portals_error_page_and_the_apis_stays_a_problem(
+    pages: Pages,
+) -> None:
+    await pages.sign_in(await pages.invite())
+    invoice = await pages.own.invoice("30.00")
+    for form in ({}, {"_csrf_token": "0" * 128}):
+        refused = await pages.client.post(f"/portal/invoices/{invoice}/pay", data=form)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "This form has expired: reload the page and send it again." in refused.text
+        assert 'href="/portal/invoices"' in refused.text  # still signed in: a way back
+    role = await pages.client.post(
+        f"/v1/contacts/{pages.own.contact}/portal-invitations",
+        headers=pages.keys.headers(Role.SALES),
+    )
+    assert role.status_code == 403
+    assert role.headers["content-type"] == "application/problem+json"
+
+
 async def test_another_organizations_invoice_is_the_404_page(pages: Pages) -> None:
     theirs = await pages.other.invoice("50.00")
     ours = await pages.own.invoice("60.00")
