@@ -65,10 +65,12 @@ class FakeGateway:
     sales: Counter[str] = field(default_factory=Counter)
     refunds: list[tuple[str, Money]] = field(default_factory=list)
     answers: dict[str, GatewayResult] = field(default_factory=dict)
+    vaulted: list[str] = field(default_factory=list)  # the tokens it was asked to vault
 
     async def add_method(
         self, connection: ConnectionConfig, *, payment_token: str, contact: BillingContact
     ) -> MethodDetails:
+        self.vaulted.append(payment_token)
         return MethodDetails(f"vault-{payment_token}", MethodKind.CARD, "visa", "1111")
 
     async def delete_method(self, connection: ConnectionConfig, vault_id: str) -> None:

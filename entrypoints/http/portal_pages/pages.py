@@ -41,7 +41,7 @@ from application.quotes.portal import Acceptance, PortalQuotes
 from application.shared.errors import ApplicationError, NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import InvoiceId, InvoiceStatus
-from domain.billing.methods import Environment, PaymentMethodId
+from domain.billing.methods import Environment, MethodKind, PaymentMethodId
 from domain.billing.payment import PaymentId
 from domain.quotes.quote import QuoteId
 from domain.shared.errors import DomainError
@@ -98,7 +98,7 @@ class DeclineForm:
     reason: str = ""
 
 
-NEW_METHODS = ("new-card", "new-check")
+NEW_METHODS = {"new-card": MethodKind.CARD, "new-check": MethodKind.ECHECK}
 
 
 def _kinds(options: PaymentOptions) -> set[str]:
@@ -107,10 +107,16 @@ def _kinds(options: PaymentOptions) -> set[str]:
 
 async def _new_method(
     caller: PortalCaller,
+    chosen: str,
     payment_token: str,
     crm_queries: CrmQueries,
     add_payment_method: AddPaymentMethod,
 ) -> PaymentMethodId:
+    """A new card or bank account, as the form's choice says (checked against the portal's
+    kinds before anything is vaulted, PAY-8), from the gateway's token."""
+    kind = NEW_METHODS.get(chosen)
+    if kind is None:
+        raise DomainError("choose a card or a bank account", code="method_missing", field="method")
     if not payment_token.strip():
         raise DomainError(
             "the card or account details did not reach the payment gateway: try again",
@@ -124,6 +130,8 @@ async def _new_method(
         NewMethod(
             organization_id=caller.organization_id,
             payment_token=payment_token.strip(),
+            kind=kind,
+            environment=Environment.PORTAL,
             contact=BillingContact(
                 first_name=contact.first_name,
                 last_name=contact.last_name,
@@ -362,7 +370,7 @@ class PortalPages(Controller):
             amount = Money.of(exact_decimal(data.amount, "amount"), invoice.currency.value)
         if data.method in NEW_METHODS:
             method_id = await _new_method(
-                caller, data.payment_token, crm_queries, add_payment_method
+                caller, data.method, data.payment_token, crm_queries, add_payment_method
             )
         else:
             method_id = _method_id(data.method)
@@ -398,7 +406,7 @@ class PortalPages(Controller):
         crm_queries: NamedDependency[CrmQueries],
         add_payment_method: NamedDependency[AddPaymentMethod],
     ) -> Redirect:
-        await _new_method(caller, data.payment_token, crm_queries, add_payment_method)
+        await _new_method(caller, data.method, data.payment_token, crm_queries, add_payment_method)
         return Redirect(f"{PAGES}/payment-methods", status_code=303)
 
     @post("/payment-methods/{method_id:uuid}/remove", status_code=303)
