@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -91,6 +92,7 @@ class AcceptForm:
     name: str = ""
     terms: str = ""  # "yes" when the box is ticked
     pdf_sha256: str = ""
+    issued_on: str = ""  # the day the PDF the page showed was issued (ISO), UTC
 
 
 @dataclass
@@ -150,6 +152,13 @@ def _method_id(value: str) -> PaymentMethodId:
         raise DomainError(
             "choose a payment method", code="method_missing", field="method"
         ) from None
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None  # not a day: the PDF as of today is what is checked
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> Template:
@@ -445,14 +454,16 @@ class PortalPages(Controller):
         found = await portal_quotes.quote(
             caller.tenant_id, caller.organization_id, QuoteId(quote_id)
         )
+        issued_on = portal_quotes.today()
         _, pdf = await portal_quotes.document(
-            caller.tenant_id, caller.organization_id, found.quote.id
+            caller.tenant_id, caller.organization_id, found.quote.id, issued_on
         )
         return _page(
             "quote.html",
             item=found,
             totals=found.quote.totals(),
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),  # the document this page shows
+            issued_on=issued_on.isoformat(),
             signed_in=True,
         )
 
@@ -462,9 +473,13 @@ class PortalPages(Controller):
         quote_id: FromPath[UUID],
         caller: NamedDependency[PortalCaller],
         portal_quotes: NamedDependency[PortalQuotes],
+        issued_on: FromQuery[str] = "",
     ) -> Response[bytes]:
         quote, pdf = await portal_quotes.document(
-            caller.tenant_id, caller.organization_id, QuoteId(quote_id)
+            caller.tenant_id,
+            caller.organization_id,
+            QuoteId(quote_id),
+            portal_quotes.issue_day(_day(issued_on)),  # as the page that links it showed it
         )
         return Response(
             pdf,
@@ -491,6 +506,7 @@ class PortalPages(Controller):
                 agreed_to_terms=data.terms == "yes",
                 ip_address=request.client.host if request.client else "",
                 pdf_sha256=data.pdf_sha256.strip().lower(),
+                issued_on=_day(data.issued_on),
             ),
         )
         return Redirect(f"{PAGES}/quotes/{quote_id}", status_code=303)
