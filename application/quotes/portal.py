@@ -18,8 +18,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from application.quotes.ports import QuoteDocuments
+from application.integrations.ports import VendorError
+from application.quotes.ports import PsaOpportunity, QuoteDocuments
 from application.quotes.repositories import QuoteFilter
+from application.quotes.search import NoPsa, PsaSearch
 from application.quotes.snapshots import load_snapshot
 from application.shared.errors import NotFound
 from application.shared.pagination import PageRequest
@@ -41,6 +43,25 @@ class PortalQuote:
     quote: Quote
     status: QuoteStatus  # as of today: a published quote past its expiry is expired
     acceptance: QuoteAcceptance | None
+    opportunity_refs: frozenset[str] = frozenset()  # the PSA opportunities it is linked to
+
+
+@dataclass(frozen=True)
+class PortalOpportunity:
+    """An open PSA opportunity of the organization, with the hub quote made for it, if any."""
+
+    opportunity: PsaOpportunity
+    quote: PortalQuote | None
+
+
+@dataclass(frozen=True)
+class QuotesPage:
+    """The organization's quotes and its open opportunities (PAY-14). ``psa_unavailable``: a
+    PSA is connected but did not answer, so the opportunities could not be read now."""
+
+    quotes: list[PortalQuote]
+    opportunities: list[PortalOpportunity]
+    psa_unavailable: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,10 +90,25 @@ class PortalQuotes:
                 QuoteFilter(organization_id=organization_id), PageRequest.parse(100, None)
             )
             return [
-                PortalQuote(q, q.status_on(today), await _accepted(uow, q))
+                PortalQuote(q, q.status_on(today), await _accepted(uow, q), await _refs(uow, q))
                 for q in found
                 if q.status in VISIBLE
             ]
+
+    async def with_opportunities(
+        self, tenant_id: TenantId, organization_id: OrganizationId, psa: PsaSearch
+    ) -> QuotesPage:
+        """The quotes beside the PSA's open opportunities of the organization, read from the
+        PSA now (PAY-14); each opportunity names the hub quote linked to it. No PSA: none."""
+        quotes = await self.quotes(tenant_id, organization_id)
+        try:
+            found = await psa.open_for(tenant_id, organization_id)
+        except NoPsa:
+            return QuotesPage(quotes, [])
+        except VendorError:
+            return QuotesPage(quotes, [], psa_unavailable=True)
+        by_ref = {ref: q for q in quotes for ref in q.opportunity_refs}
+        return QuotesPage(quotes, [PortalOpportunity(o, by_ref.get(o.external_id)) for o in found])
 
     async def quote(
         self, tenant_id: TenantId, organization_id: OrganizationId, quote_id: QuoteId
@@ -194,6 +230,13 @@ async def _confirm_to(uow: UnitOfWork, quote: Quote, contact_id: ContactId) -> l
     contact = await uow.contacts.get(contact_id)
     addresses = [contact.email, quote.header.owner_email]
     return list(dict.fromkeys(a for a in addresses if a))
+
+
+async def _refs(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
+    """The opportunity picked for the quote (QUO-5) and the ones its pushes landed on."""
+    pushed = {p.opportunity_ref for p in await uow.quote_pushes.of_quote(quote.id)}
+    picked = {quote.header.opportunity_ref} if quote.header.opportunity_ref else set()
+    return frozenset(pushed | picked)
 
 
 async def _accepted(uow: UnitOfWork, quote: Quote) -> QuoteAcceptance | None:

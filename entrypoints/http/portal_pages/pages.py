@@ -39,6 +39,7 @@ from application.identity.ports import Principal
 from application.identity.use_cases import RevokeApiKey
 from application.integrations.ports import VendorError
 from application.quotes.portal import Acceptance, PortalQuotes
+from application.quotes.search import PsaSearch
 from application.shared.errors import ApplicationError, NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import InvoiceId, InvoiceStatus
@@ -440,9 +441,18 @@ class PortalPages(Controller):
         self,
         caller: NamedDependency[PortalCaller],
         portal_quotes: NamedDependency[PortalQuotes],
+        psa_search: NamedDependency[PsaSearch],
     ) -> Template:
-        found = await portal_quotes.quotes(caller.tenant_id, caller.organization_id)
-        return _page("quotes.html", quotes=found, signed_in=True)
+        found = await portal_quotes.with_opportunities(
+            caller.tenant_id, caller.organization_id, psa_search
+        )
+        return _page(
+            "quotes.html",
+            quotes=found.quotes,
+            opportunities=found.opportunities,
+            psa_unavailable=found.psa_unavailable,
+            signed_in=True,
+        )
 
     @get("/quotes/{quote_id:uuid}")
     async def quote(

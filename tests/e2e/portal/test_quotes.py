@@ -10,9 +10,19 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+import httpx
+
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS, create_autotask_sandbox
+from adapters.sandboxes.autotask.seed import seeded_id
+from adapters.sandboxes.kit.base import Faults
+from application.integrations.connections import NewConnection
+from domain.integrations.connection import System
 from domain.quotes.quote import QuoteId
+from entrypoints.servers import serve_asgi
 from tests.e2e.portal.conftest import CSRF, Pages
+from tests.e2e.test_invoice_to_cash import AUTOTASK_HEADERS
 from tests.support.clock import FixedClock
+from tests.support.sync import set_aside_leftovers
 
 HASH = re.compile(r'name="pdf_sha256" value="([0-9a-f]{64})"')
 ISSUED = re.compile(r'name="issued_on" value="([0-9-]+)"')
@@ -180,3 +190,59 @@ async def test_the_acceptance_day_is_the_utc_one_whatever_the_clocks_zone(pages:
     assert "expired" in late.text
     staff = await pages.client.get(f"/v1/quotes/{quote}", headers=pages.keys.headers())
     assert staff.json()["status"] == "expired"  # as the staff see it: the UTC day too
+
+
+async def test_the_quotes_page_shows_the_organizations_open_opportunities_pay_14(
+    pages: Pages,
+) -> None:
+    """Beside its quotes, the organization's open opportunities read from the PSA now: the one
+    a hub quote was pushed to links that quote, the PSA's own links the quote URL its field
+    holds. A PSA that does not answer leaves the quotes and says so."""
+    with serve_asgi(create_autotask_sandbox(Faults())) as autotask:
+        await pages.own.container.integrations.connect_system()(
+            pages.own.tenant,
+            NewConnection(
+                system=System.AUTOTASK,
+                name="Autotask",
+                base_url=autotask,
+                credentials=dict(SANDBOX_CREDENTIALS),
+            ),
+        )
+        async with pages.own.container.persistence.uow()(pages.own.tenant) as uow:
+            organization = (await uow.contacts.get(pages.own.contact)).organization_id
+        phoned = await pages.client.patch(
+            f"/v1/organizations/{organization}",
+            json={"phone": "555-0142"},  # AT-1
+            headers=pages.keys.headers(),
+        )
+        assert phoned.status_code == 200, phoned.text
+        await set_aside_leftovers(pages.app_container)
+        quote = await a_quote(pages)
+        await pages.own.container.integrations.worker().run_until_idle()  # the test's loop
+        api = f"{autotask}/atservicesrest/v1.0/Opportunities"
+        async with httpx.AsyncClient(headers=AUTOTASK_HEADERS) as psa:
+            state = (await psa.get(f"{autotask}/_sandbox/state")).json()["entities"]
+            (pushed,) = state["Opportunities"]
+            own = {
+                "companyID": pushed["companyID"], "title": "Backup renewal", "status": 1,
+                "stage": 1, "amount": 2400.0, "cost": 1200.0, "probability": 50,
+                "ownerResourceID": seeded_id("Resources", "morgan.hale@msp.example"),
+                "projectedCloseDate": "2027-01-15T00:00:00", "startDate": "2026-12-01T00:00:00",
+                "useQuoteTotals": False,
+                "userDefinedFields": [{"name": "Quote URL", "value": "https://quotes.example/b"}],
+            }  # fmt: skip
+            made = await psa.post(api, json=own)
+            assert made.status_code == 200, made.text
+        await pages.sign_in(await pages.invite())
+        listed = await pages.client.get("/portal/quotes")
+        assert listed.status_code == 200, listed.text
+        opportunities = listed.text.split("Open opportunities", 1)[1]
+        assert "Backup renewal" in opportunities
+        assert "2,400.00" in opportunities
+        assert 'href="https://quotes.example/b"' in opportunities
+        assert pushed["title"] in opportunities
+        assert f'href="/portal/quotes/{quote}"' in opportunities  # the hub quote pushed to it
+    unreachable = await pages.client.get("/portal/quotes")  # the sandbox has stopped
+    assert unreachable.status_code == 200
+    assert "cannot be read right now" in unreachable.text
+    assert f"/portal/quotes/{quote}" in unreachable.text
