@@ -62,6 +62,7 @@ class QuotesPage:
     quotes: list[PortalQuote]
     opportunities: list[PortalOpportunity]
     psa_unavailable: bool = False
+    psa: bool = True  # False: no PSA connected, so no opportunities to speak of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +105,7 @@ class PortalQuotes:
         try:
             found = await psa.open_for(tenant_id, organization_id)
         except NoPsa:
-            return QuotesPage(quotes, [])
+            return QuotesPage(quotes, [], psa=False)
         except VendorError:
             return QuotesPage(quotes, [], psa_unavailable=True)
         by_ref = {ref: q for q in quotes for ref in q.opportunity_refs}

@@ -451,6 +451,7 @@ class PortalPages(Controller):
             quotes=found.quotes,
             opportunities=found.opportunities,
             psa_unavailable=found.psa_unavailable,
+            psa=found.psa,
             signed_in=True,
         )
 

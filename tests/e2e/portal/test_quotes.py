@@ -135,6 +135,7 @@ async def test_drafts_and_other_organizations_quotes_are_not_found(pages: Pages)
     await pages.sign_in(await pages.invite())
     listed = await pages.client.get("/portal/quotes")
     assert draft not in listed.text
+    assert "Open opportunities" not in listed.text  # no PSA connected
     assert theirs not in listed.text
     for quote in (draft, theirs):
         assert (await pages.client.get(f"/portal/quotes/{quote}")).status_code == 404
