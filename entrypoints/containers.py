@@ -60,7 +60,7 @@ from adapters.system import SystemClock, uuid7
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
-from application.billing.documents import PortalInvoiceDocument
+from application.billing.documents import PortalInvoiceDocument, VendorInvoicePdfs
 from application.billing.imports import pull_appliers
 from application.billing.methods import AddPaymentMethod
 from application.billing.payments import ResolvePendingPayments, TakePayment
@@ -400,6 +400,11 @@ def mailer_for(settings: Settings) -> Mailer:
     return LocalMailbox(Path(settings.mailbox_dir))
 
 
+def _vendor_invoice_pdfs(accounting: object) -> VendorInvoicePdfs | None:
+    """The accounting system, where it serves its own invoice PDFs."""
+    return accounting if isinstance(accounting, VendorInvoicePdfs) else None
+
+
 class BillingContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
@@ -469,7 +474,12 @@ class BillingContainer(containers.DeclarativeContainer):
     )
     invoice_documents = providers.Singleton(ReportlabInvoiceDocuments)
     portal_invoice_document = providers.Factory(
-        PortalInvoiceDocument, persistence.uow, portal, invoice_documents
+        PortalInvoiceDocument,
+        persistence.uow,
+        portal,
+        invoice_documents,
+        integrations.configs,
+        providers.Callable(_vendor_invoice_pdfs, integrations.accounting),
     )
     payment_settings = providers.Factory(PaymentSettingsQueries, persistence.uow)
     change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)

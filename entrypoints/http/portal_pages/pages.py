@@ -316,14 +316,18 @@ class PortalPages(Controller):
         caller: NamedDependency[PortalCaller],
         portal_invoice_document: NamedDependency[PortalInvoiceDocument],
     ) -> Response[bytes]:
-        invoice, pdf = await portal_invoice_document(
+        document = await portal_invoice_document(
             caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
         )
+        invoice = document.invoice
         name = f"invoice-{invoice.number or invoice.psa_number}.pdf"
         return Response(
-            pdf,
+            document.pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
+            headers={
+                "Content-Disposition": f'inline; filename="{name}"',
+                "X-Q2C-Document-Source": document.source.value,  # the accounting system's or ours
+            },
         )
 
     @get("/invoices/{invoice_id:uuid}/pay")

@@ -174,6 +174,7 @@ async def test_the_invoice_document_is_a_hub_rendered_pdf_of_ones_own_invoices_o
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-q2c-document-source"] == "hub"  # no QuickBooks PDF here
     text = "\n".join(pages_of(pdf.content))
     assert "INVOICE" in text
     assert "$80.00" in text
