@@ -60,7 +60,7 @@ from adapters.system import SystemClock, uuid7
 from adapters.vendors.kit.limits import InMemoryVendorLimits, PostgresVendorLimits
 from adapters.vendors.kit.links import CachedExternalLinks
 from application.billing.actions import PaymentActions, ResolvePendingRefunds
-from application.billing.documents import PortalInvoiceDocument
+from application.billing.documents import PortalInvoiceDocument, VendorInvoicePdfs
 from application.billing.imports import pull_appliers
 from application.billing.methods import AddPaymentMethod
 from application.billing.payments import ResolvePendingPayments, TakePayment
@@ -366,7 +366,10 @@ class IdentityContainer(containers.DeclarativeContainer):
         ids=core.ids,
     )
     authenticate = providers.Factory(
-        Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
+        Authenticate,
+        directory=persistence.directory,
+        secrets=security.api_key_secrets,
+        clock=core.clock,
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
 
@@ -395,6 +398,11 @@ def mailer_for(settings: Settings) -> Mailer:
     if settings.smtp_url:
         return SmtpMailer.from_url(settings.smtp_url)
     return LocalMailbox(Path(settings.mailbox_dir))
+
+
+def _vendor_invoice_pdfs(accounting: object) -> VendorInvoicePdfs | None:
+    """The accounting system, where it serves its own invoice PDFs."""
+    return accounting if isinstance(accounting, VendorInvoicePdfs) else None
 
 
 class BillingContainer(containers.DeclarativeContainer):
@@ -466,7 +474,12 @@ class BillingContainer(containers.DeclarativeContainer):
     )
     invoice_documents = providers.Singleton(ReportlabInvoiceDocuments)
     portal_invoice_document = providers.Factory(
-        PortalInvoiceDocument, persistence.uow, portal, invoice_documents
+        PortalInvoiceDocument,
+        persistence.uow,
+        portal,
+        invoice_documents,
+        integrations.configs,
+        providers.Callable(_vendor_invoice_pdfs, integrations.accounting),
     )
     payment_settings = providers.Factory(PaymentSettingsQueries, persistence.uow)
     change_payment_settings = providers.Factory(ChangePaymentSettings, persistence.uow, core.clock)

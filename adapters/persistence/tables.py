@@ -76,6 +76,7 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("contact_id", Uuid, ForeignKey("contacts.id"), nullable=True),  # portal tokens
+    Column("expires_at", UtcDateTime, nullable=True),  # portal sessions
     Index("ix_api_keys_tenant", "tenant_id", "id"),
 )
 

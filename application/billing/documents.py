@@ -1,8 +1,8 @@
-"""The invoice document a portal contact downloads, rendered by the hub where no vendor PDF is.
-
-Neither the PSAs nor QuickBooks hand the hub an invoice PDF today, so the hub renders one from
-what it knows, with the same library and style as the quote PDF (QUO-7). Scoped like every
-portal read: another organization's invoice is not found.
+"""The invoice document a portal contact downloads: the accounting system's own PDF where its
+adapter can fetch one (QuickBooks' ``invoice/{id}/pdf``, behind ``VendorInvoicePdfs``),
+otherwise one the hub renders from what it knows, with the same library and style as the quote
+PDF (QUO-7). A vendor that fails to answer leaves the hub's. Scoped like every portal read:
+another organization's invoice is not found.
 """
 
 from __future__ import annotations
@@ -11,16 +11,20 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from application.billing.portal import PortalBilling
 from application.billing.repositories import PaymentFilter
+from application.integrations.connections import ConnectionConfigs
+from application.integrations.ports import ConnectionConfig, VendorError
 from application.shared.pagination import PageRequest
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.payment import PaymentStatus
 from domain.crm.organization import OrganizationId
 from domain.identity.tenant import TenantId
+from domain.integrations.connection import Family
 
 
 @dataclass(frozen=True)
@@ -54,16 +58,65 @@ class InvoiceDocuments(Protocol):
         ...
 
 
+@runtime_checkable
+class VendorInvoicePdfs(Protocol):
+    """An accounting system that serves its own PDF of an invoice it holds."""
+
+    async def invoice_pdf(self, connection: ConnectionConfig, accounting_id: str) -> bytes:
+        """The PDF's bytes; a VendorError when it cannot."""
+        ...
+
+
+class InvoiceSource(StrEnum):
+    ACCOUNTING = "accounting"  # the accounting system's own PDF
+    HUB = "hub"  # rendered by the hub
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    invoice: Invoice
+    pdf: bytes
+    source: InvoiceSource
+
+
 class PortalInvoiceDocument:
     def __init__(
-        self, uow: UnitOfWorkFactory, billing: PortalBilling, documents: InvoiceDocuments
+        self,
+        uow: UnitOfWorkFactory,
+        billing: PortalBilling,
+        documents: InvoiceDocuments,
+        configs: ConnectionConfigs | None = None,
+        vendor_pdfs: VendorInvoicePdfs | None = None,
     ) -> None:
         self._uow, self._billing, self._documents = uow, billing, documents
+        self._configs, self._vendor_pdfs = configs, vendor_pdfs
 
     async def __call__(
         self, tenant_id: TenantId, organization_id: OrganizationId, invoice_id: InvoiceId
-    ) -> tuple[Invoice, bytes]:
+    ) -> InvoiceDocument:
         invoice = await self._billing.invoice(tenant_id, organization_id, invoice_id)
+        vendors = await self._vendor_pdf(tenant_id, invoice)
+        if vendors is not None:
+            return InvoiceDocument(invoice, vendors, InvoiceSource.ACCOUNTING)
+        return InvoiceDocument(invoice, await self._rendered(invoice), InvoiceSource.HUB)
+
+    async def _vendor_pdf(self, tenant_id: TenantId, invoice: Invoice) -> bytes | None:
+        if self._vendor_pdfs is None or self._configs is None or not invoice.accounting_id:
+            return None
+        async with self._uow(tenant_id) as uow:
+            connection = await uow.connections.enabled_of(Family.ACCOUNTING)
+        if connection is None:
+            return None
+        try:
+            pdf = await self._vendor_pdfs.invoice_pdf(
+                self._configs.of(connection), invoice.accounting_id
+            )
+        except VendorError:
+            return None  # not there now: the hub's own is as good a copy
+        return pdf if pdf.startswith(b"%PDF") else None
+
+    async def _rendered(self, invoice: Invoice) -> bytes:
+        tenant_id, organization_id = invoice.tenant_id, invoice.organization_id
         async with self._uow(tenant_id) as uow:
             tenant = await uow.tenants.get()
             organization = await uow.organizations.get(organization_id)
@@ -95,4 +148,4 @@ class PortalInvoiceDocument:
                 if p.status is PaymentStatus.APPROVED and p.applied_amount
             ),
         )
-        return invoice, await asyncio.to_thread(self._documents.render, snapshot)
+        return await asyncio.to_thread(self._documents.render, snapshot)

@@ -4,7 +4,8 @@ An admin or manager invites an active contact with an email address; the contact
 (a notification, sent by the worker's loop like every other, PAY-13) with a sign-in link. The
 link's token is used once and expires (``PortalInvitation``); redeemed, it becomes a portal token
 (``IssuePortalToken``'s key: the same principal, tenant and organization scoping as
-``/portal/v1``), which the pages keep in a session cookie. Signing out revokes that token.
+``/portal/v1``), which the pages keep in a session cookie. It expires on the server after
+``PORTAL_SESSION_LIFETIME`` whatever the cookie says. Signing out revokes that token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId
-from domain.identity.access import Role
+from domain.identity.access import PORTAL_SESSION_LIFETIME, Role
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import TenantId
 from domain.notifications.notification import Notification, NotificationKind
@@ -142,10 +143,15 @@ class SignInWithInvitation(_KeyMaker):
                 raise _bad_link() from None
             if not self._secrets.matches(secret, invitation.secret_hash):
                 raise _bad_link()
-            invitation.redeem(self._clock.now())
+            now = self._clock.now()
+            invitation.redeem(now)
             contact = await _active_contact(uow, invitation.contact_id)
             issued = self.make(
-                tenant_id, f"portal session: {contact.full_name}"[:100], Role.PORTAL, contact.id
+                tenant_id,
+                f"portal session: {contact.full_name}"[:100],
+                Role.PORTAL,
+                contact.id,
+                expires_at=now + PORTAL_SESSION_LIFETIME,
             )
             await uow.api_keys.add(issued.key)
             await uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.identity.ports import ApiKeySecrets, Directory, Principal
 from application.shared.errors import Conflict
@@ -36,7 +37,13 @@ class _KeyMaker:
         self._ids = ids
 
     def make(
-        self, tenant_id: TenantId, name: str, role: Role, contact_id: ContactId | None = None
+        self,
+        tenant_id: TenantId,
+        name: str,
+        role: Role,
+        contact_id: ContactId | None = None,
+        *,
+        expires_at: datetime | None = None,
     ) -> IssuedKey:
         secret = self._secrets.issue()
         key = ApiKey(
@@ -48,6 +55,7 @@ class _KeyMaker:
             secret_hash=secret.secret_hash,
             created_at=self._clock.now(),
             contact_id=contact_id,
+            expires_at=expires_at,
         )
         return IssuedKey(key=key, plaintext=secret.plaintext)
 
@@ -162,16 +170,17 @@ class SetTenantCurrency:
 
 
 class Authenticate:
-    """Resolves a bearer key to its tenant and role; revoked or unknown keys get nothing.
+    """Resolves a bearer key to its tenant and role; revoked, expired or unknown keys get nothing.
 
     A portal token resolves to its contact's organization too, and stops working when the
     contact or its organization is deactivated, or the contact is gone (SPEC section 0: a portal
     contact acts for its organization, which an MSP deactivates when it is no longer a client).
     """
 
-    def __init__(self, directory: Directory, secrets: ApiKeySecrets) -> None:
+    def __init__(self, directory: Directory, secrets: ApiKeySecrets, clock: Clock) -> None:
         self._directory = directory
         self._secrets = secrets
+        self._clock = clock
 
     async def __call__(self, presented: str) -> Principal | None:
         prefix = self._secrets.prefix_of(presented)
@@ -181,7 +190,9 @@ class Authenticate:
         if found is None:
             return None
         key, holder = found.key, found.holder
-        if not key.active or not self._secrets.matches(presented, key.secret_hash):
+        if not key.usable(self._clock.now()) or not self._secrets.matches(
+            presented, key.secret_hash
+        ):
             return None
         if key.contact_id is None:
             return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role.value)

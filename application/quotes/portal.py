@@ -2,8 +2,11 @@
 
 Its organization's published, won and lost quotes; a draft or another organization's quote is
 not found. Accepting records who typed their name, when, from which address, and the SHA-256
-of the PDF they were shown: the PDF is rendered again at acceptance and must be the one they
-saw, so a quote changed since is refused rather than accepted unseen. Accepting wins the quote
+of the PDF they were shown: the PDF is rendered again at acceptance, as issued on the day the
+page showed it (a page shown before midnight UTC and sent after it prints the earlier date), and
+must be the one they saw, so a quote changed since is refused rather than accepted unseen. The
+render and its hash come before the quote is locked; under the lock, the quote must still be
+the one rendered. Every day here is UTC (``utc_day``). Accepting wins the quote
 and declining loses it, through the same ``mark_won`` / ``mark_lost`` as staff, so the PSA
 opportunity moves by the existing path (``quote.outcome``, QUO-4).
 """
@@ -13,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from application.quotes.ports import QuoteDocuments
+from application.integrations.ports import VendorError
+from application.quotes.ports import PsaOpportunity, QuoteDocuments
 from application.quotes.repositories import QuoteFilter
+from application.quotes.search import NoPsa, PsaSearch
 from application.quotes.snapshots import load_snapshot
 from application.shared.errors import NotFound
 from application.shared.pagination import PageRequest
@@ -27,6 +33,7 @@ from domain.notifications.notification import Notification, NotificationKind
 from domain.quotes.acceptance import QuoteAcceptance, QuoteAcceptanceId
 from domain.quotes.quote import Quote, QuoteId, QuoteStatus
 from domain.shared.errors import DomainError
+from domain.shared.time import utc_day
 
 VISIBLE = (QuoteStatus.PUBLISHED, QuoteStatus.WON, QuoteStatus.LOST)
 
@@ -36,6 +43,26 @@ class PortalQuote:
     quote: Quote
     status: QuoteStatus  # as of today: a published quote past its expiry is expired
     acceptance: QuoteAcceptance | None
+    opportunity_refs: frozenset[str] = frozenset()  # the PSA opportunities it is linked to
+
+
+@dataclass(frozen=True)
+class PortalOpportunity:
+    """An open PSA opportunity of the organization, with the hub quote made for it, if any."""
+
+    opportunity: PsaOpportunity
+    quote: PortalQuote | None
+
+
+@dataclass(frozen=True)
+class QuotesPage:
+    """The organization's quotes and its open opportunities (PAY-14). ``psa_unavailable``: a
+    PSA is connected but did not answer, so the opportunities could not be read now."""
+
+    quotes: list[PortalQuote]
+    opportunities: list[PortalOpportunity]
+    psa_unavailable: bool = False
+    psa: bool = True  # False: no PSA connected, so no opportunities to speak of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +73,7 @@ class Acceptance:
     agreed_to_terms: bool
     ip_address: str
     pdf_sha256: str  # of the PDF the page showed
+    issued_on: date | None = None  # the day that PDF was issued (the page's); None: today
 
 
 class PortalQuotes:
@@ -57,46 +85,78 @@ class PortalQuotes:
     async def quotes(
         self, tenant_id: TenantId, organization_id: OrganizationId
     ) -> list[PortalQuote]:
-        today = self._clock.now().date()
+        today = utc_day(self._clock.now())
         async with self._uow(tenant_id) as uow:
             found = await uow.quotes.list(
                 QuoteFilter(organization_id=organization_id), PageRequest.parse(100, None)
             )
             return [
-                PortalQuote(q, q.status_on(today), await _accepted(uow, q))
+                PortalQuote(q, q.status_on(today), await _accepted(uow, q), await _refs(uow, q))
                 for q in found
                 if q.status in VISIBLE
             ]
+
+    async def with_opportunities(
+        self, tenant_id: TenantId, organization_id: OrganizationId, psa: PsaSearch
+    ) -> QuotesPage:
+        """The quotes beside the PSA's open opportunities of the organization, read from the
+        PSA now (PAY-14); each opportunity names the hub quote linked to it. No PSA: none."""
+        quotes = await self.quotes(tenant_id, organization_id)
+        try:
+            found = await psa.open_for(tenant_id, organization_id)
+        except NoPsa:
+            return QuotesPage(quotes, [], psa=False)
+        except VendorError:
+            return QuotesPage(quotes, [], psa_unavailable=True)
+        by_ref = {ref: q for q in quotes for ref in q.opportunity_refs}
+        return QuotesPage(quotes, [PortalOpportunity(o, by_ref.get(o.external_id)) for o in found])
 
     async def quote(
         self, tenant_id: TenantId, organization_id: OrganizationId, quote_id: QuoteId
     ) -> PortalQuote:
         async with self._uow(tenant_id) as uow:
             quote = await _own(uow, organization_id, quote_id)
-            today = self._clock.now().date()
+            today = utc_day(self._clock.now())
             return PortalQuote(quote, quote.status_on(today), await _accepted(uow, quote))
 
+    def today(self) -> date:
+        """The UTC day: the one a PDF rendered now is issued on."""
+        return utc_day(self._clock.now())
+
+    def issue_day(self, shown_on: date | None) -> date:
+        """The day a PDF a page showed was issued on: today, or yesterday for a page shown
+        before midnight (UTC); anything else is today's (an older page is reviewed again)."""
+        today = self.today()
+        if shown_on is None or not today - timedelta(days=1) <= shown_on <= today:
+            return today
+        return shown_on
+
     async def document(
-        self, tenant_id: TenantId, organization_id: OrganizationId, quote_id: QuoteId
+        self,
+        tenant_id: TenantId,
+        organization_id: OrganizationId,
+        quote_id: QuoteId,
+        issued_on: date | None = None,
     ) -> tuple[Quote, bytes]:
+        """The quote's PDF as issued on ``issued_on`` (today, UTC, by default)."""
         async with self._uow(tenant_id) as uow:
             quote = await _own(uow, organization_id, quote_id)
-            snapshot = await load_snapshot(uow, quote, self._clock.now().date())
+            snapshot = await load_snapshot(uow, quote, issued_on or self.today())
         return quote, await asyncio.to_thread(self._documents.render, snapshot)
 
     async def accept(
         self, tenant_id: TenantId, organization_id: OrganizationId, accepted: Acceptance
     ) -> QuoteAcceptance:
-        _, pdf = await self.document(tenant_id, organization_id, accepted.quote_id)
-        if hashlib.sha256(pdf).hexdigest() != accepted.pdf_sha256:
-            raise DomainError(
-                "the quote has changed since this page was shown: review it again",
-                code="quote_changed",
-                field="pdf_sha256",
-            )
         now = self._clock.now()
+        # The PDF as the page showed it, rendered and hashed before the quote is locked.
+        shown_on = self.issue_day(accepted.issued_on)
+        rendered, pdf = await self.document(tenant_id, organization_id, accepted.quote_id, shown_on)
+        if hashlib.sha256(pdf).hexdigest() != accepted.pdf_sha256:
+            raise _changed()
         async with self._uow(tenant_id) as uow:
             quote = await _own(uow, organization_id, accepted.quote_id, lock=True)
+            if quote.updated_at != rendered.updated_at:  # changed since it was rendered
+                raise _changed()
             acceptance = QuoteAcceptance(
                 id=QuoteAcceptanceId(self._ids()),
                 tenant_id=tenant_id,
@@ -108,7 +168,7 @@ class PortalQuotes:
                 pdf_sha256=accepted.pdf_sha256,
                 accepted_at=now,
             )
-            quote.mark_won(now, now.date())  # QUO-1's checks; QUO-4 through quote.outcome
+            quote.mark_won(now, acceptance.accepted_on)  # QUO-1's checks; QUO-4: quote.outcome
             await uow.quote_acceptances.add(acceptance)
             for address in await _confirm_to(uow, quote, accepted.contact_id):
                 await uow.notifications.add(self._confirmation(quote, acceptance, address))
@@ -150,6 +210,14 @@ class PortalQuotes:
         return quote
 
 
+def _changed() -> DomainError:
+    return DomainError(
+        "the quote has changed since this page was shown: review it again",
+        code="quote_changed",
+        field="pdf_sha256",
+    )
+
+
 async def _own(
     uow: UnitOfWork, organization_id: OrganizationId, quote_id: QuoteId, *, lock: bool = False
 ) -> Quote:
@@ -163,6 +231,13 @@ async def _confirm_to(uow: UnitOfWork, quote: Quote, contact_id: ContactId) -> l
     contact = await uow.contacts.get(contact_id)
     addresses = [contact.email, quote.header.owner_email]
     return list(dict.fromkeys(a for a in addresses if a))
+
+
+async def _refs(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
+    """The opportunity picked for the quote (QUO-5) and the ones its pushes landed on."""
+    pushed = {p.opportunity_ref for p in await uow.quote_pushes.of_quote(quote.id)}
+    picked = {quote.header.opportunity_ref} if quote.header.opportunity_ref else set()
+    return frozenset(pushed | picked)
 
 
 async def _accepted(uow: UnitOfWork, quote: Quote) -> QuoteAcceptance | None:

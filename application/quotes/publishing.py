@@ -22,6 +22,7 @@ from application.shared.errors import NotFound
 from application.shared.ports import Clock
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.quotes.quote import QuoteId
+from domain.shared.time import utc_day
 
 
 class _QuoteDeliverer:
@@ -40,7 +41,7 @@ class _QuoteDeliverer:
                 quote = await uow.quotes.get(QuoteId(message.aggregate_id))
             except NotFound:
                 return None  # nothing left to push
-            return await load_snapshot(uow, quote, self._clock.now().date())
+            return await load_snapshot(uow, quote, utc_day(self._clock.now()))
 
     async def _last(self, message: OutboxMessage) -> QuotePush | None:
         async with self._uow(message.tenant_id) as uow:

@@ -13,6 +13,7 @@ from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.catalog.item import CatalogItem, CatalogItemId, Category
 from domain.identity.tenant import TenantId
 from domain.quotes.quote import Quote, QuoteId, QuoteStatus
+from domain.shared.time import utc_day
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,16 @@ class QuoteQueries:
         async with self._uow(tenant_id) as uow:
             quote = await uow.quotes.get(quote_id)
             pushes = await uow.quote_pushes.of_quote(quote_id)
-        return QuoteView(quote, pushes, self._clock.now().date())
+        return QuoteView(quote, pushes, utc_day(self._clock.now()))
 
     def view(self, quote: Quote) -> QuoteView:
         """A quote a use case just returned, without its pushes (it was just changed)."""
-        return QuoteView(quote, [], self._clock.now().date())
+        return QuoteView(quote, [], utc_day(self._clock.now()))
 
     async def quotes(
         self, tenant_id: TenantId, where: QuoteFilter, page: PageRequest
     ) -> Page[QuoteView]:
-        today = self._clock.now().date()
+        today = utc_day(self._clock.now())
         # Expired is read, not stored: a published quote whose expiry has passed (QUO-1).
         if where.status == QuoteStatus.EXPIRED:
             where = replace(where, status=QuoteStatus.PUBLISHED, expires_before=today)

@@ -31,6 +31,7 @@ from domain.quotes.quote import (
 )
 from domain.shared.errors import InvalidValue
 from domain.shared.money import price_of
+from domain.shared.time import utc_day
 
 FIRST_NUMBER = 1001
 NUMBER_ATTEMPTS = 5
@@ -330,11 +331,11 @@ class PublishQuote(_QuoteUseCase):
             psa = [] if enabled is None else [enabled]
             quoting = [(c, self._quoting.get(c.system)) for c in psa]
             if any(q is not None for _, q in quoting):
-                snapshot = await load_snapshot(uow, quote, now.date())
+                snapshot = await load_snapshot(uow, quote, utc_day(now))
                 for connection, rules in quoting:
                     if rules is not None:
                         refuse(rules.check(snapshot, self._configs.of(connection)))
-            quote.publish(now, now.date())
+            quote.publish(now, utc_day(now))
             await uow.commit()
         return quote
 
@@ -344,7 +345,7 @@ class WinQuote(_QuoteUseCase):
         now = self._clock.now()
         async with self._uow(tenant_id) as uow:
             quote = await uow.quotes.get(quote_id, lock=True)
-            quote.mark_won(now, now.date())
+            quote.mark_won(now, utc_day(now))
             await uow.commit()
         return quote
 
@@ -372,6 +373,6 @@ class RenderQuote:
     async def __call__(self, tenant_id: TenantId, quote_id: QuoteId) -> tuple[Quote, bytes]:
         async with self._uow(tenant_id) as uow:
             quote = await uow.quotes.get(quote_id)
-            snapshot = await load_snapshot(uow, quote, self._clock.now().date())
+            snapshot = await load_snapshot(uow, quote, utc_day(self._clock.now()))
         # Rendering is CPU work of 50-150 ms: off the event loop, so other requests go on.
         return quote, await asyncio.to_thread(self._documents.render, snapshot)

@@ -106,7 +106,9 @@ class PaymentPolicy:
     portal: frozenset[MethodKind]
     refund_at_gateway: bool = False
 
-    def check(self, environment: Environment, kind: MethodKind) -> None:
+    def check(
+        self, environment: Environment, kind: MethodKind, *, field: str = "method_id"
+    ) -> None:
         enabled = self.staff if environment is Environment.STAFF else self.portal
         if not enabled:
             raise DomainError(
@@ -119,5 +121,5 @@ class PaymentPolicy:
                 f"{kind} payments are not enabled for the {environment}",
                 code="method_disabled",
                 rule="PAY-8",
-                field="method_id",
+                field=field,
             )

@@ -1,10 +1,14 @@
 """A quote accepted online in the client portal (PAY-14, QUO-4): who typed their name, when,
-from where, and which document they saw (the SHA-256 of the PDF shown to them)."""
+from where, and which document they saw (the SHA-256 of the PDF shown to them).
+
+Its time is UTC, and so is its day (``utc_day``): the day the quote's expiry is checked
+against and the day its PDF says it was issued, whatever zone a clock answers in.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import NewType
 from uuid import UUID
 
@@ -14,6 +18,7 @@ from domain.quotes.quote import QuoteId
 from domain.shared.errors import DomainError
 from domain.shared.events import Aggregate
 from domain.shared.text import required_text
+from domain.shared.time import utc_day
 
 QuoteAcceptanceId = NewType("QuoteAcceptanceId", UUID)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -48,4 +53,10 @@ class QuoteAcceptance(Aggregate):
         self.signed_name = required_text(signed_name, "name", 100)
         self.ip_address = ip_address[:64]
         self.pdf_sha256 = pdf_sha256
-        self.accepted_at = accepted_at
+        utc_day(accepted_at)  # aware, or refused
+        self.accepted_at = accepted_at.astimezone(UTC)
+
+    @property
+    def accepted_on(self) -> date:
+        """The UTC day of the acceptance."""
+        return utc_day(self.accepted_at)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from litestar import Controller, Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
+from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
 from litestar.middleware.base import DefineMiddleware
@@ -45,7 +46,7 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.openapi import make_truthful
-from entrypoints.http.portal_pages.pages import PortalPages
+from entrypoints.http.portal_pages.pages import PortalPages, on_forbidden
 from entrypoints.http.portal_pages.rendering import template_config
 from entrypoints.http.portal_pages.session import csrf_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -283,7 +284,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
             DefineMiddleware(IdempotencyMiddleware, requests=container.idempotency()),
         ],
         request_max_body_size=MAX_BODY,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, PermissionDeniedException: on_forbidden},
         openapi_config=_openapi(),
         template_config=template_config(),
         csrf_config=csrf_config(

@@ -174,7 +174,12 @@ def test_a_psa_invoice_is_paid_through_the_portal_and_lands_in_quickbooks(
     method = httpx.post(
         f"{base}/portal/v1/payment-methods",
         headers=portal,
-        json={"payment_token": token, "first_name": "Nancy", "last_name": "Davolio"},
+        json={
+            "payment_token": token,
+            "first_name": "Nancy",
+            "last_name": "Davolio",
+            "kind": "card",
+        },
     )
     assert method.status_code == 201, method.text
     assert method.json()["last4"] == VISA[-4:]

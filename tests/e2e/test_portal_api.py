@@ -217,7 +217,12 @@ async def test_payment_methods_are_the_organizations_own(portal: Portal) -> None
     assert [m["id"] for m in listed] == [str(portal.own.method)]
     added = await client.post(
         "/portal/v1/payment-methods",
-        json={"payment_token": "tok-123", "first_name": "Pat", "last_name": "Payer"},
+        json={
+            "payment_token": "tok-123",
+            "first_name": "Pat",
+            "last_name": "Payer",
+            "kind": "card",
+        },
         headers=portal.headers(),
     )
     assert added.status_code == 201, added.text

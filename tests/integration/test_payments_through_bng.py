@@ -19,13 +19,21 @@ from adapters.vendors.kit.limits import InMemoryVendorLimits
 from application.billing.methods import AddPaymentMethod, NewMethod
 from application.billing.payments import TakePayment
 from application.billing.ports import BillingContact
-from domain.billing.methods import Environment
+from domain.billing.methods import Environment, MethodKind
 from domain.billing.payment import DeclineReason, PaymentStatus
+from domain.shared.errors import DomainError
 from domain.shared.money import Money
 from entrypoints.containers import Container
 from tests.integration.test_payments import command
 from tests.support.billing import Billing, billing
-from tests.support.bng import TEST_CARDS, VISA, BngSandbox, running_sandbox, tokenize_card
+from tests.support.bng import (
+    TEST_CARDS,
+    VISA,
+    BngSandbox,
+    running_sandbox,
+    tokenize_card,
+    tokenize_check,
+)
 
 
 @pytest.fixture
@@ -150,3 +158,73 @@ async def _card_numbers_stored(container: Container) -> list[str]:
                 line = " ".join(str(value) for value in row)
                 found.extend(number for number in TEST_CARDS if number in line)
     return found
+
+
+async def _vault_counts(sandbox: BngSandbox) -> dict[str, int]:
+    counts: dict[str, int] = (await sandbox.state())["counts"]
+    return {"tokens": counts["tokens"], "vault": counts["vault"]}
+
+
+async def test_a_kind_not_enabled_for_the_portal_is_refused_before_the_gateway_vaults_it(
+    container: Container, sandbox: BngSandbox
+) -> None:  # PAY-8
+    only_echeck: dict[str, object] = {
+        "staff_methods": ["card", "echeck"],
+        "portal_methods": ["echeck"],
+    }
+    b = await billing(
+        container, bng_url=sandbox.url, bng_key=SANDBOX_SECURITY_KEY, settings=only_echeck
+    )
+    gateway = BngGateway(InMemoryVendorLimits())
+    uow, configs = container.persistence.uow(), container.integrations.configs()
+    add = AddPaymentMethod(uow, configs, gateway, container.core.clock(), container.core.ids())
+    async with uow(b.tenant) as session:
+        organization_id = (await session.contacts.get(b.contact)).organization_id
+    card = await tokenize_card(sandbox.url, VISA)
+    before = await _vault_counts(sandbox)
+    try:
+        for kind in (MethodKind.CARD, None):  # a card, or a kind left unsaid
+            with pytest.raises(DomainError) as refused:
+                await add(
+                    b.tenant,
+                    NewMethod(
+                        organization_id=organization_id,
+                        payment_token=card,
+                        contact=BillingContact("Pat", "Payer"),
+                        kind=kind,
+                        environment=Environment.PORTAL,
+                    ),
+                )
+            assert (refused.value.rule, refused.value.field) == ("PAY-8", "kind")
+        assert await _vault_counts(sandbox) == before  # the token unspent, nothing vaulted
+        # A card's token said to be an eCheck is vaulted, found out and deleted again.
+        with pytest.raises(DomainError) as mismatch:
+            await add(
+                b.tenant,
+                NewMethod(
+                    organization_id=organization_id,
+                    payment_token=card,
+                    contact=BillingContact("Pat", "Payer"),
+                    kind=MethodKind.ECHECK,
+                    environment=Environment.PORTAL,
+                ),
+            )
+        assert mismatch.value.code == "method_kind_mismatch"
+        assert (await _vault_counts(sandbox))["vault"] == before["vault"]
+        check = await add(
+            b.tenant,
+            NewMethod(
+                organization_id=organization_id,
+                payment_token=await tokenize_check(sandbox.url),
+                contact=BillingContact("Pat", "Payer"),
+                kind=MethodKind.ECHECK,
+                environment=Environment.PORTAL,
+            ),
+        )
+        assert check.kind is MethodKind.ECHECK
+        assert (await _vault_counts(sandbox))["vault"] == before["vault"] + 1
+        async with uow(b.tenant) as session:
+            kept = await session.payment_methods.of_organization(organization_id)
+        assert [m.id for m in kept if m.active and m.id != b.method] == [check.id]
+    finally:
+        await gateway.aclose()

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from adapters.sandboxes.quickbooks.app import SANDBOX_AUTHORIZED as QUICKBOOKS_AUTHORIZED
+from adapters.sandboxes.quickbooks.app import SANDBOX_CLIENT as QUICKBOOKS_CLIENT
 from application.billing.actions import PaymentActions
 from application.billing.payments import ResolvePendingPayments, TakePayment
 from application.billing.ports import (
@@ -65,10 +67,12 @@ class FakeGateway:
     sales: Counter[str] = field(default_factory=Counter)
     refunds: list[tuple[str, Money]] = field(default_factory=list)
     answers: dict[str, GatewayResult] = field(default_factory=dict)
+    vaulted: list[str] = field(default_factory=list)  # the tokens it was asked to vault
 
     async def add_method(
         self, connection: ConnectionConfig, *, payment_token: str, contact: BillingContact
     ) -> MethodDetails:
+        self.vaulted.append(payment_token)
         return MethodDetails(f"vault-{payment_token}", MethodKind.CARD, "visa", "1111")
 
     async def delete_method(self, connection: ConnectionConfig, vault_id: str) -> None:
@@ -211,20 +215,26 @@ async def billing(
     tenant: TenantId | None = None,
     bng_url: str = "http://127.0.0.1:9/unused",
     bng_key: str = "test-security-key",
+    quickbooks_url: str | None = None,  # a QuickBooks sandbox, authorized with its keys
 ) -> Billing:
     tenant = tenant or (await new_tenant(container)).tenant.id
     connect: ConnectSystem = container.integrations.connect_system()
     issued = {"realm_id": "1", "refresh_token": "r"}  # what Intuit issued (OAuth)
+    books = {"client_id": "c", "client_secret": "s"}
+    if quickbooks_url is not None:
+        issued, books = dict(QUICKBOOKS_AUTHORIZED), dict(QUICKBOOKS_CLIENT)
     for system, credentials in (
         (System.BNG, {"security_key": bng_key}),
-        (System.QUICKBOOKS, {"client_id": "c", "client_secret": "s"}),
+        (System.QUICKBOOKS, books),
     ):
         await connect(
             tenant,
             NewConnection(
                 system=system,
                 name=system.value,
-                base_url=bng_url if system is System.BNG else "http://127.0.0.1:9/unused",
+                base_url=bng_url
+                if system is System.BNG
+                else quickbooks_url or "http://127.0.0.1:9/unused",
                 credentials=credentials,
                 settings=(settings or {}) if system is System.BNG else {},
                 issued=issued if system is System.QUICKBOOKS else {},

@@ -27,6 +27,7 @@ from litestar.types import ControllerRouterHandler
 from adapters.sandboxes.kit.base import Faults, SandboxLimits, VendorProfile, build_sandbox_app
 from adapters.sandboxes.quickbooks.auth import OAuthRefusal, SandboxTokens
 from adapters.sandboxes.quickbooks.company import PROFILES, CompanyProfile
+from adapters.sandboxes.quickbooks.pdf import invoice_pdf
 from adapters.sandboxes.quickbooks.schema import ENTITIES, SandboxFault, validate
 from adapters.sandboxes.quickbooks.store import VOIDS, QuickBooksStore
 from adapters.vendors.quickbooks.contract import MINOR_VERSION, OBJECT_NOT_FOUND
@@ -212,12 +213,35 @@ def _api(store: QuickBooksStore) -> list[ControllerRouterHandler]:
         name = _entity(entity)
         return _reply({name: store.read(name, entity_id), "time": store.now()})
 
+    @get(
+        f"{API_PATH}/{{realm:str}}/{{entity:str}}/{{entity_id:str}}/pdf",
+        exception_handlers=handlers,
+    )
+    async def invoice_pdf_of(
+        realm: FromPath[str],
+        entity: FromPath[str],
+        entity_id: FromPath[str],
+        request: Request[Any, Any, Any],
+    ) -> Response[bytes]:
+        """QBO's own PDF of an invoice (``Accept: application/pdf``); the sandbox serves
+        invoices' only."""
+        _admit(store, request, realm, accept="application/pdf")
+        if entity.lower() != "invoice":
+            raise SandboxFault(
+                "Unsupported Operation",
+                f"this sandbox serves the PDFs of invoices only, not of {entity}",
+                "500",
+            )
+        invoice = store.read("Invoice", entity_id)
+        pdf = invoice_pdf(invoice, store.company_name)
+        return Response(pdf, media_type="application/pdf")
+
     @get(f"{API_PATH}/{{realm:str}}/preferences", exception_handlers=handlers)
     async def preferences(realm: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
         _admit(store, request, realm)
         return _reply({"Preferences": store.preferences(), "time": store.now()})
 
-    return [token, authorize, approve, preferences, write, read]
+    return [token, authorize, approve, preferences, write, read, invoice_pdf_of]
 
 
 def _consent_page(store: QuickBooksStore, query: Mapping[str, str]) -> str:
@@ -270,8 +294,15 @@ def _controls(store: QuickBooksStore) -> list[ControllerRouterHandler]:
     return [pay, expire, deactivate]
 
 
-def _admit(store: QuickBooksStore, request: Request[Any, Any, Any], realm: str) -> None:
-    """Bearer token, ``minorversion`` and a JSON ``Accept``, as every QBO call needs."""
+def _admit(
+    store: QuickBooksStore,
+    request: Request[Any, Any, Any],
+    realm: str,
+    *,
+    accept: str = "application/json",
+) -> None:
+    """Bearer token, ``minorversion`` and a JSON ``Accept`` (a PDF's for a PDF), as every QBO
+    call needs."""
     store.tokens.check(request.headers.get("Authorization", ""), realm)
     version = request.query_params.get("minorversion", "")
     if not version.isdigit() or int(version) < MINIMUM_MINOR_VERSION:
@@ -281,10 +312,10 @@ def _admit(store: QuickBooksStore, request: Request[Any, Any, Any], realm: str) 
             f"{MINIMUM_MINOR_VERSION} or later",
             "2010",
         )
-    if "application/json" not in request.headers.get("Accept", ""):
+    if accept not in request.headers.get("Accept", ""):
         raise SandboxFault(
             "Unsupported Accept header",
-            "QBO answers XML unless asked for JSON: send Accept: application/json",
+            f"QBO answers XML unless asked otherwise: send Accept: {accept}",
             "2010",
         )
 

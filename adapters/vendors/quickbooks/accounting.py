@@ -171,6 +171,11 @@ class QuickBooksAccounting(OverQuickBooks):
         client = await self._clients.client(connection)
         return accounting_invoice(await client.read("Invoice", accounting_id))
 
+    async def invoice_pdf(self, connection: ConnectionConfig, accounting_id: str) -> bytes:
+        """QuickBooks' own PDF of the invoice (the VendorInvoicePdfs port)."""
+        client = await self._clients.client(connection)
+        return await client.pdf("Invoice", accounting_id)
+
     async def void_invoice(self, connection: ConnectionConfig, accounting_id: str) -> None:
         """PAY-3: voided in QuickBooks too; its payments' money stays there, unapplied."""
         client = await self._clients.client(connection)

@@ -98,6 +98,30 @@ class QuickBooksClient(VendorHttp):
         path = f"/{entity.lower()}/{quote(entity_id, safe='')}"
         return _object(await self._call("GET", path, what=f"GET {entity}"), entity)
 
+    async def pdf(self, entity: str, entity_id: str) -> bytes:
+        """``GET /{entity}/{id}/pdf``: QuickBooks' own PDF of a transaction (an invoice)."""
+        path = f"/{entity.lower()}/{quote(entity_id, safe='')}/pdf"
+        what = f"GET {entity} PDF"
+        request = self._http.build_request(
+            "GET",
+            f"{self._api}{path}",
+            params={"minorversion": str(MINOR_VERSION)},
+            timeout=self._timeout,
+        )
+        request.headers["Accept"] = "application/pdf"
+        token = await self.tokens.access_token(self._http)
+        response = await self._send(request, token, what)
+        if response.status_code == 401:  # expired or revoked early: one fresh token, once
+            await self.tokens.refused(token)
+            response = await self._send(request, await self.tokens.access_token(self._http), what)
+        if response.status_code == 200 and response.content.startswith(b"%PDF"):
+            return response.content
+        decode(response, what)  # a Fault or an error status says why
+        raise VendorUnavailable(
+            f"QuickBooks answered {what} without a PDF: {response.text[:_EXCERPT]!r}",
+            status=response.status_code,
+        )
+
     async def create(self, entity: str, body: Mapping[str, Any], requestid: str) -> dict[str, Any]:
         """``POST /{entity}?requestid=``: a replay of the same request id gets the first answer.
 

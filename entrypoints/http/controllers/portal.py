@@ -187,5 +187,7 @@ class PortalController(Controller):
         caller: NamedDependency[PortalCaller],
         add_payment_method: NamedDependency[AddPaymentMethod],
     ) -> MethodOut:
-        method = await add_payment_method(caller.tenant_id, data.to_new(caller.organization_id))
+        method = await add_payment_method(
+            caller.tenant_id, data.to_new(caller.organization_id, Environment.PORTAL)
+        )
         return MethodOut.of(method)

@@ -8,7 +8,9 @@ invoice or payment is the 404 page, exactly as the API's 404.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -16,7 +18,7 @@ from uuid import UUID, uuid4
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -37,10 +39,11 @@ from application.identity.ports import Principal
 from application.identity.use_cases import RevokeApiKey
 from application.integrations.ports import VendorError
 from application.quotes.portal import Acceptance, PortalQuotes
+from application.quotes.search import PsaSearch
 from application.shared.errors import ApplicationError, NotFound
 from application.shared.pagination import PageRequest
 from domain.billing.invoice import InvoiceId, InvoiceStatus
-from domain.billing.methods import Environment, PaymentMethodId
+from domain.billing.methods import Environment, MethodKind, PaymentMethodId
 from domain.billing.payment import PaymentId
 from domain.quotes.quote import QuoteId
 from domain.shared.errors import DomainError
@@ -48,6 +51,7 @@ from domain.shared.money import Money
 from domain.shared.numbers import exact_decimal
 from entrypoints.http.controllers.portal import PortalCaller
 from entrypoints.http.portal_pages.session import (
+    NOT_PAGES,
     PAGES,
     SESSION_COOKIE,
     ended_session,
@@ -56,10 +60,12 @@ from entrypoints.http.portal_pages.session import (
     session_cookie,
     session_principal,
 )
+from entrypoints.http.problems import on_http_error
 from entrypoints.settings import Settings
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 STATUSES = ("open", "paid", "void")
+CSRF_REFUSED = "CSRF token verification failed"  # Litestar's CSRF middleware's refusal
 
 
 @dataclass
@@ -87,6 +93,7 @@ class AcceptForm:
     name: str = ""
     terms: str = ""  # "yes" when the box is ticked
     pdf_sha256: str = ""
+    issued_on: str = ""  # the day the PDF the page showed was issued (ISO), UTC
 
 
 @dataclass
@@ -94,7 +101,7 @@ class DeclineForm:
     reason: str = ""
 
 
-NEW_METHODS = ("new-card", "new-check")
+NEW_METHODS = {"new-card": MethodKind.CARD, "new-check": MethodKind.ECHECK}
 
 
 def _kinds(options: PaymentOptions) -> set[str]:
@@ -103,10 +110,16 @@ def _kinds(options: PaymentOptions) -> set[str]:
 
 async def _new_method(
     caller: PortalCaller,
+    chosen: str,
     payment_token: str,
     crm_queries: CrmQueries,
     add_payment_method: AddPaymentMethod,
 ) -> PaymentMethodId:
+    """A new card or bank account, as the form's choice says (checked against the portal's
+    kinds before anything is vaulted, PAY-8), from the gateway's token."""
+    kind = NEW_METHODS.get(chosen)
+    if kind is None:
+        raise DomainError("choose a card or a bank account", code="method_missing", field="method")
     if not payment_token.strip():
         raise DomainError(
             "the card or account details did not reach the payment gateway: try again",
@@ -120,6 +133,8 @@ async def _new_method(
         NewMethod(
             organization_id=caller.organization_id,
             payment_token=payment_token.strip(),
+            kind=kind,
+            environment=Environment.PORTAL,
             contact=BillingContact(
                 first_name=contact.first_name,
                 last_name=contact.last_name,
@@ -138,6 +153,13 @@ def _method_id(value: str) -> PaymentMethodId:
         raise DomainError(
             "choose a payment method", code="method_missing", field="method"
         ) from None
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None  # not a day: the PDF as of today is what is checked
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> Template:
@@ -168,6 +190,22 @@ def _on_refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     if isinstance(exc, HTTPException):
         return _error_page(request, exc.status_code, "Something is wrong", exc.detail)
     return _error_page(request, 422, "That did not work", message)
+
+
+def on_forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    """The app's 403: on a page, the portal's error page, since a form refused by the CSRF
+    middleware (which runs before any page handler) is a form shown too long ago, or in another
+    session; everywhere else (the API) the problem document."""
+    if re.match(NOT_PAGES, request.url.path):
+        return on_http_error(request, exc)
+    if exc.detail != CSRF_REFUSED:
+        return _error_page(request, 403, "Not allowed", exc.detail)
+    return _error_page(
+        request,
+        403,
+        "This form has expired",
+        "This form has expired: reload the page and send it again.",
+    )
 
 
 PAGE_ERRORS = {
@@ -278,14 +316,18 @@ class PortalPages(Controller):
         caller: NamedDependency[PortalCaller],
         portal_invoice_document: NamedDependency[PortalInvoiceDocument],
     ) -> Response[bytes]:
-        invoice, pdf = await portal_invoice_document(
+        document = await portal_invoice_document(
             caller.tenant_id, caller.organization_id, InvoiceId(invoice_id)
         )
+        invoice = document.invoice
         name = f"invoice-{invoice.number or invoice.psa_number}.pdf"
         return Response(
-            pdf,
+            document.pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
+            headers={
+                "Content-Disposition": f'inline; filename="{name}"',
+                "X-Q2C-Document-Source": document.source.value,  # the accounting system's or ours
+            },
         )
 
     @get("/invoices/{invoice_id:uuid}/pay")
@@ -342,7 +384,7 @@ class PortalPages(Controller):
             amount = Money.of(exact_decimal(data.amount, "amount"), invoice.currency.value)
         if data.method in NEW_METHODS:
             method_id = await _new_method(
-                caller, data.payment_token, crm_queries, add_payment_method
+                caller, data.method, data.payment_token, crm_queries, add_payment_method
             )
         else:
             method_id = _method_id(data.method)
@@ -378,7 +420,7 @@ class PortalPages(Controller):
         crm_queries: NamedDependency[CrmQueries],
         add_payment_method: NamedDependency[AddPaymentMethod],
     ) -> Redirect:
-        await _new_method(caller, data.payment_token, crm_queries, add_payment_method)
+        await _new_method(caller, data.method, data.payment_token, crm_queries, add_payment_method)
         return Redirect(f"{PAGES}/payment-methods", status_code=303)
 
     @post("/payment-methods/{method_id:uuid}/remove", status_code=303)
@@ -403,9 +445,19 @@ class PortalPages(Controller):
         self,
         caller: NamedDependency[PortalCaller],
         portal_quotes: NamedDependency[PortalQuotes],
+        psa_search: NamedDependency[PsaSearch],
     ) -> Template:
-        found = await portal_quotes.quotes(caller.tenant_id, caller.organization_id)
-        return _page("quotes.html", quotes=found, signed_in=True)
+        found = await portal_quotes.with_opportunities(
+            caller.tenant_id, caller.organization_id, psa_search
+        )
+        return _page(
+            "quotes.html",
+            quotes=found.quotes,
+            opportunities=found.opportunities,
+            psa_unavailable=found.psa_unavailable,
+            psa=found.psa,
+            signed_in=True,
+        )
 
     @get("/quotes/{quote_id:uuid}")
     async def quote(
@@ -417,14 +469,16 @@ class PortalPages(Controller):
         found = await portal_quotes.quote(
             caller.tenant_id, caller.organization_id, QuoteId(quote_id)
         )
+        issued_on = portal_quotes.today()
         _, pdf = await portal_quotes.document(
-            caller.tenant_id, caller.organization_id, found.quote.id
+            caller.tenant_id, caller.organization_id, found.quote.id, issued_on
         )
         return _page(
             "quote.html",
             item=found,
             totals=found.quote.totals(),
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),  # the document this page shows
+            issued_on=issued_on.isoformat(),
             signed_in=True,
         )
 
@@ -434,9 +488,13 @@ class PortalPages(Controller):
         quote_id: FromPath[UUID],
         caller: NamedDependency[PortalCaller],
         portal_quotes: NamedDependency[PortalQuotes],
+        issued_on: FromQuery[str] = "",
     ) -> Response[bytes]:
         quote, pdf = await portal_quotes.document(
-            caller.tenant_id, caller.organization_id, QuoteId(quote_id)
+            caller.tenant_id,
+            caller.organization_id,
+            QuoteId(quote_id),
+            portal_quotes.issue_day(_day(issued_on)),  # as the page that links it showed it
         )
         return Response(
             pdf,
@@ -463,6 +521,7 @@ class PortalPages(Controller):
                 agreed_to_terms=data.terms == "yes",
                 ip_address=request.client.host if request.client else "",
                 pdf_sha256=data.pdf_sha256.strip().lower(),
+                issued_on=_day(data.issued_on),
             ),
         )
         return Redirect(f"{PAGES}/quotes/{quote_id}", status_code=303)

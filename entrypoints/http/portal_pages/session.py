@@ -23,6 +23,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
+from domain.identity.access import PORTAL_SESSION_LIFETIME
 from entrypoints.http.controllers.portal import PortalCaller
 
 PAGES = "/portal"
@@ -30,7 +31,7 @@ SESSION_COOKIE = "q2c_portal"
 CSRF_COOKIE = "q2c_portal_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = int(PORTAL_SESSION_LIFETIME.total_seconds())  # the server's expiry too
 # Everything but the pages: the API (/v1, /portal/v1), the docs, the assets, the sandboxes
 # (the bare "/" is left checked: nothing answers there, and Litestar warns of a pattern that
 # matches it, taking it for one that matches everything).
@@ -38,7 +39,7 @@ NOT_PAGES = rf"^(?!{PAGES}(?!/v1(/|$))(/|$))(?=/.)"
 
 
 class SignedOut(NotAuthorizedException):
-    """No session, or one signed out, revoked or of a deactivated contact."""
+    """No session, or one signed out, revoked, expired or of a deactivated contact."""
 
 
 def csrf_config(secret: str, *, secure: bool) -> CSRFConfig:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from msgspec import Meta
@@ -13,7 +13,7 @@ from application.billing.methods import NewMethod
 from application.billing.ports import BillingContact
 from application.billing.queries import PaymentWithHistory
 from domain.billing.invoice import Invoice
-from domain.billing.methods import PaymentMethod
+from domain.billing.methods import Environment, MethodKind, PaymentMethod
 from domain.billing.payment import Amounts, HistoryEntry, Payment
 from domain.crm.organization import OrganizationId
 from domain.shared.money import Money
@@ -215,11 +215,18 @@ class MethodTokenIn(Input, frozen=True):
     last_name: Annotated[str, Meta(min_length=1, max_length=50)]
     company: Annotated[str, Meta(max_length=100)] = ""
     email: Annotated[str, Meta(max_length=254)] = ""
+    # What the gateway's tokenizer said it tokenized; the portal must say it (PAY-8: a kind not
+    # enabled is refused before anything is vaulted).
+    kind: Literal["card", "echeck"] | None = None
 
-    def to_new(self, organization_id: OrganizationId) -> NewMethod:
+    def to_new(
+        self, organization_id: OrganizationId, environment: Environment = Environment.STAFF
+    ) -> NewMethod:
         return NewMethod(
             organization_id=organization_id,
             payment_token=self.payment_token,
+            kind=None if self.kind is None else MethodKind(self.kind),
+            environment=environment,
             contact=BillingContact(
                 first_name=self.first_name,
                 last_name=self.last_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.identity.access import Role
+from domain.identity.access import PORTAL_SESSION_LIFETIME, Role
 from tests.e2e.portal.conftest import Pages
 from tests.integration.test_quote_pdf import pages_of
 from tests.support.clock import FixedClock
@@ -93,6 +93,20 @@ async def test_signing_out_ends_the_session(pages: Pages) -> None:
     assert "sign in" in replayed.text.lower()
 
 
+async def test_a_session_past_its_expiry_is_signed_out_on_the_server(pages: Pages) -> None:
+    await pages.sign_in(await pages.invite())
+    signed_in_at = pages.app_container.core.clock().now()
+    last = signed_in_at + PORTAL_SESSION_LIFETIME - timedelta(minutes=1)
+    pages.app_container.core.clock.override(FixedClock(last))
+    assert (await pages.client.get("/portal/invoices")).status_code == 200
+    later = signed_in_at + PORTAL_SESSION_LIFETIME + timedelta(seconds=1)
+    pages.app_container.core.clock.override(FixedClock(later))
+    expired = await pages.client.get("/portal/invoices")  # the cookie is still sent
+    assert expired.status_code == 401
+    assert "sign in" in expired.text.lower()
+    assert "text/html" in expired.headers["content-type"]
+
+
 async def test_forms_without_the_csrf_token_are_refused(pages: Pages) -> None:
     token = await pages.invite()
     await pages.csrf(f"/portal/sign-in?token={token}")  # the cookie half is set
@@ -106,6 +120,25 @@ async def test_forms_without_the_csrf_token_are_refused(pages: Pages) -> None:
     out = await pages.client.post("/portal/sign-out", data={})
     assert out.status_code == 403
     assert (await pages.client.get("/portal/invoices")).status_code == 200
+
+
+async def test_a_csrf_refusal_is_the_portals_error_page_and_the_apis_stays_a_problem(
+    pages: Pages,
+) -> None:
+    await pages.sign_in(await pages.invite())
+    invoice = await pages.own.invoice("30.00")
+    for form in ({}, {"_csrf_token": "0" * 128}):
+        refused = await pages.client.post(f"/portal/invoices/{invoice}/pay", data=form)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "This form has expired: reload the page and send it again." in refused.text
+        assert 'href="/portal/invoices"' in refused.text  # still signed in: a way back
+    role = await pages.client.post(
+        f"/v1/contacts/{pages.own.contact}/portal-invitations",
+        headers=pages.keys.headers(Role.SALES),
+    )
+    assert role.status_code == 403
+    assert role.headers["content-type"] == "application/problem+json"
 
 
 async def test_another_organizations_invoice_is_the_404_page(pages: Pages) -> None:
@@ -141,6 +174,7 @@ async def test_the_invoice_document_is_a_hub_rendered_pdf_of_ones_own_invoices_o
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-q2c-document-source"] == "hub"  # no QuickBooks PDF here
     text = "\n".join(pages_of(pdf.content))
     assert "INVOICE" in text
     assert "$80.00" in text

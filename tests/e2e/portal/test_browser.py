@@ -4,7 +4,9 @@ Open the invitation link from the mailbox, see the invoices, pay one partly with
 typed into the gateway's frames (the BNG sandbox on its own origin), pay the rest with the
 card now saved, see it paid with its receipt; and /schema renders from the hub's files alone.
 Everything the hub received, logged and stored is then searched for the card number: it is
-not there (PAY-8). A keyboard-only pass pays on the payment page, and a quote is accepted.
+not there (PAY-8). A keyboard-only pass pays on the payment page, and a quote pushed to the
+Autotask sandbox is accepted beside its open opportunity: the worker delivers, and the sandbox's
+opportunity, read over HTTP, is won (QUO-4).
 Each page's screenshot is saved to ``test-artifacts/portal/``, and axe-core's rules run on it.
 """
 
@@ -24,11 +26,15 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from adapters.notifications.mailbox import LocalMailbox
+from adapters.sandboxes.autotask.app import SANDBOX_CREDENTIALS as AUTOTASK_CREDENTIALS
+from adapters.sandboxes.autotask.app import create_autotask_sandbox
 from adapters.sandboxes.bng.app import SANDBOX_SECURITY_KEY, create_bng_sandbox
 from adapters.sandboxes.bng.tokenizer import TOKENIZATION_KEY
 from adapters.sandboxes.kit.base import Faults
+from application.integrations.connections import NewConnection
 from application.notifications.sender import SendNotifications
 from domain.billing.invoice import InvoiceId
+from domain.integrations.connection import System
 from entrypoints.containers import build_container
 from entrypoints.http.app import create_app
 from entrypoints.servers import serve_asgi
@@ -36,9 +42,11 @@ from entrypoints.settings import Settings
 from tests.conftest import settings_for
 from tests.e2e.conftest import TenantKeys, tenant_with_keys
 from tests.e2e.portal.browser import ARGS, CHROMIUM, SHOTS
+from tests.e2e.test_invoice_to_cash import AUTOTASK_HEADERS
 from tests.support.billing import Billing, FakeAccounting, billing
 from tests.support.card_scan import LeakWatch, card_numbers_in, leaks
 from tests.support.databases import run_blocking
+from tests.support.sync import set_aside_leftovers
 
 pytestmark = [
     pytest.mark.xdist_group("browser"),  # one worker, one browser
@@ -266,9 +274,57 @@ def test_paying_with_the_keyboard_alone(hub: Hub, browser: Browser) -> None:
         context.close()
 
 
-def test_accepting_a_quote_in_the_browser_pay_14(hub: Hub, browser: Browser) -> None:
+async def _connect_autotask(settings: Settings, own: Billing, url: str) -> None:
+    container = build_container(settings)
+    await container.integrations.connect_system()(
+        own.tenant,
+        NewConnection(
+            system=System.AUTOTASK,
+            name="Autotask",
+            base_url=url,
+            credentials=dict(AUTOTASK_CREDENTIALS),
+        ),
+    )
+    await set_aside_leftovers(container)  # what earlier tests left for sandboxes long gone
+    await container.persistence.probe().close()
+
+
+async def _deliver(settings: Settings) -> None:
+    """What ``q2c worker`` does, until the outbox is empty."""
+    container = build_container(settings)
+    await container.integrations.worker().run_until_idle()
+    await container.persistence.limits().close()
+    await container.persistence.probe().close()
+
+
+def _opportunity_status(autotask: str, opportunity_id: int) -> str:
+    """The sandbox's opportunity, read over HTTP, and its status's label (not its number)."""
+    state = httpx.get(f"{autotask}/_sandbox/state").json()["entities"]
+    (found,) = [o for o in state["Opportunities"] if o["id"] == opportunity_id]
+    url = f"{autotask}/atservicesrest/v1.0/Opportunities/entityInformation/fields"
+    fields = httpx.get(url, headers=AUTOTASK_HEADERS).json()["fields"]
+    (status,) = [f for f in fields if f["name"] == "status"]
+    labels = {int(v["value"]): str(v["label"]) for v in status["picklistValues"]}
+    return labels[found["status"]]
+
+
+def test_accepting_a_quote_in_the_browser_wins_the_psa_opportunity_pay_14_quo_4(
+    hub: Hub, browser: Browser
+) -> None:
+    with serve_asgi(create_autotask_sandbox(Faults())) as autotask:
+        run_blocking(lambda: _connect_autotask(hub.settings, hub.own, autotask))
+        accepted_in_the_browser(hub, browser, autotask)
+
+
+def accepted_in_the_browser(hub: Hub, browser: Browser, autotask: str) -> None:
     staff = hub.keys.headers()
     contact = httpx.get(f"{hub.url}/v1/contacts/{hub.own.contact}", headers=staff).json()
+    phoned = httpx.patch(
+        f"{hub.url}/v1/organizations/{contact['organization_id']}",
+        json={"phone": "555-0142"},  # AT-1: Autotask's opportunities need it
+        headers=staff,
+    )
+    assert phoned.status_code == 200, phoned.text
     expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     body = {
         "organization_id": contact["organization_id"],
@@ -285,21 +341,34 @@ def test_accepting_a_quote_in_the_browser_pay_14(hub: Hub, browser: Browser) -> 
     quote = httpx.post(f"{hub.url}/v1/quotes", json=body, headers=staff).json()
     published = httpx.post(f"{hub.url}/v1/quotes/{quote['id']}/publish", headers=staff)
     assert published.status_code == 202, published.text
+    run_blocking(lambda: _deliver(hub.settings))  # the opportunity and quote in Autotask
+    pushed = httpx.get(f"{hub.url}/v1/quotes/{quote['id']}", headers=staff).json()["psa"][0]
+    opportunity = int(pushed["opportunity_ref"])
+    assert _opportunity_status(autotask, opportunity) == "Active"
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     page = context.new_page()
     try:
         page.goto(hub.invitation_link())
         page.get_by_role("button", name="Continue to the portal").click()
         page.get_by_role("link", name="Quotes").click()
+        opportunities = page.get_by_role("table", name="Open opportunities")
+        expect(opportunities.get_by_role("link", name=quote["number"])).to_be_visible()
         shot(page, "13-quotes")
-        page.get_by_role("link", name=quote["number"]).click()
+        opportunities.get_by_role("link", name=quote["number"]).click()  # its quote
         page.get_by_label("Your full name").fill("Pat Payer")
         page.get_by_label(re.compile("I have read the quote")).check()
         shot(page, "14-quote-accept")
         page.get_by_role("button", name="Accept the quote").click()
         expect(page.locator(".status").first).to_have_text("Won")
         shot(page, "15-quote-accepted")
+        decided = httpx.get(f"{hub.url}/v1/quotes/{quote['id']}", headers=staff).json()
+        assert decided["status"] == "won"
+        run_blocking(lambda: _deliver(hub.settings))  # quote.outcome: QUO-4
+        assert _opportunity_status(autotask, opportunity) in {"Closed", "Implemented"}
+        page.get_by_role("link", name="Quotes", exact=True).click()  # won: not open any more
+        expect(page.get_by_role("table", name="Open opportunities")).to_have_count(0)
+        expect(page.get_by_text("No open opportunities.")).to_be_visible()
+        expect(page.get_by_role("link", name=quote["number"])).to_be_visible()
+        shot(page, "16-quotes-after-the-win")
     finally:
         context.close()
-    decided = httpx.get(f"{hub.url}/v1/quotes/{quote['id']}", headers=staff).json()
-    assert decided["status"] == "won"

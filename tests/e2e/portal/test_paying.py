@@ -123,6 +123,43 @@ async def test_only_the_kinds_enabled_for_the_portal_are_offered_pay_8(pages: Pa
     assert refused.status_code == 422
 
 
+async def test_a_new_card_is_refused_before_the_gateway_when_the_portal_takes_echeck_only_pay_8(
+    pages: Pages, gateway: FakeGateway
+) -> None:
+    settings = {"methods": {"staff": ["card"], "portal": ["echeck"]}, "refund_at_gateway": False}
+    put = await pages.client.put(
+        "/v1/payment-settings", json=settings, headers=pages.keys.headers()
+    )
+    assert put.status_code == 200, put.text
+    invoice = await pages.own.invoice("10.00")
+    await pages.sign_in(await pages.invite())
+    csrf = await pages.csrf("/portal/payment-methods")
+    added = await pages.client.post(
+        "/portal/payment-methods",
+        data={"_csrf_token": csrf, "method": "new-card", "payment_token": "tok-card"},
+    )
+    assert added.status_code == 422
+    assert "card payments are not enabled for the portal" in added.text
+    paying = await pages.client.post(
+        f"/portal/invoices/{invoice}/pay",
+        data={**(await pay_form(pages, invoice)), "method": "new-card", "payment_token": "tok-c"},
+    )
+    assert paying.status_code == 422
+    issued = await pages.client.post(
+        f"/v1/contacts/{pages.own.contact}/portal-tokens", headers=pages.keys.headers()
+    )
+    bearer = {"Authorization": f"Bearer {issued.json()['key']}"}
+    body = {"payment_token": "tok-api", "first_name": "Pat", "last_name": "Payer"}
+    for kind in ("card", None):
+        portal = await pages.client.post(
+            "/portal/v1/payment-methods", json={**body, "kind": kind}, headers=bearer
+        )
+        assert portal.status_code == 422, portal.text
+        assert portal.json()["errors"][0]["field"] == "kind"
+    assert gateway.vaulted == []  # the gateway was never asked
+    assert not gateway.sales
+
+
 async def test_removing_a_method_with_htmx_swaps_its_row(pages: Pages) -> None:
     await pages.sign_in(await pages.invite())
     csrf = await pages.csrf("/portal/payment-methods")

@@ -58,7 +58,7 @@ def identity() -> Identity:
         IssueApiKey(uow, secrets, clock, uuid.uuid4),
         RevokeApiKey(uow, clock),
         SetTenantCurrency(uow, clock),
-        Authenticate(directory, secrets),
+        Authenticate(directory, secrets, clock),
         IdentityQueries(uow),
     )
 

@@ -1,0 +1,48 @@
+"""A portal session (the key a sign-in link is exchanged for) expires on the server, on every
+persistence family: past ``expires_at`` it is refused exactly as a signed-out one is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.identity.access import PORTAL_SESSION_LIFETIME
+from tests.contract.repositories.conftest import World
+from tests.support.clock import FixedClock
+from tests.support.factories import NOW
+
+
+async def test_a_portal_session_expires_on_the_server(world: World) -> None:
+    identity = world.stack.identity
+    world.stack.core.clock.override(FixedClock(NOW))
+    try:
+        sent = await identity.invite_portal_contact()(world.tenant, world.contact.id, "test")
+        token = sent.link.partition("token=")[2]
+        session = await identity.sign_in_with_invitation()(token)
+        assert session.key.expires_at == NOW + PORTAL_SESSION_LIFETIME
+        found = await world.stack.persistence.directory().find_api_key(session.key.prefix)
+        assert found is not None
+        assert found.key.expires_at == NOW + PORTAL_SESSION_LIFETIME  # stored, read back
+
+        last = NOW + PORTAL_SESSION_LIFETIME - timedelta(seconds=1)
+        world.stack.core.clock.override(FixedClock(last))
+        principal = await identity.authenticate()(session.plaintext)
+        assert principal is not None
+        assert principal.contact_id == world.contact.id
+
+        world.stack.core.clock.override(FixedClock(NOW + PORTAL_SESSION_LIFETIME))
+        assert await identity.authenticate()(session.plaintext) is None
+    finally:
+        world.stack.core.clock.reset_override()
+
+
+async def test_signing_out_revokes_the_session_on_the_server(world: World) -> None:
+    identity = world.stack.identity
+    sent = await identity.invite_portal_contact()(world.tenant, world.contact.id, "test")
+    session = await identity.sign_in_with_invitation()(sent.link.partition("token=")[2])
+    principal = await identity.authenticate()(session.plaintext)
+    assert principal is not None
+    await identity.revoke_api_key()(world.tenant, principal.key_id)
+    found = await world.stack.persistence.directory().find_api_key(session.key.prefix)
+    assert found is not None
+    assert found.key.revoked_at is not None
+    assert await identity.authenticate()(session.plaintext) is None
