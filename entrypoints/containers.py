@@ -300,7 +300,6 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         pullers=pullers,
         appliers=providers.Factory(pull_appliers),
         jobs=persistence.jobs,
-        links=persistence.link_store,  # a pull links each record once: caching would only grow
         clock=core.clock,
     )
     sync_now = providers.Factory(SyncNow, persistence.uow, persistence.jobs)

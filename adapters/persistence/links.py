@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.repositories import IN_CHUNK
 from application.shared.ports import Clock
+from domain.identity.tenant import TenantId
 from domain.integrations.connection import ConnectionId
 
 LINK = tables.external_links.c
@@ -71,3 +75,51 @@ class SqlAlchemyExternalLinks:
                 await session.commit()
             except IntegrityError:
                 await session.rollback()  # linked already, by a concurrent delivery
+
+
+class SqlAlchemyLinkRepository:
+    """The unit of work's links (INT-4): its tenant's only, in its transaction."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId, clock: Clock) -> None:
+        self._session, self._tenant_id, self._clock = session, tenant_id, clock
+
+    async def linked(
+        self, connection_id: ConnectionId, entity_type: str, external_ids: Collection[str]
+    ) -> dict[str, UUID]:
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, UUID] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            rows = await self._session.execute(
+                select(LINK.external_id, LINK.entity_id).where(
+                    LINK.tenant_id == self._tenant_id,
+                    LINK.connection_id == connection_id,
+                    LINK.entity_type == entity_type,
+                    LINK.external_id.in_(wanted[start : start + IN_CHUNK]),
+                )
+            )
+            found.update({row.external_id: row.entity_id for row in rows})
+        return found
+
+    async def add(
+        self, connection_id: ConnectionId, links: Sequence[tuple[str, UUID, str]]
+    ) -> None:
+        if not links:
+            return
+        now = self._clock.now()
+        rows = [
+            {
+                "tenant_id": self._tenant_id,
+                "connection_id": connection_id,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "external_id": external_id,
+                "created_at": now,
+            }
+            for entity_type, entity_id, external_id in links
+        ]
+        bind = self._session.bind
+        dialect = postgresql if bind is not None and bind.dialect.name == "postgresql" else sqlite
+        # One statement for the page; a row linked already (either key) is skipped, not an error.
+        await self._session.execute(
+            dialect.insert(tables.external_links).on_conflict_do_nothing(), rows
+        )

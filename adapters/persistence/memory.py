@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -277,6 +277,20 @@ class _Repository(Generic[E]):
                 return self._uow.stage(copy.deepcopy(item), new=False)
         raise NotFound(f"{self.noun} {item_id} not found")
 
+    def _load_many(self, item_ids: Collection[UUID]) -> dict[Any, E]:
+        """Those of the ids the tenant has (one query's worth in SQL); the unflushed left out."""
+        found: dict[Any, E] = {}
+        table = self._uow.db.table(self.kind)
+        for item_id in item_ids:
+            staged = self._uow.staged(item_id)
+            visible = isinstance(staged, self.kind) or (
+                (row := table.get(item_id)) is not None
+                and getattr(row, "tenant_id", row.id) == self._uow.tenant_id
+            )
+            if visible and not self._uow.unflushed(item_id):
+                found[item_id] = self._load(item_id)
+        return found
+
     def _page(self, keep: Callable[[E], bool], page: PageRequest) -> list[E]:
         rows = sorted((i for i in self._visible() if keep(i)), key=lambda i: i.id)
         if page.after is not None:
@@ -290,6 +304,11 @@ class InMemoryOrganizationRepository(_Repository[Organization]):
 
     async def get(self, organization_id: OrganizationId) -> Organization:
         return self._load(organization_id)
+
+    async def get_many(
+        self, organization_ids: Collection[OrganizationId]
+    ) -> dict[OrganizationId, Organization]:
+        return self._load_many(organization_ids)
 
     async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
         def keep(o: Organization) -> bool:
@@ -315,6 +334,9 @@ class InMemoryContactRepository(_Repository[Contact]):
 
     async def get(self, contact_id: ContactId) -> Contact:
         return self._load(contact_id)
+
+    async def get_many(self, contact_ids: Collection[ContactId]) -> dict[ContactId, Contact]:
+        return self._load_many(contact_ids)
 
     async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]:
         def keep(c: Contact) -> bool:
@@ -483,6 +505,18 @@ class InMemoryPsaRecordRepository(_Repository[PsaRecord]):
                 return self._load(record.id)
         return None
 
+    async def find_many(
+        self, connection_id: ConnectionId, kind: RecordKind, external_ids: Collection[str]
+    ) -> dict[str, PsaRecord]:
+        wanted = set(external_ids)
+        return {
+            record.external_id: self._load(record.id)
+            for record in list(self._visible())
+            if record.connection_id == connection_id
+            and record.kind == kind
+            and record.external_id in wanted
+        }
+
     async def of_organization(
         self, organization_id: OrganizationId, kind: RecordKind | None = None
     ) -> list[PsaRecord]:
@@ -575,6 +609,46 @@ class InMemoryQuotePushRepository:
         )
 
 
+class InMemoryLinkRepository:
+    """The unit of work's links (INT-4): read from what is committed, written on commit."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def linked(
+        self, connection_id: ConnectionId, entity_type: str, external_ids: Collection[str]
+    ) -> dict[str, UUID]:
+        wanted = set(external_ids)
+        return {
+            external: entity_id
+            for (connection, kind, entity_id), (tenant, external) in self._uow.db.links.items()
+            if (connection, kind, tenant) == (connection_id, entity_type, self._uow.tenant_id)
+            and external in wanted
+        }
+
+    async def add(
+        self, connection_id: ConnectionId, links: Sequence[tuple[str, UUID, str]]
+    ) -> None:
+        self._uow.new_links += [(connection_id, *link) for link in links]
+
+
+class InMemorySyncJobCheckpoints:
+    """A pull's checkpoint, written on commit with the page it follows."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def checkpoint(
+        self,
+        job_id: UUID,
+        owner: str,
+        checkpoint: str | None,
+        records: int,
+        lease_until: datetime,
+    ) -> None:
+        self._uow.new_checkpoints.append((job_id, owner, checkpoint, records, lease_until))
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -625,6 +699,10 @@ class InMemoryUnitOfWork:
         self.quotes = InMemoryQuoteRepository(self)
         self.quote_pushes = InMemoryQuotePushRepository(self)
         self.new_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = {}
+        self.links = InMemoryLinkRepository(self)
+        self.sync_jobs = InMemorySyncJobCheckpoints(self)
+        self.new_links: list[tuple[ConnectionId, str, UUID, str]] = []
+        self.new_checkpoints: list[tuple[UUID, str, str | None, int, datetime]] = []
 
     def staged(self, item_id: UUID) -> object | None:
         found = self._staged.get(item_id)
@@ -702,11 +780,30 @@ class InMemoryUnitOfWork:
         self.db.write_outbox(self.tenant_id, self.new_messages)
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
+        self._write_links_and_checkpoints()
         self._events.extend(events)
         self.new_messages.clear()
         # As a session after commit: what was loaded stays tracked, as of what is now stored.
         for item_id, (item, _, _) in list(self._staged.items()):
             self._staged[item_id] = (item, self.db.versions.get(item_id, 0), copy.deepcopy(item))
+
+    def _write_links_and_checkpoints(self) -> None:
+        """As SQL's ``INSERT … ON CONFLICT DO NOTHING`` and the lease-checked ``UPDATE``."""
+        for connection_id, entity_type, entity_id, external_id in self.new_links:
+            taken = any(
+                (connection, kind, external) == (connection_id, entity_type, external_id)
+                for (connection, kind, _), (_, external) in self.db.links.items()
+            )
+            key = (connection_id, entity_type, entity_id)
+            if not taken and key not in self.db.links:
+                self.db.links[key] = (self.tenant_id, external_id)
+        for job_id, owner, checkpoint, records, lease_until in self.new_checkpoints:
+            row = self.db.sync_jobs.get(job_id)
+            if row is not None and row.tenant_id == self.tenant_id and row.lease_owner == owner:
+                row.checkpoint, row.records = checkpoint, row.records + records
+                row.lease_until = lease_until
+        self.new_links.clear()
+        self.new_checkpoints.clear()
 
     def _check(self) -> list[tuple[Any, list[str] | None]]:
         """What the commit would write, once the database would take it (else Conflict)."""
@@ -758,9 +855,12 @@ class InMemoryUnitOfWork:
             if not exists(kind, row_id)
         ]
         missing += [
-            f"Connection {m.connection_id}"
-            for m in self.new_messages
-            if not exists(Connection, m.connection_id)
+            f"Connection {connection_id}"
+            for connection_id in (
+                *(m.connection_id for m in self.new_messages),
+                *(link[0] for link in self.new_links),
+            )
+            if not exists(Connection, connection_id)
         ]
         if missing:
             raise Conflict(f"the change conflicts with existing data: no {missing[0]}")
@@ -786,6 +886,8 @@ class InMemoryUnitOfWork:
         self._flushed.clear()
         self.new_messages.clear()
         self.new_pushes.clear()
+        self.new_links.clear()
+        self.new_checkpoints.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

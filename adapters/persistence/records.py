@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
-from adapters.persistence.repositories import _TenantRepository
+from adapters.persistence.repositories import IN_CHUNK, _TenantRepository
 from application.shared.ports import Clock
 from domain.crm.organization import OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
@@ -31,6 +32,22 @@ class SqlAlchemyPsaRecordRepository(_TenantRepository[PsaRecord]):
         )
         found = (await self._session.scalars(query)).one_or_none()
         return None if found is None else self._tracked(found)
+
+    async def find_many(
+        self, connection_id: ConnectionId, kind: RecordKind, external_ids: Collection[str]
+    ) -> dict[str, PsaRecord]:
+        c = self.table.c
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, PsaRecord] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            query = self._select().where(
+                c.connection_id == connection_id,
+                c.kind == kind,
+                c.external_id.in_(wanted[start : start + IN_CHUNK]),
+            )
+            for record in (await self._session.scalars(query)).all():
+                found[record.external_id] = self._tracked(record)
+        return found
 
     async def of_organization(
         self, organization_id: OrganizationId, kind: RecordKind | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -31,11 +31,17 @@ class Tracked(Protocol):
 
 class _Owned(Tracked, Protocol):
     @property
+    def id(self) -> UUID: ...
+
+    @property
     def tenant_id(self) -> TenantId: ...
 
 
 A = TypeVar("A", bound=_Owned)
 Seen = Callable[[Tracked], None]
+IN_CHUNK = (
+    1000  # ids in one ``IN (...)``: a pulled page's at most, well inside both databases' limits
+)
 
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
@@ -88,6 +94,18 @@ class _TenantRepository(Generic[A]):
         self._seen(found)
         return found
 
+    async def _get_many(self, item_ids: Collection[UUID]) -> dict[Any, A]:
+        """The tenant's rows of these ids, one query for every ``IN_CHUNK`` of them."""
+        wanted = list(dict.fromkeys(item_ids))
+        found: dict[Any, A] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            for item in (
+                await self._session.scalars(self._select().where(self.table.c.id.in_(chunk)))
+            ).all():
+                found[item.id] = self._tracked(item)
+        return found
+
     async def _page(self, conditions: list[ColumnElement[bool]], page: PageRequest) -> list[A]:
         query = self._select().where(*conditions)
         if page.after is not None:
@@ -109,6 +127,11 @@ class SqlAlchemyOrganizationRepository(_TenantRepository[Organization]):
 
     async def get(self, organization_id: OrganizationId) -> Organization:
         return await self._get(organization_id)
+
+    async def get_many(
+        self, organization_ids: Collection[OrganizationId]
+    ) -> dict[OrganizationId, Organization]:
+        return await self._get_many(organization_ids)
 
     async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
         c = self.table.c
@@ -137,6 +160,9 @@ class SqlAlchemyContactRepository(_TenantRepository[Contact]):
 
     async def get(self, contact_id: ContactId) -> Contact:
         return await self._get(contact_id)
+
+    async def get_many(self, contact_ids: Collection[ContactId]) -> dict[ContactId, Contact]:
+        return await self._get_many(contact_ids)
 
     async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]:
         c = self.table.c

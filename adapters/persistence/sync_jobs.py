@@ -38,6 +38,27 @@ def _job(row: Any) -> SyncJob:
     )
 
 
+class SqlAlchemySyncJobCheckpoints:
+    """A pull's checkpoint in the unit of work of the page it follows (PAY-12)."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        self._session, self._tenant_id = session, tenant_id
+
+    async def checkpoint(
+        self,
+        job_id: UUID,
+        owner: str,
+        checkpoint: str | None,
+        records: int,
+        lease_until: datetime,
+    ) -> None:
+        await self._session.execute(
+            update(tables.sync_jobs)
+            .where(JOB.id == job_id, JOB.tenant_id == self._tenant_id, JOB.lease_owner == owner)
+            .values(checkpoint=checkpoint, records=JOB.records + records, lease_until=lease_until)
+        )
+
+
 class SqlAlchemySyncJobs:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock, ids: IdGenerator

@@ -19,6 +19,7 @@ from adapters.persistence.integrations import (
     SqlAlchemyConnectionRepository,
     SqlAlchemyOutboxWriter,
 )
+from adapters.persistence.links import SqlAlchemyLinkRepository
 from adapters.persistence.quotes import (
     SqlAlchemyCatalogItemRepository,
     SqlAlchemyCategoryRepository,
@@ -38,6 +39,7 @@ from adapters.persistence.repositories import (
     SqlAlchemyTenantRepository,
     Tracked,
 )
+from adapters.persistence.sync_jobs import SqlAlchemySyncJobCheckpoints
 from application.shared.errors import Conflict, StorageError
 from application.shared.ports import Clock
 from application.shared.unit_of_work import SyncPolicy
@@ -74,6 +76,8 @@ class SqlAlchemyUnitOfWork:
         self.organizations = SqlAlchemyOrganizationRepository(*args)
         self.contacts = SqlAlchemyContactRepository(*args)
         self.connections = SqlAlchemyConnectionRepository(*args)
+        self.links = SqlAlchemyLinkRepository(self._session, self.tenant_id, self._clock)
+        self.sync_jobs = SqlAlchemySyncJobCheckpoints(self._session, self.tenant_id)
         self.invoices = SqlAlchemyInvoiceRepository(*args)
         self.payments = SqlAlchemyPaymentRepository(*args)
         self.payment_methods = SqlAlchemyPaymentMethodRepository(*args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -45,6 +46,12 @@ class OrganizationRepository(Protocol):
         """Raises NotFound when the id is unknown to this tenant."""
         ...
 
+    async def get_many(
+        self, organization_ids: Collection[OrganizationId]
+    ) -> dict[OrganizationId, Organization]:
+        """Those of the ids this tenant has, in one query (a pulled page's); others left out."""
+        ...
+
     async def list(self, where: OrganizationFilter, page: PageRequest) -> list[Organization]:
         """Up to ``page.limit + 1`` rows after ``page.after``, ids ascending."""
         ...
@@ -54,6 +61,10 @@ class ContactRepository(Protocol):
     async def add(self, contact: Contact) -> None: ...
 
     async def get(self, contact_id: ContactId) -> Contact: ...
+
+    async def get_many(self, contact_ids: Collection[ContactId]) -> dict[ContactId, Contact]:
+        """Those of the ids this tenant has, in one query; others left out."""
+        ...
 
     async def list(self, where: ContactFilter, page: PageRequest) -> list[Contact]: ...
 
@@ -66,6 +77,12 @@ class PsaRecordRepository(Protocol):
     async def find(
         self, connection_id: ConnectionId, kind: RecordKind, external_id: str
     ) -> PsaRecord | None: ...
+
+    async def find_many(
+        self, connection_id: ConnectionId, kind: RecordKind, external_ids: Collection[str]
+    ) -> dict[str, PsaRecord]:
+        """By external id, those the tenant mirrors, in one query (a pulled page's)."""
+        ...
 
     async def of_organization(
         self, organization_id: OrganizationId, kind: RecordKind | None = None

@@ -9,13 +9,14 @@ linked to a hub entity (pushed from the hub first) updates that entity.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from application.integrations.ports import ExternalLinks
 from application.integrations.records import (
+    MalformedRecord,
     Owned,
     PulledContact,
     PulledContract,
@@ -24,7 +25,6 @@ from application.integrations.records import (
     PulledRecord,
     PulledTicket,
 )
-from application.shared.errors import NotFound
 from application.shared.unit_of_work import UnitOfWork
 from domain.crm.contact import Contact, ContactChanges, ContactProfile
 from domain.crm.organization import (
@@ -67,39 +67,127 @@ def pulled_id(connection_id: ConnectionId, external_id: str, entity: str = ORGAN
 
 @dataclass
 class PullContext:
-    """One page's unit of work and what the runner must link once it commits."""
+    """One page's unit of work, what the page's records name (loaded in bulk by ``prepare``),
+    and the links the runner writes with the page."""
 
     uow: UnitOfWork
     tenant_id: TenantId
     connection_id: ConnectionId
-    links: ExternalLinks
     now: datetime
     new_links: list[tuple[str, UUID, str]] = field(default_factory=list)
-    # A page's invoices and contacts name the same few companies: look each up once.
+    # (entity, external id) -> hub id: a page's invoices and contacts name the same companies.
     _hub_ids: dict[tuple[str, str], UUID] = field(default_factory=dict)
-    added: set[UUID] = field(default_factory=set)  # organizations this page made (uncommitted)
+    # What the page's records name, looked up or made by this page; None: known not to exist.
+    _organizations: dict[UUID, Organization | None] = field(default_factory=dict)
+    _contacts: dict[UUID, Contact | None] = field(default_factory=dict)
+    _mirrors: dict[tuple[RecordKind, str], PsaRecord | None] = field(default_factory=dict)
+
+    async def prepare(self, records: Sequence[PulledRecord]) -> None:
+        """Everything the page's records name, a query per kind of thing rather than a few per
+        record: their links, then the organizations, contacts and mirrors those ids are."""
+        externals: dict[str, set[str]] = {}
+        hub_ids: set[UUID] = set()
+        mirrors: dict[RecordKind, set[str]] = {}
+        for record in records:
+            if isinstance(record, MalformedRecord):
+                continue
+            if isinstance(record, PulledContract | PulledTicket):
+                mirrors.setdefault(RecordKind(record.entity), set()).add(record.external_id)
+            else:
+                externals.setdefault(record.entity, set()).add(record.external_id)
+            if isinstance(record, PulledOrganization):
+                named = (record.parent_external_id, record.bill_to_external_id)
+                externals[ORGANIZATION].update(e for e in named if e)
+                if (given := _uuid(record.hub_id)) is not None:
+                    hub_ids.add(given)
+            elif record.organization_external_id:
+                externals.setdefault(ORGANIZATION, set()).add(record.organization_external_id)
+        for entity, wanted in externals.items():
+            await self.resolve(entity, wanted)
+        organizations = {self._hub_ids[(ORGANIZATION, e)] for e in externals.get(ORGANIZATION, ())}
+        await self._load_organizations({OrganizationId(i) for i in organizations | hub_ids})
+        if contacts := {self._hub_ids[(CONTACT, e)] for e in externals.get(CONTACT, ())}:
+            await self._load_contacts({ContactId(i) for i in contacts})
+        for kind, wanted in mirrors.items():
+            found = await self.uow.psa_records.find_many(self.connection_id, kind, wanted)
+            self._mirrors.update({(kind, e): found.get(e) for e in wanted})
+
+    async def resolve(self, entity: str, external_ids: Collection[str]) -> None:
+        """The hub ids of these external ids, in one query: linked, else derived."""
+        wanted = [e for e in external_ids if (entity, e) not in self._hub_ids]
+        if not wanted:
+            return
+        linked = await self.uow.links.linked(self.connection_id, entity, wanted)
+        for external_id in wanted:
+            found = linked.get(external_id)
+            hub = found if found is not None else pulled_id(self.connection_id, external_id, entity)
+            self._hub_ids[(entity, external_id)] = hub
+
+    async def _load_organizations(self, ids: set[OrganizationId]) -> None:
+        wanted = {i for i in ids if i not in self._organizations}
+        if wanted:
+            found = await self.uow.organizations.get_many(wanted)
+            self._organizations.update({i: found.get(i) for i in wanted})
+
+    async def _load_contacts(self, ids: set[ContactId]) -> None:
+        wanted = {i for i in ids if i not in self._contacts}
+        if wanted:
+            found = await self.uow.contacts.get_many(wanted)
+            self._contacts.update({i: found.get(i) for i in wanted})
 
     async def hub_id(self, entity: str, external_id: str) -> UUID:
-        key = (entity, external_id)
-        if key not in self._hub_ids:
-            linked = await self.links.find_entity(self.connection_id, entity, external_id)
-            self._hub_ids[key] = (
-                linked if linked is not None else pulled_id(self.connection_id, external_id, entity)
-            )
-        return self._hub_ids[key]
+        await self.resolve(entity, (external_id,))
+        return self._hub_ids[(entity, external_id)]
+
+    async def find_organization(self, organization_id: OrganizationId) -> Organization | None:
+        """The tenant's organization, or one this page made; None when neither."""
+        await self._load_organizations({organization_id})
+        return self._organizations[organization_id]
+
+    async def find_contact(self, contact_id: ContactId) -> Contact | None:
+        await self._load_contacts({contact_id})
+        return self._contacts[contact_id]
+
+    async def find_mirror(self, kind: RecordKind, external_id: str) -> PsaRecord | None:
+        if (kind, external_id) not in self._mirrors:
+            found = await self.uow.psa_records.find(self.connection_id, kind, external_id)
+            self._mirrors[(kind, external_id)] = found
+        return self._mirrors[(kind, external_id)]
 
     async def organization(self, record: Owned) -> Organization:
         external = record.organization_external_id
         if not external:
             raise Skipped("it names no organization")
         organization_id = OrganizationId(await self.hub_id(ORGANIZATION, external))
-        try:
-            return await self.uow.organizations.get(organization_id)
-        except NotFound:
-            raise Skipped(f"its organization {external} has not been pulled") from None
+        found = await self.find_organization(organization_id)
+        if found is None:
+            raise Skipped(f"its organization {external} has not been pulled")
+        return found
+
+    async def add_organization(self, organization: Organization, external_id: str) -> None:
+        await self.uow.organizations.add(organization)
+        self._organizations[organization.id] = organization
+        self.link(ORGANIZATION, organization.id, external_id)
+
+    async def add_contact(self, contact: Contact, external_id: str) -> None:
+        await self.uow.contacts.add(contact)
+        self._contacts[contact.id] = contact
+        self.link(CONTACT, contact.id, external_id)
+
+    async def add_mirror(self, record: PsaRecord) -> None:
+        await self.uow.psa_records.add(record)
+        self._mirrors[(record.kind, record.external_id)] = record
 
     def link(self, entity: str, hub_id: UUID, external_id: str) -> None:
         self.new_links.append((entity, hub_id, external_id))
+        self._hub_ids[(entity, external_id)] = hub_id
+
+
+def _uuid(value: str | None) -> UUID | None:
+    try:
+        return None if value is None else UUID(str(value))
+    except ValueError:
+        return None
 
 
 class RecordApplier(Protocol):
@@ -160,11 +248,8 @@ async def _organization_refs(context: PullContext, record: PulledOrganization) -
         if external is None or external == record.external_id:
             continue
         hub = OrganizationId(await context.hub_id(ORGANIZATION, external))
-        if hub not in context.added:
-            try:
-                await context.uow.organizations.get(hub)
-            except NotFound:
-                continue
+        if await context.find_organization(hub) is None:
+            continue
         found[name] = hub
     return found
 
@@ -172,24 +257,21 @@ async def _organization_refs(context: PullContext, record: PulledOrganization) -
 async def apply_organization(context: PullContext, pulled: PulledRecord) -> None:
     record = expect(pulled, PulledOrganization)
     external_id = record.external_id
-    try:
-        organization_id = OrganizationId(UUID(str(record.hub_id)))
-    except ValueError:
-        organization_id = OrganizationId(await context.hub_id(ORGANIZATION, external_id))
+    given = _uuid(record.hub_id)
+    organization_id = OrganizationId(
+        given if given is not None else await context.hub_id(ORGANIZATION, external_id)
+    )
     fields = {**_organization_fields(record), **await _organization_refs(context, record)}
-    uow, now = context.uow, context.now
-    try:
-        organization = await uow.organizations.get(organization_id)
-    except NotFound:
+    now = context.now
+    organization = await context.find_organization(organization_id)
+    if organization is None:
         organization = Organization(
             id=organization_id,
             tenant_id=context.tenant_id,
             profile=OrganizationProfile(**fields),
             now=now,
         )
-        await uow.organizations.add(organization)
-        context.added.add(organization_id)
-        context.link(ORGANIZATION, organization_id, external_id)
+        await context.add_organization(organization, external_id)
     else:
         current = organization.profile
         changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
@@ -212,10 +294,9 @@ async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
         last_name=str(values.pop("last_name") or ""),
         **values,
     )
-    uow, now = context.uow, context.now
-    try:
-        contact = await uow.contacts.get(contact_id)
-    except NotFound:
+    now = context.now
+    contact = await context.find_contact(contact_id)
+    if contact is None:
         organization = await context.organization(record)
         contact = Contact(
             id=contact_id,
@@ -224,8 +305,7 @@ async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
             profile=profile,
             now=now,
         )
-        await uow.contacts.add(contact)
-        context.link(CONTACT, contact_id, external_id)
+        await context.add_contact(contact, external_id)
     else:
         current = contact.profile
         changed = {
@@ -250,10 +330,9 @@ def mirror_applier(kind: RecordKind) -> RecordApplier:
         organization = await context.organization(record)
         title = record.title or f"{kind.value} {external_id}"
         status = record.status or "unknown"
-        uow = context.uow
-        found = await uow.psa_records.find(context.connection_id, kind, external_id)
+        found = await context.find_mirror(kind, external_id)
         if found is None:
-            await uow.psa_records.add(
+            await context.add_mirror(
                 PsaRecord(
                     id=pulled_id(context.connection_id, external_id, kind.value),
                     tenant_id=context.tenant_id,

@@ -71,6 +71,8 @@ async def sync_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[Ne
     if not changed:
         return []
     targets = [c for c in await uow.connections.enabled() if _pushes_organizations(c, uow.origin)]
+    if not targets:
+        return []  # a pulled page with nowhere else to push it: no message to build
     messages: list[NewOutboxMessage] = []
     for organization_id, touched in changed.items():
         message = organization_push(await uow.organizations.get(organization_id), touched)

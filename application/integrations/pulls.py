@@ -1,15 +1,17 @@
 """Scheduled pulls and "sync now" (PAY-12): pages streamed, checkpointed, applied idempotently.
 
 A full first sync pages through everything; later ones ask for what changed since the last
-success. Each page is applied in its own transaction and its checkpoint saved after, so a crash
-resumes at the page it was on; applying a page twice changes nothing more.
+success. Each page is applied in one transaction that also writes its links and its checkpoint,
+so a crash resumes after the last page applied and applies none twice (applying a page twice
+would change nothing more anyway). A page's links and the hub rows they name are read in bulk
+first (``PullContext.prepare``): a few queries a page, not a few a record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
@@ -24,7 +26,7 @@ from application.integrations.appliers import (
     Skipped,
 )
 from application.integrations.connections import ConnectionConfigs
-from application.integrations.ports import ExternalLinks, Puller, PullRequest, VendorError
+from application.integrations.ports import Puller, PullRequest, VendorError
 from application.integrations.records import MalformedRecord, PulledRecord, cleaned_record
 from application.integrations.settings import HubSwitches
 from application.shared.errors import Conflict, NotFound
@@ -35,6 +37,7 @@ from domain.integrations.connection import Connection, ConnectionId, Family, Sys
 from domain.shared.errors import DomainError
 
 ENTITY_SEPARATOR = "+"  # a job over several entities pulls them in this order
+LEASE_AFTER_PAGE = timedelta(seconds=120)  # a page applied renews the runner's lease this long
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,11 @@ class PullRunner:
         pullers: Mapping[System, Puller],
         appliers: Mapping[str, RecordApplier],
         jobs: SyncJobStore,
-        links: ExternalLinks,
         clock: Clock,
     ) -> None:
         self._uow, self._configs, self._pullers = uow, configs, pullers
         self._appliers = appliers
-        self._jobs, self._links, self._clock = jobs, links, clock
+        self._jobs, self._clock = jobs, clock
 
     async def run(
         self, job: SyncJob, owner: str, progress: Callable[[int], None] = lambda _n: None
@@ -143,11 +145,10 @@ class PullRunner:
                 entity = entities[index]
                 request = PullRequest(entity, None if job.full else job.changed_since, inner)
                 async for page in puller.pages(request, config):
-                    skipped += await self._apply(job, entity, page.records)
                     at = _checkpoint(job, index, page.next_checkpoint)
                     if page.next_checkpoint is None and index + 1 < len(entities):
                         at = _checkpoint(job, index + 1, None)  # this entity is done
-                    await self._jobs.checkpoint(job, owner, at, len(page.records))
+                    skipped += await self._apply(job, owner, entity, page.records, at)
                     progress(len(page.records))
                 inner = None
         except (VendorError, NotFound, Conflict) as error:
@@ -156,27 +157,41 @@ class PullRunner:
         note = f"{len(skipped)} records skipped: {'; '.join(skipped[:5])}" if skipped else None
         return await self._jobs.finish(job, owner, error=note, failed=False)
 
-    async def _apply(self, job: SyncJob, entity: str, records: Sequence[PulledRecord]) -> list[str]:
+    async def _apply(
+        self,
+        job: SyncJob,
+        owner: str,
+        entity: str,
+        records: Sequence[PulledRecord],
+        checkpoint: str | None,
+    ) -> list[str]:
+        """The page's records, its new links and its checkpoint: one transaction (PAY-12).
+
+        A record the hub cannot take is skipped with its reason; the rest of the page applies.
+        """
         applier = self._appliers.get(entity)
         if applier is None:
             raise NotFound(f"the hub cannot take pulled {entity} records")
         skipped: list[str] = []
+        cleaned = [cleaned_record(record) for record in records]
         async with self._uow(job.tenant_id, origin=job.connection_id) as uow:
-            context = PullContext(
-                uow, job.tenant_id, job.connection_id, self._links, self._clock.now()
-            )
-            for record in records:
+            now = self._clock.now()
+            context = PullContext(uow, job.tenant_id, job.connection_id, now)
+            await context.prepare(cleaned)
+            for record in cleaned:
                 name = f"{entity} {record.external_id}"
                 if isinstance(record, MalformedRecord):  # INT-7: reported, the pull goes on
                     skipped.append(f"{name}: {record.reason}")
                     continue
                 try:
-                    await applier(context, cleaned_record(record))
+                    await applier(context, record)
                 except (DomainError, Skipped) as error:
                     skipped.append(f"{name}: {error.message}")
+            await uow.links.add(job.connection_id, context.new_links)
+            await uow.sync_jobs.checkpoint(
+                job.id, owner, checkpoint, len(records), now + LEASE_AFTER_PAGE
+            )
             await uow.commit()
-        for entity_type, hub_id, external_id in context.new_links:
-            await self._links.link(job.connection_id, entity_type, hub_id, external_id)
         return skipped
 
     async def _mark_synced(self, job: SyncJob) -> None:

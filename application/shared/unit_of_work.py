@@ -19,7 +19,11 @@ from application.identity.ports import (
     TenantRepository,
 )
 from application.integrations.outbox import NewOutboxMessage, OutboxWriter
-from application.integrations.repositories import ConnectionRepository
+from application.integrations.repositories import (
+    ConnectionRepository,
+    LinkRepository,
+    SyncJobCheckpoints,
+)
 from application.notifications.ports import NotificationRepository
 from application.quotes.repositories import (
     QuoteAcceptanceRepository,
@@ -55,6 +59,12 @@ class UnitOfWork(Protocol):
 
     @property
     def connections(self) -> ConnectionRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    @property
+    def sync_jobs(self) -> SyncJobCheckpoints: ...
 
     @property
     def invoices(self) -> InvoiceRepository: ...

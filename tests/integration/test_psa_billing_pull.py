@@ -143,7 +143,6 @@ def runner(container: Container, psa: ScriptedPsa) -> PullRunner:
         pullers={System.AUTOTASK: psa},
         appliers=pull_appliers(),
         jobs=container.persistence.jobs(),
-        links=container.persistence.link_store(),
         clock=container.core.clock(),
     )
 

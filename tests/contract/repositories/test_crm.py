@@ -119,6 +119,8 @@ async def test_psa_records_found_by_their_external_id_and_listed_by_organization
             contract.id
         )
         assert await uow.psa_records.find(world.psa.id, RecordKind.TICKET, "999") is None
+        many = await uow.psa_records.find_many(world.psa.id, RecordKind.TICKET, ["100", "200", "9"])
+        assert {e: r.id for e, r in many.items()} == {"100": ticket.id, "200": other.id}
         mine = await uow.psa_records.of_organization(world.org.id)
         assert [r.id for r in mine] == sorted([ticket.id, contract.id])
         tickets = await uow.psa_records.of_organization(world.org.id, RecordKind.TICKET)

@@ -234,3 +234,45 @@ async def test_the_watchlist_names_tenants_with_money_in_flight(
         )
         await uow.commit()
     assert world.tenant not in await watchlist.tenants_with_payments_in_flight()
+
+
+async def test_a_pulled_page_reads_in_bulk_and_keeps_its_links_and_checkpoint_only_if_committed(
+    world: World, elsewhere: World
+) -> None:  # PAY-12, INT-4: what a page applies, links and checkpoints is one transaction
+    jobs = world.stack.persistence.jobs()
+    job = await jobs.claim(
+        "runner",
+        LEASE,
+        (await jobs.request(world.tenant, world.psa.id, "organization", full=True)).id,
+    )
+    assert job is not None
+    links = [("organization", world.org.id, "AT-1"), ("contact", world.contact.id, "AT-2")]
+    async with world.uow() as uow:  # never committed: nothing of it is kept
+        await uow.links.add(world.psa.id, links)
+        await uow.sync_jobs.checkpoint(job.id, "runner", "page-1", 3, NOW)
+    async with world.uow() as uow:
+        assert await uow.links.linked(world.psa.id, "organization", ["AT-1"]) == {}
+        await uow.links.add(world.psa.id, links)
+        await uow.sync_jobs.checkpoint(job.id, "runner", "page-2", 5, NOW + timedelta(hours=1))
+        await uow.sync_jobs.checkpoint(job.id, "other", "page-9", 7, NOW)  # not its lease
+        await uow.commit()
+    other, stranger = new_id(), elsewhere.org.id
+    async with world.uow() as uow:
+        found = await uow.links.linked(world.psa.id, "organization", ["AT-1", "AT-3"])
+        assert found == {"AT-1": world.org.id}
+        # Linked already on either side: left as it is, not an error.
+        await uow.links.add(
+            world.psa.id, [("organization", other, "AT-1"), ("organization", world.org.id, "AT-9")]
+        )
+        await uow.commit()
+        organizations = await uow.organizations.get_many([world.org.id, stranger])
+        assert list(organizations) == [world.org.id]  # another tenant's is not found
+        assert list(await uow.contacts.get_many([world.contact.id])) == [world.contact.id]
+    async with elsewhere.uow() as uow:
+        assert await uow.links.linked(world.psa.id, "organization", ["AT-1"]) == {}
+    store = world.stack.persistence.link_store()
+    assert await store.find_entity(world.psa.id, "organization", "AT-1") == world.org.id
+    assert await store.find_entity(world.psa.id, "contact", "AT-2") == world.contact.id
+    assert await store.find(world.psa.id, "organization", other) is None
+    done = await jobs.finish(job, "runner", error=None, failed=False)
+    assert (done.checkpoint, done.records) == ("page-2", 5)
