@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from adapters.notifications.mailbox import LocalMailbox
 from application.identity.use_cases import IssueApiKey
 from domain.identity.access import Role
 from domain.identity.tenant import TenantId
@@ -102,6 +104,32 @@ def _cached_app(database_url: str, faked: bool) -> _CachedApp:
 
 
 @asynccontextmanager
+async def started_app(
+    database_url: str, gateway: FakeGateway | None = None, *, mailbox: Path | None = None
+) -> AsyncIterator[tuple[Client, Container]]:
+    """The process's cached app for this database, started for one test, and its container.
+
+    ``mailbox``: the test's own folder for the mail the app sends. A test may override more of
+    the container (a clock): the app is then dropped after it, never handed to the next test.
+    """
+    cached = _cached_app(database_url, gateway is not None)
+    container = cached.container
+    if mailbox is not None:
+        container.billing.mailer.override(LocalMailbox(mailbox))
+    cached.gateway.target, cached.accounting.target = gateway, FakeAccounting()
+    standing = {container.integrations.gateway, container.integrations.accounting}
+    try:
+        async with AsyncTestClient(cached.app) as client:
+            yield client, container
+    finally:
+        cached.gateway.target = cached.accounting.target = None
+        container.billing.mailer.reset_override()
+        providers: list[Any] = list(container.traverse())
+        if {p for p in providers if p.overridden} - standing:
+            del _APPS[database_url, gateway is not None]
+
+
+@asynccontextmanager
 async def app_client(
     database_url: str, gateway: FakeGateway | None = None, *, fresh: bool = False
 ) -> AsyncIterator[Client]:
@@ -118,13 +146,8 @@ async def app_client(
         async with AsyncTestClient(create_app(app_container)) as client:
             yield client
         return
-    cached = _cached_app(database_url, gateway is not None)
-    cached.gateway.target, cached.accounting.target = gateway, FakeAccounting()
-    try:
-        async with AsyncTestClient(cached.app) as client:
-            yield client
-    finally:
-        cached.gateway.target = cached.accounting.target = None
+    async with started_app(database_url, gateway) as (client, _):
+        yield client
 
 
 @pytest.fixture

@@ -13,12 +13,10 @@ from litestar.testing import AsyncTestClient
 
 from adapters.notifications.mailbox import LocalMailbox
 from application.notifications.sender import SendNotifications
-from entrypoints.containers import Container, build_container
-from entrypoints.http.app import create_app
-from tests.conftest import settings_for
-from tests.e2e.conftest import TenantKeys, tenant_with_keys
+from entrypoints.containers import Container
+from tests.e2e.conftest import TenantKeys, started_app, tenant_with_keys
 from tests.e2e.test_portal_api import another_organization
-from tests.support.billing import Billing, FakeAccounting, FakeGateway, billing
+from tests.support.billing import Billing, FakeGateway, billing
 
 Client = AsyncTestClient[Litestar]
 LINK = re.compile(r"https?://\S+/portal/sign-in\?token=(\S+)")
@@ -77,9 +75,6 @@ async def pages(
     keys = await tenant_with_keys(container)
     own = await billing(container, tenant=keys.tenant_id)
     other = await another_organization(own)
-    app_container = build_container(settings_for(database_url, mailbox_dir=str(tmp_path)))
-    app_container.integrations.gateway.override(gateway)
-    app_container.integrations.accounting.override(FakeAccounting())
-    async with AsyncTestClient(create_app(app_container)) as client:
+    async with started_app(database_url, gateway, mailbox=tmp_path) as (client, app_container):
         client.follow_redirects = False
         yield Pages(client, keys, own, other, LocalMailbox(tmp_path), app_container)
