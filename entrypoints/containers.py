@@ -94,6 +94,7 @@ from application.identity.use_cases import (
 )
 from application.integrations.connections import (
     CompleteAuthorization,
+    ConnectionChoices,
     ConnectionConfigs,
     ConnectionQueries,
     ConnectSystem,
@@ -281,6 +282,12 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         CompleteAuthorization, persistence.uow, security.vault, core.clock, authorizers
     )
     connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
+    connection_choices = providers.Factory(
+        ConnectionChoices,
+        persistence.uow,
+        configs,
+        providers.Singleton(lambda v: v.choices(), vendors),
+    )
     sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)
     worker_settings = providers.Factory(
         lambda s: WorkerSettings(

@@ -92,6 +92,7 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "start_authorization": container.integrations.start_authorization,
         "complete_authorization": container.integrations.complete_authorization,
         "connection_queries": container.integrations.connection_queries,
+        "connection_choices": container.integrations.connection_choices,
         "sync_errors": container.integrations.sync_errors,
         "sync_now": container.integrations.sync_now,
         "sync_jobs": container.persistence.jobs,
