@@ -20,8 +20,8 @@ Control routes (no auth, never faulted), beside ``/_sandbox/state|faults|reset``
 ``PUT /_sandbox/connectwise/knobs`` ``{"timeouts_after_write": n, "denied": [path, …]}``;
 ``POST /_sandbox/connectwise/records/{path}`` makes a record (or each of a list) as a
 ConnectWise user would (a company other people entered), unchecked;
-``GET /_sandbox/connectwise/journal`` is every API call's request and answer body (the
-contract tests read it).
+``GET /_sandbox/connectwise/journal`` is every API call's query string, request and answer
+body (the contract tests read it).
 """
 
 from __future__ import annotations
@@ -222,7 +222,8 @@ class _Call:
 
     def __post_init__(self) -> None:
         self.method = self.request.method.upper()
-        self.entry.update(method=self.method, path=self.rest, request=None)
+        query = self.request.url.query
+        self.entry.update(method=self.method, path=self.rest, query=query, request=None)
 
 
 async def _handle(call: _Call, credentials: Mapping[str, str]) -> Answer:
