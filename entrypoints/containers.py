@@ -92,6 +92,7 @@ from application.identity.use_cases import (
     RevokeApiKey,
     SetTenantCurrency,
 )
+from application.integrations.callbacks import ReceiveCallback
 from application.integrations.connections import (
     CompleteAuthorization,
     ConnectionChoices,
@@ -311,6 +312,9 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         clock=core.clock,
     )
     sync_now = providers.Factory(SyncNow, persistence.uow, persistence.jobs)
+    receive_callback = providers.Factory(
+        ReceiveCallback, persistence.directory, persistence.uow, security.vault, sync_now
+    )
     scheduler = providers.Factory(
         SyncScheduler, persistence.jobs, pull_runner, core.clock, owner, sync_now
     )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from adapters.sandboxes.connectwise.app import SANDBOX_CREDENTIALS
 from domain.identity.access import Role
+from entrypoints.containers import build_container
+from entrypoints.http.app import create_app
+from entrypoints.servers import serve_asgi
+from tests.conftest import settings_for
 from tests.e2e.conftest import Client, TenantKeys
 from tests.support.connectwise import ConnectWiseSandbox, served_connectwise
 
@@ -93,3 +99,67 @@ async def test_a_system_without_lookup_choices_answers_a_conflict(
     response = await client.get(f"/v1/connections/{connection}/choices", headers=acme.headers())
     assert response.status_code == 409
     assert "offers no choices" in response.json()["detail"]
+
+
+@pytest.fixture
+async def served_hub(database_url: str) -> AsyncIterator[str]:
+    """The hub's app over real HTTP, for a sandbox to call back (its own container)."""
+    app_container = build_container(settings_for(database_url))
+    with serve_asgi(create_app(app_container)) as url:
+        yield url
+
+
+async def _jobs(http: httpx.AsyncClient, tenant: TenantKeys) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await http.get("/v1/sync/jobs", headers=tenant.headers())).json()
+    return found
+
+
+async def test_a_connectwise_callback_pulls_the_changed_company_now_cw_8(
+    served_hub: str, acme: TenantKeys, cw: ConnectWiseSandbox
+) -> None:
+    async with httpx.AsyncClient(base_url=served_hub, timeout=10) as http:
+        body = connectwise(cw.url, callback_key="hook-secret-1234")
+        body["settings"] = {"pull_organizations": True}
+        made = await http.post("/v1/connections", json=body, headers=acme.headers())
+        assert made.status_code == 201, made.text
+        connection = made.json()["id"]
+        assert made.json()["credentials"]["callback_key"] == "****1234"  # write-only
+        hook = f"{served_hub}/hooks/connectwise/{connection}"
+        entry = {"url": f"{hook}?key=hook-secret-1234", "objectId": 1, "level": "owner"}
+        for kind in ("company", "ticket"):
+            cw.call("POST", "system/callbacks", json={**entry, "type": kind}).raise_for_status()
+        assert await _jobs(http, acme) == []
+        cw.record(  # entered by a ConnectWise user: the sandbox calls the hook back
+            "company/companies",
+            identifier="HARBOR",
+            name="Harbor Clinic",
+            city="Perth",
+            deletedFlag=False,
+            status={"id": cw.lookup_id("company/companies/statuses", "Active")},
+            types=[{"id": cw.lookup_id("company/companies/types", "Customer")}],
+        )
+        for _ in range(100):
+            if jobs := await _jobs(http, acme):
+                break
+            await asyncio.sleep(0.05)
+        assert [(j["connection_id"], j["entity"]) for j in jobs] == [
+            (connection, "organization+contact")
+        ]
+        # Not the key: 404, as for a connection that takes no callbacks; a type not pulled: 200.
+        payload = {"Action": "updated", "Type": "company", "ID": 1, "Entity": "{}"}
+        wrong = await http.post(f"{hook}?key=guessed-key", json=payload)
+        assert wrong.status_code == 404
+        assert wrong.headers["content-type"].startswith("application/problem+json")
+        ticket = await http.post(f"{hook}?key=hook-secret-1234", json={**payload, "Type": "ticket"})
+        assert (ticket.status_code, ticket.json()) == (200, {"pull_requested": False})
+
+
+async def test_a_connection_without_a_callback_key_takes_no_callbacks_cw_8(
+    served_hub: str, acme: TenantKeys, cw: ConnectWiseSandbox
+) -> None:
+    async with httpx.AsyncClient(base_url=served_hub, timeout=10) as http:
+        body = {**connectwise(cw.url), "settings": {"pull_organizations": True}}
+        made = await http.post("/v1/connections", json=body, headers=acme.headers())
+        hook = f"/hooks/connectwise/{made.json()['id']}?key=anything"
+        answer = await http.post(hook, json={"Action": "added", "Type": "company", "ID": 7})
+        assert answer.status_code == 404
