@@ -92,8 +92,10 @@ from application.identity.use_cases import (
     RevokeApiKey,
     SetTenantCurrency,
 )
+from application.integrations.callbacks import ReceiveCallback
 from application.integrations.connections import (
     CompleteAuthorization,
+    ConnectionChoices,
     ConnectionConfigs,
     ConnectionQueries,
     ConnectSystem,
@@ -281,6 +283,12 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         CompleteAuthorization, persistence.uow, security.vault, core.clock, authorizers
     )
     connection_queries = providers.Factory(ConnectionQueries, persistence.uow)
+    connection_choices = providers.Factory(
+        ConnectionChoices,
+        persistence.uow,
+        configs,
+        providers.Singleton(lambda v: v.choices(), vendors),
+    )
     sync_errors = providers.Factory(SyncErrors, persistence.sync_errors, persistence.outbox)
     worker_settings = providers.Factory(
         lambda s: WorkerSettings(
@@ -303,6 +311,9 @@ class IntegrationsContainer(containers.DeclarativeContainer):
         clock=core.clock,
     )
     sync_now = providers.Factory(SyncNow, persistence.uow, persistence.jobs)
+    receive_callback = providers.Factory(
+        ReceiveCallback, persistence.directory, persistence.uow, security.vault, sync_now
+    )
     scheduler = providers.Factory(
         SyncScheduler, persistence.jobs, pull_runner, core.clock, owner, sync_now
     )

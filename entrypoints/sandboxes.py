@@ -43,7 +43,16 @@ class Sandbox:
 
 # The BNG sandbox's browser tokenizer takes its public key (the portal's pages carry it).
 _SETTINGS: Mapping[System, Mapping[str, object]] = {
-    System.BNG: {"tokenization_key": TOKENIZATION_KEY}
+    System.BNG: {"tokenization_key": TOKENIZATION_KEY},
+    # ConnectWise starts with every sync off (CW-1): the demo turns on all it has; a quote's
+    # owner is no member of the sandbox, so the default employee owns its opportunities.
+    System.CONNECTWISE: {
+        "push_organizations": True,
+        "pull_organizations": True,
+        "sync_opportunities": True,
+        "sync_products": True,
+        "new_quote": {"default_employee": "asmith"},
+    },
 }
 _BY_SYSTEM = {
     System(m.system): Sandbox(
@@ -60,10 +69,12 @@ AUTOTASK = _BY_SYSTEM[System.AUTOTASK]
 BNG = _BY_SYSTEM[System.BNG]
 QUICKBOOKS = _BY_SYSTEM[System.QUICKBOOKS]
 KASEYA = _BY_SYSTEM[System.KASEYA_BMS]
+CONNECTWISE = _BY_SYSTEM[System.CONNECTWISE]
 AUTOTASK_PATH, BNG_PATH, QUICKBOOKS_PATH, KASEYA_PATH = (
     s.path for s in (AUTOTASK, BNG, QUICKBOOKS, KASEYA)
 )
 # The demo tenant's connections. Kaseya BMS is mounted but not among them: the demo's PSA is
 # Autotask, one PSA is enabled at a time (PAY-10) and a new connection starts enabled, so a
-# Kaseya one would be refused. ``KASEYA.connection(server)`` connects it once Autotask is off.
+# Kaseya one would be refused. ``KASEYA.connection(server)`` connects it once Autotask is off;
+# ``q2c demo connectwise`` switches the demo's PSA to ConnectWise (``cli/demo.py``).
 SANDBOXES = (AUTOTASK, BNG, QUICKBOOKS)

@@ -233,10 +233,15 @@ def _organization_type(name: str | None) -> OrganizationType | None:
         return OrganizationType.OTHER
 
 
-async def _organization_refs(context: PullContext, record: PulledOrganization) -> dict[str, Any]:
-    """BSS-1's type, currency, parent and bill-to, where the record gives them; a parent or
-    bill-to the hub has not pulled (not of a selected type) is left as it is."""
+async def _organization_refs(
+    context: PullContext, record: PulledOrganization, organization_id: OrganizationId
+) -> dict[str, Any]:
+    """BSS-1's type, currency, parent, bill-to and default contact, where the record gives
+    them; a parent or bill-to the hub has not pulled (not of a selected type) is left as it
+    is, and so is a default contact not in the hub yet (set when it is pulled). A vendor that
+    names every reference (``references_complete``) clears one it no longer names."""
     found: dict[str, Any] = {}
+    cleared = record.references_complete
     if (kind := _organization_type(record.organization_type)) is not None:
         found["type"] = kind
     if record.currency is not None and record.currency in Currency.__members__:
@@ -245,12 +250,21 @@ async def _organization_refs(context: PullContext, record: PulledOrganization) -
         ("parent_id", record.parent_external_id),
         ("bill_to_id", record.bill_to_external_id),
     ):
+        if external is None and cleared:
+            found[name] = None
         if external is None or external == record.external_id:
             continue
         hub = OrganizationId(await context.hub_id(ORGANIZATION, external))
         if await context.find_organization(hub) is None:
             continue
         found[name] = hub
+    if (external := record.default_contact_external_id) is not None:
+        contact_id = ContactId(await context.hub_id(CONTACT, external))
+        contact = await context.find_contact(contact_id)
+        if contact is not None and contact.organization_id == organization_id:
+            found["default_contact_id"] = contact_id
+    elif cleared:
+        found["default_contact_id"] = None
     return found
 
 
@@ -261,7 +275,8 @@ async def apply_organization(context: PullContext, pulled: PulledRecord) -> None
     organization_id = OrganizationId(
         given if given is not None else await context.hub_id(ORGANIZATION, external_id)
     )
-    fields = {**_organization_fields(record), **await _organization_refs(context, record)}
+    refs = await _organization_refs(context, record, organization_id)
+    fields = {**_organization_fields(record), **refs}
     now = context.now
     organization = await context.find_organization(organization_id)
     if organization is None:
@@ -315,6 +330,10 @@ async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
             contact.revise(ContactChanges(**changed), now)
     if not record.active and contact.active:
         contact.deactivate(now)
+    if record.default_of_organization:  # BSS-1: now that the contact is in the hub
+        owner = await context.find_organization(contact.organization_id)
+        if owner is not None and owner.profile.default_contact_id != contact.id:
+            owner.revise(OrganizationChanges(default_contact_id=contact.id), now)
 
 
 def mirror_applier(kind: RecordKind) -> RecordApplier:

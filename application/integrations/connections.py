@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from application.integrations.ports import (
     ConnectionConfig,
     ConnectionTester,
     CredentialVault,
+    SettingChoices,
     SettingsPolicy,
 )
 from application.shared.errors import Conflict, NotFound
@@ -373,6 +374,33 @@ class TestConnection:
             connection.record_test(reason is None, reason, self._clock.now())
             await uow.commit()
         return connection
+
+
+class ConnectionChoices:
+    """What each of a connection's settings can be set to, asked of the tenant's own system
+    (CW-1, INT-3); a system whose settings name no look-ups of its own has none to offer."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        configs: ConnectionConfigs,
+        sources: Mapping[System, SettingChoices],
+    ) -> None:
+        self._uow, self._configs, self._sources = uow, configs, sources
+
+    async def __call__(
+        self, tenant_id: TenantId, connection_id: ConnectionId
+    ) -> Mapping[str, Sequence[str]]:
+        async with self._uow(tenant_id) as uow:
+            connection = await uow.connections.get(connection_id)
+        source = self._sources.get(connection.system)
+        if source is None:
+            raise Conflict(
+                f"the {connection.system} connection offers no choices: its settings are "
+                "typed as values, not picked from the system's look-ups",
+                field="system",
+            )
+        return await source.choices(self._configs.of(connection))
 
 
 class ConnectionQueries:

@@ -6,7 +6,7 @@ worker can decide between retrying, waiting and recording a sync error (INT-6, I
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,6 +182,14 @@ class ConnectionTester(Protocol):
     async def test(self, connection: ConnectionConfig) -> str | None:
         """None when connected, else the reason the system gave."""
         ...
+
+
+class SettingChoices(Protocol):
+    """A system whose settings name entries of its own look-ups (types, statuses, stages,
+    members…) answers what each setting can be set to, read from the tenant's instance
+    (CW-1, INT-3). Keyed by setting (``new_quote.stage``); a vendor error is the vendor's."""
+
+    async def choices(self, connection: ConnectionConfig) -> Mapping[str, Sequence[str]]: ...
 
 
 S_co = TypeVar("S_co", covariant=True)

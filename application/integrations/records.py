@@ -45,6 +45,10 @@ class PulledOrganization:
     parent_external_id: str | None = None
     bill_to_external_id: str | None = None
     currency: str | None = None
+    default_contact_external_id: str | None = None  # the vendor's contact id
+    # True when the vendor always names the parent, bill-to and default contact a record has
+    # (ConnectWise): one not named was cleared there, and is cleared in the hub on pull.
+    references_complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class PulledContact:
     mobile: str | None = None
     fax: str | None = None
     active: bool = True
+    default_of_organization: bool = False  # its organization's default contact (BSS-1)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from application.integrations.ports import (
     ExternalLinks,
     IssuedCredentials,
     Puller,
+    SettingChoices,
     SettingsPolicy,
     VendorLimits,
 )
@@ -56,6 +57,7 @@ class VendorModule:
     accounting: AccountingSystem | None = None
     gateway: PaymentGateway | None = None
     authorizer: Authorizer | None = None  # a system an admin connects through its OAuth page
+    choices: SettingChoices | None = None  # a system whose settings name its own look-ups
     closers: Sequence[Callable[[], Awaitable[None]]] = ()
 
 
@@ -89,6 +91,9 @@ class Vendors:
 
     def authorizers(self) -> dict[System, Authorizer]:
         return {m.system: m.authorizer for m in self.modules if m.authorizer is not None}
+
+    def choices(self) -> dict[System, SettingChoices]:
+        return {m.system: m.choices for m in self.modules if m.choices is not None}
 
     def settings(self) -> dict[System, SettingsPolicy[object]]:
         return {m.system: m.settings for m in self.modules}

@@ -32,6 +32,7 @@ from domain.identity.access import Role
 from domain.integrations.connection import ConnectionId
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
+from entrypoints.cli.demo import demo_group
 from entrypoints.cli.mailbox import mailbox_group
 from entrypoints.cli.portal import portal_group
 from entrypoints.containers import Container, build_container
@@ -317,6 +318,8 @@ else:
 
 
 cli.add_command(portal_group(_opened, _run))
+if sandboxes_installed():  # the demo's sandboxes
+    cli.add_command(demo_group(_opened, _run))
 cli.add_command(
     mailbox_group(lambda: Path(click.get_current_context().ensure_object(Settings).mailbox_dir))
 )

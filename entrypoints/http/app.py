@@ -31,6 +31,7 @@ from entrypoints.http.controllers.billing import (
 from entrypoints.http.controllers.catalog import CatalogController
 from entrypoints.http.controllers.connections import ConnectionController, OAuthCallbackController
 from entrypoints.http.controllers.contacts import ContactController
+from entrypoints.http.controllers.hooks import HookController
 from entrypoints.http.controllers.identity import ApiKeyController, TenantController
 from entrypoints.http.controllers.organizations import OrganizationController
 from entrypoints.http.controllers.payment_settings import PaymentSettingsController
@@ -93,6 +94,8 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "start_authorization": container.integrations.start_authorization,
         "complete_authorization": container.integrations.complete_authorization,
         "connection_queries": container.integrations.connection_queries,
+        "connection_choices": container.integrations.connection_choices,
+        "receive_callback": container.integrations.receive_callback,
         "sync_errors": container.integrations.sync_errors,
         "sync_now": container.integrations.sync_now,
         "sync_jobs": container.persistence.jobs,
@@ -254,6 +257,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         ApiKeyController,
         ConnectionController,
         OAuthCallbackController,
+        HookController,
         SyncController,
         InvoiceController,
         PaymentController,

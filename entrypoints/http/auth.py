@@ -18,7 +18,8 @@ from application.identity.ports import Principal
 from application.identity.use_cases import Authenticate
 from domain.identity.access import Role
 
-# Sandboxes: vendor auth; the OAuth callback: a browser sent back by the vendor, with the state.
+# Sandboxes: vendor auth; the OAuth callback: a browser sent back by the vendor, with the state;
+# hooks: a system's callback, with the connection's key.
 # Static assets: public files. The portal's pages (``/portal/`` but not its API, ``/portal/v1``)
 # sign their contacts in with a session cookie of their own.
 PUBLIC_PATHS = [
@@ -27,6 +28,7 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/sandbox/",
     "^/oauth/callback$",
+    "^/hooks/",  # a system's callbacks: the key in the URL (CW-8)
     "^/static/",
     "^/portal(?!/v1(/|$))",
 ]

@@ -83,6 +83,7 @@ MODELS = {
     "sales/opportunities": "Opportunity",
     "procurement/products": "ProductItem",
     "system/documents": "DocumentInfo",
+    "system/callbacks": "CallbackEntry",
 }
 # Fields a model file lacks that the sandbox answers on purpose (the notes name them).
 KNOWN_GAPS = {

@@ -297,3 +297,150 @@ async def test_an_organization_is_pushed_with_its_parent_bill_to_and_currency_bs
         c for c in cw.store.records["company/companies"].values() if c["name"] == "Harbor West"
     ]
     assert pushed["currency"] == {"id": cw.lookup_id("finance/currencies", "USD", "currencyCode")}
+
+
+def backdated(cw: ConnectWiseSandbox) -> None:
+    """Every company and contact last changed long ago: a later pull sees only what changes."""
+    for path in ("company/companies", "company/contacts"):
+        for record in cw.store.records[path].values():
+            record["_info"]["lastUpdated"] = "2020-01-01T00:00:00Z"
+
+
+def changed_in_connectwise(cw: ConnectWiseSandbox, company_id: int, **values: Any) -> None:
+    """A company changed by a ConnectWise user after the last pull (``None`` removes a field)."""
+    record = cw.store.records["company/companies"][company_id]
+    for name, value in values.items():
+        if value is None:
+            record.pop(name, None)
+        else:
+            record[name] = value
+    record["_info"]["lastUpdated"] = "2099-01-01T00:00:00Z"
+
+
+async def pulled(
+    container: Container, tenant: TenantId, connection: Connection, full: bool
+) -> None:
+    jobs: SyncJobStore = container.persistence.jobs()
+    job = await jobs.claim(
+        "test", 60, (await jobs.request(tenant, connection.id, BOTH, full=full)).id
+    )
+    assert job is not None
+    runner: PullRunner = container.integrations.pull_runner()
+    done = await runner.run(job, "test")
+    assert (done.status, done.error) == ("done", None)
+
+
+async def organizations(container: Container, tenant: TenantId) -> dict[str, Any]:
+    async with container.persistence.uow()(tenant) as uow:
+        return {
+            o.name: o.profile
+            for o in await uow.organizations.list(OrganizationFilter(), PageRequest(limit=50))
+        }
+
+
+def contact_of(cw: ConnectWiseSandbox, company_id: int) -> int:
+    return next(
+        int(c["id"])
+        for c in cw.store.records["company/contacts"].values()
+        if c["company"]["id"] == company_id
+    )
+
+
+async def test_a_companys_default_contact_and_cleared_references_come_in_on_pull_bss_1(
+    container: Container, cw: ConnectWiseSandbox
+) -> None:
+    hq = company(cw, "Harbor HQ", ["Customer"])
+    ref = {"id": hq}
+    west = company(cw, "Harbor West", ["Customer"], parentCompany=ref, billToCompany=ref)
+    default = contact_of(cw, west)
+    cw.store.records["company/companies"][west]["defaultContact"] = {"id": default}
+    backdated(cw)
+    tenant, connection = await connected(container, cw)
+    await pulled(container, tenant, connection, full=True)
+    found = await organizations(container, tenant)
+    hub_west = found["Harbor West"]
+    async with container.persistence.uow()(tenant) as uow:
+        contact = await uow.contacts.get(hub_west.default_contact_id)
+    assert contact.profile.last_name == "Harbor West"  # seed 004: defaultContact, once pulled
+    assert hub_west.parent_id is not None
+    # Removed in ConnectWise: the parent, bill-to and default contact are cleared in the hub.
+    changed_in_connectwise(cw, west, parentCompany=None, billToCompany=None, defaultContact=None)
+    await pulled(container, tenant, connection, full=False)
+    cleared = (await organizations(container, tenant))["Harbor West"]
+    assert (cleared.parent_id, cleared.bill_to_id, cleared.default_contact_id) == (None,) * 3
+    # And named again (an existing contact): set again on the next pull.
+    changed_in_connectwise(cw, west, defaultContact={"id": default}, parentCompany=ref)
+    await pulled(container, tenant, connection, full=False)
+    again = (await organizations(container, tenant))["Harbor West"]
+    assert again.default_contact_id == hub_west.default_contact_id
+    assert again.parent_id == hub_west.parent_id
+
+
+async def test_a_later_pull_brings_every_contact_of_a_newly_selected_company_bss_2(
+    paged: Container, cw: ConnectWiseSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.vendors.connectwise import sync
+
+    monkeypatch.setattr(sync, "COMPANY_IDS_PER_QUERY", 2)  # three chunks of company ids
+    container = paged
+    seed(cw, 2)
+    suppliers = seed(cw, 5, "Vendor")  # not selected: neither they nor their contacts
+    backdated(cw)
+    tenant, connection = await connected(container, cw)
+    await pulled(container, tenant, connection, full=True)
+    assert (await rows(container, tenant))["contacts"] == ["Customer 0000", "Customer 0001"]
+    customer = [{"id": cw.lookup_id("company/companies/types", "Customer")}]
+    for supplier in suppliers:  # now customers; their contacts unchanged since 2020
+        changed_in_connectwise(cw, supplier, types=customer)
+    jobs: SyncJobStore = container.persistence.jobs()
+    job = await jobs.request(tenant, connection.id, BOTH, full=False)
+    runner: PullRunner = container.integrations.pull_runner()
+    first = await jobs.claim("first", 60, job.id)
+    assert first is not None
+    with pytest.raises(Killed):  # the companies, the changed contacts, the first chunk
+        await runner.run(first, "first", killed_at(3))
+    done = await runner.run(await claimed(container, job.id, "second"), "second")
+    assert done.status == "done"
+    found = await rows(container, tenant)
+    expected = [f"Customer {i:04}" for i in range(2)] + [f"Vendor {i:04}" for i in range(5)]
+    assert found == {"organizations": expected, "contacts": expected}
+
+
+async def test_an_organization_whose_parent_was_cleared_removes_it_in_connectwise_bss_1(
+    container: Container, cw: ConnectWiseSandbox
+) -> None:
+    tenant = (await new_tenant(container)).tenant.id
+    connect: ConnectSystem = container.integrations.connect_system()
+    await connect(
+        tenant,
+        NewConnection(
+            system=System.CONNECTWISE,
+            name="ConnectWise",
+            base_url=cw.url,
+            credentials=SANDBOX_CREDENTIALS,
+            settings={"push_organizations": True},
+        ),
+    )
+    await set_aside_leftovers(container)
+    create: CreateOrganization = container.crm.create_organization()
+    address = Address(line1="1 Main St", city="Seattle", country="United States")
+    head = await create(tenant, OrganizationProfile(name="Harbor HQ", billing_address=address))
+    worker: OutboxWorker = container.integrations.worker(settings=FAST)
+    await worker.run_until_idle()
+    west = await create(
+        tenant,
+        OrganizationProfile(
+            name="Harbor West", billing_address=address, parent_id=head.id, bill_to_id=head.id
+        ),
+    )
+    await worker.run_until_idle()
+    update: UpdateOrganization = container.crm.update_organization()
+    await update(tenant, west.id, OrganizationChanges(parent_id=None))
+    await worker.run_until_idle()
+    [pushed] = [
+        c for c in cw.store.records["company/companies"].values() if c["name"] == "Harbor West"
+    ]
+    assert "parentCompany" not in pushed  # JSON-Patch remove (contracts/connectwise.md §4)
+    assert "billToCompany" in pushed  # the bill-to the hub kept, kept
+    [patch] = [e for e in cw.journal() if e["method"] == "PATCH"]
+    assert patch["request"] == [{"op": "remove", "path": "parentCompany"}]

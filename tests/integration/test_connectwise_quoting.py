@@ -4,10 +4,12 @@ written, the PDF replaced never piled up, won and lost, products by MPN, the sea
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote_plus
 from uuid import uuid4
 
 import pytest
@@ -250,6 +252,61 @@ async def test_an_item_without_a_match_by_mpn_is_made_once_and_never_changed_cw_
         False,
     )
     await quoting.publish(_quote(title="Changed title"), PDF, connection)
+    assert (await cw.state())["catalog_changes"] == []
+
+
+def _catalog_queries(cw: ConnectWiseSandbox) -> list[str]:
+    return [
+        unquote_plus(e["query"])
+        for e in cw.journal()
+        if e["method"] == "GET" and e["path"] == "procurement/catalog"
+    ]
+
+
+async def test_the_first_publish_looks_every_mpn_up_in_one_query_cw_7_bss_3(
+    cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
+) -> None:
+    cw.record(
+        "procurement/catalog",
+        identifier="FW-200",
+        description="Firewall (theirs)",
+        manufacturerPartNumber="FW-200-EU",
+        inactiveFlag=False,
+    )
+    twice = quote_line("Switch again", "220.00", 1, position=4, mpn="SW-24")
+    labour = quote_line("Install and configure", "150.00", position=5)  # no SKU, no MPN
+    await quoting.publish(_quote(lines=(*_quote().lines, twice, labour)), PDF, _connection(cw))
+    by_mpn, by_identifier = _catalog_queries(cw)
+    assert 'manufacturerPartNumber in ("FW-200-EU", "OFF-365", "SW-24")' in by_mpn
+    assert "identifier in (" in by_identifier
+    made = [e for e in cw.journal() if e["method"] == "POST" and e["path"] == "procurement/catalog"]
+    assert [e["request"].get("manufacturerPartNumber") for e in made] == ["OFF-365", "SW-24", None]
+    items = cw.store.records["procurement/products"].values()
+    assert len({i["catalogItem"]["id"] for i in items}) == 4  # the two switch lines share one
+
+
+async def test_many_mpns_are_looked_up_in_chunks_that_keep_the_url_short_cw_7(
+    cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
+) -> None:
+    await quoting.publish(_quote(lines=many_lines(60)), PDF, _connection(cw))
+    queries = _catalog_queries(cw)
+    assert [q.count('"KIT-') for q in queries] == [50, 10]  # no line without an MPN: no more
+    assert all(len(e["query"]) < 2000 for e in cw.journal())
+    assert len(cw.store.records["procurement/catalog"]) == 60
+
+
+async def test_two_first_publishes_at_once_make_each_catalog_item_once_cw_7(
+    cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
+) -> None:
+    connection = _connection(cw)
+    first, second = _quote(), _quote(id=uuid4(), number="Q-2026-0043")
+    await asyncio.gather(*(quoting.publish(q, PDF, connection) for q in (first, second)))
+    assert len(cw.store.records["procurement/catalog"]) == 3
+    items = cw.store.records["procurement/products"].values()
+    assert len({i["catalogItem"]["id"] for i in items}) == 3
+    # A publish refused an identifier the other made meanwhile adopts it (and looks the
+    # rest up again at once): no sync error, no twin.
+    assert (await cw.state())["duplicates"]["procurement/catalog"] == []
     assert (await cw.state())["catalog_changes"] == []
 
 

@@ -12,6 +12,8 @@
   hub updates with PATCH), DELETE (204; a company goes to the recycle bin). Required fields,
   lengths and references are checked with ConnectWise's ``InvalidObject`` bodies.
 - ``/system/documents``: multipart only (JSON is 415), listed by ``recordType``/``recordId``.
+- Callbacks (``/system/callbacks``): a change of a company or contact is posted to each
+  entry of its type, ConnectWise's payload, in the background (``callbacks.py``).
 - Faults: the kit's (429 with ``Retry-After`` and DG's body, 502/503, hangs, drops), and
   ConnectWise's own knobs: the next N writes happen and then answer 500 "A timeout has occured",
   and resources the API member's role denies (403).
@@ -20,8 +22,8 @@ Control routes (no auth, never faulted), beside ``/_sandbox/state|faults|reset``
 ``PUT /_sandbox/connectwise/knobs`` ``{"timeouts_after_write": n, "denied": [path, …]}``;
 ``POST /_sandbox/connectwise/records/{path}`` makes a record (or each of a list) as a
 ConnectWise user would (a company other people entered), unchecked;
-``GET /_sandbox/connectwise/journal`` is every API call's request and answer body (the
-contract tests read it).
+``GET /_sandbox/connectwise/journal`` is every API call's query string, request and answer
+body (the contract tests read it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody
 from litestar.types import ControllerRouterHandler
 
+from adapters.sandboxes.connectwise.callbacks import CALLBACKS, notify
+from adapters.sandboxes.connectwise.callbacks import TYPES as CALLBACK_TYPES
 from adapters.sandboxes.connectwise.conditions import BadCondition, Predicate, parse, parse_child
 from adapters.sandboxes.connectwise.schema import BY_PATH, Resource
 from adapters.sandboxes.connectwise.store import (
@@ -95,7 +99,7 @@ def create_connectwise_sandbox(
         prefix="/", limits=limits, endpoint_of=endpoint_of, error_body=error_body
     )
     accepted = {**SANDBOX_CREDENTIALS, **(credentials or {})}
-    routes = [*_api(store, accepted), *_controls(store)]
+    routes = [*_api(store, accepted), *_controls(store, accepted["company_id"])]
     return build_sandbox_app(profile, store, faults, routes)
 
 
@@ -192,9 +196,31 @@ def _api(store: ConnectWiseStore, credentials: Mapping[str, str]) -> list[Contro
             status, body, headers = error.status, error.body(), {}
         call.entry.update(status=status, response=body)
         _journal(store, call.entry)
+        if 200 <= status < 300 and call.method in _ACTIONS and not call.tail[1:]:
+            _changed(store, call, body, credentials["company_id"])
         return _answer(status, body, headers)
 
     return [company_info, api]
+
+
+_ACTIONS = {"POST": "added", "PATCH": "updated", "DELETE": "deleted"}
+
+
+def _changed(store: ConnectWiseStore, call: _Call, body: Any, company_id: str) -> None:
+    """A company or contact written: the callbacks registered for its type are sent."""
+    path = call.resource.path
+    if path not in CALLBACK_TYPES or call.parent is not None:
+        return
+    record_id = int(body["id"]) if isinstance(body, dict) else int(call.tail[0])
+    record = body if isinstance(body, dict) else None
+    notify(
+        store.records[CALLBACKS],
+        path,
+        action=_ACTIONS[call.method],
+        record=record,
+        record_id=record_id,
+        company_id=company_id,
+    )
 
 
 Answer = tuple[int, Any, dict[str, str]]
@@ -222,7 +248,8 @@ class _Call:
 
     def __post_init__(self) -> None:
         self.method = self.request.method.upper()
-        self.entry.update(method=self.method, path=self.rest, request=None)
+        query = self.request.url.query
+        self.entry.update(method=self.method, path=self.rest, query=query, request=None)
 
 
 async def _handle(call: _Call, credentials: Mapping[str, str]) -> Answer:
@@ -385,7 +412,11 @@ def _page(
     return 200, chosen, {"Link": ", ".join(links)}
 
 
-def _controls(store: ConnectWiseStore) -> list[ControllerRouterHandler]:
+def _listed(data: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return data if isinstance(data, list) else [data]
+
+
+def _controls(store: ConnectWiseStore, company_id: str) -> list[ControllerRouterHandler]:
     @put(f"{CONTROL}/knobs", sync_to_thread=False)
     def knobs(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         if "timeouts_after_write" in data:
@@ -403,9 +434,17 @@ def _controls(store: ConnectWiseStore) -> list[ControllerRouterHandler]:
     ) -> dict[str, Any] | list[dict[str, Any]]:
         """One record, or a list of them in one call (a benchmark's thousands)."""
         resource = BY_PATH[path.strip("/").casefold()]
-        if isinstance(data, list):
-            return [store.render(resource, store.insert(resource.path, d)) for d in data]
-        return store.render(resource, store.insert(resource.path, data))
+        made = [store.render(resource, store.insert(resource.path, d)) for d in _listed(data)]
+        for record in made:  # as a ConnectWise user's change: the callbacks are sent
+            notify(
+                store.records[CALLBACKS],
+                resource.path,
+                action="added",
+                record=record,
+                record_id=record["id"],
+                company_id=company_id,
+            )
+        return made if isinstance(data, list) else made[0]
 
     @get(f"{CONTROL}/journal", sync_to_thread=False)
     def journal() -> list[dict[str, Any]]:

@@ -252,6 +252,23 @@ RESOURCES: tuple[Resource, ...] = (
         choices={"billableOption": ("Billable", "DoNotBill", "NoCharge")},
     ),
     Resource(
+        "system/callbacks",
+        "callbackEntry",
+        (
+            "url",
+            "objectId",
+            "type",
+            "level",
+            "description",
+            "inactiveFlag",
+            "payloadVersion",
+            "isSelfSuppressedFlag",
+        ),
+        required=("url", "objectId", "type", "level"),
+        lengths={"url": 1000, "description": 100},
+        label="url",
+    ),
+    Resource(
         "system/documents",
         "document",
         ("title", "fileName", "recordType", "recordId", "size", "publicFlag", "readOnlyFlag"),

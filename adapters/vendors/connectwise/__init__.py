@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.vendors.connectwise.client import ConnectWiseClients
+from adapters.vendors.connectwise.lookups import ConnectWiseChoices
 from adapters.vendors.connectwise.quoting import ConnectWiseQuoting
 from adapters.vendors.connectwise.settings import connectwise_settings_policy
 from adapters.vendors.connectwise.sync import (
@@ -26,5 +27,6 @@ def module(kit: VendorKit) -> VendorModule:
         deliverers={d.kind: d for d in deliverers},
         puller=ConnectWisePuller(clients),
         quoting=ConnectWiseQuoting(clients, kit.links),
+        choices=ConnectWiseChoices(clients),
         closers=(clients.aclose,),
     )

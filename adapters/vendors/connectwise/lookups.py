@@ -9,13 +9,13 @@ everything: the notes' ``like '%'`` report).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.vendors.connectwise.client import ConnectWiseClient
+from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
 from adapters.vendors.connectwise.contract import quoted
-from application.integrations.ports import VendorRejected
+from application.integrations.ports import ConnectionConfig, VendorRejected
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,44 @@ LOOKUPS: Mapping[str, Lookup] = {
     "categories": Lookup("procurement/categories"),
     "subcategories": Lookup("procurement/subcategories"),
 }
+
+
+# Each setting that names a look-up entry (``settings.py``), and the look-up it names.
+SETTING_LOOKUPS: Mapping[str, str] = {
+    "company_type": "company_types",
+    "pull_company_types": "company_types",
+    "company_status": "company_statuses",
+    "pull_company_statuses": "company_statuses",
+    "contact_type": "contact_types",
+    "new_quote.stage": "opportunity_stages",
+    "new_quote.status": "opportunity_statuses",
+    "new_quote.type": "opportunity_types",
+    "new_quote.probability": "probabilities",
+    "new_quote.location": "locations",
+    "new_quote.department": "departments",
+    "new_quote.default_employee": "members",
+    "won_quote.stage": "opportunity_stages",
+    "won_quote.status": "opportunity_statuses",
+    "lost_quote.stage": "opportunity_stages",
+    "lost_quote.status": "opportunity_statuses",
+    "product_type": "product_types",
+    "default_category.category": "categories",
+    "default_category.subcategory": "subcategories",
+    "category_mapping.*.category": "categories",
+    "category_mapping.*.subcategory": "subcategories",
+}
+
+
+class ConnectWiseChoices:
+    """``SettingChoices``: what each setting can be set to, from the instance's own look-ups
+    (CW-1: "the choices offered come from the instance's own look-ups")."""
+
+    def __init__(self, clients: ConnectWiseClients) -> None:
+        self._clients = clients
+
+    async def choices(self, connection: ConnectionConfig) -> Mapping[str, Sequence[str]]:
+        offered = await choices(await self._clients.client(connection))
+        return {setting: offered[key] for setting, key in SETTING_LOOKUPS.items()}
 
 
 async def choices(client: ConnectWiseClient) -> dict[str, list[str]]:

@@ -7,7 +7,9 @@
   then created. Deleted (recycle-bin) companies are never matched.
 - The puller (CW-2): companies of the selected types and statuses, not deleted, all of them
   first and then those whose ``lastUpdated`` is at or after the last pull (an overlap, since
-  the stamp has whole seconds); their contacts likewise. A page's checkpoint is the ``Link``.
+  the stamp has whole seconds); their contacts likewise, and on a later pull every contact of
+  a company that changed (it may have just become selected). A page's checkpoint is the
+  ``Link``.
 - The connection test (CW-1, INT-2): the company id (company info), the keys (system info),
   and for each sync the tenant enabled, a count on each resource it writes or reads, so a
   missing permission is named before a sync fails on it; then every name the settings use.
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
-from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
+from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients, Page
 from adapters.vendors.connectwise.contract import MAX_PAGE_SIZE, api_time, quoted
 from adapters.vendors.connectwise.settings import ConnectWiseSettings, read_settings
 from adapters.vendors.connectwise.translate.companies import (
@@ -239,8 +242,27 @@ async def _names_exist(client: ConnectWiseClient, settings: ConnectWiseSettings)
             await lookups.resolve(client, "company_statuses", name, "pull_company_statuses")
 
 
+@dataclass(frozen=True)
+class _Selected:
+    """A company a pull takes: its default contact's id, and when it last changed."""
+
+    default_contact: int | None
+    changed: datetime | None
+
+
+COMPANY_IDS_PER_QUERY = 100  # ``company/id in (…)``: the URL stays under DG's 2,000
+AFTER_COMPANIES = "companies:"  # a contacts checkpoint past the changed contacts
+
+
 class ConnectWisePuller:
-    """Puller of organizations and contacts (CW-2, BSS-1, BSS-2)."""
+    """Puller of organizations and contacts (CW-2, BSS-1, BSS-2).
+
+    Contacts come in only for the selected companies, every page of them (BSS-2); a contact
+    its company names ``defaultContact`` says so (BSS-1). A later pull takes the contacts
+    changed since, then every contact of each selected company changed since (one that has
+    just become selected brings its contacts, changed or not), ``company/id in (…)`` in
+    chunks, each paged; a checkpoint there is ``companies:<chunk>[:<Link>]``.
+    """
 
     def __init__(self, clients: ConnectWiseClients, page_size: int = MAX_PAGE_SIZE) -> None:
         self._clients = clients
@@ -252,11 +274,14 @@ class ConnectWisePuller:
         if request.entity not in ("organization", "contact"):
             raise VendorRejected(f"ConnectWise cannot pull {request.entity!r}")
         client = await self._clients.client(connection)
+        if request.entity == "contact":
+            async for found in self._contacts(client, request):
+                yield found
+            return
         settings = read_settings(connection.settings).organizations
-        path = COMPANIES if request.entity == "organization" else CONTACTS
         if request.checkpoint:
-            page = await client.page_at(path, request.checkpoint)
-        elif request.entity == "organization":
+            page = await client.page_at(COMPANIES, request.checkpoint)
+        else:
             page = await client.first_page(
                 COMPANIES,
                 conditions=company_conditions(settings.pull_statuses, request.changed_since),
@@ -264,30 +289,80 @@ class ConnectWisePuller:
                 order_by="id asc",
                 page_size=self._page_size,
             )
-        else:
-            page = await client.first_page(
-                CONTACTS,
-                conditions=changed_conditions(request.changed_since),
-                order_by="id asc",
-                page_size=self._page_size,
-            )
-        selected = None if request.entity == "organization" else await self._selected(client)
         while True:
-            records: list[PulledRecord] = [
-                organization_from_company(item) if selected is None else contact_from_record(item)
-                for item in page.items
-                if selected is None or _company_id(item) in selected
-            ]
+            records: list[PulledRecord] = [organization_from_company(c) for c in page.items]
             yield PulledPage(records=records, next_checkpoint=page.next_url)
             if page.next_url is None:
                 return
-            page = await client.page_at(path, page.next_url)
+            page = await client.page_at(COMPANIES, page.next_url)
 
-    async def _selected(self, client: ConnectWiseClient) -> set[int]:
-        """The ids of the companies a pull takes (types, statuses, not deleted): contacts
-        come in only for them (BSS-2), an id each, read a page at a time."""
+    async def _contacts(
+        self, client: ConnectWiseClient, request: PullRequest
+    ) -> AsyncIterator[PulledPage]:
+        selected = await self._selected(client)
+        since = request.changed_since
+        changed = sorted(
+            i for i, s in selected.items() if since and s.changed and s.changed >= since - OVERLAP
+        )
+        chunks = [
+            changed[at : at + COMPANY_IDS_PER_QUERY]
+            for at in range(0, len(changed), COMPANY_IDS_PER_QUERY)
+        ]
+
+        def records(page: Page) -> list[PulledRecord]:
+            return [
+                contact_from_record(c, company_default=selected[i].default_contact == c["id"])
+                for c in page.items
+                if (i := _company_id(c)) is not None and i in selected
+            ]
+
+        def after(chunk: int) -> str | None:
+            return f"{AFTER_COMPANIES}{chunk}" if chunk < len(chunks) else None
+
+        checkpoint = request.checkpoint or ""
+        if not checkpoint.startswith(AFTER_COMPANIES):
+            if checkpoint:
+                page = await client.page_at(CONTACTS, checkpoint)
+            else:
+                page = await client.first_page(
+                    CONTACTS,
+                    conditions=changed_conditions(since),
+                    order_by="id asc",
+                    page_size=self._page_size,
+                )
+            while True:
+                yield PulledPage(records(page), page.next_url or after(0))
+                if page.next_url is None:
+                    break
+                page = await client.page_at(CONTACTS, page.next_url)
+            checkpoint = after(0) or ""
+        if not checkpoint:
+            return
+        number, _, link = checkpoint.removeprefix(AFTER_COMPANIES).partition(":")
+        for chunk in range(int(number), len(chunks)):
+            if link:
+                page = await client.page_at(CONTACTS, link)
+                link = ""
+            else:
+                ids = ", ".join(str(i) for i in chunks[chunk])
+                page = await client.first_page(
+                    CONTACTS,
+                    conditions=f"company/id in ({ids})",
+                    order_by="id asc",
+                    page_size=self._page_size,
+                )
+            while True:
+                at = f"{AFTER_COMPANIES}{chunk}:{page.next_url}" if page.next_url else None
+                yield PulledPage(records(page), at or after(chunk + 1))
+                if page.next_url is None:
+                    break
+                page = await client.page_at(CONTACTS, page.next_url)
+
+    async def _selected(self, client: ConnectWiseClient) -> dict[int, _Selected]:
+        """The companies a pull takes (types, statuses, not deleted), every page of them, by
+        id: contacts come in only for them (BSS-2)."""
         settings = read_settings(client.connection.settings).organizations
-        ids: set[int] = set()
+        found: dict[int, _Selected] = {}
         async for page in client.pages(
             COMPANIES,
             conditions=company_conditions(settings.pull_statuses, None),
@@ -295,8 +370,26 @@ class ConnectWisePuller:
             order_by="id asc",
             page_size=self._page_size,
         ):
-            ids.update(int(c["id"]) for c in page.items)
-        return ids
+            for company in page.items:
+                found[int(company["id"])] = _Selected(
+                    default_contact=_ref_id(company.get("defaultContact")),
+                    changed=_moment((company.get("_info") or {}).get("lastUpdated")),
+                )
+        return found
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _ref_id(ref: object) -> int | None:
+    return ref.get("id") if isinstance(ref, dict) and isinstance(ref.get("id"), int) else None
 
 
 def _company_id(contact: Mapping[str, Any]) -> int | None:

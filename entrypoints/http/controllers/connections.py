@@ -19,6 +19,7 @@ from application.identity.ports import Principal
 from application.integrations.connections import (
     CompleteAuthorization,
     ConnectionChanges,
+    ConnectionChoices,
     ConnectionQueries,
     ConnectSystem,
     StartAuthorization,
@@ -26,9 +27,10 @@ from application.integrations.connections import (
     UpdateConnection,
 )
 from domain.integrations.connection import ConnectionId
-from entrypoints.http.auth import ADMINS, ANY_STAFF
+from entrypoints.http.auth import ADMINS, ANY_STAFF, MANAGERS
 from entrypoints.http.schemas.integrations import (
     AuthorizationOut,
+    ChoicesOut,
     ConnectionCreate,
     ConnectionOut,
     ConnectionPatch,
@@ -94,6 +96,28 @@ class ConnectionController(Controller):
     ) -> dict[str, Any]:
         found = await connection_queries.one(principal.tenant_id, ConnectionId(connection_id))
         return dict(found.settings)
+
+    @get(
+        "/{connection_id:uuid}/choices",
+        guards=[MANAGERS],
+        summary="What each setting can be set to, from the system's own look-ups (CW-1)",
+        description="Asks the connected system, in real time, for the names its settings may "
+        "take (ConnectWise: company types and statuses, contact types, opportunity stages, "
+        "statuses and types, locations, departments, members, product types, categories and "
+        "subcategories). A system whose settings are not picked from its look-ups answers 409; "
+        "a system that refuses or fails answers with its own message.",
+    )
+    async def choices(
+        self,
+        connection_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        connection_choices: NamedDependency[ConnectionChoices],
+    ) -> ChoicesOut:
+        offered = await connection_choices(principal.tenant_id, ConnectionId(connection_id))
+        return ChoicesOut(
+            connection_id=connection_id,
+            settings={key: list(names) for key, names in offered.items()},
+        )
 
     @patch(
         "/{connection_id:uuid}/settings",

@@ -108,6 +108,13 @@ class ConnectionOut(Output, frozen=True):
         )
 
 
+class ChoicesOut(Output, frozen=True):
+    """What each setting can be set to, as the connected system's own look-ups name it."""
+
+    connection_id: UUID
+    settings: dict[str, list[str]]  # setting (``new_quote.stage``) -> the names offered
+
+
 class AuthorizationOut(Output, frozen=True):
     connection_id: UUID
     authorize_url: str  # the system's consent page, for the admin's browser

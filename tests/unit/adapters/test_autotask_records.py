@@ -70,6 +70,7 @@ def test_contact_record_has_exactly_the_hubs_keys_pay_12() -> None:
         "mobile": "555 0101",
         "fax": None,
         "active": True,
+        "default_of_organization": False,
     }
 
 

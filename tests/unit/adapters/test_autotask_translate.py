@@ -149,4 +149,6 @@ def test_pulled_company_reads_back_as_the_organization_it_came_from() -> None:
         "parent_external_id": None,
         "bill_to_external_id": None,
         "currency": None,
+        "default_contact_external_id": None,
+        "references_complete": False,  # a reference not given is unknown, not cleared
     }

@@ -320,3 +320,37 @@ def test_the_organization_message_carries_type_references_and_currency_bss_1() -
     old = encode(_organization())[1]
     assert "parent_id" not in old  # a message without them is as it was written before
     assert decode(kind, old) == _organization()
+
+
+def test_a_pulled_company_names_its_default_contact_and_every_reference_it_has_bss_1() -> None:
+    pulled = organization_from_company({"id": 251, "name": "Acme", "defaultContact": {"id": 77}})
+    assert pulled.default_contact_external_id == "77"
+    # ConnectWise shows every reference a company has: one not shown was removed there.
+    assert pulled.references_complete
+    assert (pulled.parent_external_id, pulled.bill_to_external_id) == (None, None)
+    contact = {"id": 77, "firstName": "Dana", "lastName": "Lee", "company": {"id": 251}}
+    assert contact_from_record(contact, company_default=True).default_of_organization
+    assert not contact_from_record(contact).default_of_organization
+
+
+def test_a_reference_cleared_in_the_hub_is_removed_by_json_patch_bss_1() -> None:
+    # The hub's organization has no parent, bill-to or default contact (any more).
+    wanted = company_fields(_organization(), RESOLVED, CompanyRefs(currency=2))
+    current = {
+        **wanted,
+        "parentCompany": {"id": 250, "name": "Acme"},
+        "billToCompany": {"id": 249, "name": "Acme HQ"},
+        "defaultContact": {"id": 31, "name": "Dana Lee"},
+    }
+    keep = fields_of(("parent_id", "bill_to_id", "default_contact_id"))
+    assert patch_operations(current, {k: v for k, v in wanted.items() if k in keep}) == [
+        {"op": "remove", "path": "defaultContact"},
+        {"op": "remove", "path": "parentCompany"},
+        {"op": "remove", "path": "billToCompany"},
+    ]
+    # A parent the hub has but has not pushed yet is left as ConnectWise has it.
+    unpushed = company_fields(_organization(parent_id=uuid.uuid4()), RESOLVED)
+    assert "parentCompany" not in unpushed
+    # A new company is made without them (no nulls on a create).
+    made = company_from_organization(_organization(), RESOLVED)
+    assert not {"parentCompany", "billToCompany", "defaultContact", "currency"} & set(made)

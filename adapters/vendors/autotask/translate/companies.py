@@ -100,7 +100,7 @@ def organization_from_company(
     item: Mapping[str, Any], *, hub_id_udf: str = HUB_ID_UDF
 ) -> PulledOrganization:
     """What a pulled Company says about an organization."""
-    text = {key: text_or_none(item.get(field)) for key, field in _TEXT_FIELDS.items()}
+    text: dict[str, Any] = {k: text_or_none(item.get(f)) for k, f in _TEXT_FIELDS.items()}
     address = {key: text_or_none(item.get(field)) for key, field in _ADDRESS_FIELDS.items()}
     modified = item.get("lastTrackedModifiedDateTime")
     return PulledOrganization(

@@ -30,7 +30,7 @@ from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient, ConnectWiseClients
 from adapters.vendors.connectwise.contract import linked_id, quoted, shared_link
 from adapters.vendors.connectwise.quoting.parties import Parties
-from adapters.vendors.connectwise.quoting.products import CATALOG, catalog_item
+from adapters.vendors.connectwise.quoting.products import CATALOG, catalog_items
 from adapters.vendors.connectwise.settings import (
     ConnectWiseSettings,
     SettingRefused,
@@ -164,12 +164,8 @@ class ConnectWiseQuoting:
         quote: QuoteSnapshot,
         opportunity_id: int,
     ) -> None:
-        wanted = [
-            product_item_body(
-                line, await catalog_item(client, self._links, settings, line), opportunity_id
-            )
-            for line in quote.lines
-        ]
+        items = await catalog_items(client, self._links, settings, quote.lines)
+        wanted = [product_item_body(line, items[line.id], opportunity_id) for line in quote.lines]
         existing = await client.all(PRODUCTS, conditions=f"opportunity/id={opportunity_id}")
         plan = plan_items(wanted, existing)
         for body in plan.create:

@@ -1,15 +1,19 @@
 """A quote line's catalog item, looked up by MPN and made when missing (CW-7, BSS-3).
 
 The link (hub item, or the line for an ad-hoc one → catalog item) is asked first; then the
-catalog by manufacturer part number (the active items; answers checked to match, since a
-filter a server ignored would answer everything); then a new item with the configured type,
-class, recurrence and category mapping (unmapped categories take the default). The hub never
+catalog by manufacturer part number: every unlinked line's MPN in one ``in (…)`` query (an
+item without one by its identifier, likewise), in chunks that keep the URL short, the active
+items only, answers checked to match (a filter a server ignored would answer everything);
+then a new item, made only for what is still missing, with the configured type, class,
+recurrence and category mapping (unmapped categories take the default). The hub never
 changes a catalog item after that: there is no PATCH here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
 from adapters.vendors.connectwise.client import ConnectWiseClient
@@ -27,62 +31,124 @@ CATALOG = "procurement/catalog"
 CATALOG_LINK = "catalog_item"  # ExternalLinks: hub item (or ad-hoc line) → catalog item
 
 
-async def catalog_item(
+MPN, IDENTIFIER = "manufacturerPartNumber", "identifier"
+MPNS_PER_QUERY = 50  # one ``manufacturerPartNumber in (…)`` query's list …
+MAX_CONDITIONS = 1500  # … and its characters: the URL stays under DG's 2,000
+
+
+def mpn_of(line: SnapshotLine) -> str | None:
+    """The manufacturer part number a line's catalog item is looked up by (its SKU when the
+    hub item has none); None when it has neither (then by its identifier)."""
+    found = (line.mpn or line.sku or "").strip()
+    return found or None
+
+
+async def catalog_items(
     client: ConnectWiseClient,
     links: ExternalLinks,
     settings: ConnectWiseSettings,
-    line: SnapshotLine,
-) -> int:
+    lines: Sequence[SnapshotLine],
+) -> dict[UUID, int]:
+    """Each line's catalog item id, by line id. Linked lines ask nothing of ConnectWise; the
+    others' MPNs are looked up together (``in (…)``, ``find_by``; the identifiers of those
+    without one likewise), and only the items still missing are made (BSS-3), each once
+    however many lines use it."""
     connection_id = client.connection.connection_id
-    key = line.item_id or line.id
-    linked = await links.find(connection_id, CATALOG_LINK, key)
-    if linked is not None:
-        return linked_id(linked)
-    if line.source is not None and line.source.system == "connectwise":
-        found_id: int | None = int(line.source.external_id)  # picked in the product search
-    else:
-        found = await find_item(client, line.mpn or line.sku, catalog_identifier(line))
-        found_id = int(found["id"]) if found else None
-    if found_id is None:
-        if not settings.syncs.products:
-            raise VendorRejected(
-                f"ConnectWise has no catalog item with MPN {line.mpn or line.sku!r} for "
-                f"{line.name!r}, and the products sync that would make it is off"
-            )
-        body = await new_item_body(client, settings, line)
-        found_id = await create_item(client, body, line.mpn or line.sku)
-    await links.link(connection_id, CATALOG_LINK, key, shared_link(str(found_id), key))
-    return found_id
+    found: dict[UUID, int] = {}
+    unlinked: list[SnapshotLine] = []
+    for line in lines:
+        linked = await links.find(connection_id, CATALOG_LINK, line.item_id or line.id)
+        if linked is not None:
+            found[line.id] = linked_id(linked)
+        else:
+            unlinked.append(line)
+    found_by = {MPN: dict[str, int](), IDENTIFIER: dict[str, int]()}
+
+    async def look_up(among: Sequence[SnapshotLine]) -> None:
+        """The catalog items of these lines, one ``in (…)`` query per field (and chunk)."""
+        wanted = [_wanted(line) for line in among if not _picked(line)]
+        for field, known in found_by.items():
+            values = [v for f, v in wanted if f == field and _folded(v) not in known]
+            known.update(await find_by(client, field, values))
+
+    await look_up(unlinked)
+    for at, line in enumerate(unlinked):
+        key = line.item_id or line.id
+        field, wanted = _wanted(line)
+        known = found_by[field]
+        if _picked(line) and line.source is not None:
+            item_id: int | None = int(line.source.external_id)  # picked in the product search
+        else:
+            item_id = known.get(_folded(wanted))
+        if item_id is None:
+            if not settings.syncs.products:
+                raise VendorRejected(
+                    f"ConnectWise has no catalog item with MPN {mpn_of(line)!r} for "
+                    f"{line.name!r}, and the products sync that would make it is off"
+                )
+            body = await new_item_body(client, settings, line)
+            try:
+                item_id = int((await client.create(CATALOG, body))["id"])
+            except VendorRejected:
+                # Made meanwhile by another quote's publish (its identifier taken): the
+                # lines still to come are looked up again at once, and this one adopted.
+                await look_up(unlinked[at:])
+                item_id = known.get(_folded(wanted))
+                if item_id is None:
+                    raise
+            known[_folded(wanted)] = item_id  # a second line of this item uses it
+        await links.link(connection_id, CATALOG_LINK, key, shared_link(str(item_id), key))
+        found[line.id] = item_id
+    return found
 
 
-async def create_item(client: ConnectWiseClient, body: dict[str, Any], mpn: str | None) -> int:
-    """A new catalog item; when its identifier is taken meanwhile by the same item (two quotes
-    with it at once), that one is adopted."""
-    try:
-        made = await client.create(CATALOG, body)
-    except VendorRejected:
-        found = await find_item(client, mpn, str(body["identifier"]))
-        if found is None:
-            raise
-        return int(found["id"])
-    return int(made["id"])
+def _wanted(line: SnapshotLine) -> tuple[str, str]:
+    """The field and value a line's catalog item is looked up by: its MPN, else (an item
+    without one) its identifier."""
+    mpn = mpn_of(line)
+    return (MPN, mpn) if mpn else (IDENTIFIER, catalog_identifier(line))
 
 
-async def find_item(
-    client: ConnectWiseClient, mpn: str | None, identifier: str
-) -> dict[str, Any] | None:
-    """The active catalog item of this MPN (CW-7), or of this identifier for an item that
-    has no part number; the answer checked to match."""
-    field, wanted = ("manufacturerPartNumber", mpn) if mpn else ("identifier", identifier)
-    page = await client.first_page(
-        CATALOG,
-        conditions=f"{field}={quoted(wanted)} and inactiveFlag=false",
-        order_by="id asc",
-        page_size=10,
-    )
-    key = wanted.strip().casefold()
-    matching = [i for i in page.items if str(i.get(field) or "").strip().casefold() == key]
-    return matching[0] if matching else None
+async def find_by(client: ConnectWiseClient, field: str, values: Sequence[str]) -> dict[str, int]:
+    """The active catalog items whose ``field`` (the MPN, CW-7; the identifier of an item
+    without one) is one of ``values``: their ids by folded value, the first (lowest id) of
+    each. One ``field in (…)`` query per chunk that keeps the URL short, each answer paged by
+    its ``Link`` and checked to match (a filter a server ignored would answer everything)."""
+    wanted = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    keys = {_folded(v) for v in wanted}
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        listed = ", ".join(quoted(v) for v in chunk)
+        rows = await client.all(
+            CATALOG, conditions=f"{field} in ({listed}) and inactiveFlag=false", order_by="id asc"
+        )
+        for row in rows:
+            key = _folded(str(row.get(field) or ""))
+            if key in keys and key not in found:
+                found[key] = int(row["id"])
+    return found
+
+
+def _picked(line: SnapshotLine) -> bool:
+    """A line made from a ConnectWise catalog item picked in the product search (CAT-2)."""
+    return line.source is not None and line.source.system == "connectwise"
+
+
+def _chunks(mpns: Sequence[str]) -> list[list[str]]:
+    chunks: list[list[str]] = []
+    size = 0
+    for mpn in mpns:
+        length = len(quoted(mpn)) + 2
+        if not chunks or len(chunks[-1]) >= MPNS_PER_QUERY or size + length > MAX_CONDITIONS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(mpn)
+        size += length
+    return chunks
+
+
+def _folded(mpn: str) -> str:
+    return mpn.strip().casefold()
 
 
 async def new_item_body(

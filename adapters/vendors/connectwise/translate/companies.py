@@ -13,8 +13,10 @@ resolved before and passed in as ``Resolved``. Seed 004's Account ↔ Company ma
 - Phone → ``phoneNumber``, Fax → ``faxNumber``, WebSite → ``website``, Code → ``accountNumber``;
 - default contact, parent and bill-to companies and currency → ``defaultContact``,
   ``parentCompany``, ``billToCompany`` (the ids their hub entities are linked to) and
-  ``currency`` (by its code): ``CompanyRefs``; on pull ``PulledOrganization`` carries the
-  parent's and bill-to's ids, the currency's code and the first type's name.
+  ``currency`` (by its code): ``CompanyRefs``; one the hub cleared is a JSON-Patch ``remove``
+  on an update. On pull ``PulledOrganization`` carries the parent's, bill-to's and default
+  contact's ids (none named: cleared in ConnectWise, cleared in the hub), the currency's code
+  and the first type's name; a contact its company names ``defaultContact`` says so.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ ADDRESS_FIELDS = {
     "postal_code": "zip",
 }
 ADDRESS = (*ADDRESS_FIELDS.values(), "state", "country")
+REFS = ("defaultContact", "parentCompany", "billToCompany", "currency")
 
 
 def hub_identifier(organization_id: UUID) -> str:
@@ -87,7 +90,11 @@ def company_from_organization(
     organization: OrganizationPush, resolved: Resolved, refs: CompanyRefs = CompanyRefs()
 ) -> dict[str, Any]:
     """The Company body of a create (BSS-1); ``types`` goes only on a create."""
-    body = company_fields(organization, resolved, refs)
+    body = {
+        k: v
+        for k, v in company_fields(organization, resolved, refs).items()
+        if k not in REFS or v is not None
+    }
     body["identifier"] = hub_identifier(organization.id)
     body["types"] = [{"id": resolved.type_id}]
     return body
@@ -106,14 +113,16 @@ def company_fields(
     body["state"] = resolved.state
     body["country"] = {"id": resolved.country_id} if resolved.country_id is not None else None
     body["status"] = {"id": resolved.status_id}
-    for name, value in (
-        ("defaultContact", refs.default_contact),
-        ("parentCompany", refs.parent_company),
-        ("billToCompany", refs.bill_to_company),
-        ("currency", refs.currency),
+    for name, hub_value, value in (
+        ("defaultContact", organization.default_contact_id, refs.default_contact),
+        ("parentCompany", organization.parent_id, refs.parent_company),
+        ("billToCompany", organization.bill_to_id, refs.bill_to_company),
+        ("currency", organization.currency, refs.currency),
     ):
         if value is not None:
             body[name] = {"id": value}
+        elif hub_value is None and name != "currency":
+            body[name] = None  # cleared in the hub: a JSON-Patch ``remove`` on an update
     return body
 
 
@@ -194,6 +203,8 @@ def organization_from_company(
         currency=_text(currency.get("currencyCode"))
         if isinstance(currency := company.get("currency"), dict)
         else None,
+        default_contact_external_id=_ref_id(company.get("defaultContact")),
+        references_complete=True,  # a reference ConnectWise no longer shows was removed
     )
 
 
@@ -272,8 +283,11 @@ def communication_changes(
     return changes
 
 
-def contact_from_record(contact: Mapping[str, Any]) -> PulledContact:
-    """A pulled Contact (BSS-2): names, company, title and the four communication items."""
+def contact_from_record(
+    contact: Mapping[str, Any], *, company_default: bool = False
+) -> PulledContact:
+    """A pulled Contact (BSS-2): names, company, title and the four communication items;
+    ``company_default`` when its company names it its ``defaultContact`` (BSS-1)."""
     items: dict[str, str] = {}
     for item in contact.get("communicationItems") or ():
         kind = COMMUNICATIONS.get(str(item.get("communicationType")))
@@ -291,6 +305,7 @@ def contact_from_record(contact: Mapping[str, Any]) -> PulledContact:
         mobile=items.get("mobile"),
         fax=items.get("fax"),
         active=not contact.get("inactiveFlag", False),
+        default_of_organization=company_default,
     )
 
 
