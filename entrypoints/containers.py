@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.documents.cache import CachedQuoteDocuments
+from adapters.documents.images import PillowImageProbe
 from adapters.documents.invoice_pdf import ReportlabInvoiceDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
@@ -82,6 +83,7 @@ from application.crm.use_cases import (
     UpdateContact,
     UpdateOrganization,
 )
+from application.identity.branding import BrandingQueries, ChangeBranding, SetLogo
 from application.identity.portal_access import InvitePortalContact, SignInWithInvitation
 from application.identity.queries import IdentityQueries
 from application.identity.use_cases import (
@@ -369,6 +371,11 @@ class IdentityContainer(containers.DeclarativeContainer):
         Authenticate, directory=persistence.directory, secrets=security.api_key_secrets
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
+    branding = providers.Factory(BrandingQueries, uow=persistence.uow)
+    change_branding = providers.Factory(ChangeBranding, uow=persistence.uow)
+    set_logo = providers.Factory(
+        SetLogo, uow=persistence.uow, images=providers.Factory(PillowImageProbe)
+    )
 
 
 class CrmContainer(containers.DeclarativeContainer):

@@ -38,6 +38,7 @@ from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.branding import Branding, Logo
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family
@@ -136,6 +137,8 @@ class InMemoryDatabase:
     sync_jobs: dict[UUID, SyncJobRow] = field(default_factory=dict)
     # notification id -> (the sender holding it, until when)
     notification_leases: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
+    branding: dict[TenantId, Branding] = field(default_factory=dict)
+    logos: dict[TenantId, Logo] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -575,6 +578,45 @@ class InMemoryQuotePushRepository:
         )
 
 
+_UNSET = object()
+
+
+class InMemoryBrandingRepository:
+    """Changes wait in the unit of work until its commit, as the SQL rows do."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+        self.new_branding: Branding | None = None
+        self.new_logo: object = _UNSET  # a Logo, None (removed), or nothing asked
+
+    async def get(self) -> Branding | None:
+        return self.new_branding or self._uow.db.branding.get(self._uow.tenant_id)
+
+    async def save(self, branding: Branding) -> None:
+        self.new_branding = branding
+
+    async def logo(self) -> Logo | None:
+        if self.new_logo is not _UNSET:
+            return self.new_logo  # type: ignore[return-value]
+        return self._uow.db.logos.get(self._uow.tenant_id)
+
+    async def save_logo(self, logo: Logo | None) -> None:
+        self.new_logo = logo
+
+    def write(self) -> None:
+        tenant = self._uow.tenant_id
+        if self.new_branding is not None:
+            self._uow.db.branding[tenant] = self.new_branding
+        if isinstance(self.new_logo, Logo):
+            self._uow.db.logos[tenant] = self.new_logo
+        elif self.new_logo is None:
+            self._uow.db.logos.pop(tenant, None)
+        self.forget()
+
+    def forget(self) -> None:
+        self.new_branding, self.new_logo = None, _UNSET
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -624,6 +666,7 @@ class InMemoryUnitOfWork:
         self.catalog_items = InMemoryCatalogItemRepository(self)
         self.quotes = InMemoryQuoteRepository(self)
         self.quote_pushes = InMemoryQuotePushRepository(self)
+        self.branding = InMemoryBrandingRepository(self)
         self.new_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = {}
 
     def staged(self, item_id: UUID) -> object | None:
@@ -702,6 +745,7 @@ class InMemoryUnitOfWork:
         self.db.write_outbox(self.tenant_id, self.new_messages)
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
+        self.branding.write()
         self._events.extend(events)
         self.new_messages.clear()
         # As a session after commit: what was loaded stays tracked, as of what is now stored.
@@ -786,6 +830,7 @@ class InMemoryUnitOfWork:
         self._flushed.clear()
         self.new_messages.clear()
         self.new_pushes.clear()
+        self.branding.forget()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

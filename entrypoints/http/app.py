@@ -27,6 +27,7 @@ from entrypoints.http.controllers.billing import (
     PaymentController,
     PaymentMethodController,
 )
+from entrypoints.http.controllers.branding import BrandingController
 from entrypoints.http.controllers.catalog import CatalogController
 from entrypoints.http.controllers.connections import ConnectionController, OAuthCallbackController
 from entrypoints.http.controllers.contacts import ContactController
@@ -85,6 +86,9 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "revoke_api_key": identity.revoke_api_key,
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
+        "branding_queries": identity.branding,
+        "change_branding": identity.change_branding,
+        "set_logo": identity.set_logo,
         "probe": container.persistence.probe,
         "connect_system": container.integrations.connect_system,
         "update_connection": container.integrations.update_connection,
@@ -247,6 +251,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         OrganizationController,
         ContactController,
         TenantController,
+        BrandingController,
         ApiKeyController,
         ConnectionController,
         OAuthCallbackController,
