@@ -102,17 +102,23 @@ def _luminance(colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def contrast(colour: str, other: str) -> float:
+    """WCAG's contrast ratio of two ``#RRGGBB`` colours, 1 to 21."""
+    lighter, darker = sorted((_luminance(colour), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def contrast_with_white(colour: str) -> float:
-    """WCAG's contrast ratio of the colour against white, 1 to 21."""
-    return 1.05 / (_luminance(colour) + 0.05)
+    return contrast(colour, "#FFFFFF")
 
 
-def readable_on_white(colour: str) -> str:
-    """The colour itself when white text on it meets AA (4.5:1), else the nearest darker
-    shade that does (each channel scaled down together, so the hue stays)."""
+def readable_on_white(colour: str, background: str = "#FFFFFF") -> str:
+    """The colour itself when white text on it, and it as text on ``background`` (a light
+    page), meet AA (4.5:1); else the nearest darker shade that does (each channel scaled down
+    together, so the hue stays)."""
     scale = 1.0
     shade = colour.upper()
-    while contrast_with_white(shade) < float(AA_CONTRAST):
+    while min(contrast_with_white(shade), contrast(shade, background)) < float(AA_CONTRAST):
         scale -= 0.02
         shade = "#" + "".join(f"{round(int(colour[i : i + 2], 16) * scale):02X}" for i in (1, 3, 5))
     return shade

@@ -46,6 +46,7 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.openapi import make_truthful
+from entrypoints.http.portal_pages.branding import PortalLogo
 from entrypoints.http.portal_pages.pages import PortalPages
 from entrypoints.http.portal_pages.rendering import template_config
 from entrypoints.http.portal_pages.session import csrf_config
@@ -268,6 +269,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         PortalOpportunityController,
         PortalInvitationController,
         PortalPages,
+        PortalLogo,
         HealthController,
     ]
     return Litestar(
