@@ -42,7 +42,7 @@ from domain.identity.branding import Branding, Logo
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family
-from domain.notifications.notification import Notification
+from domain.notifications.notification import Notification, NotificationKind
 from domain.quotes.acceptance import QuoteAcceptance
 from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
@@ -499,6 +499,9 @@ class InMemoryPsaRecordRepository(_Repository[PsaRecord]):
 class InMemoryNotificationRepository(_Repository[Notification]):
     kind = Notification
     noun = "notification"
+
+    async def exists(self, kind: NotificationKind, subject_id: UUID) -> bool:
+        return any(n.kind == kind and n.subject_id == subject_id for n in self._visible())
 
 
 class InMemoryCategoryRepository(_Repository[Category]):
