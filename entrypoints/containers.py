@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.documents.cache import CachedQuoteDocuments
+from adapters.documents.images import PillowImageProbe
 from adapters.documents.invoice_pdf import ReportlabInvoiceDocuments
 from adapters.documents.quote_pdf import ReportlabQuoteDocuments
 from adapters.notifications.mailbox import LocalMailbox
@@ -82,6 +83,7 @@ from application.crm.use_cases import (
     UpdateContact,
     UpdateOrganization,
 )
+from application.identity.branding import BrandingQueries, ChangeBranding, SetLogo
 from application.identity.portal_access import InvitePortalContact, SignInWithInvitation
 from application.identity.queries import IdentityQueries
 from application.identity.use_cases import (
@@ -110,6 +112,7 @@ from application.integrations.scheduler import SyncScheduler
 from application.integrations.sync_errors import SyncErrors
 from application.integrations.vendors import VendorKit
 from application.integrations.worker import OutboxWorker, WorkerSettings
+from application.notifications.links import PortalLinks
 from application.notifications.ports import Mailer
 from application.notifications.sender import SendNotifications
 from application.quotes.policies import quote_policy
@@ -129,11 +132,16 @@ from application.quotes.use_cases import (
     WinQuote,
 )
 from application.shared.idempotency import IdempotentRequests
+from application.shared.unit_of_work import SyncPolicy
 from entrypoints.settings import Settings
 from entrypoints.vendors import build_vendors, hub_deliverers
 
-# Every context's sync policy, asked inside each commit (INT-5).
-hub_policy = combine(sync_policy, billing_policy, quote_policy)
+
+def hub_policy(link_url: str) -> SyncPolicy:
+    """Every context's sync policy, asked inside each commit (INT-5); emails link to
+    ``link_url``."""
+    return combine(sync_policy, billing_policy(PortalLinks(link_url)), quote_policy)
+
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.
 PERSISTENCE_PORTS = (
@@ -164,7 +172,8 @@ class SqlPersistenceContainer(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
     control = providers.Singleton(control_engine, settings.provided.database_url, engine)
-    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, hub_policy, core.clock)
+    policy = providers.Singleton(hub_policy, settings.provided.link_url)
+    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, policy, core.clock)
     directory = providers.Singleton(SqlAlchemyDirectory, sessions)
     idempotency = providers.Singleton(SqlAlchemyIdempotencyStore, sessions)
     probe = providers.Singleton(SqlAlchemyProbe, engine, control)
@@ -196,7 +205,8 @@ class InMemoryPersistenceContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
 
     database = providers.Singleton(InMemoryDatabase)
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, hub_policy)
+    policy = providers.Singleton(hub_policy, settings.provided.link_url)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database, policy)
     directory = providers.Singleton(InMemoryDirectory, database)
     idempotency = providers.Singleton(InMemoryIdempotencyStore)
     probe = providers.Singleton(InMemoryProbe)
@@ -382,6 +392,11 @@ class IdentityContainer(containers.DeclarativeContainer):
         clock=core.clock,
     )
     queries = providers.Factory(IdentityQueries, uow=persistence.uow)
+    branding = providers.Factory(BrandingQueries, uow=persistence.uow)
+    change_branding = providers.Factory(ChangeBranding, uow=persistence.uow)
+    set_logo = providers.Factory(
+        SetLogo, uow=persistence.uow, images=providers.Factory(PillowImageProbe)
+    )
 
 
 class CrmContainer(containers.DeclarativeContainer):

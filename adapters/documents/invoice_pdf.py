@@ -14,14 +14,13 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from adapters.documents.letterhead import footer_line, look_of, sender_block
 from adapters.documents.quote_styles import (
     ACCENT,
     BOLD,
-    DOCUMENT,
     FONT,
     GRAND,
     LABEL,
-    MSP,
     MUTED,
     NAME,
     NO_PADDING,
@@ -29,6 +28,7 @@ from adapters.documents.quote_styles import (
     RIGHT_BOLD,
     RULE,
     STAMP,
+    Palette,
     header_row,
     heading,
     text,
@@ -64,27 +64,32 @@ class ReportlabInvoiceDocuments:
 
 
 def _story(invoice: InvoiceSnapshot, width: float) -> list[Any]:
-    flowables: list[Any] = [_masthead(invoice, width), Spacer(1, 5 * mm)]
+    look = look_of(invoice.branding)
+    flowables: list[Any] = [_masthead(invoice, width, look), Spacer(1, 5 * mm)]
     flowables += [text("BILL TO", LABEL), text(invoice.organization, NAME)]
     flowables += [text(line) for line in invoice.address]
-    flowables += [Spacer(1, 6 * mm), _amounts(invoice, width)]
+    flowables += [Spacer(1, 6 * mm), _amounts(invoice, width, look)]
     if invoice.payments:
-        flowables += [*heading("Payments", room=25 * mm), _payments(invoice, width)]
+        payments = heading("Payments", room=25 * mm, style=look.heading)
+        flowables += [*payments, _payments(invoice, width, look)]
+    terms = invoice.branding.payment_terms if invoice.branding else None
+    if terms:
+        flowables += [*heading("Payment terms", room=25 * mm, style=look.heading), text(terms)]
     return flowables
 
 
-def _masthead(invoice: InvoiceSnapshot, width: float) -> Any:
+def _masthead(invoice: InvoiceSnapshot, width: float, look: Palette) -> Any:
     facts = [("Invoice no.", invoice.number), ("Date", long_date(invoice.invoice_date))]
     if invoice.due_date:
         facts.append(("Due", long_date(invoice.due_date)))
     rows = [[text(label, RIGHT), text(value, RIGHT_BOLD)] for label, value in facts]
     facts_table = Table(rows, colWidths=[28 * mm, 42 * mm])
     facts_table.setStyle(TableStyle([*NO_PADDING, ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
-    sender = [text(invoice.tenant_name, MSP)]
-    right = [Paragraph("INVOICE", DOCUMENT), Spacer(1, 2 * mm), facts_table]
+    sender = sender_block(invoice.tenant_name, invoice.branding, invoice.logo)
+    right = [Paragraph("INVOICE", look.document), Spacer(1, 2 * mm), facts_table]
     table = Table([[sender, right]], colWidths=[width - 70 * mm, 70 * mm])
     table.setStyle(
-        TableStyle(
+        look.table(
             [
                 *NO_PADDING,
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
@@ -96,7 +101,7 @@ def _masthead(invoice: InvoiceSnapshot, width: float) -> Any:
     return table
 
 
-def _amounts(invoice: InvoiceSnapshot, width: float) -> Any:
+def _amounts(invoice: InvoiceSnapshot, width: float, look: Palette) -> Any:
     cur = invoice.currency
     description = invoice.description or f"Services, invoice {invoice.psa_number}"
     rows = [
@@ -108,7 +113,7 @@ def _amounts(invoice: InvoiceSnapshot, width: float) -> Any:
     ]
     table = Table(rows, colWidths=[width - 40 * mm, 40 * mm])
     table.setStyle(
-        TableStyle(
+        look.table(
             [
                 *header_row(0),
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
@@ -122,7 +127,7 @@ def _amounts(invoice: InvoiceSnapshot, width: float) -> Any:
     return table
 
 
-def _payments(invoice: InvoiceSnapshot, width: float) -> Any:
+def _payments(invoice: InvoiceSnapshot, width: float, look: Palette) -> Any:
     rows: list[list[Any]] = [["Date", "Method", "Amount"]]
     rows += [
         [
@@ -134,7 +139,7 @@ def _payments(invoice: InvoiceSnapshot, width: float) -> Any:
     ]
     table = Table(rows, colWidths=[45 * mm, width - 85 * mm, 40 * mm])
     table.setStyle(
-        TableStyle(
+        look.table(
             [
                 *header_row(0),
                 ("ALIGN", (2, 0), (2, 0), "RIGHT"),
@@ -157,7 +162,8 @@ def _page_hook(invoice: InvoiceSnapshot) -> Any:
         canvas.line(left, y + 4 * mm, right, y + 4 * mm)
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(MUTED)
-        canvas.drawString(left, y, plain(f"{invoice.tenant_name} \u00b7 Invoice {invoice.number}"))
+        line = footer_line(invoice.tenant_name, invoice.branding, f"Invoice {invoice.number}")
+        canvas.drawString(left, y, plain(line))
         canvas.drawRightString(right, y, f"Page {canvas.getPageNumber()}")
         if word:
             width, height = doc.pagesize

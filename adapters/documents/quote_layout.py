@@ -12,14 +12,13 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from adapters.documents.letterhead import look_of, sender_block
 from adapters.documents.quote_lines import line_groups, summary
 from adapters.documents.quote_styles import (
     ACCENT,
     ALERT,
     BODY,
-    DOCUMENT,
     LABEL,
-    MSP,
     MUTED,
     NAME,
     NO_PADDING,
@@ -27,6 +26,7 @@ from adapters.documents.quote_styles import (
     RIGHT_BOLD,
     SMALL,
     TITLE,
+    Palette,
     heading,
     text,
 )
@@ -43,17 +43,21 @@ def stamp(quote: QuoteSnapshot) -> str | None:
 
 def story(quote: QuoteSnapshot, width: float) -> list[Any]:
     """Every flowable of the document, in reading order."""
-    flowables = [_masthead(quote, width), Spacer(1, 5 * mm), _parties(quote, width)]
+    look = look_of(quote.branding)
+    flowables = [_masthead(quote, width, look), Spacer(1, 5 * mm), _parties(quote, width)]
     flowables += [Spacer(1, 6 * mm), text(quote.title, TITLE)]
-    flowables += line_groups(quote, width)
-    flowables.append(summary(quote, width))
+    flowables += line_groups(quote, width, look)
+    flowables.append(summary(quote, width, look))
     if quote.notes:
-        flowables += [*heading("Notes", room=25 * mm), text(quote.notes)]
-    flowables.append(_acceptance(quote, width))
+        flowables += [*heading("Notes", room=25 * mm, style=look.heading), text(quote.notes)]
+    terms = quote.branding.quote_terms if quote.branding else None
+    if terms:
+        flowables += [*heading("Terms", room=25 * mm, style=look.heading), text(terms, SMALL)]
+    flowables.append(_acceptance(quote, width, look))
     return flowables
 
 
-def _masthead(quote: QuoteSnapshot, width: float) -> Any:
+def _masthead(quote: QuoteSnapshot, width: float, look: Palette) -> Any:
     facts = [("Quote no.", quote.number)]
     if quote.revision > 1:
         facts.append(("Revision", str(quote.revision)))
@@ -63,11 +67,11 @@ def _masthead(quote: QuoteSnapshot, width: float) -> Any:
         rows.append(["", text(f"Expired on {long_date(quote.expires_on)}", ALERT)])
     facts_table = Table(rows, colWidths=[28 * mm, 42 * mm])
     facts_table.setStyle(TableStyle([*NO_PADDING, ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
-    sender = [text(quote.tenant_name, MSP)] if quote.tenant_name else []
-    right = [Paragraph("QUOTE", DOCUMENT), Spacer(1, 2 * mm), facts_table]
+    sender = sender_block(quote.tenant_name, quote.branding, quote.logo)
+    right = [Paragraph("QUOTE", look.document), Spacer(1, 2 * mm), facts_table]
     table = Table([[sender, right]], colWidths=[width - 70 * mm, 70 * mm])
     table.setStyle(
-        TableStyle(
+        look.table(
             [
                 *NO_PADDING,
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
@@ -96,11 +100,11 @@ def _party(label: str, party: SnapshotParty, *, address: bool = False) -> list[A
     return cell
 
 
-def _acceptance(quote: QuoteSnapshot, width: float) -> Any:
+def _acceptance(quote: QuoteSnapshot, width: float, look: Palette) -> Any:
     if quote.expired:
         ask = f"This quote expired on {long_date(quote.expires_on)}."
         lead = f"{ask} Please ask {quote.owner.name} for an updated quote."
-        return KeepTogether([*heading("Acceptance"), text(lead)])
+        return KeepTogether([*heading("Acceptance", style=look.heading), text(lead)])
     lead = f"To accept this quote, sign below and return it by {long_date(quote.expires_on)}."
     gap = 8 * mm
     field = (width - 2 * gap) / 4
@@ -110,7 +114,7 @@ def _acceptance(quote: QuoteSnapshot, width: float) -> Any:
         rowHeights=[14 * mm, None],
     )
     blanks.setStyle(TableStyle([*NO_PADDING, *_SIGNATURE]))
-    return KeepTogether([*heading("Acceptance"), text(lead), blanks])
+    return KeepTogether([*heading("Acceptance", style=look.heading), text(lead), blanks])
 
 
 _SIGNATURE: list[tuple[Any, ...]] = [

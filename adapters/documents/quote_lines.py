@@ -15,13 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
 from adapters.documents.quote_styles import (
     ACCENT,
     BOLD,
     GRAND,
-    GROUP,
     NAME,
     PADDING,
     RIGHT,
@@ -30,6 +29,7 @@ from adapters.documents.quote_styles import (
     SMALL,
     STRIPE,
     WHITE,
+    Palette,
     caption,
     header_row,
     heading,
@@ -59,7 +59,7 @@ class _Group:
     subtotal: Decimal | None
 
 
-def line_groups(quote: QuoteSnapshot, width: float) -> list[Any]:
+def line_groups(quote: QuoteSnapshot, width: float, look: Palette) -> list[Any]:
     """A table for each group that has lines, numbered 1..n down the quote.
 
     The group's title is the table's first row, so it repeats with the column headings on
@@ -68,12 +68,12 @@ def line_groups(quote: QuoteSnapshot, width: float) -> list[Any]:
     flowables: list[Any] = []
     first = 1
     for group in _groups(quote):
-        flowables += [Spacer(1, 5 * mm), _table(group, first, quote.currency, width)]
+        flowables += [Spacer(1, 5 * mm), _table(group, first, quote.currency, width, look)]
         first += len(group.lines)
     return flowables
 
 
-def summary(quote: QuoteSnapshot, width: float) -> Any:
+def summary(quote: QuoteSnapshot, width: float, look: Palette) -> Any:
     """Subtotal, discount, tax and total per group, then the grand total; kept on one page."""
     rows: list[list[Any]] = [["", "Subtotal", "Discount", "Tax", "Total"]]
     if quote.one_time_lines:
@@ -93,8 +93,8 @@ def summary(quote: QuoteSnapshot, width: float) -> Any:
         ]
     )
     table = Table(rows, colWidths=[width - 4 * _AMOUNT] + [_AMOUNT] * 4)
-    table.setStyle(TableStyle(PADDING + header_row(0) + _SUMMARY))
-    return KeepTogether([*heading("Summary"), table, *_footnotes(quote)])
+    table.setStyle(look.table(PADDING + header_row(0) + _SUMMARY))
+    return KeepTogether([*heading("Summary", style=look.heading), table, *_footnotes(quote)])
 
 
 def _footnotes(quote: QuoteSnapshot) -> list[Any]:
@@ -126,8 +126,8 @@ def _ordered(lines: Sequence[SnapshotLine]) -> tuple[SnapshotLine, ...]:
     return tuple(sorted(lines, key=lambda line: line.position))
 
 
-def _table(group: _Group, first: int, currency: str, width: float) -> Any:
-    title = Paragraph(titled(group.title, group.note), GROUP)
+def _table(group: _Group, first: int, currency: str, width: float, look: Palette) -> Any:
+    title = Paragraph(titled(group.title, group.note), look.group)
     rows: list[list[Any]] = [[title, "", "", "", "", ""]]
     rows.append(["#", "Item", "Qty", "Unit price", "Discount", "Total"])
     rows += [_line(first + i, line, currency) for i, line in enumerate(group.lines)]
@@ -137,7 +137,7 @@ def _table(group: _Group, first: int, currency: str, width: float) -> Any:
         style = style + _SUBTOTAL
     item = width - (_NUMBER + _QTY + _UNIT + _DISCOUNT + _TOTAL)
     table = Table(rows, colWidths=[_NUMBER, item, _QTY, _UNIT, _DISCOUNT, _TOTAL], repeatRows=2)
-    table.setStyle(TableStyle(style))
+    table.setStyle(look.table(style))
     return table
 
 

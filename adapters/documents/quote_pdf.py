@@ -17,6 +17,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+from adapters.documents.letterhead import footer_line
 from adapters.documents.quote_layout import stamp, story
 from adapters.documents.quote_styles import BOLD, FONT, MUTED, RULE, STAMP
 from adapters.documents.quote_text import plain
@@ -99,8 +100,8 @@ def _footer(canvas: Any, doc: Any, quote: QuoteSnapshot, pages: int | None) -> N
     canvas.line(left, y + 4 * mm, right, y + 4 * mm)
     canvas.setFont(FONT, 7.5)
     canvas.setFillColor(MUTED)
-    sender = f"{quote.tenant_name} \u00b7 " if quote.tenant_name else ""
-    canvas.drawString(left, y, plain(f"{sender}Quote {quote.number}"))
+    line = footer_line(quote.tenant_name, quote.branding, f"Quote {quote.number}")
+    canvas.drawString(left, y, plain(line))
     page = canvas.getPageNumber()
     canvas.drawRightString(right, y, f"Page {page} of {pages}" if pages else f"Page {page}")
 

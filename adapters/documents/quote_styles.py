@@ -1,14 +1,21 @@
-"""The quote PDF's look: colours, paragraph styles and the table styles its layouts share."""
+"""The quote PDF's look: colours, paragraph styles and the table styles its layouts share.
+
+``ACCENT`` is the hub's own colour; a document for a tenant is drawn in its ``Palette``: the
+tenant's accent as ``Branding.readable_accent`` gives it (white text on it meets WCAG AA), put
+in place of ``ACCENT`` wherever a style names it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Paragraph
+from reportlab.platypus import CondPageBreak, Paragraph, TableStyle
 
 from adapters.documents.quote_text import markup
 
@@ -64,6 +71,36 @@ NO_PADDING: list[tuple[Any, ...]] = [
 ]
 
 
+@dataclass(frozen=True)
+class Palette:
+    """The styles that carry the accent colour, in one tenant's accent."""
+
+    accent: Any
+    document: ParagraphStyle
+    heading: ParagraphStyle
+    group: ParagraphStyle
+
+    def table(self, commands: list[tuple[Any, ...]]) -> Any:
+        """A TableStyle of ``commands`` with ``ACCENT`` drawn in this palette's accent."""
+        return TableStyle(
+            [tuple(self.accent if c is ACCENT else c for c in cmd) for cmd in commands]
+        )
+
+
+@lru_cache(maxsize=64)
+def palette(accent: str | None = None) -> Palette:
+    """The palette of an accent ``#RRGGBB`` already readable under white text; ``None``: the
+    hub's own."""
+    colour = ACCENT if accent is None else colors.HexColor(accent)
+    tag = (accent or "hub").lstrip("#")
+    return Palette(
+        accent=colour,
+        document=ParagraphStyle(f"q2c-document-{tag}", parent=DOCUMENT, textColor=colour),
+        heading=ParagraphStyle(f"q2c-heading-{tag}", parent=HEADING, textColor=colour),
+        group=ParagraphStyle(f"q2c-group-{tag}", parent=GROUP, textColor=colour),
+    )
+
+
 def header_row(row: int) -> list[tuple[Any, ...]]:
     """A table's column headings: white on the accent colour."""
     return [
@@ -79,12 +116,18 @@ def text(value: str, style: ParagraphStyle = BODY) -> Any:
     return Paragraph(markup(value), style)
 
 
-def heading(title: str, note: str | None = None, *, room: float = 40 * mm) -> list[Any]:
+def heading(
+    title: str,
+    note: str | None = None,
+    *,
+    room: float = 40 * mm,
+    style: ParagraphStyle = HEADING,
+) -> list[Any]:
     """A section heading that starts a new page unless ``room`` is left for what follows it.
 
     (reportlab's keepWithNext would move a whole long table to the next page instead.)
     """
-    return [CondPageBreak(room), Paragraph(titled(title, note), HEADING)]
+    return [CondPageBreak(room), Paragraph(titled(title, note), style)]
 
 
 def titled(title: str, note: str | None) -> str:

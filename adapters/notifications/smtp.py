@@ -16,6 +16,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, parseaddr
 from typing import Literal, cast, get_args
@@ -38,7 +39,7 @@ def compose(message: EmailMessage, date: datetime) -> MimeMessage:
     """The RFC 5322 form of ``message``; ``MailRejected`` when it has none (CR/LF in a header)."""
     mime = MimeMessage()
     try:
-        mime["From"] = message.sender
+        mime["From"] = _sender(message)
         mime["To"] = message.to
         mime["Subject"] = message.subject
         mime["Date"] = format_datetime(date)
@@ -50,6 +51,14 @@ def compose(message: EmailMessage, date: datetime) -> MimeMessage:
         message.text, charset="utf-8", cte=None if message.text.isascii() else "quoted-printable"
     )
     return mime
+
+
+def _sender(message: EmailMessage) -> str | Address:
+    """The From header: the MSP's name over the hub's address, its commas and accents
+    encoded as one display name (a string would be re-folded into two addresses)."""
+    if not message.sender_name:
+        return message.sender
+    return Address(display_name=message.sender_name, addr_spec=parseaddr(message.sender)[1])
 
 
 def recipient_domain(address: str) -> str:

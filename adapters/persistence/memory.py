@@ -38,10 +38,11 @@ from domain.crm.contact import Contact
 from domain.crm.organization import ContactId, Organization, OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.branding import Branding, Logo
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 from domain.integrations.connection import Connection, ConnectionId, Family
-from domain.notifications.notification import Notification
+from domain.notifications.notification import Notification, NotificationKind
 from domain.quotes.acceptance import QuoteAcceptance
 from domain.quotes.quote import Quote, QuoteId
 from domain.shared.events import DomainEvent
@@ -136,6 +137,8 @@ class InMemoryDatabase:
     sync_jobs: dict[UUID, SyncJobRow] = field(default_factory=dict)
     # notification id -> (the sender holding it, until when)
     notification_leases: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
+    branding: dict[TenantId, Branding] = field(default_factory=dict)
+    logos: dict[TenantId, Logo] = field(default_factory=dict)
 
     def table(self, kind: type[Any]) -> dict[UUID, Any]:
         return self.rows.setdefault(kind, {})
@@ -531,6 +534,9 @@ class InMemoryNotificationRepository(_Repository[Notification]):
     kind = Notification
     noun = "notification"
 
+    async def exists(self, kind: NotificationKind, subject_id: UUID) -> bool:
+        return any(n.kind == kind and n.subject_id == subject_id for n in self._visible())
+
 
 class InMemoryCategoryRepository(_Repository[Category]):
     kind = Category
@@ -649,6 +655,45 @@ class InMemorySyncJobCheckpoints:
         self._uow.new_checkpoints.append((job_id, owner, checkpoint, records, lease_until))
 
 
+_UNSET = object()
+
+
+class InMemoryBrandingRepository:
+    """Changes wait in the unit of work until its commit, as the SQL rows do."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+        self.new_branding: Branding | None = None
+        self.new_logo: object = _UNSET  # a Logo, None (removed), or nothing asked
+
+    async def get(self) -> Branding | None:
+        return self.new_branding or self._uow.db.branding.get(self._uow.tenant_id)
+
+    async def save(self, branding: Branding) -> None:
+        self.new_branding = branding
+
+    async def logo(self) -> Logo | None:
+        if self.new_logo is not _UNSET:
+            return self.new_logo  # type: ignore[return-value]
+        return self._uow.db.logos.get(self._uow.tenant_id)
+
+    async def save_logo(self, logo: Logo | None) -> None:
+        self.new_logo = logo
+
+    def write(self) -> None:
+        tenant = self._uow.tenant_id
+        if self.new_branding is not None:
+            self._uow.db.branding[tenant] = self.new_branding
+        if isinstance(self.new_logo, Logo):
+            self._uow.db.logos[tenant] = self.new_logo
+        elif self.new_logo is None:
+            self._uow.db.logos.pop(tenant, None)
+        self.forget()
+
+    def forget(self) -> None:
+        self.new_branding, self.new_logo = None, _UNSET
+
+
 class InMemoryOutboxWriter:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -698,6 +743,7 @@ class InMemoryUnitOfWork:
         self.catalog_items = InMemoryCatalogItemRepository(self)
         self.quotes = InMemoryQuoteRepository(self)
         self.quote_pushes = InMemoryQuotePushRepository(self)
+        self.branding = InMemoryBrandingRepository(self)
         self.new_pushes: dict[tuple[TenantId, UUID, UUID], QuotePush] = {}
         self.links = InMemoryLinkRepository(self)
         self.sync_jobs = InMemorySyncJobCheckpoints(self)
@@ -781,6 +827,7 @@ class InMemoryUnitOfWork:
         self.db.quote_pushes.update(self.new_pushes)
         self.new_pushes.clear()
         self._write_links_and_checkpoints()
+        self.branding.write()
         self._events.extend(events)
         self.new_messages.clear()
         # As a session after commit: what was loaded stays tracked, as of what is now stored.
@@ -888,6 +935,7 @@ class InMemoryUnitOfWork:
         self.new_pushes.clear()
         self.new_links.clear()
         self.new_checkpoints.clear()
+        self.branding.forget()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +16,7 @@ from application.shared.ports import Clock
 from domain.crm.organization import OrganizationId
 from domain.crm.records import PsaRecord, RecordKind
 from domain.integrations.connection import ConnectionId
-from domain.notifications.notification import Notification, NotificationStatus
+from domain.notifications.notification import Notification, NotificationKind, NotificationStatus
 
 
 class SqlAlchemyPsaRecordRepository(_TenantRepository[PsaRecord]):
@@ -63,6 +64,13 @@ class SqlAlchemyNotificationRepository(_TenantRepository[Notification]):
     entity = Notification
     table = tables.notifications
     noun = "notification"
+
+    async def exists(self, kind: NotificationKind, subject_id: UUID) -> bool:
+        c = self.table.c
+        query = select(c.id).where(
+            c.tenant_id == self._tenant_id, c.kind == kind, c.subject_id == subject_id
+        )
+        return (await self._session.execute(query.limit(1))).first() is not None
 
 
 class SqlAlchemyNotificationQueue:

@@ -64,6 +64,32 @@ tenants = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+tenant_branding = Table(
+    "tenant_branding",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("address", JSON, nullable=False),  # printable lines
+    Column("email", String(254)),
+    Column("phone", String(40)),
+    Column("website", String(200)),
+    Column("quote_terms", Text),
+    Column("payment_terms", Text),
+    Column("accent_colour", String(7), nullable=False),
+    Column("default_tax_rate", DecimalText, nullable=False),
+    Column("invoice_ready_emails", Boolean, nullable=False),
+)
+
+tenant_logos = Table(
+    "tenant_logos",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("media_type", String(20), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,
@@ -468,6 +494,7 @@ notifications = Table(
     Column("to_address", String(254), nullable=False),
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
+    Column("sender_name", String(100)),  # the MSP's name, the email's From display name
     Column("status", StrEnumType(NotificationStatus), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),

@@ -15,6 +15,7 @@ from adapters.persistence.billing import (
     SqlAlchemyPaymentRepository,
     write_history,
 )
+from adapters.persistence.branding import SqlAlchemyBrandingRepository
 from adapters.persistence.integrations import (
     SqlAlchemyConnectionRepository,
     SqlAlchemyOutboxWriter,
@@ -87,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.catalog_items = SqlAlchemyCatalogItemRepository(*args)
         self.quotes = SqlAlchemyQuoteRepository(*args)
         self.quote_pushes = SqlAlchemyQuotePushRepository(self._session, self.tenant_id)
+        self.branding = SqlAlchemyBrandingRepository(self._session, self.tenant_id)
         self.outbox = SqlAlchemyOutboxWriter(self._session, self.tenant_id, self._clock)
         return self
 

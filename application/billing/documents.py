@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from application.billing.portal import PortalBilling
 from application.billing.repositories import PaymentFilter
+from application.identity.branding import branding_of
 from application.integrations.connections import ConnectionConfigs
 from application.integrations.ports import ConnectionConfig, VendorError
 from application.shared.pagination import PageRequest
@@ -23,6 +24,7 @@ from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.billing.invoice import Invoice, InvoiceId
 from domain.billing.payment import PaymentStatus
 from domain.crm.organization import OrganizationId
+from domain.identity.branding import Branding, Logo
 from domain.identity.tenant import TenantId
 from domain.integrations.connection import Family
 
@@ -50,6 +52,8 @@ class InvoiceSnapshot:
     paid: Decimal
     balance: Decimal
     payments: tuple[InvoicePaymentLine, ...]
+    branding: Branding | None = None  # the sender's logo, address, contacts, payment terms
+    logo: Logo | None = None
 
 
 class InvoiceDocuments(Protocol):
@@ -118,7 +122,8 @@ class PortalInvoiceDocument:
     async def _rendered(self, invoice: Invoice) -> bytes:
         tenant_id, organization_id = invoice.tenant_id, invoice.organization_id
         async with self._uow(tenant_id) as uow:
-            tenant = await uow.tenants.get()
+            branding = await branding_of(uow)
+            logo = await uow.branding.logo()
             organization = await uow.organizations.get(organization_id)
             where = PaymentFilter(invoice_id=invoice.id, organization_id=organization_id)
             payments = await uow.payments.list(where, PageRequest.parse(100, None))
@@ -127,7 +132,7 @@ class PortalInvoiceDocument:
         town = ", ".join(part for part in (address.city, region) if part)
         lines = (address.line1, address.line2, town)
         snapshot = InvoiceSnapshot(
-            tenant_name=tenant.name,
+            tenant_name=branding.name,
             number=invoice.number or invoice.psa_number,
             psa_number=invoice.psa_number,
             status=invoice.status.value,
@@ -147,5 +152,7 @@ class PortalInvoiceDocument:
                 for p in payments
                 if p.status is PaymentStatus.APPROVED and p.applied_amount
             ),
+            branding=branding,
+            logo=logo,
         )
         return await asyncio.to_thread(self._documents.render, snapshot)

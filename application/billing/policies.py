@@ -11,7 +11,11 @@ when the change it reports does:
 - an invoice fully paid is recorded as paid in the PSA, where its API allows, and that date is
   taken back when it is no longer paid (a cancelled payment, PAY-7; a void);
 - payment received, payment failed and settlement failed are emailed to the organization's
-  billing contact and, where the PSA connection says so, open a PSA ticket (PAY-13).
+  billing contact and, where the PSA connection says so, open a PSA ticket (PAY-13);
+- an invoice the accounting system numbers (payable now) is emailed to the billing contact with
+  its pay link, once, where the tenant's branding asks for it (PAY-13).
+
+The emails' links lead to the portal at the hub's public address: ``billing_policy(links)``.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from application.integrations.messages import InvoicePaid as InvoicePaidMessage
 from application.integrations.messages import InvoicePush, PaymentPush, TicketOpen
 from application.integrations.outbox import NewOutboxMessage
 from application.integrations.settings import HubSwitches
-from application.notifications.messages import notice_for
+from application.notifications.links import PortalLinks
+from application.notifications.messages import invoice_ready, notice_for
 from domain.billing.invoice import (
     Invoice,
     InvoiceChanged,
     InvoiceId,
     InvoiceImported,
+    InvoiceNumbered,
     InvoicePaid,
     InvoiceReopened,
     InvoiceStatus,
@@ -46,7 +52,7 @@ from domain.integrations.connection import Connection, Family
 from domain.shared.events import DomainEvent
 
 if TYPE_CHECKING:
-    from application.shared.unit_of_work import UnitOfWork
+    from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 
 NOTIFIED = (PaymentApproved, PaymentDeclined, PaymentSettlementFailed)
 
@@ -66,7 +72,21 @@ async def invoice_push(uow: UnitOfWork, invoice: Invoice) -> InvoicePush:
     )
 
 
-async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+def billing_policy(links: PortalLinks) -> SyncPolicy:
+    """Billing's policy, its emails linking to the portal through ``links``."""
+
+    async def policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list[NewOutboxMessage]:
+        numbered = dict.fromkeys(e.invoice_id for e in events if isinstance(e, InvoiceNumbered))
+        for invoice_id in numbered:
+            await invoice_ready(uow, await uow.invoices.get(invoice_id), links)
+        return await _messages(uow, events, links)
+
+    return policy
+
+
+async def _messages(
+    uow: UnitOfWork, events: Sequence[DomainEvent], links: PortalLinks
+) -> list[NewOutboxMessage]:
     imported = {e.invoice_id for e in events if isinstance(e, InvoiceImported)}
     born_void = {e.invoice_id for e in events if isinstance(e, InvoiceVoided)} & imported
     pushed = list(
@@ -94,7 +114,7 @@ async def billing_policy(uow: UnitOfWork, events: Sequence[DomainEvent]) -> list
     return [
         *await _to_accounting(uow, accounting, pushed, moved),
         *await _paid_in_psa(uow, psa, paid, unpaid),
-        *await _notifications(uow, psa, notify),
+        *await _notifications(uow, psa, notify, links),
     ]
 
 
@@ -144,12 +164,15 @@ async def _paid_in_psa(
 
 
 async def _notifications(
-    uow: UnitOfWork, psa: Sequence[Connection], notify: Sequence[PaymentEvent]
+    uow: UnitOfWork,
+    psa: Sequence[Connection],
+    notify: Sequence[PaymentEvent],
+    links: PortalLinks,
 ) -> list[NewOutboxMessage]:
     """PAY-13: the email is written here; a PSA ticket is a message to the PSA connection."""
     messages: list[NewOutboxMessage] = []
     for event in notify:
-        notice = await notice_for(uow, event)
+        notice = await notice_for(uow, event, links)
         if notice is None:
             continue
         if notice.email is not None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.identity.branding import branding_of
 from application.identity.ports import ApiKeySecrets
 from application.identity.use_cases import IssuedKey, _KeyMaker
+from application.notifications.signature import signed
 from application.shared.errors import NotFound
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -82,7 +84,7 @@ class InvitePortalContact:
                     code="contact_email_missing",
                     field="contact_id",
                 )
-            tenant = await uow.tenants.get()
+            branding = await branding_of(uow)
             secret = self._secrets.issue()
             invitation = PortalInvitation(
                 id=PortalInvitationId(self._ids()),
@@ -102,15 +104,17 @@ class InvitePortalContact:
                     kind=NotificationKind.PORTAL_INVITATION,
                     subject_id=invitation.id,
                     to_address=contact.email,
-                    title=f"{tenant.name}: your sign-in link to the billing portal",
-                    body=(
+                    title=f"{branding.name}: your sign-in link to the billing portal",
+                    body=signed(
                         f"Hello {contact.full_name},\n\n"
-                        f"{tenant.name} invites you to its billing portal, where you can see "
+                        f"{branding.name} invites you to its billing portal, where you can see "
                         "and pay your invoices and see your quotes.\n\n"
                         f"Sign in with this link (it works once, until "
-                        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n\n{link}\n"
+                        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n\n{link}\n",
+                        branding,
                     ),
                     created_at=now,
+                    sender_name=branding.name,
                 )
             )
             await uow.commit()

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.crm.organization import ContactId, OrganizationId
 from domain.identity.access import ApiKey, ApiKeyId
+from domain.identity.branding import Branding, Logo
 from domain.identity.invitation import PortalInvitation, PortalInvitationId
 from domain.identity.tenant import Tenant, TenantId
 
@@ -38,6 +39,37 @@ class TenantRepository(Protocol):
 
     async def get(self) -> Tenant:
         """The unit of work's own tenant."""
+        ...
+
+
+class BrandingRepository(Protocol):
+    """The unit of work's tenant's branding and logo: one of each, or none set yet."""
+
+    async def get(self) -> Branding | None: ...
+
+    async def save(self, branding: Branding) -> None:
+        """Insert or replace the tenant's branding."""
+        ...
+
+    async def logo(self) -> Logo | None: ...
+
+    async def save_logo(self, logo: Logo | None) -> None:
+        """Insert or replace the logo; ``None`` removes it."""
+        ...
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    media_type: str  # image/png | image/jpeg
+    width: int
+    height: int
+
+
+class ImageProbe(Protocol):
+    """Reads an uploaded image: its real format and size in pixels."""
+
+    def probe(self, content: bytes) -> ImageFacts:
+        """Raises InvalidValue naming ``logo`` when the bytes are not a PNG or JPEG image."""
         ...
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+from uuid import UUID
 
-from domain.notifications.notification import Notification
+from domain.notifications.notification import Notification, NotificationKind
 
 
 class MailError(Exception):
@@ -34,6 +35,7 @@ class EmailMessage:
     to: str
     subject: str
     text: str
+    sender_name: str | None = None  # the From header's display name: the MSP's name
 
 
 @runtime_checkable
@@ -47,6 +49,10 @@ class NotificationRepository(Protocol):
     """The unit of work's tenant's notifications: written with the change they report."""
 
     async def add(self, notification: Notification) -> None: ...
+
+    async def exists(self, kind: NotificationKind, subject_id: UUID) -> bool:
+        """Whether a notification of ``kind`` about ``subject_id`` was ever written."""
+        ...
 
 
 class NotificationQueue(Protocol):

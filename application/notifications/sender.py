@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from email.utils import parseaddr
 
 from application.notifications.ports import (
     EmailMessage,
@@ -20,9 +21,12 @@ log = logging.getLogger("q2c.notifications")
 
 
 def email_of(notification: Notification, sender: str) -> EmailMessage:
+    """The email of a notification, from ``sender`` under the MSP's name where it has one."""
+    name = notification.sender_name
     return EmailMessage(
         message_id=f"<{notification.id}@q2c>",
-        sender=sender,
+        sender=parseaddr(sender)[1] if name else sender,
+        sender_name=name,
         to=notification.to_address,
         subject=notification.title,
         text=notification.body,

@@ -18,7 +18,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from application.identity.branding import branding_of
 from application.integrations.ports import VendorError
+from application.notifications.signature import signed
 from application.quotes.ports import PsaOpportunity, QuoteDocuments
 from application.quotes.repositories import QuoteFilter
 from application.quotes.search import NoPsa, PsaSearch
@@ -28,6 +30,7 @@ from application.shared.pagination import PageRequest
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.crm.organization import ContactId, OrganizationId
+from domain.identity.branding import Branding
 from domain.identity.tenant import TenantId
 from domain.notifications.notification import Notification, NotificationKind
 from domain.quotes.acceptance import QuoteAcceptance, QuoteAcceptanceId
@@ -170,15 +173,18 @@ class PortalQuotes:
             )
             quote.mark_won(now, acceptance.accepted_on)  # QUO-1's checks; QUO-4: quote.outcome
             await uow.quote_acceptances.add(acceptance)
+            branding = await branding_of(uow)
             for address in await _confirm_to(uow, quote, accepted.contact_id):
-                await uow.notifications.add(self._confirmation(quote, acceptance, address))
+                confirmation = self._confirmation(quote, acceptance, address, branding)
+                await uow.notifications.add(confirmation)
             await uow.commit()
         return acceptance
 
     def _confirmation(
-        self, quote: Quote, acceptance: QuoteAcceptance, address: str
+        self, quote: Quote, acceptance: QuoteAcceptance, address: str, branding: Branding
     ) -> Notification:
-        """PAY-13: the contact and the quote's owner are told, with what was recorded."""
+        """PAY-13: the contact and the quote's owner are told, with what was recorded, from
+        the MSP (its name as sender, its contacts under the text)."""
         return Notification(
             id=self._ids(),
             tenant_id=quote.tenant_id,
@@ -186,13 +192,15 @@ class PortalQuotes:
             subject_id=quote.id,
             to_address=address,
             title=f"Quote {quote.number} accepted: {quote.header.title}",
-            body=(
+            body=signed(
                 f"Quote {quote.number} ({quote.header.title}) was accepted in the client portal "
                 f"by {acceptance.signed_name} on {acceptance.accepted_at:%Y-%m-%d %H:%M} UTC "
                 f"from {acceptance.ip_address or 'an unknown address'}.\n\n"
-                f"The document accepted has the SHA-256 {acceptance.pdf_sha256}.\n"
+                f"The document accepted has the SHA-256 {acceptance.pdf_sha256}.\n",
+                branding,
             ),
             created_at=acceptance.accepted_at,
+            sender_name=branding.name,
         )
 
     async def decline(

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.catalog.item import ItemKind, ItemSource, Period
+from domain.identity.branding import Branding, Logo
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +112,8 @@ class QuoteSnapshot:
     notes: str | None = None
     opportunity_ref: str | None = None  # the PSA opportunity picked with the selector (QUO-5)
     tenant_name: str = ""
+    branding: Branding | None = None  # the sender's logo, address, contacts, terms, colour
+    logo: Logo | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from application.identity.branding import branding_of
 from application.quotes.snapshot import (
     QuoteSnapshot,
     SnapshotLine,
@@ -14,6 +15,7 @@ from application.quotes.snapshot import (
 from application.shared.unit_of_work import UnitOfWork
 from domain.crm.contact import Contact
 from domain.crm.organization import Organization
+from domain.identity.branding import Branding, Logo
 from domain.quotes.quote import DiscountKind, LineTotals, Quote, QuoteLine
 
 
@@ -70,6 +72,8 @@ def snapshot_of(
     *,
     today: date,
     tenant_name: str,
+    branding: Branding | None = None,
+    logo: Logo | None = None,
 ) -> QuoteSnapshot:
     totals = quote.totals()
     by_line = {t.line_id: t for t in totals.lines}
@@ -126,6 +130,8 @@ def snapshot_of(
         notes=header.notes,
         opportunity_ref=header.opportunity_ref,
         tenant_name=tenant_name,
+        branding=branding,
+        logo=logo,
     )
 
 
@@ -134,5 +140,13 @@ async def load_snapshot(uow: UnitOfWork, quote: Quote, today: date) -> QuoteSnap
     contact = None
     if quote.header.contact_id is not None:
         contact = await uow.contacts.get(quote.header.contact_id)
-    tenant = await uow.tenants.get()
-    return snapshot_of(quote, organization, contact, today=today, tenant_name=tenant.name)
+    branding = await branding_of(uow)
+    return snapshot_of(
+        quote,
+        organization,
+        contact,
+        today=today,
+        tenant_name=branding.name,
+        branding=branding,
+        logo=await uow.branding.logo(),
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from application.identity.branding import branding_of
 from application.integrations.connections import ConnectionConfigs
 from application.quotes.ports import Problem, PsaQuoting, QuoteDocuments
 from application.quotes.snapshots import load_snapshot
@@ -110,11 +111,16 @@ async def line_details(
     spec: LineSpec,
     currency_code: str,
     every: Sequence[Category] | None = None,
+    default_rate: Decimal | None = None,
 ) -> LineDetails:
     """Fill a line from its catalog item and its category's vendor flags (CAT-1, AT-4);
-    ``every``: the tenant's categories, when the caller has read them already."""
+    ``every``: the tenant's categories, when the caller has read them already. A line that
+    names no tax rate gets the tenant's default (``default_rate``, read when not given); one
+    that names a rate, 0 included, keeps it."""
     if every is None:
         every = await uow.categories.all()
+    if spec.tax_rate is None and default_rate is None:
+        default_rate = (await branding_of(uow)).default_tax_rate
     if spec.item_id is not None:
         try:
             item = await uow.catalog_items.get(spec.item_id)
@@ -183,7 +189,7 @@ async def line_details(
         period=period,
         discount=spec.discount,
         tax_code=spec.tax_code,
-        tax_rate=spec.tax_rate if spec.tax_rate is not None else Decimal(0),
+        tax_rate=spec.tax_rate if spec.tax_rate is not None else (default_rate or Decimal(0)),
         **base,
     )
 
@@ -221,9 +227,10 @@ class CreateQuote(_QuoteUseCase):
                 now=now,
             )  # fmt: skip
             categories = await uow.categories.all() if specs else []  # once for all lines
+            rate = (await branding_of(uow)).default_tax_rate if specs else None
             for index, spec in enumerate(specs):
                 try:
-                    details = await line_details(uow, spec, header.currency.value, categories)
+                    details = await line_details(uow, spec, header.currency.value, categories, rate)
                 except InvalidValue as error:
                     error.field = (error.field or "").replace("lines[]", f"lines[{index}]")
                     raise

@@ -15,6 +15,7 @@ from application.catalog.ports import CatalogItemRepository, CategoryRepository
 from application.crm.ports import ContactRepository, OrganizationRepository, PsaRecordRepository
 from application.identity.ports import (
     ApiKeyRepository,
+    BrandingRepository,
     PortalInvitationRepository,
     TenantRepository,
 )
@@ -47,6 +48,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def branding(self) -> BrandingRepository: ...
 
     @property
     def portal_invitations(self) -> PortalInvitationRepository: ...

@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     SETTLEMENT_FAILED = "settlement_failed"
     PORTAL_INVITATION = "portal_invitation"  # subject: the invitation
     QUOTE_ACCEPTED = "quote_accepted"  # subject: the quote
+    INVOICE_READY = "invoice_ready"  # subject: the invoice, now payable; at most one each
 
 
 class NotificationStatus(StrEnum):
@@ -36,11 +37,12 @@ class Notification(Aggregate):
     id: UUID
     tenant_id: TenantId
     kind: NotificationKind
-    subject_id: UUID  # the payment it is about
+    subject_id: UUID  # the payment (invoice, quote, invitation) it is about
     to_address: str
     title: str
     body: str
     created_at: datetime
+    sender_name: str | None = None  # the MSP's name: the From header's display name
     status: NotificationStatus = NotificationStatus.PENDING
     attempts: int = 0
     next_attempt_at: datetime | None = None

@@ -33,6 +33,7 @@ from domain.integrations.connection import ConnectionId
 from domain.shared.errors import DomainError
 from domain.shared.money import Currency
 from entrypoints.cli.demo import demo_group
+from entrypoints.cli.demo_branding import demo_branding, demo_logo
 from entrypoints.cli.mailbox import mailbox_group
 from entrypoints.cli.portal import portal_group
 from entrypoints.containers import Container, build_container
@@ -148,6 +149,8 @@ async def _ensure_demo_tenant(container: Container, settings: Settings) -> None:
         return
     create: CreateTenant = container.identity.create_tenant()
     created = await create(DEMO_TENANT, Currency.USD)
+    await container.identity.change_branding()(created.tenant.id, demo_branding(DEMO_TENANT))
+    await container.identity.set_logo()(created.tenant.id, demo_logo())
     if sandboxes_installed():
         from entrypoints.sandboxes import SANDBOXES
 

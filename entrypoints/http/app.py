@@ -28,6 +28,7 @@ from entrypoints.http.controllers.billing import (
     PaymentController,
     PaymentMethodController,
 )
+from entrypoints.http.controllers.branding import BrandingController
 from entrypoints.http.controllers.catalog import CatalogController
 from entrypoints.http.controllers.connections import ConnectionController, OAuthCallbackController
 from entrypoints.http.controllers.contacts import ContactController
@@ -47,6 +48,7 @@ from entrypoints.http.controllers.system import HealthController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.metrics import metrics_controller
 from entrypoints.http.openapi import make_truthful
+from entrypoints.http.portal_pages.branding import PortalLogo
 from entrypoints.http.portal_pages.pages import PortalPages, on_forbidden
 from entrypoints.http.portal_pages.rendering import template_config
 from entrypoints.http.portal_pages.session import csrf_config
@@ -87,6 +89,9 @@ def _dependencies(container: Container) -> dict[str, Provide]:
         "revoke_api_key": identity.revoke_api_key,
         "set_tenant_currency": identity.set_tenant_currency,
         "identity_queries": identity.queries,
+        "branding_queries": identity.branding,
+        "change_branding": identity.change_branding,
+        "set_logo": identity.set_logo,
         "probe": container.persistence.probe,
         "connect_system": container.integrations.connect_system,
         "update_connection": container.integrations.update_connection,
@@ -254,6 +259,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         OrganizationController,
         ContactController,
         TenantController,
+        BrandingController,
         ApiKeyController,
         ConnectionController,
         OAuthCallbackController,
@@ -271,6 +277,7 @@ def create_app(container: Container, mounts: Sequence[ASGIRouteHandler] = ()) ->
         PortalOpportunityController,
         PortalInvitationController,
         PortalPages,
+        PortalLogo,
         HealthController,
     ]
     return Litestar(

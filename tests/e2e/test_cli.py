@@ -78,6 +78,11 @@ def test_serve_migrates_seeds_a_demo_tenant_and_answers(tmp_path: Path) -> None:
         assert listed.status_code == 200
         assert listed.json() == {"items": [], "next_cursor": None}
         assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
+        brand = httpx.get(f"{base}/v1/tenant/branding", headers={"Authorization": f"Bearer {key}"})
+        assert (brand.json()["name"], brand.json()["logo"]["media_type"]) == (
+            "Demo MSP",
+            "image/png",
+        )  # the demo tenant is branded, logo and all
     finally:
         server.terminate()
         rest, _ = server.communicate(timeout=30)

@@ -50,12 +50,12 @@ from domain.shared.errors import DomainError
 from domain.shared.money import Money
 from domain.shared.numbers import exact_decimal
 from entrypoints.http.controllers.portal import PortalCaller
+from entrypoints.http.portal_pages.branding import branded_caller
 from entrypoints.http.portal_pages.session import (
     NOT_PAGES,
     PAGES,
     SESSION_COOKIE,
     ended_session,
-    page_caller,
     secure_request,
     session_cookie,
     session_principal,
@@ -225,7 +225,7 @@ class PortalPages(Controller):
     exception_handlers = PAGE_ERRORS  # type: ignore[assignment]
     dependencies = {  # noqa: RUF012
         "session": Provide(session_principal),
-        "caller": Provide(page_caller, sync_to_thread=False),
+        "caller": Provide(branded_caller),  # and the tenant's branding for the layout
     }
 
     @get("/", sync_to_thread=False)
