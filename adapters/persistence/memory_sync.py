@@ -256,17 +256,30 @@ class InMemorySyncJobs:
         self._db, self._clock, self._ids = db, clock, ids
 
     async def request(
-        self, tenant_id: TenantId, connection_id: ConnectionId, entity: str, *, full: bool
+        self,
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        entity: str,
+        *,
+        full: bool,
+        again: bool = False,
     ) -> SyncJob:
         jobs = self._db.sync_jobs.values()
-        for row in jobs:
-            same = (row.tenant_id, row.connection_id, row.entity) == (
-                tenant_id,
-                connection_id,
-                entity,
-            )
-            if same and row.status in ("requested", "running"):
-                return _job(row)
+        open_jobs = sorted(
+            (
+                row
+                for row in jobs
+                if (row.tenant_id, row.connection_id, row.entity)
+                == (tenant_id, connection_id, entity)
+                and row.status in ("requested", "running")
+            ),
+            key=lambda row: row.created_at,
+        )
+        waiting = [row for row in open_jobs if row.status == "requested"]
+        if waiting:
+            return _job(waiting[0])
+        if open_jobs and not again:
+            return _job(open_jobs[0])
         done = [
             row.created_at
             for row in jobs
@@ -291,13 +304,18 @@ class InMemorySyncJobs:
         self, owner: str, lease_seconds: float, job_id: UUID | None = None
     ) -> SyncJob | None:
         now = self._clock.now()
+        running = {
+            (row.connection_id, row.entity)
+            for row in self._db.sync_jobs.values()
+            if row.status == "running" and row.lease_until is not None and row.lease_until >= now
+        }
         claimable = sorted(
             (
                 row
                 for row in self._db.sync_jobs.values()
                 if job_id in (None, row.id)
                 and (
-                    row.status == "requested"
+                    (row.status == "requested" and (row.connection_id, row.entity) not in running)
                     or (
                         row.status == "running"
                         and row.lease_until is not None

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from adapters.persistence import tables
 from application.integrations.pulls import SyncJob
@@ -66,21 +67,32 @@ class SqlAlchemySyncJobs:
         self._sessions, self._clock, self._ids = sessions, clock, ids
 
     async def request(
-        self, tenant_id: TenantId, connection_id: ConnectionId, entity: str, *, full: bool
+        self,
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        entity: str,
+        *,
+        full: bool,
+        again: bool = False,
     ) -> SyncJob:
         async with self._sessions() as session, session.begin():
-            open_job = (
+            open_jobs = (
                 await session.execute(
-                    select(tables.sync_jobs).where(
+                    select(tables.sync_jobs)
+                    .where(
                         JOB.tenant_id == tenant_id,
                         JOB.connection_id == connection_id,
                         JOB.entity == entity,
                         JOB.status.in_(OPEN),
                     )
+                    .order_by(JOB.created_at)
                 )
-            ).first()
-            if open_job is not None:
-                return _job(open_job)
+            ).all()
+            waiting = [job for job in open_jobs if job.status == "requested"]
+            if waiting:
+                return _job(waiting[0])
+            if open_jobs and not again:
+                return _job(open_jobs[0])
             last = await session.scalar(
                 select(JOB.created_at)
                 .where(
@@ -112,8 +124,18 @@ class SqlAlchemySyncJobs:
         self, owner: str, lease_seconds: float, job_id: UUID | None = None
     ) -> SyncJob | None:
         now = self._clock.now()
+        # A job asked for again while its entity's pull runs waits for that pull to end: two
+        # pulls of one entity at once would race each other's checkpoints.
+        live = aliased(tables.sync_jobs)
+        runs_now = exists().where(
+            live.c.connection_id == JOB.connection_id,
+            live.c.entity == JOB.entity,
+            live.c.status == "running",
+            live.c.lease_until >= now,
+        )
         claimable = or_(
-            JOB.status == "requested", and_(JOB.status == "running", JOB.lease_until < now)
+            and_(JOB.status == "requested", ~runs_now),
+            and_(JOB.status == "running", JOB.lease_until < now),
         )
         query = select(JOB.id).where(claimable).order_by(JOB.created_at).limit(1)
         if job_id is not None:

@@ -59,9 +59,17 @@ class SyncJob:
 @runtime_checkable
 class SyncJobStore(Protocol):
     async def request(
-        self, tenant_id: TenantId, connection_id: ConnectionId, entity: str, *, full: bool
+        self,
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        entity: str,
+        *,
+        full: bool,
+        again: bool = False,
     ) -> SyncJob:
-        """A new job, or the one already requested or running for the same thing."""
+        """A new job, or the one already requested for the same thing, or (unless ``again``)
+        the one running. ``again``: a pull running now may have read past a change made since,
+        so a job is queued behind it (one at most), claimed when it ends."""
         ...
 
     async def claim(
@@ -208,8 +216,16 @@ class SyncNow:
         self._uow, self._jobs = uow, jobs
 
     async def __call__(
-        self, tenant_id: TenantId, connection_id: ConnectionId | None = None, *, full: bool = False
+        self,
+        tenant_id: TenantId,
+        connection_id: ConnectionId | None = None,
+        *,
+        full: bool = False,
+        again: bool = True,
     ) -> list[SyncJob]:
+        """A pull per pulling connection. Someone asking now (``again``, the default: the API,
+        the command line, a vendor's callback) wants what changed until now, so a pull already
+        running gets one queued behind it; the schedule asks with ``again=False``."""
         async with self._uow(tenant_id) as uow:
             if connection_id is not None:
                 connections = [await uow.connections.get(connection_id)]
@@ -219,7 +235,7 @@ class SyncNow:
         if connection_id is not None and plans[0][1] is None:
             raise Conflict(f"the connection {connection_id} pulls nothing: see its settings")
         return [
-            await self._jobs.request(tenant_id, c.id, plan, full=full)
+            await self._jobs.request(tenant_id, c.id, plan, full=full, again=again)
             for c, plan in plans
             if plan is not None
         ]

@@ -49,7 +49,7 @@ class SyncScheduler:
     async def request_due(self) -> None:
         for tenant_id, connection_id in await self._jobs.due_connections(self._clock.now()):
             try:
-                await self._sync_now(tenant_id, connection_id)
+                await self._sync_now(tenant_id, connection_id, again=False)
             except ApplicationError as error:  # changed since the due check: skip it this round
                 log.info("pull_not_requested", extra={"reason": error.message})
 

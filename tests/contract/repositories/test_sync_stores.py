@@ -180,6 +180,27 @@ async def test_sync_jobs_one_open_per_entity_then_incremental(world: World) -> N
     assert await jobs.recent(world.tenant, 1) == [later]
 
 
+async def test_a_sync_asked_for_while_its_pull_runs_is_queued_behind_it(world: World) -> None:
+    """PAY-12, INT-4: "sync now" while a pull runs wants the changes made since that pull read
+    past them; the schedule does not (one running is enough). One job waits at most, and it
+    waits until the running pull ends: two pulls of one entity never run at once."""
+    jobs = world.stack.persistence.jobs()
+    first = await jobs.request(world.tenant, world.psa.id, "ticket", full=True)
+    running = await jobs.claim("runner", LEASE, first.id)
+    assert running is not None
+    scheduled = await jobs.request(world.tenant, world.psa.id, "ticket", full=False)
+    assert scheduled.id == first.id
+    queued = await jobs.request(world.tenant, world.psa.id, "ticket", full=False, again=True)
+    assert (queued.id != first.id, queued.status) == (True, "requested")
+    again = await jobs.request(world.tenant, world.psa.id, "ticket", full=False, again=True)
+    assert again.id == queued.id
+    assert await jobs.claim("other", LEASE, queued.id) is None  # its entity's pull still runs
+    await jobs.finish(running, "runner", error=None, failed=False)
+    taken = await jobs.claim("other", LEASE, queued.id)
+    assert taken is not None
+    assert (taken.id, taken.status) == (queued.id, "running")
+
+
 async def test_a_lapsed_job_lease_comes_back(world: World) -> None:
     jobs = world.stack.persistence.jobs()
     job = await jobs.request(world.tenant, world.psa.id, "contract", full=True)
