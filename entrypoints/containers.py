@@ -139,8 +139,9 @@ from entrypoints.vendors import build_vendors, hub_deliverers
 
 def hub_policy(link_url: str) -> SyncPolicy:
     """Every context's sync policy, asked inside each commit (INT-5); emails link to
-    ``link_url``."""
-    return combine(sync_policy, billing_policy(PortalLinks(link_url)), quote_policy)
+    ``link_url`` through a sign-in link of their own (secrets made as the API keys' are)."""
+    links = PortalLinks(link_url, Sha256ApiKeySecrets())
+    return combine(sync_policy, billing_policy(links), quote_policy)
 
 
 # What the rest of the hub asks of a persistence family; each family provides all of them.

@@ -6,11 +6,18 @@ link's token is used once and expires (``PortalInvitation``); redeemed, it becom
 (``IssuePortalToken``'s key: the same principal, tenant and organization scoping as
 ``/portal/v1``), which the pages keep in a session cookie. It expires on the server after
 ``PORTAL_SESSION_LIFETIME`` whatever the cookie says. Signing out revokes that token.
+
+An email that links to a portal page (an invoice's pay page, a receipt) carries the same kind of
+sign-in link for the contact it goes to (``issue_sign_in``), with a ``next`` page to land on
+after signing in; only a relative path under ``/portal/`` is honoured (``portal_next``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
 from uuid import UUID
 
 from application.identity.branding import branding_of
@@ -29,6 +36,57 @@ from domain.notifications.notification import Notification, NotificationKind
 from domain.shared.errors import DomainError
 
 SIGN_IN_PATH = "/portal/sign-in"
+PORTAL_HOME = "/portal/invoices"
+# A page of the portal, relative: no scheme, host, backslash, percent-escape, space or "..".
+_NEXT_SHAPE = re.compile(r"/portal/[A-Za-z0-9_\-./?=&]*")
+
+
+def portal_next(path: str) -> str:
+    """``path`` where it is a relative path of the portal's pages (not the API, ``/portal/v1``),
+    else the invoices: the sign-in form's ``next`` never leads off the portal."""
+    page = path.split("?", 1)[0]
+    if (
+        not _NEXT_SHAPE.fullmatch(path)
+        or "//" in path
+        or ".." in page.split("/")
+        or "." in page.split("/")
+        or page == "/portal/v1"
+        or page.startswith("/portal/v1/")
+    ):
+        return PORTAL_HOME
+    return path
+
+
+def sign_in_url(base_url: str, token: str, next_path: str | None = None) -> str:
+    """The sign-in page's address for ``token``, landing on ``next_path`` once signed in."""
+    link = f"{base_url.rstrip('/')}{SIGN_IN_PATH}?token={token}"
+    if next_path is not None:
+        link += f"&next={quote(portal_next(next_path), safe='/')}"
+    return link
+
+
+async def issue_sign_in(
+    uow: UnitOfWork,
+    secrets: ApiKeySecrets,
+    invitation_id: UUID,
+    contact: Contact,
+    *,
+    now: datetime,
+    invited_by: str,
+) -> tuple[PortalInvitation, str]:
+    """A single-use, expiring invitation for ``contact``, added to ``uow``, and its token (the
+    plaintext, shown once: only its hash is kept)."""
+    secret = secrets.issue()
+    invitation = PortalInvitation(
+        id=PortalInvitationId(invitation_id),
+        tenant_id=uow.tenant_id,
+        contact_id=contact.id,
+        secret_hash=secret.secret_hash,
+        created_at=now,
+        invited_by=invited_by,
+    )
+    await uow.portal_invitations.add(invitation)
+    return invitation, f"{uow.tenant_id.hex}.{invitation.id.hex}.{secret.plaintext}"
 
 
 @dataclass(frozen=True)
@@ -85,18 +143,10 @@ class InvitePortalContact:
                     field="contact_id",
                 )
             branding = await branding_of(uow)
-            secret = self._secrets.issue()
-            invitation = PortalInvitation(
-                id=PortalInvitationId(self._ids()),
-                tenant_id=tenant_id,
-                contact_id=contact.id,
-                secret_hash=secret.secret_hash,
-                created_at=now,
-                invited_by=invited_by,
+            invitation, token = await issue_sign_in(
+                uow, self._secrets, self._ids(), contact, now=now, invited_by=invited_by
             )
-            token = f"{tenant_id.hex}.{invitation.id.hex}.{secret.plaintext}"
-            link = f"{self._base_url}{SIGN_IN_PATH}?token={token}"
-            await uow.portal_invitations.add(invitation)
+            link = sign_in_url(self._base_url, token)
             await uow.notifications.add(
                 Notification(
                     id=self._ids(),

@@ -1,21 +1,53 @@
 """Where an email's links lead: the client portal's pages, at the hub's public address.
 
-The paths are the portal's (``entrypoints/http/portal_pages/pages.py``); a contact who is not
-signed in is asked to sign in there (PAY-13).
+The paths are the portal's (``entrypoints/http/portal_pages/pages.py``). An email to a contact
+links through a sign-in link of its own (``signed_in``): a single-use, expiring invitation for
+that contact (``issue_sign_in``), whose sign-in lands on the page, so a contact who is not
+signed in can follow it (PAY-13). Text that goes elsewhere (a PSA ticket) gets the bare page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+from application.identity.portal_access import issue_sign_in, sign_in_url
+from application.identity.ports import ApiKeySecrets
+from domain.crm.contact import Contact
+from domain.shared.ids import new_id
+
+if TYPE_CHECKING:
+    from application.shared.unit_of_work import UnitOfWork
+
+EMAILED_BY = "a link in an email"  # the invitation's ``invited_by``
 
 
 @dataclass(frozen=True)
 class PortalLinks:
     base_url: str  # the hub's public address, without a trailing slash
+    secrets: ApiKeySecrets | None = None  # none: bare links, the contact signs in first
 
     def pay(self, invoice_id: UUID) -> str:
-        return f"{self.base_url.rstrip('/')}/portal/invoices/{invoice_id}/pay"
+        return f"{self.base_url.rstrip('/')}{self.pay_path(invoice_id)}"
 
     def receipt(self, payment_id: UUID) -> str:
-        return f"{self.base_url.rstrip('/')}/portal/payments/{payment_id}"
+        return f"{self.base_url.rstrip('/')}{self.receipt_path(payment_id)}"
+
+    @staticmethod
+    def pay_path(invoice_id: UUID) -> str:
+        return f"/portal/invoices/{invoice_id}/pay"
+
+    @staticmethod
+    def receipt_path(payment_id: UUID) -> str:
+        return f"/portal/payments/{payment_id}"
+
+    async def signed_in(self, uow: UnitOfWork, contact: Contact, path: str, now: datetime) -> str:
+        """A link for ``contact`` alone that signs them in once and lands on ``path``."""
+        if self.secrets is None:
+            return f"{self.base_url.rstrip('/')}{path}"
+        _, token = await issue_sign_in(
+            uow, self.secrets, new_id(), contact, now=now, invited_by=EMAILED_BY
+        )
+        return sign_in_url(self.base_url, token, path)

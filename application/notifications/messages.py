@@ -8,6 +8,9 @@ A receipt links to its page in the portal. Every email comes from the MSP (its b
 "Your invoice is ready" goes to the billing contact once per invoice, when the accounting
 system numbers it (it becomes payable, PAY-1) and the tenant's ``invoice_ready_emails`` is on,
 with a link to the invoice's pay page.
+
+An email's portal link is a sign-in link for the contact it goes to, landing on the page
+(``PortalLinks.signed_in``); the PSA ticket's text names the bare page, which signs nobody in.
 """
 
 from __future__ import annotations
@@ -129,6 +132,11 @@ async def notice_for(uow: UnitOfWork, event: PaymentEvent, links: PortalLinks) -
     email = None
     if contact is not None and contact.email:
         branding = await branding_of(uow)
+        mailed = body  # the ticket's text keeps the bare page: a sign-in link is the contact's
+        if kind is NotificationKind.PAYMENT_RECEIVED:  # only a receipt links to the portal
+            path = links.receipt_path(payment.id)
+            receipt = await links.signed_in(uow, contact, path, event.occurred_at)
+            mailed = _text(kind, payment, number, reason, receipt)
         email = Notification(
             id=new_id(),
             tenant_id=uow.tenant_id,
@@ -136,7 +144,7 @@ async def notice_for(uow: UnitOfWork, event: PaymentEvent, links: PortalLinks) -
             subject_id=payment.id,
             to_address=contact.email,
             title=title,
-            body=signed(f"Dear {contact.first_name},\n\n{body}", branding),
+            body=signed(f"Dear {contact.first_name},\n\n{mailed}", branding),
             created_at=event.occurred_at,
             sender_name=branding.name,
         )
@@ -157,12 +165,13 @@ async def invoice_ready(uow: UnitOfWork, invoice: Invoice, links: PortalLinks) -
     if contact is None or not contact.email:
         return
     number = invoice.number or invoice.psa_number
+    pay = await links.signed_in(uow, contact, links.pay_path(invoice.id), invoice.updated_at)
     due = f", due on {invoice.due_date:%d %B %Y}" if invoice.due_date else ""
     body = (
         f"Dear {contact.first_name},\n\n"
         f"Invoice {number} from {branding.name} is ready: "
         f"{invoice.currency.value} {invoice.balance.amount} to pay{due}.\n\n"
-        f"See it and pay it in our billing portal:\n{links.pay(invoice.id)}\n"
+        f"See it and pay it in our billing portal:\n{pay}\n"
     )
     if branding.payment_terms:
         body += f"\n{branding.payment_terms}\n"

@@ -19,7 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from application.billing.documents import PortalInvoiceDocument
@@ -34,9 +34,9 @@ from application.billing.portal_payments import (
 from application.billing.ports import BillingContact
 from application.billing.repositories import InvoiceFilter
 from application.crm.queries import CrmQueries
-from application.identity.portal_access import SignInWithInvitation
+from application.identity.portal_access import SignInWithInvitation, portal_next
 from application.identity.ports import Principal
-from application.identity.use_cases import RevokeApiKey
+from application.identity.use_cases import Authenticate, RevokeApiKey
 from application.integrations.ports import VendorError
 from application.quotes.portal import Acceptance, PortalQuotes
 from application.quotes.search import PsaSearch
@@ -71,6 +71,7 @@ CSRF_REFUSED = "CSRF token verification failed"  # Litestar's CSRF middleware's 
 @dataclass
 class SignInForm:
     token: str = ""
+    next: str = ""  # the page to land on: a relative path under /portal/ (``portal_next``)
 
 
 @dataclass
@@ -233,10 +234,22 @@ class PortalPages(Controller):
         return Redirect(f"{PAGES}/invoices")
 
     @get("/sign-in")
-    async def sign_in_page(self, token: FromQuery[str] = "") -> Template:
+    async def sign_in_page(
+        self,
+        request: Request[Any, Any, Any],
+        authenticate: NamedDependency[Authenticate],
+        token: FromQuery[str] = "",
+        landing: Annotated[str, QueryParameter(name="next")] = "",
+    ) -> Response[Any]:
         # A page with a button, not a sign-in on GET: mail scanners that fetch links would
-        # spend the single-use token.
-        return _page("sign_in.html", token=token, signed_in=False)
+        # spend the single-use token. A contact signed in already goes straight to the page,
+        # the token left unspent (a GET spends nothing; it expires as any invitation does).
+        landing = portal_next(landing)
+        session = request.cookies.get(SESSION_COOKIE, "")
+        principal = await authenticate(session) if session else None
+        if principal is not None and principal.contact_id is not None:
+            return Redirect(landing, status_code=303)
+        return _page("sign_in.html", token=token, next=landing, signed_in=False)
 
     @post("/sign-in", status_code=303)
     async def sign_in(
@@ -249,7 +262,7 @@ class PortalPages(Controller):
         issued = await sign_in_with_invitation(data.token)
         secure = secure_request(request, settings.link_url)
         cookie = session_cookie(issued.plaintext, secure=secure)
-        return Redirect(f"{PAGES}/invoices", cookies=[cookie], status_code=303)
+        return Redirect(portal_next(data.next), cookies=[cookie], status_code=303)
 
     @post("/sign-out", status_code=303)
     async def sign_out(
