@@ -27,7 +27,7 @@ from application.identity.ports import FoundKey, PortalHolder
 from application.integrations.messages import decode, encode
 from application.integrations.outbox import NewOutboxMessage
 from application.quotes.repositories import QuoteFilter, QuotePush
-from application.shared.errors import Conflict, NotFound
+from application.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from application.shared.pagination import PageRequest
 from application.shared.unit_of_work import SyncPolicy, UnitOfWork
 from domain.billing.invoice import Invoice, InvoiceId
@@ -872,7 +872,7 @@ class InMemoryUnitOfWork:
             if not changed:
                 continue  # only read: nothing written, nothing to conflict with
             if isinstance(item, VERSIONED) and self.db.versions.get(item_id, 0) != read_version:
-                raise Conflict("someone else changed this record; reload and try again")
+                raise ChangedMeanwhile()
             writes.append((item, changed))
         return writes
 

@@ -41,7 +41,7 @@ from adapters.persistence.repositories import (
     Tracked,
 )
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobCheckpoints
-from application.shared.errors import Conflict, StorageError
+from application.shared.errors import ChangedMeanwhile, Conflict, StorageError
 from application.shared.ports import Clock
 from application.shared.unit_of_work import SyncPolicy
 from domain.billing.payment import Payment
@@ -124,7 +124,7 @@ class SqlAlchemyUnitOfWork:
             await self._session.commit()
         except StaleDataError:
             await self._session.rollback()
-            raise Conflict("someone else changed this record; reload and try again") from None
+            raise ChangedMeanwhile() from None
         except IntegrityError as error:
             await self._session.rollback()
             raise Conflict(f"the change conflicts with existing data: {error.orig}") from None

@@ -26,7 +26,7 @@ from application.integrations.ports import (
     SettingChoices,
     SettingsPolicy,
 )
-from application.shared.errors import Conflict, NotFound
+from application.shared.errors import ChangedMeanwhile, Conflict, NotFound
 from application.shared.ports import Clock, IdGenerator
 from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.identity.tenant import TenantId
@@ -133,7 +133,22 @@ class UpdateConnection:
         self._uow, self._vault, self._clock = uow, vault, clock
         self._policies = policies or {}
 
+    # The worker writes a connection as it works (a pull's time and status, a rotated token):
+    # a change asked for meanwhile reads it again rather than fail, since it depends on nothing
+    # it read. Three tries: the worker writes a connection a few times a pull, not a second.
+    TRIES = 3
+
     async def __call__(
+        self, tenant_id: TenantId, connection_id: ConnectionId, changes: ConnectionChanges
+    ) -> Connection:
+        for _ in range(self.TRIES - 1):
+            try:
+                return await self._change(tenant_id, connection_id, changes)
+            except ChangedMeanwhile:
+                continue
+        return await self._change(tenant_id, connection_id, changes)
+
+    async def _change(
         self, tenant_id: TenantId, connection_id: ConnectionId, changes: ConnectionChanges
     ) -> Connection:
         now = self._clock.now()

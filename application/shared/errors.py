@@ -24,6 +24,17 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class ChangedMeanwhile(Conflict):
+    """A record read for a change was changed by someone else before the change committed.
+
+    A person's edit shows it ("reload and try again"); a use case whose change does not depend
+    on what it read (a switch turned off, a setting set) may read again and retry.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("someone else changed this record; reload and try again")
+
+
 class StorageError(ApplicationError):
     """The database failed for a reason that is not the caller's input."""
 

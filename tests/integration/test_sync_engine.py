@@ -138,7 +138,9 @@ async def test_updates_of_one_organization_reach_the_vendor_in_commit_order(
     phones = [u["fields"]["phone"] for u in updates if "phone" in u["fields"]]
     assert phones == ["555-0001", "555-0002", "555-0003", "555-0004", "555-0005"]
     assert len(companies_of(snapshot, ids)) == 20
-    assert max(snapshot["max_concurrency"].values()) == 3  # other organizations went in parallel
+    # Other organizations went in parallel, within Autotask's three at once (how many met at
+    # once depends on the machine's load: two is parallel, more than three is a violation).
+    assert 2 <= max(snapshot["max_concurrency"].values()) <= 3
 
 
 async def test_a_vendor_rejection_is_a_sync_error_until_the_cause_is_fixed(
