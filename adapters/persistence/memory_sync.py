@@ -275,17 +275,22 @@ class InMemorySyncJobs:
             ),
             key=lambda row: row.created_at,
         )
+        now = self._clock.now()
         waiting = [row for row in open_jobs if row.status == "requested"]
         if waiting:
             return _job(waiting[0])
-        if open_jobs and not again:
-            return _job(open_jobs[0])
+        dead = [row for row in open_jobs if row.lease_until is None or row.lease_until < now]
+        if open_jobs and (not again or dead):
+            return _job(dead[0] if dead else open_jobs[0])
+        behind = open_jobs[0] if open_jobs else None
         done = [
             row.created_at
             for row in jobs
             if (row.connection_id, row.entity, row.status) == (connection_id, entity, "done")
         ]
         last = max(done, default=None)
+        if behind is not None and not full:
+            last = behind.created_at  # behind a running pull: what changed since it began
         job_id = self._ids()
         row = SyncJobRow(
             id=job_id,
@@ -304,10 +309,10 @@ class InMemorySyncJobs:
         self, owner: str, lease_seconds: float, job_id: UUID | None = None
     ) -> SyncJob | None:
         now = self._clock.now()
-        running = {
+        running = {  # a dead one (its lease run out) is claimed first, being older
             (row.connection_id, row.entity)
             for row in self._db.sync_jobs.values()
-            if row.status == "running" and row.lease_until is not None and row.lease_until >= now
+            if row.status == "running"
         }
         claimable = sorted(
             (

@@ -88,11 +88,16 @@ class SqlAlchemySyncJobs:
                     .order_by(JOB.created_at)
                 )
             ).all()
+            now = self._clock.now()
             waiting = [job for job in open_jobs if job.status == "requested"]
             if waiting:
                 return _job(waiting[0])
-            if open_jobs and not again:
-                return _job(open_jobs[0])
+            # A running job whose lease ran out died with its runner: it is resumed from its
+            # checkpoint, never queued behind (that would pull again from the start).
+            dead = [job for job in open_jobs if job.lease_until is None or job.lease_until < now]
+            if open_jobs and (not again or dead):
+                return _job(dead[0] if dead else open_jobs[0])
+            behind = open_jobs[0] if open_jobs else None
             last = await session.scalar(
                 select(JOB.created_at)
                 .where(
@@ -101,7 +106,9 @@ class SqlAlchemySyncJobs:
                 .order_by(JOB.created_at.desc())
                 .limit(1)
             )
-            now = self._clock.now()
+            if behind is not None and not full:
+                # Behind a running pull (a first, full one perhaps): what changed since it began.
+                last = behind.created_at
             values = {
                 "id": self._ids(),
                 "tenant_id": tenant_id,
@@ -126,12 +133,12 @@ class SqlAlchemySyncJobs:
         now = self._clock.now()
         # A job asked for again while its entity's pull runs waits for that pull to end: two
         # pulls of one entity at once would race each other's checkpoints.
+        # A dead one (its lease run out) is claimed first, being older, and resumed.
         live = aliased(tables.sync_jobs)
         runs_now = exists().where(
             live.c.connection_id == JOB.connection_id,
             live.c.entity == JOB.entity,
             live.c.status == "running",
-            live.c.lease_until >= now,
         )
         claimable = or_(
             and_(JOB.status == "requested", ~runs_now),

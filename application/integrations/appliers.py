@@ -98,6 +98,8 @@ class PullContext:
             if isinstance(record, PulledOrganization):
                 named = (record.parent_external_id, record.bill_to_external_id)
                 externals[ORGANIZATION].update(e for e in named if e)
+                if record.default_contact_external_id:
+                    externals.setdefault(CONTACT, set()).add(record.default_contact_external_id)
                 if (given := _uuid(record.hub_id)) is not None:
                     hub_ids.add(given)
             elif record.organization_external_id:
@@ -331,8 +333,16 @@ async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
     if not record.active and contact.active:
         contact.deactivate(now)
     if record.default_of_organization:  # BSS-1: now that the contact is in the hub
+        # Only of the organization the hub has it under: a contact the PSA moved to another
+        # company is not made the default of the one it left.
+        named = record.organization_external_id
+        under = await context.hub_id(ORGANIZATION, named) if named else None
         owner = await context.find_organization(contact.organization_id)
-        if owner is not None and owner.profile.default_contact_id != contact.id:
+        if (
+            owner is not None
+            and under == owner.id
+            and owner.profile.default_contact_id != contact.id
+        ):
             owner.revise(OrganizationChanges(default_contact_id=contact.id), now)
 
 

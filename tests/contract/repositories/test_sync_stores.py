@@ -199,6 +199,20 @@ async def test_a_sync_asked_for_while_its_pull_runs_is_queued_behind_it(world: W
     taken = await jobs.claim("other", LEASE, queued.id)
     assert taken is not None
     assert (taken.id, taken.status) == (queued.id, "running")
+    assert (taken.full, taken.changed_since) == (False, first.created_at)  # since that began
+
+
+async def test_a_pull_whose_runner_died_is_resumed_not_queued_behind(world: World) -> None:
+    """PAY-12: "sync now" for a pull whose runner died (its lease ran out) resumes that pull
+    from its checkpoint; it is claimed before anything queued behind it."""
+    jobs = world.stack.persistence.jobs()
+    first = await jobs.request(world.tenant, world.psa.id, "contact", full=True)
+    assert await jobs.claim("crashed", -1.0, first.id) is not None  # its lease already over
+    again = await jobs.request(world.tenant, world.psa.id, "contact", full=False, again=True)
+    assert again.id == first.id
+    resumed = await jobs.claim("runner", LEASE, first.id)
+    assert resumed is not None
+    assert (resumed.id, resumed.status) == (first.id, "running")
 
 
 async def test_a_lapsed_job_lease_comes_back(world: World) -> None:
