@@ -66,8 +66,11 @@ class InvoiceDocuments(Protocol):
 class VendorInvoicePdfs(Protocol):
     """An accounting system that serves its own PDF of an invoice it holds."""
 
-    async def invoice_pdf(self, connection: ConnectionConfig, accounting_id: str) -> bytes:
-        """The PDF's bytes; a VendorError when it cannot."""
+    async def invoice_pdf(
+        self, connection: ConnectionConfig, accounting_id: str, number: str
+    ) -> bytes:
+        """The PDF's bytes, of the invoice under ``accounting_id`` once it is the one numbered
+        ``number``; a VendorError when it cannot, or when that id holds another invoice."""
         ...
 
 
@@ -105,7 +108,9 @@ class PortalInvoiceDocument:
         return InvoiceDocument(invoice, await self._rendered(invoice), InvoiceSource.HUB)
 
     async def _vendor_pdf(self, tenant_id: TenantId, invoice: Invoice) -> bytes | None:
-        if self._vendor_pdfs is None or self._configs is None or not invoice.accounting_id:
+        if self._vendor_pdfs is None or self._configs is None:
+            return None
+        if not invoice.accounting_id or not invoice.number:
             return None
         async with self._uow(tenant_id) as uow:
             connection = await uow.connections.enabled_of(Family.ACCOUNTING)
@@ -113,7 +118,7 @@ class PortalInvoiceDocument:
             return None
         try:
             pdf = await self._vendor_pdfs.invoice_pdf(
-                self._configs.of(connection), invoice.accounting_id
+                self._configs.of(connection), invoice.accounting_id, invoice.number
             )
         except VendorError:
             return None  # not there now: the hub's own is as good a copy

@@ -67,7 +67,23 @@ async def test_the_invoice_document_is_quickbooks_own_pdf_else_the_hubs(
         assert connection is not None
         config = container.integrations.configs().of(connection)
         with pytest.raises(VendorRejected, match="Invoice"):
-            await accounting.invoice_pdf(config, "999999")
+            await accounting.invoice_pdf(config, "999999", number)
+        # Another company's invoice under the same id (the connection authorized again to
+        # another realm): its number is not this invoice's, so the hub's own is served.
+        async with container.persistence.uow()(b.tenant) as uow:
+            stored = await uow.invoices.get(invoice_id)
+            held_id = stored.accounting_id
+        assert held_id is not None
+        with pytest.raises(VendorRejected, match="not this invoice"):
+            await accounting.invoice_pdf(config, held_id, "9999")
+        other = await b.invoice("20.00", numbered=False)
+        async with container.persistence.uow()(b.tenant) as uow:
+            elsewhere = await uow.invoices.get(other)
+            elsewhere.numbered("9999", held_id, elsewhere.created_at)
+            await uow.commit()
+        not_ours = await document(b.tenant, organization, other)
+        assert not_ours.source is InvoiceSource.HUB
+        assert "Issued by QuickBooks" not in "\n".join(pages_of(not_ours.pdf))
     gone = await document(b.tenant, organization, invoice_id)  # QuickBooks does not answer
     assert gone.source is InvoiceSource.HUB
     assert "$150.30" in "\n".join(pages_of(gone.pdf))

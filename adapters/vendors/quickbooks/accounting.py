@@ -45,6 +45,7 @@ from application.integrations.ports import (
     ConnectionConfig,
     IssuedCredentials,
     VendorLimits,
+    VendorRejected,
     VendorUnavailable,
 )
 from domain.integrations.connection import ConnectionId
@@ -171,9 +172,20 @@ class QuickBooksAccounting(OverQuickBooks):
         client = await self._clients.client(connection)
         return accounting_invoice(await client.read("Invoice", accounting_id))
 
-    async def invoice_pdf(self, connection: ConnectionConfig, accounting_id: str) -> bytes:
-        """QuickBooks' own PDF of the invoice (the VendorInvoicePdfs port)."""
+    async def invoice_pdf(
+        self, connection: ConnectionConfig, accounting_id: str, number: str
+    ) -> bytes:
+        """QuickBooks' own PDF of the invoice (the VendorInvoicePdfs port), once the invoice
+        under that id is the one numbered ``number``: ids are small numbers per company, and a
+        connection authorized again to another company (a test one, then the live one) would
+        otherwise hand a client another customer's invoice."""
         client = await self._clients.client(connection)
+        held = await client.read("Invoice", accounting_id)
+        if str(held.get("DocNumber") or "") != number:
+            raise VendorRejected(
+                f"QuickBooks' invoice {accounting_id} is numbered "
+                f"{held.get('DocNumber')!r}, not {number!r}: not this invoice"
+            )
         return await client.pdf("Invoice", accounting_id)
 
     async def void_invoice(self, connection: ConnectionConfig, accounting_id: str) -> None:
