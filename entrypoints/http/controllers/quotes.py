@@ -31,6 +31,7 @@ from application.shared.pagination import PageRequest
 from domain.crm.organization import OrganizationId
 from domain.quotes.quote import LineId, QuoteId, QuoteStatus
 from entrypoints.http.auth import ANY_STAFF
+from entrypoints.http.downloads import inline
 from entrypoints.http.schemas.common import Limit, PageOut
 from entrypoints.http.schemas.quote_lines import LineBody
 from entrypoints.http.schemas.quotes import DiscountPut, LostBody, QuoteCreate, QuoteOut, QuotePatch
@@ -208,5 +209,5 @@ class QuoteController(Controller):
         return Response(
             content,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{quote.number}.pdf"'},
+            headers={"Content-Disposition": inline(f"{quote.number}.pdf")},
         )

@@ -50,6 +50,7 @@ from domain.shared.errors import DomainError
 from domain.shared.money import Money
 from domain.shared.numbers import exact_decimal
 from entrypoints.http.controllers.portal import PortalCaller
+from entrypoints.http.downloads import inline
 from entrypoints.http.portal_pages.branding import branded_caller
 from entrypoints.http.portal_pages.session import (
     NOT_PAGES,
@@ -338,7 +339,7 @@ class PortalPages(Controller):
             document.pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f'inline; filename="{name}"',
+                "Content-Disposition": inline(name),
                 "X-Q2C-Document-Source": document.source.value,  # the accounting system's or ours
             },
         )
@@ -512,7 +513,7 @@ class PortalPages(Controller):
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="quote-{quote.number}.pdf"'},
+            headers={"Content-Disposition": inline(f"quote-{quote.number}.pdf")},
         )
 
     @post("/quotes/{quote_id:uuid}/accept", status_code=303)
