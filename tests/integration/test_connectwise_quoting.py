@@ -295,6 +295,27 @@ async def test_many_mpns_are_looked_up_in_chunks_that_keep_the_url_short_cw_7(
     assert len(cw.store.records["procurement/catalog"]) == 60
 
 
+async def test_mpns_full_of_characters_a_url_escapes_still_fit_in_its_2000_cw_7(
+    cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
+) -> None:
+    """A quote, comma, space, slash, # or + is three characters once URL-encoded: fifty
+    Cisco-style part numbers in one ``in (...)`` list would have made a 2,068-character URL
+    (review), which ConnectWise refuses, and every retry of the publish with it."""
+    lines = tuple(
+        replace(line, sku=f"C9300-48P-A/K9#0{n:02d}+ACC")
+        for n, line in enumerate(many_lines(50), start=1)
+    )
+    await quoting.publish(_quote(lines=lines), PDF, _connection(cw))
+    sent = [
+        e["query"]
+        for e in cw.journal()
+        if e["method"] == "GET" and e["path"] == "procurement/catalog"
+    ]
+    assert max(len(f"{cw.url}/v2025_1/apis/3.0/procurement/catalog?{q}") for q in sent) < 2000
+    assert len(_catalog_queries(cw)) >= 2  # the fifty split by their length, not their count
+    assert len(cw.store.records["procurement/catalog"]) == 50
+
+
 async def test_two_first_publishes_at_once_make_each_catalog_item_once_cw_7(
     cw: ConnectWiseSandbox, quoting: ConnectWiseQuoting
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from adapters.vendors.connectwise import lookups
@@ -33,7 +34,7 @@ CATALOG_LINK = "catalog_item"  # ExternalLinks: hub item (or ad-hoc line) → ca
 
 MPN, IDENTIFIER = "manufacturerPartNumber", "identifier"
 MPNS_PER_QUERY = 50  # one ``manufacturerPartNumber in (…)`` query's list …
-MAX_CONDITIONS = 1500  # … and its characters: the URL stays under DG's 2,000
+MAX_CONDITIONS = 1500  # … and its characters as sent, URL-encoded: the URL stays under 2,000
 
 
 def mpn_of(line: SnapshotLine) -> str | None:
@@ -138,7 +139,8 @@ def _chunks(mpns: Sequence[str]) -> list[list[str]]:
     chunks: list[list[str]] = []
     size = 0
     for mpn in mpns:
-        length = len(quoted(mpn)) + 2
+        # As the URL carries it: a quote, comma, space, slash, # or + is three characters there.
+        length = len(quote(f"{quoted(mpn)}, ", safe=""))
         if not chunks or len(chunks[-1]) >= MPNS_PER_QUERY or size + length > MAX_CONDITIONS:
             chunks.append([])
             size = 0
