@@ -20,9 +20,11 @@ from application.integrations.pulls import ENTITY_SEPARATOR, SyncJob, SyncNow, p
 from application.shared.errors import NotFound
 from application.shared.unit_of_work import UnitOfWorkFactory
 from domain.identity.tenant import TenantId
-from domain.integrations.connection import ConnectionId, System
-
-CALLBACK_KEY = "callback_key"  # the credential a callback's ``key`` must match
+from domain.integrations.connection import (
+    CALLBACK_KEY,  # the credential a key must match
+    ConnectionId,
+    System,
+)
 
 
 class ConnectionTenants(Protocol):

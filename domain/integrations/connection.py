@@ -76,6 +76,12 @@ def mask(value: str) -> str:
     return "****" + value[-4:] if len(value) > 8 else "****"
 
 
+# A system's callbacks carry this credential in their URL (CW-8): long enough not to be guessed,
+# short enough for the route that reads it.
+CALLBACK_KEY = "callback_key"
+CALLBACK_KEY_LENGTH = (24, 200)
+
+
 def check_credentials(system: System, credentials: dict[str, str]) -> None:
     """What a person gives: the system's required fields, none of what the system issues."""
     issued = (*ISSUED_CREDENTIALS.get(system, ()), *PENDING_AUTHORIZATION)
@@ -91,6 +97,15 @@ def check_credentials(system: System, credentials: dict[str, str]) -> None:
     if missing:
         raise InvalidValue(
             f"{system} needs {', '.join(missing)}", rule="INT-1", field=f"credentials.{missing[0]}"
+        )
+    key = credentials.get(CALLBACK_KEY)
+    if key is not None and not CALLBACK_KEY_LENGTH[0] <= len(key) <= CALLBACK_KEY_LENGTH[1]:
+        low, high = CALLBACK_KEY_LENGTH
+        raise InvalidValue(
+            f"a callback key is {low} to {high} characters: it is all that guards the "
+            "callback URL, and the URL carries it",
+            rule="CW-8",
+            field=f"credentials.{CALLBACK_KEY}",
         )
 
 

@@ -114,18 +114,29 @@ async def _jobs(http: httpx.AsyncClient, tenant: TenantKeys) -> list[dict[str, A
     return found
 
 
+KEY = "hook-secret-0123456789ab-1234"  # 24 characters at least (CW-8)
+
+
 async def test_a_connectwise_callback_pulls_the_changed_company_now_cw_8(
     served_hub: str, acme: TenantKeys, cw: ConnectWiseSandbox
 ) -> None:
     async with httpx.AsyncClient(base_url=served_hub, timeout=10) as http:
-        body = connectwise(cw.url, callback_key="hook-secret-1234")
+        body = connectwise(cw.url, callback_key=KEY)
         body["settings"] = {"pull_organizations": True}
         made = await http.post("/v1/connections", json=body, headers=acme.headers())
         assert made.status_code == 201, made.text
         connection = made.json()["id"]
         assert made.json()["credentials"]["callback_key"] == "****1234"  # write-only
+        short = connectwise(cw.url, callback_key="1234")
+        refused = await http.post("/v1/connections", json=short, headers=acme.headers())
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "credentials.callback_key"
         hook = f"{served_hub}/hooks/connectwise/{connection}"
-        entry = {"url": f"{hook}?key=hook-secret-1234", "objectId": 1, "level": "owner"}
+        entry = {
+            "url": f"{hook}?key=hook-secret-0123456789ab-1234",
+            "objectId": 1,
+            "level": "owner",
+        }
         for kind in ("company", "ticket"):
             cw.call("POST", "system/callbacks", json={**entry, "type": kind}).raise_for_status()
         assert await _jobs(http, acme) == []
@@ -150,7 +161,9 @@ async def test_a_connectwise_callback_pulls_the_changed_company_now_cw_8(
         wrong = await http.post(f"{hook}?key=guessed-key", json=payload)
         assert wrong.status_code == 404
         assert wrong.headers["content-type"].startswith("application/problem+json")
-        ticket = await http.post(f"{hook}?key=hook-secret-1234", json={**payload, "Type": "ticket"})
+        ticket = await http.post(
+            f"{hook}?key=hook-secret-0123456789ab-1234", json={**payload, "Type": "ticket"}
+        )
         assert (ticket.status_code, ticket.json()) == (200, {"pull_requested": False})
 
 
