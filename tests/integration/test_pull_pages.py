@@ -210,3 +210,35 @@ async def test_a_pull_killed_anywhere_in_a_page_resumes_with_each_record_once(
             kill_at
         )
         assert found["links"] == [(ORGANIZATION, f"K-{i}") for i in range(total)], kill_at
+
+
+async def test_a_contact_the_psa_moved_is_not_made_the_default_of_the_company_it_left(
+    container: Container,
+) -> None:  # BSS-1, BSS-2 (review: the old organization got it as its default contact)
+    rows = {
+        ORGANIZATION: [
+            {"external_id": "M-F", "name": "Left behind"},
+            {"external_id": "M-G", "name": "Moved to"},
+        ],
+        CONTACT: [
+            {"external_id": "M-c", "organization_external_id": "M-F", "first_name": "Pat",
+             "last_name": "Mover"},
+        ],
+    }  # fmt: skip
+    psa = PagedPsa(rows, size=10)
+    tenant, _, job = await started(container, ENTITY_SEPARATOR.join((ORGANIZATION, CONTACT)))
+    await runner(container, psa).run(job, "first")
+    # In the PSA the contact moved to G and is its default contact now.
+    rows[CONTACT] = [{**rows[CONTACT][0], "organization_external_id": "M-G",
+                      "default_of_organization": True}]  # fmt: skip
+    await runner(container, psa).run(await started_again(container, tenant, job), "again")
+    async with container.persistence.sessions()() as session:
+        org = tables.organizations.c
+        defaults = dict(
+            (
+                await session.execute(
+                    select(org.name, org.default_contact_id).where(org.tenant_id == tenant)
+                )
+            ).all()
+        )
+    assert defaults["Left behind"] is None
