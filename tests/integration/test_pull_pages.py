@@ -215,7 +215,7 @@ async def test_a_pull_killed_anywhere_in_a_page_resumes_with_each_record_once(
 async def test_a_contact_the_psa_moved_is_not_made_the_default_of_the_company_it_left(
     container: Container,
 ) -> None:  # BSS-1, BSS-2 (review: the old organization got it as its default contact)
-    rows = {
+    rows: dict[str, list[dict[str, Any]]] = {
         ORGANIZATION: [
             {"external_id": "M-F", "name": "Left behind"},
             {"external_id": "M-G", "name": "Moved to"},
