@@ -200,7 +200,9 @@ class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
     noun = "portal invitation"
 
     async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
-        return await self._get(invitation_id)
+        # Locked: a link is redeemed once, so two sign-ins with it at once (a double click, a
+        # mail scanner and a person) must not both read it unused (PostgreSQL's READ COMMITTED).
+        return await self._get(invitation_id, lock=True)
 
 
 class SqlAlchemyQuoteAcceptanceRepository(_TenantRepository[QuoteAcceptance]):
