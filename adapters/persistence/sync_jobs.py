@@ -76,6 +76,13 @@ class SqlAlchemySyncJobs:
         again: bool = False,
     ) -> SyncJob:
         async with self._sessions() as session, session.begin():
+            # One request of a connection at a time (its row locked; SQLite has one writer):
+            # callbacks arriving together queue one pull behind a running one, not one each.
+            await session.execute(
+                select(CONN.id)
+                .where(CONN.id == connection_id, CONN.tenant_id == tenant_id)
+                .with_for_update()
+            )
             open_jobs = (
                 await session.execute(
                     select(tables.sync_jobs)

@@ -3,6 +3,7 @@ errors, external links, sync jobs, the notification queue, the payment watchlist
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from uuid import UUID
 
@@ -200,6 +201,24 @@ async def test_a_sync_asked_for_while_its_pull_runs_is_queued_behind_it(world: W
     assert taken is not None
     assert (taken.id, taken.status) == (queued.id, "running")
     assert (taken.full, taken.changed_since) == (False, first.created_at)  # since that began
+
+
+async def test_callbacks_arriving_together_queue_one_pull_behind_the_running_one(
+    world: World,
+) -> None:
+    """Review: each of several "sync now" at once saw a running pull and no waiting one, and
+    each queued its own. One waits behind the running pull, however many ask at once."""
+    jobs = world.stack.persistence.jobs()
+    first = await jobs.request(world.tenant, world.psa.id, "tickets-at-once", full=True)
+    assert await jobs.claim("runner", LEASE, first.id) is not None
+    asked = await asyncio.gather(
+        *(
+            jobs.request(world.tenant, world.psa.id, "tickets-at-once", full=False, again=True)
+            for _ in range(5)
+        )
+    )
+    assert len({job.id for job in asked}) == 1
+    assert asked[0].id != first.id
 
 
 async def test_a_pull_whose_runner_died_is_resumed_not_queued_behind(world: World) -> None:
