@@ -10,6 +10,7 @@ constraints and foreign keys hold (a use-case test names its tenants with
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
@@ -367,6 +368,10 @@ class InMemoryApiKeyRepository(_Repository[ApiKey]):
     async def list(self) -> list[ApiKey]:
         return sorted((copy.deepcopy(k) for k in self._visible()), key=lambda k: k.id)
 
+    async def of_contact(self, contact_id: ContactId) -> builtins.list[ApiKey]:
+        found = [copy.deepcopy(k) for k in self._visible() if k.contact_id == contact_id]
+        return sorted(found, key=lambda k: k.id)
+
 
 class InMemoryPortalInvitationRepository(_Repository[PortalInvitation]):
     kind = PortalInvitation
@@ -374,6 +379,10 @@ class InMemoryPortalInvitationRepository(_Repository[PortalInvitation]):
 
     async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation:
         return self._load(invitation_id)
+
+    async def of_contact(self, contact_id: ContactId) -> list[PortalInvitation]:
+        found = [copy.deepcopy(i) for i in self._visible() if i.contact_id == contact_id]
+        return sorted(found, key=lambda i: i.id)
 
 
 class InMemoryQuoteAcceptanceRepository(_Repository[QuoteAcceptance]):

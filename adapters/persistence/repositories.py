@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Collection
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
@@ -193,6 +194,10 @@ class SqlAlchemyApiKeyRepository(_TenantRepository[ApiKey]):
     async def list(self) -> list[ApiKey]:
         return list((await self._session.scalars(self._select().order_by(self.table.c.id))).all())
 
+    async def of_contact(self, contact_id: ContactId) -> builtins.list[ApiKey]:
+        query = self._select().where(self.table.c.contact_id == contact_id)
+        return list((await self._session.scalars(query.order_by(self.table.c.id))).all())
+
 
 class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
     entity = PortalInvitation
@@ -203,6 +208,10 @@ class SqlAlchemyPortalInvitationRepository(_TenantRepository[PortalInvitation]):
         # Locked: a link is redeemed once, so two sign-ins with it at once (a double click, a
         # mail scanner and a person) must not both read it unused (PostgreSQL's READ COMMITTED).
         return await self._get(invitation_id, lock=True)
+
+    async def of_contact(self, contact_id: ContactId) -> list[PortalInvitation]:
+        query = self._select().where(self.table.c.contact_id == contact_id)
+        return list((await self._session.scalars(query.order_by(self.table.c.id))).all())
 
 
 class SqlAlchemyQuoteAcceptanceRepository(_TenantRepository[QuoteAcceptance]):

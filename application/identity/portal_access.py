@@ -8,15 +8,17 @@ link's token is used once and expires (``PortalInvitation``); redeemed, it becom
 ``PORTAL_SESSION_LIFETIME`` whatever the cookie says. Signing out revokes that token.
 
 An email that links to a portal page (an invoice's pay page, a receipt) carries the same kind of
-sign-in link for the contact it goes to (``issue_sign_in``), with a ``next`` page to land on
-after signing in; only a relative path under ``/portal/`` is honoured (``portal_next``).
+sign-in link (``issue_sign_in``, for 72 hours), with a ``next`` page to land on after signing in,
+but only for a contact who has portal access already (``has_portal_access``): one staff invited
+or gave a portal token. Any other contact's email names the bare page. Only a relative path
+under ``/portal/`` is honoured as ``next`` (``portal_next``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 from uuid import UUID
 
@@ -30,7 +32,7 @@ from application.shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.crm.contact import Contact
 from domain.crm.organization import ContactId
 from domain.identity.access import PORTAL_SESSION_LIFETIME, Role
-from domain.identity.invitation import PortalInvitation, PortalInvitationId
+from domain.identity.invitation import INVITATION_LIFETIME, PortalInvitation, PortalInvitationId
 from domain.identity.tenant import TenantId
 from domain.notifications.notification import Notification, NotificationKind
 from domain.shared.errors import DomainError
@@ -73,6 +75,7 @@ async def issue_sign_in(
     *,
     now: datetime,
     invited_by: str,
+    lifetime: timedelta = INVITATION_LIFETIME,
 ) -> tuple[PortalInvitation, str]:
     """A single-use, expiring invitation for ``contact``, added to ``uow``, and its token (the
     plaintext, shown once: only its hash is kept)."""
@@ -84,9 +87,24 @@ async def issue_sign_in(
         secret_hash=secret.secret_hash,
         created_at=now,
         invited_by=invited_by,
+        lifetime=lifetime,
     )
     await uow.portal_invitations.add(invitation)
     return invitation, f"{uow.tenant_id.hex}.{invitation.id.hex}.{secret.plaintext}"
+
+
+async def has_portal_access(uow: UnitOfWork, contact_id: ContactId, now: datetime) -> bool:
+    """Whether staff let ``contact_id`` into the portal: an invitation an admin or manager made
+    (used or not, expired or not), or a portal token they issued that is still usable.
+
+    An email's own sign-in links never count, nor the sessions they were exchanged for: every
+    session comes from an invitation, so a staff-invited contact's is counted by its invitation.
+    Otherwise an uninvited contact signed in once by an email would get sign-in links for good.
+    """
+    if any(i.staff_made for i in await uow.portal_invitations.of_contact(contact_id)):
+        return True
+    keys = await uow.api_keys.of_contact(contact_id)
+    return any(k.role is Role.PORTAL and k.expires_at is None and k.usable(now) for k in keys)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -78,6 +79,8 @@ class PortalInvitationRepository(Protocol):
 
     async def get(self, invitation_id: PortalInvitationId) -> PortalInvitation: ...
 
+    async def of_contact(self, contact_id: ContactId) -> list[PortalInvitation]: ...
+
 
 class ApiKeyRepository(Protocol):
     async def add(self, key: ApiKey) -> None: ...
@@ -85,6 +88,10 @@ class ApiKeyRepository(Protocol):
     async def get(self, key_id: ApiKeyId) -> ApiKey: ...
 
     async def list(self) -> list[ApiKey]: ...
+
+    async def of_contact(self, contact_id: ContactId) -> builtins.list[ApiKey]:
+        """The portal tokens and sessions of ``contact_id``, revoked and expired ones too."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ A receipt links to its page in the portal. Every email comes from the MSP (its b
 system numbers it (it becomes payable, PAY-1) and the tenant's ``invoice_ready_emails`` is on,
 with a link to the invoice's pay page.
 
-An email's portal link is a sign-in link for the contact it goes to, landing on the page
-(``PortalLinks.signed_in``); the PSA ticket's text names the bare page, which signs nobody in.
+An email's portal link is a sign-in link for the contact it goes to, landing on the page, where
+staff let that contact into the portal already (``PortalLinks.signed_in``); any other contact's
+email, and the PSA ticket's text, name the bare page, which signs nobody in.
 """
 
 from __future__ import annotations

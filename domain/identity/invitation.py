@@ -2,6 +2,10 @@
 
 Only a hash of its secret is kept. Redeeming it (the contact follows the link and signs in)
 spends it; an expired or spent invitation signs nobody in.
+
+Staff (an admin or manager) invite a contact; an email's sign-in link is an invitation too, made
+for the email (``invited_by`` is ``EMAILED_BY``), and lives shorter. Only an invitation staff
+made gives a contact portal access (``staff_made``): one made for an email never does.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from domain.shared.events import Aggregate
 
 PortalInvitationId = NewType("PortalInvitationId", UUID)
 INVITATION_LIFETIME = timedelta(days=7)
+EMAILED_LINK_LIFETIME = timedelta(hours=72)  # an email's sign-in link
+EMAILED_BY = "a link in an email"  # the ``invited_by`` of an email's sign-in link
 
 
 class PortalInvitation(Aggregate):
@@ -39,6 +45,11 @@ class PortalInvitation(Aggregate):
         self.expires_at = created_at + lifetime
         self.invited_by = invited_by[:100]
         self.used_at: datetime | None = None
+
+    @property
+    def staff_made(self) -> bool:
+        """Made by staff inviting the contact, not for an email's link."""
+        return self.invited_by != EMAILED_BY
 
     def redeem(self, now: datetime) -> None:
         """Spend the invitation; a spent or expired one is refused (single use, expiring)."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from application.identity.portal_access import has_portal_access
 from domain.identity.access import PORTAL_SESSION_LIFETIME
 from tests.contract.repositories.conftest import World
 from tests.support.clock import FixedClock
@@ -70,3 +71,23 @@ async def test_a_link_used_twice_at_once_signs_in_once(
     for error in refused:
         with pytest.raises(Exception, match=r"used already|someone else changed"):
             raise error
+
+
+async def test_a_contacts_invitations_and_keys_are_found_by_contact(world: World) -> None:
+    # PAY-13: whom an email may sign in (has_portal_access) is read from these, on every family.
+    identity = world.stack.identity
+    other = world.new_contact("Grace", "Hopper")
+    await world.save(other)
+    async with world.uow() as uow:
+        assert not await has_portal_access(uow, world.contact.id, NOW)
+    sent = await identity.invite_portal_contact()(world.tenant, world.contact.id, "key:staff")
+    issued = await identity.issue_portal_token()(world.tenant, other.id)
+    async with world.uow() as uow:
+        (found,) = await uow.portal_invitations.of_contact(world.contact.id)
+        assert (found.id, found.invited_by) == (sent.invitation.id, "key:staff")
+        assert found.expires_at == sent.invitation.expires_at  # stored, read back
+        assert await uow.portal_invitations.of_contact(other.id) == []
+        assert [k.id for k in await uow.api_keys.of_contact(other.id)] == [issued.key.id]
+        assert await uow.api_keys.of_contact(world.contact.id) == []
+        assert await has_portal_access(uow, world.contact.id, NOW)
+        assert await has_portal_access(uow, other.id, NOW)

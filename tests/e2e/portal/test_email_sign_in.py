@@ -1,6 +1,7 @@
 """An email's portal link signs its contact in (PAY-13): "your invoice is ready" and a receipt
 carry a single-use, expiring sign-in link for the contact they go to (an invitation, made and
-spent as one), landing on the invoice's pay page or the receipt. The sign-in form's ``next`` is
+spent as one), landing on the invoice's pay page or the receipt, where staff invited that
+contact; an uninvited contact's emails name the bare page. The sign-in form's ``next`` is
 honoured only as a relative path of the portal's pages; a contact signed in already goes
 straight to the page; a link never shows another organization's invoice."""
 
@@ -12,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from domain.billing.invoice import InvoiceId
 from domain.identity.access import Role
 from tests.e2e.portal.conftest import CSRF, Pages
-from tests.e2e.portal.test_emails import brand, mails_titled, number
+from tests.e2e.portal.test_emails import PAY_LINK, RECEIPT_LINK, brand, mails_titled, number
 
 SIGN_IN_LINK = re.compile(r"https?://\S+/portal/sign-in\?\S+")
 NEXT_FIELD = re.compile(r'name="next" value="([^"]*)"')
@@ -27,8 +28,13 @@ def sign_in_link(text: str) -> tuple[str, str, str]:
     return f"{parts.path}?{parts.query}", query["token"][0], query["next"][0]
 
 
-async def ready_mail_link(pages: Pages, total: str, doc_number: str) -> tuple[InvoiceId, str]:
+async def ready_mail_link(
+    pages: Pages, total: str, doc_number: str, *, invited: bool = True
+) -> tuple[InvoiceId, str]:
+    """The ready email's text, to the billing contact, invited by staff first (``invited``)."""
     await brand(pages)
+    if invited:
+        await pages.invite()
     invoice = await pages.own.invoice(total, numbered=False)
     await number(pages, invoice, doc_number)
     (mail,) = await mails_titled(pages, "ready to pay", invoice)
@@ -95,10 +101,10 @@ async def test_a_signed_in_client_following_the_link_gets_the_pay_page(pages: Pa
     assert await follow(pages, page, token, next_page) == next_page  # the token still unspent
 
 
-async def test_a_receipts_link_signs_its_contact_in_to_the_receipt(pages: Pages) -> None:
-    # PAY-13
+async def receipt_mail(pages: Pages, total: str) -> tuple[str, str]:
+    """A payment's id and its receipt email's text."""
     await brand(pages, ready_emails=False)
-    invoice = await pages.own.invoice("60.00")
+    invoice = await pages.own.invoice(total)
     paid = await pages.client.post(
         f"/v1/invoices/{invoice}/payments",
         json={"method_id": str(pages.own.method), "contact_id": str(pages.own.contact)},
@@ -106,13 +112,45 @@ async def test_a_receipts_link_signs_its_contact_in_to_the_receipt(pages: Pages)
     )
     assert paid.status_code == 201, paid.text
     (mail,) = await mails_titled(pages, "Payment received", paid.json()["id"])
-    page, token, next_page = sign_in_link(mail.text)
-    assert next_page == f"/portal/payments/{paid.json()['id']}"
+    return paid.json()["id"], mail.text
+
+
+async def test_a_receipts_link_signs_its_contact_in_to_the_receipt(pages: Pages) -> None:
+    # PAY-13
+    await pages.invite()
+    payment, text = await receipt_mail(pages, "60.00")
+    page, token, next_page = sign_in_link(text)
+    assert next_page == f"/portal/payments/{payment}"
     landed = await follow(pages, page, token, next_page)
     assert landed == next_page
     receipt = await pages.client.get(landed)
     assert receipt.status_code == 200
     assert "60.00" in receipt.text
+
+
+async def test_an_uninvited_billing_contacts_emails_carry_no_sign_in_link(pages: Pages) -> None:
+    # PAY-13: only staff let a contact into the portal; the emails name the bare pages, which
+    # ask a signed-out contact to sign in and lead a signed-in one there.
+    invoice, ready = await ready_mail_link(pages, "210.00", "3004", invited=False)
+    payment, paid = await receipt_mail(pages, "70.00")
+    for text, bare in (
+        (ready, f"/portal/invoices/{invoice}/pay"),
+        (paid, f"/portal/payments/{payment}"),
+    ):
+        assert "token=" not in text
+        assert SIGN_IN_LINK.search(text) is None
+        found = (PAY_LINK if bare.endswith("/pay") else RECEIPT_LINK).search(text)
+        assert found is not None, text
+        assert found.group(1) == bare
+        assert (await pages.client.get(bare)).status_code == 401
+    await pages.sign_in(await pages.invite())
+    for bare, total in (
+        (f"/portal/invoices/{invoice}/pay", "210.00"),
+        (f"/portal/payments/{payment}", "70.00"),
+    ):
+        shown = await pages.client.get(bare)
+        assert shown.status_code == 200
+        assert total in shown.text
 
 
 REFUSED = [
