@@ -100,6 +100,23 @@ class SqlAlchemyLinkRepository:
             found.update({row.external_id: row.entity_id for row in rows})
         return found
 
+    async def external_ids(
+        self, connection_id: ConnectionId, entity_type: str, entity_ids: Collection[UUID]
+    ) -> dict[UUID, str]:
+        wanted = list(dict.fromkeys(entity_ids))
+        found: dict[UUID, str] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            rows = await self._session.execute(
+                select(LINK.entity_id, LINK.external_id).where(
+                    LINK.tenant_id == self._tenant_id,
+                    LINK.connection_id == connection_id,
+                    LINK.entity_type == entity_type,
+                    LINK.entity_id.in_(wanted[start : start + IN_CHUNK]),
+                )
+            )
+            found.update({row.entity_id: row.external_id for row in rows})
+        return found
+
     async def add(
         self, connection_id: ConnectionId, links: Sequence[tuple[str, UUID, str]]
     ) -> None:

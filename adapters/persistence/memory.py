@@ -641,6 +641,13 @@ class InMemoryLinkRepository:
             and external in wanted
         }
 
+    async def external_ids(
+        self, connection_id: ConnectionId, entity_type: str, entity_ids: Collection[UUID]
+    ) -> dict[UUID, str]:
+        links, tenant_id = self._uow.db.links, self._uow.tenant_id
+        found = {i: links.get((connection_id, entity_type, i)) for i in entity_ids}
+        return {i: link[1] for i, link in found.items() if link and link[0] == tenant_id}
+
     async def add(
         self, connection_id: ConnectionId, links: Sequence[tuple[str, UUID, str]]
     ) -> None:

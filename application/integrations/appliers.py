@@ -81,6 +81,8 @@ class PullContext:
     _organizations: dict[UUID, Organization | None] = field(default_factory=dict)
     _contacts: dict[UUID, Contact | None] = field(default_factory=dict)
     _mirrors: dict[tuple[RecordKind, str], PsaRecord | None] = field(default_factory=dict)
+    # (entity, hub id) -> whether it is linked on this connection: what organizations refer to.
+    _linked: dict[tuple[str, UUID], bool] = field(default_factory=dict)
 
     async def prepare(self, records: Sequence[PulledRecord]) -> None:
         """Everything the page's records name, a query per kind of thing rather than a few per
@@ -108,6 +110,7 @@ class PullContext:
             await self.resolve(entity, wanted)
         organizations = {self._hub_ids[(ORGANIZATION, e)] for e in externals.get(ORGANIZATION, ())}
         await self._load_organizations({OrganizationId(i) for i in organizations | hub_ids})
+        await self._load_reference_links(records)
         if contacts := {self._hub_ids[(CONTACT, e)] for e in externals.get(CONTACT, ())}:
             await self._load_contacts({ContactId(i) for i in contacts})
         for kind, wanted in mirrors.items():
@@ -124,6 +127,40 @@ class PullContext:
             found = linked.get(external_id)
             hub = found if found is not None else pulled_id(self.connection_id, external_id, entity)
             self._hub_ids[(entity, external_id)] = hub
+
+    async def _load_reference_links(self, records: Sequence[PulledRecord]) -> None:
+        """Whether what the page's organizations refer to now (parent, bill-to, default contact)
+        is linked on this connection: a query per entity type."""
+        held: dict[str, set[UUID]] = {ORGANIZATION: set(), CONTACT: set()}
+        for record in records:
+            if isinstance(record, PulledOrganization):
+                given = _uuid(record.hub_id)
+                hub = given or self._hub_ids.get((ORGANIZATION, record.external_id))
+            elif isinstance(record, PulledContact) and record.default_of_organization:
+                hub = self._hub_ids.get((ORGANIZATION, record.organization_external_id))
+            else:
+                continue
+            found = self._organizations.get(OrganizationId(hub)) if hub else None
+            if found is None:
+                continue
+            profile = found.profile
+            if isinstance(record, PulledOrganization):
+                held[ORGANIZATION].update(i for i in (profile.parent_id, profile.bill_to_id) if i)
+            if profile.default_contact_id is not None:
+                held[CONTACT].add(profile.default_contact_id)
+        for entity, ids in held.items():
+            await self._load_links(entity, ids)
+
+    async def _load_links(self, entity: str, ids: Collection[UUID]) -> None:
+        wanted = {i for i in ids if (entity, i) not in self._linked}
+        if wanted:
+            found = await self.uow.links.external_ids(self.connection_id, entity, wanted)
+            self._linked.update({(entity, i): i in found for i in wanted})
+
+    async def is_linked(self, entity: str, hub_id: UUID) -> bool:
+        """Whether the hub's entity is linked on this connection (committed, or by this page)."""
+        await self._load_links(entity, (hub_id,))
+        return self._linked[(entity, hub_id)]
 
     async def _load_organizations(self, ids: set[OrganizationId]) -> None:
         wanted = {i for i in ids if i not in self._organizations}
@@ -183,6 +220,7 @@ class PullContext:
     def link(self, entity: str, hub_id: UUID, external_id: str) -> None:
         self.new_links.append((entity, hub_id, external_id))
         self._hub_ids[(entity, external_id)] = hub_id
+        self._linked[(entity, hub_id)] = True
 
 
 def _uuid(value: str | None) -> UUID | None:
@@ -235,15 +273,39 @@ def _organization_type(name: str | None) -> OrganizationType | None:
         return OrganizationType.OTHER
 
 
+async def _unknown_to_psa(
+    context: PullContext, organization: Organization | None, names: Collection[str]
+) -> set[str]:
+    """Those of the organization's references whose target has no link on this connection:
+    the PSA cannot name it yet (the organization was pushed before it), so the hub keeps it
+    whatever the PSA names instead (BSS-1)."""
+    if organization is None:
+        return set()
+    entities = {"parent_id": ORGANIZATION, "bill_to_id": ORGANIZATION}
+    return {
+        name
+        for name in names
+        if (target := getattr(organization.profile, name)) is not None
+        and not await context.is_linked(entities.get(name, CONTACT), target)
+    }
+
+
 async def _organization_refs(
     context: PullContext, record: PulledOrganization, organization_id: OrganizationId
 ) -> dict[str, Any]:
     """BSS-1's type, currency, parent, bill-to and default contact, where the record gives
     them; a parent or bill-to the hub has not pulled (not of a selected type) is left as it
     is, and so is a default contact not in the hub yet (set when it is pulled). A vendor that
-    names every reference (``references_complete``) clears one it no longer names."""
+    names every reference (``references_complete``) clears one it no longer names. A reference
+    the hub holds to something not linked on this connection is kept, neither replaced nor
+    cleared: the PSA does not know it yet."""
     found: dict[str, Any] = {}
     cleared = record.references_complete
+    kept = await _unknown_to_psa(
+        context,
+        await context.find_organization(organization_id),
+        ("parent_id", "bill_to_id", "default_contact_id"),
+    )
     if (kind := _organization_type(record.organization_type)) is not None:
         found["type"] = kind
     if record.currency is not None and record.currency in Currency.__members__:
@@ -252,6 +314,8 @@ async def _organization_refs(
         ("parent_id", record.parent_external_id),
         ("bill_to_id", record.bill_to_external_id),
     ):
+        if name in kept:
+            continue
         if external is None and cleared:
             found[name] = None
         if external is None or external == record.external_id:
@@ -260,7 +324,9 @@ async def _organization_refs(
         if await context.find_organization(hub) is None:
             continue
         found[name] = hub
-    if (external := record.default_contact_external_id) is not None:
+    if "default_contact_id" in kept:
+        pass  # the hub's choice, which the PSA cannot name yet
+    elif (external := record.default_contact_external_id) is not None:
         contact_id = ContactId(await context.hub_id(CONTACT, external))
         contact = await context.find_contact(contact_id)
         if contact is not None and contact.organization_id == organization_id:
@@ -342,6 +408,7 @@ async def apply_contact(context: PullContext, pulled: PulledRecord) -> None:
             owner is not None
             and under == owner.id
             and owner.profile.default_contact_id != contact.id
+            and not await _unknown_to_psa(context, owner, ("default_contact_id",))
         ):
             owner.revise(OrganizationChanges(default_contact_id=contact.id), now)
 

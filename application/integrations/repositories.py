@@ -35,6 +35,13 @@ class LinkRepository(Protocol):
         """The hub ids of those external ids that are linked, by external id, in one query."""
         ...
 
+    async def external_ids(
+        self, connection_id: ConnectionId, entity_type: str, entity_ids: Collection[UUID]
+    ) -> dict[UUID, str]:
+        """The other way: the external ids of those hub ids that are linked, by hub id, in one
+        query (a pulled organization's references the PSA may not know yet)."""
+        ...
+
     async def add(
         self, connection_id: ConnectionId, links: Sequence[tuple[str, UUID, str]]
     ) -> None:

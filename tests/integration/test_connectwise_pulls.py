@@ -21,7 +21,7 @@ from adapters.vendors.connectwise.client import ConnectWiseClients
 from adapters.vendors.connectwise.sync import ConnectWisePuller
 from adapters.vendors.kit.limits import InMemoryVendorLimits
 from application.crm.ports import OrganizationFilter
-from application.crm.use_cases import CreateOrganization, UpdateOrganization
+from application.crm.use_cases import CreateContact, CreateOrganization, UpdateOrganization
 from application.integrations.appliers import CONTACT, ORGANIZATION
 from application.integrations.connections import ConnectSystem, NewConnection
 from application.integrations.pulls import (
@@ -34,6 +34,7 @@ from application.integrations.pulls import (
 from application.integrations.sync_errors import SyncErrorFilter
 from application.integrations.worker import OutboxWorker, WorkerSettings
 from application.shared.pagination import PageRequest
+from domain.crm.contact import ContactProfile
 from domain.crm.organization import (
     Address,
     OrganizationChanges,
@@ -444,3 +445,41 @@ async def test_an_organization_whose_parent_was_cleared_removes_it_in_connectwis
     assert "billToCompany" in pushed  # the bill-to the hub kept, kept
     [patch] = [e for e in cw.journal() if e["method"] == "PATCH"]
     assert patch["request"] == [{"op": "remove", "path": "parentCompany"}]
+
+
+async def test_a_hub_reference_connectwise_cannot_know_yet_survives_a_pull_bss_1(
+    container: Container, cw: ConnectWiseSandbox
+) -> None:
+    """A default contact and a parent set in the hub, not linked to ConnectWise yet (the
+    company's push ran first, so it could not name them): a pull that names another default,
+    or none, and no parent keeps them; the bill-to, linked, follows ConnectWise."""
+    hq = company(cw, "Harbor HQ", ["Customer"])
+    ref = {"id": hq}
+    west = company(cw, "Harbor West", ["Customer"], parentCompany=ref, billToCompany=ref)
+    default = contact_of(cw, west)
+    cw.store.records["company/companies"][west]["defaultContact"] = {"id": default}
+    other = cw.store.insert(
+        "company/contacts", {"firstName": "Sam", "lastName": "Other", "company": {"id": west}}
+    )
+    backdated(cw)
+    tenant, connection = await connected(container, cw)
+    await pulled(container, tenant, connection, full=True)
+    async with container.persistence.uow()(tenant) as uow:
+        listed = await uow.organizations.list(OrganizationFilter(), PageRequest(limit=10))
+    hub_west = next(o for o in listed if o.profile.name == "Harbor West")
+    create: CreateOrganization = container.crm.create_organization()
+    holding = await create(tenant, OrganizationProfile(name="Harbor Holdings"))
+    added: CreateContact = container.crm.create_contact()
+    chosen = await added(tenant, hub_west.id, ContactProfile(first_name="Hana", last_name="Hub"))
+    update: UpdateOrganization = container.crm.update_organization()
+    changes = OrganizationChanges(default_contact_id=chosen.id, parent_id=holding.id)
+    await update(tenant, hub_west.id, changes)
+    changed_in_connectwise(cw, west, defaultContact={"id": other["id"]}, billToCompany=None)
+    await pulled(container, tenant, connection, full=False)
+    kept = (await organizations(container, tenant))["Harbor West"]
+    assert (kept.default_contact_id, kept.parent_id) == (chosen.id, holding.id)
+    assert kept.bill_to_id is None  # linked: ConnectWise's removal comes in
+    changed_in_connectwise(cw, west, defaultContact=None, parentCompany=None)
+    await pulled(container, tenant, connection, full=False)
+    again = (await organizations(container, tenant))["Harbor West"]
+    assert (again.default_contact_id, again.parent_id) == (chosen.id, holding.id)

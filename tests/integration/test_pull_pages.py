@@ -56,8 +56,11 @@ class PagedPsa:
             self.applying = None
 
 
-def organizations(prefix: str, n: int) -> list[dict[str, Any]]:
-    return [{"external_id": f"{prefix}{i}", "name": f"Pulled {prefix}{i}"} for i in range(n)]
+def organizations(prefix: str, n: int, parent: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {"external_id": f"{prefix}{i}", "name": f"Pulled {prefix}{i}", "parent_external_id": parent}
+        for i in range(n)
+    ]
 
 
 def contacts(prefix: str, n: int) -> list[dict[str, Any]]:
@@ -136,7 +139,10 @@ async def test_a_page_applies_in_as_many_statements_whatever_its_size(
     per_size: dict[int, dict[tuple[str, int], int]] = {}
     for size in (3, 30):
         prefix = f"S{size}-"
-        rows = {ORGANIZATION: organizations(prefix, size), CONTACT: contacts(prefix, size)}
+        rows = {  # each under the first (BSS-1): read again, its link is looked up with the page's
+            ORGANIZATION: organizations(prefix, size, parent=f"{prefix}0"),
+            CONTACT: contacts(prefix, size),
+        }
         # One record the vendor sent malformed and one the hub refuses: each skipped with its
         # reason (INT-7), the rest of their page applied.
         rows[ORGANIZATION] += [

@@ -330,3 +330,22 @@ async def test_a_pulled_page_reads_in_bulk_and_keeps_its_links_and_checkpoint_on
     assert await store.find(world.psa.id, "organization", other) is None
     done = await jobs.finish(job, "runner", error=None, failed=False)
     assert (done.checkpoint, done.records) == ("page-2", 5)
+
+
+async def test_the_external_ids_of_hub_ids_come_back_in_one_read(
+    world: World, elsewhere: World
+) -> None:  # INT-4, BSS-1: what a pulled organization refers to, linked on this connection or not
+    links = [("organization", world.org.id, "CW-1"), ("contact", world.contact.id, "CW-2")]
+    async with world.uow() as uow:
+        await uow.links.add(world.psa.id, links)
+        await uow.commit()
+    both = [world.org.id, world.contact.id, new_id()]  # the last one linked nowhere
+    async with world.uow() as uow:
+        found = await uow.links.external_ids(world.psa.id, "organization", both)
+        assert found == {world.org.id: "CW-1"}  # of its entity type only
+        found = await uow.links.external_ids(world.psa.id, "contact", both)
+        assert found == {world.contact.id: "CW-2"}
+        assert await uow.links.external_ids(elsewhere.psa.id, "organization", both) == {}
+        assert await uow.links.external_ids(world.psa.id, "organization", []) == {}
+    async with elsewhere.uow() as uow:  # another tenant's links are not found
+        assert await uow.links.external_ids(world.psa.id, "organization", both) == {}
