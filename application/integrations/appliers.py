@@ -83,6 +83,10 @@ class PullContext:
     _mirrors: dict[tuple[RecordKind, str], PsaRecord | None] = field(default_factory=dict)
     # (entity, hub id) -> whether it is linked on this connection: what organizations refer to.
     _linked: dict[tuple[str, UUID], bool] = field(default_factory=dict)
+    # The page's organizations not applied yet, and the records that named one of them as
+    # parent or bill-to: applied again once the page's organizations are all in.
+    _pending: set[str] = field(default_factory=set)
+    again: list[PulledRecord] = field(default_factory=list)
 
     async def prepare(self, records: Sequence[PulledRecord]) -> None:
         """Everything the page's records name, a query per kind of thing rather than a few per
@@ -98,6 +102,7 @@ class PullContext:
             else:
                 externals.setdefault(record.entity, set()).add(record.external_id)
             if isinstance(record, PulledOrganization):
+                self._pending.add(record.external_id)
                 named = (record.parent_external_id, record.bill_to_external_id)
                 externals[ORGANIZATION].update(e for e in named if e)
                 if record.default_contact_external_id:
@@ -322,6 +327,8 @@ async def _organization_refs(
             continue
         hub = OrganizationId(await context.hub_id(ORGANIZATION, external))
         if await context.find_organization(hub) is None:
+            if external in context._pending and record not in context.again:
+                context.again.append(record)  # later in this page: once it is in
             continue
         found[name] = hub
     if "default_contact_id" in kept:
@@ -343,6 +350,7 @@ async def apply_organization(context: PullContext, pulled: PulledRecord) -> None
     organization_id = OrganizationId(
         given if given is not None else await context.hub_id(ORGANIZATION, external_id)
     )
+    context._pending.discard(external_id)
     refs = await _organization_refs(context, record, organization_id)
     fields = {**_organization_fields(record), **refs}
     now = context.now

@@ -9,6 +9,7 @@ first (``PullContext.prepare``): a few queries a page, not a few a record.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -195,6 +196,11 @@ class PullRunner:
                     await applier(context, record)
                 except (DomainError, Skipped) as error:
                     skipped.append(f"{name}: {error.message}")
+            # Records that named a parent or bill-to later in the page, now that it is in.
+            again, context.again = context.again, []
+            for record in again:
+                with contextlib.suppress(DomainError, Skipped):  # reported the first time
+                    await applier(context, record)
             await uow.links.add(job.connection_id, context.new_links)
             await uow.sync_jobs.checkpoint(
                 job.id, owner, checkpoint, len(records), now + LEASE_AFTER_PAGE
