@@ -182,7 +182,7 @@ async def test_a_pull_killed_twice_resumes_at_its_checkpoints_with_each_record_o
     assert (len(found["organizations"]), len(found["contacts"])) == (COMPANIES, PAGE)
     third = await claimed(container, job.id, "third")
     done = await runner.run(third, "third")
-    assert done.status == "done"
+    assert done.status == "done", done.error
     found = await rows(container, tenant)
     expected = [f"Customer {i:04}" for i in range(COMPANIES)]
     assert found == {"organizations": expected, "contacts": expected}  # each once
@@ -401,7 +401,7 @@ async def test_a_later_pull_brings_every_contact_of_a_newly_selected_company_bss
     with pytest.raises(Killed):  # the companies, the changed contacts, the first chunk
         await runner.run(first, "first", killed_at(3))
     done = await runner.run(await claimed(container, job.id, "second"), "second")
-    assert done.status == "done"
+    assert done.status == "done", done.error
     found = await rows(container, tenant)
     expected = [f"Customer {i:04}" for i in range(2)] + [f"Vendor {i:04}" for i in range(5)]
     assert found == {"organizations": expected, "contacts": expected}

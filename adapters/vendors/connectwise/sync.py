@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -50,7 +50,7 @@ from application.integrations.ports import (
     VendorError,
     VendorRejected,
 )
-from application.integrations.records import PulledRecord
+from application.integrations.records import MalformedRecord, PulledRecord
 
 COMPANIES = "company/companies"
 CONTACTS = "company/contacts"
@@ -290,7 +290,7 @@ class ConnectWisePuller:
                 page_size=self._page_size,
             )
         while True:
-            records: list[PulledRecord] = [organization_from_company(c) for c in page.items]
+            records = [read_record(ORGANIZATION, c, organization_from_company) for c in page.items]
             yield PulledPage(records=records, next_checkpoint=page.next_url)
             if page.next_url is None:
                 return
@@ -311,10 +311,14 @@ class ConnectWisePuller:
 
         def records(page: Page) -> list[PulledRecord]:
             return [
-                contact_from_record(c, company_default=selected[i].default_contact == c["id"])
+                read_record(CONTACT, c, contact)
                 for c in page.items
                 if (i := _company_id(c)) is not None and i in selected
             ]
+
+        def contact(item: Mapping[str, Any]) -> PulledRecord:
+            company = selected[_company_id(item) or 0]
+            return contact_from_record(item, company_default=company.default_contact == item["id"])
 
         def after(chunk: int) -> str | None:
             return f"{AFTER_COMPANIES}{chunk}" if chunk < len(chunks) else None
@@ -371,11 +375,31 @@ class ConnectWisePuller:
             page_size=self._page_size,
         ):
             for company in page.items:
-                found[int(company["id"])] = _Selected(
+                if not isinstance(company, dict) or not isinstance(company.get("id"), int):
+                    continue  # not a company: the companies' own pull reports it (INT-7)
+                info = company.get("_info")
+                found[company["id"]] = _Selected(
                     default_contact=_ref_id(company.get("defaultContact")),
-                    changed=_moment((company.get("_info") or {}).get("lastUpdated")),
+                    changed=_moment(info.get("lastUpdated") if isinstance(info, dict) else None),
                 )
         return found
+
+
+def read_record(
+    entity: str, item: Any, translate: Callable[[Mapping[str, Any]], PulledRecord]
+) -> PulledRecord:
+    """A record as the hub reads it, or, when ConnectWise sent something of another shape
+    (a field of the wrong type), a malformed record naming what: a sync error, never a pull
+    that crashes at the same page on every try (INT-7)."""
+    if not isinstance(item, dict):
+        return MalformedRecord(entity, "?", f"ConnectWise sent a {type(item).__name__}")
+    known = item.get("id")
+    try:
+        return translate(item)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        return MalformedRecord(
+            entity, str(known if known is not None else "?"), f"ConnectWise sent {error!r}"
+        )
 
 
 def _moment(value: object) -> datetime | None:
@@ -392,8 +416,8 @@ def _ref_id(ref: object) -> int | None:
     return ref.get("id") if isinstance(ref, dict) and isinstance(ref.get("id"), int) else None
 
 
-def _company_id(contact: Mapping[str, Any]) -> int | None:
-    company = contact.get("company")
+def _company_id(contact: object) -> int | None:
+    company = contact.get("company") if isinstance(contact, dict) else None
     return company.get("id") if isinstance(company, dict) else None
 
 

@@ -4,6 +4,7 @@ the conditions the puller sends (CW-2), and the settings' defaults and checks (C
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from adapters.vendors.connectwise.settings import (
     connectwise_settings_policy,
     read_settings,
 )
-from adapters.vendors.connectwise.sync import company_conditions, type_conditions
+from adapters.vendors.connectwise.sync import company_conditions, read_record, type_conditions
 from adapters.vendors.connectwise.translate.companies import (
     CommunicationChange,
     CompanyRefs,
@@ -33,6 +34,7 @@ from adapters.vendors.connectwise.translate.companies import (
     patch_operations,
 )
 from application.integrations.messages import OrganizationPush
+from application.integrations.records import MalformedRecord, PulledRecord
 from domain.crm.organization import Address
 from domain.shared.errors import InvalidValue
 
@@ -354,3 +356,29 @@ def test_a_reference_cleared_in_the_hub_is_removed_by_json_patch_bss_1() -> None
     # A new company is made without them (no nulls on a create).
     made = company_from_organization(_organization(), RESOLVED)
     assert not {"parentCompany", "billToCompany", "defaultContact", "currency"} & set(made)
+
+
+@pytest.mark.parametrize(
+    ("entity", "item"),
+    [
+        ("organization", {"id": 5, "name": "X", "_info": "not an object"}),
+        ("contact", {"id": 9, "firstName": "A", "communicationItems": "not a list"}),
+        ("contact", ["not", "an", "object"]),
+    ],
+)
+def test_a_record_connectwise_sent_misshapen_is_a_malformed_record_int_7(
+    entity: str, item: object
+) -> None:
+    """Review: a field of another shape raised in the translation and crashed the pull at the
+    same page on every try; it is a record skipped with ConnectWise's shape named (INT-7)."""
+
+    def translate(found: Mapping[str, Any]) -> PulledRecord:
+        if entity == "organization":
+            return organization_from_company(found)
+        return contact_from_record(found, company_default=False)
+
+    read = read_record(entity, item, translate)
+    assert isinstance(read, MalformedRecord)
+    assert read.entity == entity
+    assert read.reason.startswith("ConnectWise sent")
+    assert read.external_id == (str(item["id"]) if isinstance(item, dict) else "?")
