@@ -73,7 +73,10 @@ class PortalLogo(Controller):
         if logo is None:
             raise NotFound("no logo")
         etag = f'"{logo.sha256}"'
-        headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
+        # Revalidated on every page (a 304 while unchanged): one URL serves every tenant's logo,
+        # so a browser signed out of one MSP's portal and into another's, or a logo replaced,
+        # never shows the one it kept (review).
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=304, headers=headers)
         return Response(logo.content, media_type=logo.media_type, headers=headers)
