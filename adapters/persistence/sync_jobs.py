@@ -76,12 +76,14 @@ class SqlAlchemySyncJobs:
         again: bool = False,
     ) -> SyncJob:
         async with self._sessions() as session, session.begin():
-            # One request of a connection at a time (its row locked; SQLite has one writer):
-            # callbacks arriving together queue one pull behind a running one, not one each.
+            # One request of a connection at a time: callbacks arriving together queue one pull
+            # behind a running one, not one each. A write that changes nothing takes the lock
+            # first, on both databases: the row's on PostgreSQL, SQLite's one writer's there
+            # (which ignores FOR UPDATE, and whose readers would not wait).
             await session.execute(
-                select(CONN.id)
+                update(tables.connections)
                 .where(CONN.id == connection_id, CONN.tenant_id == tenant_id)
-                .with_for_update()
+                .values(tenant_id=CONN.tenant_id)
             )
             open_jobs = (
                 await session.execute(
