@@ -189,6 +189,16 @@ class InvitePortalContact:
         return SentInvitation(invitation, link, contact.email)
 
 
+def _parts(token: str) -> tuple[TenantId, PortalInvitationId, str]:
+    """A link's token: its tenant, its invitation and the secret; a bad link otherwise."""
+    tenant_hex, _, rest = token.strip().partition(".")
+    invitation_hex, _, secret = rest.partition(".")
+    try:
+        return TenantId(UUID(hex=tenant_hex)), PortalInvitationId(UUID(hex=invitation_hex)), secret
+    except ValueError:
+        raise _bad_link() from None
+
+
 class SignInWithInvitation(_KeyMaker):
     """Redeems a sign-in link's token (once, before it expires) for a portal token."""
 
@@ -200,14 +210,24 @@ class SignInWithInvitation(_KeyMaker):
         self._secrets = secrets
         self._clock = clock
 
-    async def __call__(self, token: str) -> IssuedKey:
-        tenant_hex, _, rest = token.strip().partition(".")
-        invitation_hex, _, secret = rest.partition(".")
+    async def whose(self, token: str) -> tuple[TenantId, ContactId] | None:
+        """The tenant and contact a link is for, read without spending it; None for a string
+        that is not a link of this hub (the sign-in page asks before it sends a person on)."""
         try:
-            tenant_id = TenantId(UUID(hex=tenant_hex))
-            invitation_id = PortalInvitationId(UUID(hex=invitation_hex))
-        except ValueError:
-            raise _bad_link() from None
+            tenant_id, invitation_id, secret = _parts(token)
+        except DomainError:
+            return None
+        async with self._uow(tenant_id) as uow:
+            try:
+                invitation = await uow.portal_invitations.get(invitation_id)
+            except NotFound:
+                return None
+        if not self._secrets.matches(secret, invitation.secret_hash):
+            return None
+        return tenant_id, invitation.contact_id
+
+    async def __call__(self, token: str) -> IssuedKey:
+        tenant_id, invitation_id, secret = _parts(token)
         async with self._uow(tenant_id) as uow:
             try:
                 invitation = await uow.portal_invitations.get(invitation_id)

@@ -239,17 +239,21 @@ class PortalPages(Controller):
         self,
         request: Request[Any, Any, Any],
         authenticate: NamedDependency[Authenticate],
+        sign_in_with_invitation: NamedDependency[SignInWithInvitation],
         token: FromQuery[str] = "",
         landing: Annotated[str, QueryParameter(name="next")] = "",
     ) -> Response[Any]:
         # A page with a button, not a sign-in on GET: mail scanners that fetch links would
         # spend the single-use token. A contact signed in already goes straight to the page,
-        # the token left unspent (a GET spends nothing; it expires as any invitation does).
+        # the token left unspent (a GET spends nothing; it expires as any invitation does);
+        # a link of another contact offers its own sign-in, which replaces the session.
         landing = portal_next(landing)
         session = request.cookies.get(SESSION_COOKIE, "")
         principal = await authenticate(session) if session else None
         if principal is not None and principal.contact_id is not None:
-            return Redirect(landing, status_code=303)
+            owner = await sign_in_with_invitation.whose(token) if token else None
+            if owner in (None, (principal.tenant_id, principal.contact_id)):
+                return Redirect(landing, status_code=303)
         return _page("sign_in.html", token=token, next=landing, signed_in=False)
 
     @post("/sign-in", status_code=303)

@@ -199,3 +199,30 @@ async def test_a_link_never_shows_another_organizations_invoice(pages: Pages) ->
     shown = await pages.client.get(landed)
     assert shown.status_code == 404  # ...as the signed-in contact's, who may not see it
     assert "777.00" not in shown.text
+
+
+async def test_a_link_of_another_contact_offers_its_sign_in_not_the_page(pages: Pages) -> None:
+    """Review: a browser where one contact is signed in sent another contact's link straight to
+    the page under the first one's session. It now offers the link's own sign-in."""
+    organization = (
+        await pages.client.get(f"/v1/contacts/{pages.own.contact}", headers=pages.keys.headers())
+    ).json()["organization_id"]
+    sam = await pages.client.post(
+        "/v1/contacts",
+        json={"organization_id": organization, "first_name": "Sam", "last_name": "Payer",
+              "email": "sam@payer.test"},
+        headers=pages.keys.headers(),
+    )  # fmt: skip
+    assert sam.status_code == 201, sam.text
+    await pages.sign_in(await pages.invite())  # Pat, on this browser
+    invited = await pages.client.post(
+        f"/v1/contacts/{sam.json()['id']}/portal-invitations", headers=pages.keys.headers()
+    )
+    assert invited.status_code == 201, invited.text
+    sams = await pages.mailed_token("sam@payer.test")
+    offered = await pages.client.get(f"/portal/sign-in?token={sams}&next=/portal/quotes")
+    assert offered.status_code == 200
+    assert CSRF.search(offered.text) is not None  # the form that signs Sam in
+    pats = await pages.invite()  # Pat's own link, Pat signed in: straight to the page
+    own = await pages.client.get(f"/portal/sign-in?token={pats}&next=/portal/quotes")
+    assert (own.status_code, own.headers["location"]) == (303, "/portal/quotes")
