@@ -17,7 +17,7 @@ from uuid import UUID
 from adapters.persistence.memory import InMemoryDatabase, OutboxRow, SyncErrorRow, SyncJobRow
 from application.integrations.outbox import SyncErrorRecord
 from application.integrations.ports import OutboxMessage
-from application.integrations.pulls import SyncJob
+from application.integrations.pulls import SyncJob, answer_request, queued_since
 from application.integrations.sync_errors import SyncErrorFilter
 from application.shared.pagination import PageRequest
 from application.shared.ports import Clock, IdGenerator
@@ -275,31 +275,24 @@ class InMemorySyncJobs:
             ),
             key=lambda row: row.created_at,
         )
-        now = self._clock.now()
-        waiting = [row for row in open_jobs if row.status == "requested"]
-        if waiting:
-            return _job(waiting[0])
-        dead = [row for row in open_jobs if row.lease_until is None or row.lease_until < now]
-        if open_jobs and (not again or dead):
-            return _job(dead[0] if dead else open_jobs[0])
-        behind = open_jobs[0] if open_jobs else None
+        answer, behind = answer_request(open_jobs, self._clock.now(), again=again)
+        if answer is not None:
+            return _job(answer)
         done = [
             row.created_at
             for row in jobs
             if (row.connection_id, row.entity, row.status) == (connection_id, entity, "done")
         ]
-        last = max(done, default=None)
-        if behind is not None and not full:
-            last = behind.created_at  # behind a running pull: what changed since it began
+        whole, since = queued_since(max(done, default=None), behind, full=full)
         job_id = self._ids()
         row = SyncJobRow(
             id=job_id,
             tenant_id=tenant_id,
             connection_id=connection_id,
             entity=entity,
-            full=full or last is None,
+            full=whole,
             status="requested",
-            changed_since=None if full else last,
+            changed_since=since,
             created_at=self._clock.now(),
         )
         self._db.sync_jobs[job_id] = row

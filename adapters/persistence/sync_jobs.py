@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from adapters.persistence import tables
-from application.integrations.pulls import SyncJob
+from application.integrations.pulls import SyncJob, answer_request, queued_since
 from application.integrations.settings import HubSwitches
 from application.shared.ports import Clock, IdGenerator
 from domain.identity.tenant import TenantId
@@ -98,15 +98,9 @@ class SqlAlchemySyncJobs:
                 )
             ).all()
             now = self._clock.now()
-            waiting = [job for job in open_jobs if job.status == "requested"]
-            if waiting:
-                return _job(waiting[0])
-            # A running job whose lease ran out died with its runner: it is resumed from its
-            # checkpoint, never queued behind (that would pull again from the start).
-            dead = [job for job in open_jobs if job.lease_until is None or job.lease_until < now]
-            if open_jobs and (not again or dead):
-                return _job(dead[0] if dead else open_jobs[0])
-            behind = open_jobs[0] if open_jobs else None
+            answer, behind = answer_request(open_jobs, now, again=again)
+            if answer is not None:
+                return _job(answer)
             last = await session.scalar(
                 select(JOB.created_at)
                 .where(
@@ -115,17 +109,15 @@ class SqlAlchemySyncJobs:
                 .order_by(JOB.created_at.desc())
                 .limit(1)
             )
-            if behind is not None and not full:
-                # Behind a running pull (a first, full one perhaps): what changed since it began.
-                last = behind.created_at
+            whole, since = queued_since(last, behind, full=full)
             values = {
                 "id": self._ids(),
                 "tenant_id": tenant_id,
                 "connection_id": connection_id,
                 "entity": entity,
-                "full": full or last is None,
+                "full": whole,
                 "status": "requested",
-                "changed_since": None if full else last,
+                "changed_since": since,
                 "records": 0,
                 "created_at": now,
             }

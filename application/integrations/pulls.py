@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from application.integrations.appliers import (
@@ -55,6 +55,48 @@ class SyncJob:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class OpenJobRow(Protocol):
+    """What a store keeps of a requested or running job, as ``request`` reads it."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def lease_until(self) -> datetime | None: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+J = TypeVar("J", bound=OpenJobRow)
+
+
+def answer_request(
+    open_jobs: Sequence[J], now: datetime, *, again: bool
+) -> tuple[J | None, J | None]:
+    """One rule for every ``SyncJobStore.request``, over the entity's open jobs oldest first:
+    (the open job that answers the request, else None; the running job a new one is queued
+    behind, else None). A waiting job answers; so does a running one unless ``again``, and a
+    dead one (its lease run out with its runner) always, to be resumed from its checkpoint,
+    never pulled again from the start."""
+    waiting = [job for job in open_jobs if job.status == "requested"]
+    if waiting:
+        return waiting[0], None
+    dead = [job for job in open_jobs if job.lease_until is None or job.lease_until < now]
+    if open_jobs and (not again or dead):
+        return (dead[0] if dead else open_jobs[0]), None
+    return None, (open_jobs[0] if open_jobs else None)
+
+
+def queued_since(
+    last_done: datetime | None, behind: OpenJobRow | None, *, full: bool
+) -> tuple[bool, datetime | None]:
+    """(full, changed_since) of a new job: everything on a first pull or when asked; else what
+    changed since the last pull done, or, queued behind a running one, since that one began."""
+    since = behind.created_at if behind is not None else last_done
+    return (full or since is None), (None if full else since)
 
 
 @runtime_checkable
