@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select
@@ -86,35 +87,37 @@ class SqlAlchemyLinkRepository:
     async def linked(
         self, connection_id: ConnectionId, entity_type: str, external_ids: Collection[str]
     ) -> dict[str, UUID]:
-        wanted = list(dict.fromkeys(external_ids))
-        found: dict[str, UUID] = {}
-        for start in range(0, len(wanted), IN_CHUNK):
-            rows = await self._session.execute(
-                select(LINK.external_id, LINK.entity_id).where(
-                    LINK.tenant_id == self._tenant_id,
-                    LINK.connection_id == connection_id,
-                    LINK.entity_type == entity_type,
-                    LINK.external_id.in_(wanted[start : start + IN_CHUNK]),
-                )
-            )
-            found.update({row.external_id: row.entity_id for row in rows})
-        return found
+        pairs = await self._pairs(connection_id, entity_type, LINK.external_id, external_ids)
+        return {str(external): UUID(str(entity)) for external, entity in pairs}
 
     async def external_ids(
         self, connection_id: ConnectionId, entity_type: str, entity_ids: Collection[UUID]
     ) -> dict[UUID, str]:
-        wanted = list(dict.fromkeys(entity_ids))
-        found: dict[UUID, str] = {}
-        for start in range(0, len(wanted), IN_CHUNK):
+        pairs = await self._pairs(connection_id, entity_type, LINK.entity_id, entity_ids)
+        return {UUID(str(entity)): str(external) for entity, external in pairs}
+
+    async def _pairs(
+        self,
+        connection_id: ConnectionId,
+        entity_type: str,
+        key: Any,
+        wanted: Collection[object],
+    ) -> list[tuple[object, object]]:
+        """(key, the other side) of the links whose ``key`` column is one of ``wanted``, read
+        ``IN_CHUNK`` at a time: the one read behind both directions of the look-up."""
+        keys = list(dict.fromkeys(wanted))
+        other = LINK.entity_id if key is LINK.external_id else LINK.external_id
+        found: list[tuple[object, object]] = []
+        for start in range(0, len(keys), IN_CHUNK):
             rows = await self._session.execute(
-                select(LINK.entity_id, LINK.external_id).where(
+                select(key, other).where(
                     LINK.tenant_id == self._tenant_id,
                     LINK.connection_id == connection_id,
                     LINK.entity_type == entity_type,
-                    LINK.entity_id.in_(wanted[start : start + IN_CHUNK]),
+                    key.in_(keys[start : start + IN_CHUNK]),
                 )
             )
-            found.update({row.entity_id: row.external_id for row in rows})
+            found += [(row[0], row[1]) for row in rows]
         return found
 
     async def add(
